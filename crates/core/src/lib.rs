@@ -1,0 +1,16 @@
+//! Paperboy's domain model: what an arXiv id, a category, a paper and a code link are, and the
+//! rules that hold between them. No I/O here; every other crate builds on these types.
+
+mod arxiv_id;
+mod category;
+mod code_link;
+mod paper;
+
+pub use arxiv_id::{ArxivId, ArxivIdError, VersionedArxivId};
+pub use category::{Category, CategoryError, TAXONOMY};
+pub use code_link::{CodeHost, CodeLink, extract_code_links};
+pub use paper::{CommunityVotes, MergeOutcome, Paper};
+
+/// Re-exported so that other crates name dates the same way.
+pub use jiff::civil::Date;
+pub use jiff::Timestamp;
