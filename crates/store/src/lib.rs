@@ -1,1 +1,88 @@
+//! Paperboy's store: one trait, [`Store`], that the rest of the program talks to, and its
+//! database implementations. This crate is the only place with SQL; nothing here knows HTTP.
+//!
+//! Every implementation must pass the shared conformance suite in [`conformance`], run against
+//! each backend from `tests/`.
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
+mod paper_row;
+mod sqlite;
+
+use async_trait::async_trait;
+use paperboy_core::{ArxivId, Date, Paper};
+use serde::Serialize;
+
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("stored paper {id} is unreadable: {reason}")]
+    CorruptRow { id: String, reason: String },
+    #[error("cannot open the database at {location}: {reason}")]
+    Open { location: String, reason: String },
+}
+
+/// What merging a batch of records did, counted per paper.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct MergeSummary {
+    pub new: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+impl MergeSummary {
+    pub fn add(&mut self, other: MergeSummary) {
+        self.new += other.new;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+    }
+}
+
+/// What the store holds, for `paperboy stats`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StoreStats {
+    pub papers: u64,
+    /// Paper counts by primary category, largest first.
+    pub by_primary_category: Vec<(String, u64)>,
+    pub first_listing_date: Option<Date>,
+    pub last_listing_date: Option<Date>,
+    pub papers_with_votes: u64,
+    pub papers_with_code: u64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Merges records into the store in one transaction (all or nothing), applying
+    /// [`Paper::merge`] to whatever is already held. Merging the same records again is a no-op.
+    async fn merge_papers(&self, records: Vec<Paper>) -> Result<MergeSummary, StoreError>;
+
+    async fn paper(&self, id: &ArxivId) -> Result<Option<Paper>, StoreError>;
+
+    async fn stats(&self) -> Result<StoreStats, StoreError>;
+
+    /// Cheap check that the database answers, for `/healthz`.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Folds records that name the same paper into one, in order, so a batch writes each paper once.
+pub fn fold_duplicates(records: Vec<Paper>) -> Vec<Paper> {
+    let mut folded: Vec<Paper> = Vec::with_capacity(records.len());
+    let mut position_of: std::collections::HashMap<ArxivId, usize> = std::collections::HashMap::new();
+    for record in records {
+        match position_of.get(&record.id) {
+            Some(&position) => {
+                folded[position].merge(record);
+            }
+            None => {
+                position_of.insert(record.id.clone(), folded.len());
+                folded.push(record);
+            }
+        }
+    }
+    folded
+}

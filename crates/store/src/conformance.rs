@@ -1,0 +1,169 @@
+//! The one test suite every [`Store`] implementation must pass. A backend's test file calls
+//! [`store_conformance_suite!`](crate::store_conformance_suite) with an expression that makes a
+//! fresh, empty store; each check below then runs against it.
+
+use jiff::civil::date;
+use paperboy_core::{ArxivId, Category, CodeHost, CodeLink, CommunityVotes, Paper};
+
+use crate::{MergeSummary, Store};
+
+/// Generates one `#[tokio::test]` per check for the backend that `$make` opens.
+#[macro_export]
+macro_rules! store_conformance_suite {
+    ($make:expr) => {
+        $crate::store_conformance_suite!(@tests $make;
+            papers_round_trip_field_for_field,
+            merging_the_same_records_again_changes_nothing,
+            newer_versions_update_and_older_ones_do_not_roll_back,
+            imported_votes_replace_earlier_counts,
+            duplicates_in_one_batch_become_one_paper,
+            stats_count_what_is_held,
+            unknown_papers_are_none,
+            listing_dates_follow_updates,
+        );
+    };
+    (@tests $make:expr; $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $check() {
+                let store = $make.await;
+                $crate::conformance::$check(&store).await;
+            }
+        )*
+    };
+}
+
+fn id(text: &str) -> ArxivId {
+    ArxivId::parse(text).expect("test ids are valid")
+}
+
+fn category(code: &str) -> Category {
+    Category::parse(code).expect("test categories are valid")
+}
+
+/// A paper with every field set, as a listing plus API record would give it.
+pub fn full_paper(arxiv_id: &str) -> Paper {
+    let mut paper = Paper::new(id(arxiv_id));
+    paper.latest_version = Some(2);
+    paper.title = format!("On <b>escaping</b> & TeX $\\alpha$ ({arxiv_id})");
+    paper.abstract_text = "We show that ünïcode and \"quotes\" survive.".to_owned();
+    paper.authors = vec!["Ada Lovelace".into(), "Émile Borel".into()];
+    paper.primary_category = Some(category("cs.CL"));
+    paper.categories = vec![category("cs.CL"), category("cs.AI")];
+    paper.comment = Some("12 pages".into());
+    paper.journal_ref = Some("J. Test 1 (2026)".into());
+    paper.doi = Some("10.1000/test".into());
+    paper.license = Some("http://creativecommons.org/licenses/by/4.0/".into());
+    paper.first_version_date = Some(date(2026, 1, 30));
+    paper.latest_version_date = Some(date(2026, 2, 2));
+    paper.listing_dates.insert(date(2026, 2, 3));
+    paper.code_links = vec![CodeLink { host: CodeHost::Github, url: "https://github.com/a/b".into() }];
+    paper.community_votes = vec![CommunityVotes {
+        source: "huggingface".into(),
+        votes: 42,
+        read_at: Some("2026-02-19T05:35:33Z".parse().expect("valid timestamp")),
+        featured_on: Some(date(2026, 2, 3)),
+    }];
+    paper
+}
+
+pub async fn papers_round_trip_field_for_field(store: &dyn Store) {
+    let paper = full_paper("2602.00001");
+    let summary = store.merge_papers(vec![paper.clone()]).await.expect("merge");
+    assert_eq!(summary, MergeSummary { new: 1, updated: 0, unchanged: 0 });
+    let loaded = store.paper(&paper.id).await.expect("load").expect("paper is there");
+    assert_eq!(loaded, paper);
+    let old_style = Paper { id: id("hep-th/9901001"), ..full_paper("2602.00002") };
+    store.merge_papers(vec![old_style.clone()]).await.expect("merge");
+    assert_eq!(store.paper(&old_style.id).await.expect("load"), Some(old_style));
+}
+
+pub async fn merging_the_same_records_again_changes_nothing(store: &dyn Store) {
+    let papers: Vec<Paper> = (1..=5).map(|n| full_paper(&format!("2602.0000{n}"))).collect();
+    store.merge_papers(papers.clone()).await.expect("first merge");
+    let stats_before = store.stats().await.expect("stats");
+    let summary = store.merge_papers(papers.clone()).await.expect("second merge");
+    assert_eq!(summary, MergeSummary { new: 0, updated: 0, unchanged: 5 });
+    assert_eq!(store.stats().await.expect("stats"), stats_before);
+    for paper in papers {
+        assert_eq!(store.paper(&paper.id).await.expect("load"), Some(paper));
+    }
+}
+
+pub async fn newer_versions_update_and_older_ones_do_not_roll_back(store: &dyn Store) {
+    let mut v1 = full_paper("2602.00001");
+    v1.latest_version = Some(1);
+    v1.title = "First title".into();
+    store.merge_papers(vec![v1.clone()]).await.expect("v1");
+    let mut v2 = v1.clone();
+    v2.latest_version = Some(2);
+    v2.title = "Second title".into();
+    let summary = store.merge_papers(vec![v2]).await.expect("v2");
+    assert_eq!(summary.updated, 1);
+    let summary = store.merge_papers(vec![v1.clone()]).await.expect("v1 again");
+    assert_eq!(summary.unchanged, 1);
+    let held = store.paper(&v1.id).await.expect("load").expect("held");
+    assert_eq!((held.title.as_str(), held.latest_version), ("Second title", Some(2)));
+}
+
+pub async fn imported_votes_replace_earlier_counts(store: &dyn Store) {
+    let mut paper = full_paper("2602.00001");
+    store.merge_papers(vec![paper.clone()]).await.expect("first");
+    paper.community_votes[0].votes = 50;
+    paper.community_votes[0].read_at = Some("2026-02-20T00:00:00Z".parse().expect("valid"));
+    store.merge_papers(vec![paper.clone()]).await.expect("second");
+    store.merge_papers(vec![paper.clone()]).await.expect("third");
+    let held = store.paper(&paper.id).await.expect("load").expect("held");
+    assert_eq!(held.imported_votes(), 50);
+}
+
+pub async fn duplicates_in_one_batch_become_one_paper(store: &dyn Store) {
+    let mut first = full_paper("2602.00001");
+    first.listing_dates.clear();
+    first.listing_dates.insert(date(2026, 2, 3));
+    let mut second = first.clone();
+    second.listing_dates.clear();
+    second.listing_dates.insert(date(2026, 2, 4));
+    let summary = store.merge_papers(vec![first.clone(), second]).await.expect("merge");
+    assert_eq!(summary, MergeSummary { new: 1, updated: 0, unchanged: 0 });
+    let held = store.paper(&first.id).await.expect("load").expect("held");
+    assert_eq!(held.listing_dates.len(), 2);
+    assert_eq!(store.stats().await.expect("stats").papers, 1);
+}
+
+pub async fn stats_count_what_is_held(store: &dyn Store) {
+    let empty = store.stats().await.expect("stats");
+    assert_eq!((empty.papers, empty.first_listing_date), (0, None));
+    let mut bare = Paper::new(id("2602.00003"));
+    bare.title = "Bare".into();
+    bare.primary_category = Some(category("cs.CV"));
+    bare.categories = vec![category("cs.CV")];
+    bare.listing_dates.insert(date(2026, 2, 27));
+    let mut early = full_paper("2602.00002");
+    early.listing_dates.clear();
+    early.listing_dates.insert(date(2026, 2, 2));
+    store.merge_papers(vec![full_paper("2602.00001"), early, bare]).await.expect("merge");
+    let stats = store.stats().await.expect("stats");
+    assert_eq!(stats.papers, 3);
+    assert_eq!(stats.by_primary_category, vec![("cs.CL".to_owned(), 2), ("cs.CV".to_owned(), 1)]);
+    assert_eq!(stats.first_listing_date, Some(date(2026, 2, 2)));
+    assert_eq!(stats.last_listing_date, Some(date(2026, 2, 27)));
+    assert_eq!(stats.papers_with_votes, 2);
+    assert_eq!(stats.papers_with_code, 2);
+}
+
+pub async fn unknown_papers_are_none(store: &dyn Store) {
+    assert_eq!(store.paper(&id("2602.99999")).await.expect("load"), None);
+    store.ping().await.expect("ping");
+}
+
+pub async fn listing_dates_follow_updates(store: &dyn Store) {
+    let mut paper = full_paper("2602.00001");
+    store.merge_papers(vec![paper.clone()]).await.expect("first");
+    paper.listing_dates.clear();
+    paper.listing_dates.insert(date(2026, 3, 2));
+    store.merge_papers(vec![paper.clone()]).await.expect("second");
+    let stats = store.stats().await.expect("stats");
+    assert_eq!(stats.first_listing_date, Some(date(2026, 2, 3)));
+    assert_eq!(stats.last_listing_date, Some(date(2026, 3, 2)));
+}

@@ -1,0 +1,246 @@
+//! The embedded default: SQLite in WAL mode in the instance's data directory.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use paperboy_core::{ArxivId, Date, Paper};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+
+use crate::paper_row::{COLUMNS, PaperRow};
+use crate::{MergeSummary, Store, StoreError, StoreStats, fold_duplicates};
+
+/// SQLite accepts 32766 bound parameters per statement; stay well below.
+const MAX_BINDS: usize = 30_000;
+
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            // WAL lets pages be read while an import writes; NORMAL sync is durable at every
+            // checkpoint and never corrupts, which is what WAL mode is designed for.
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        Self::connect(options, &path.display().to_string()).await
+    }
+
+    /// A private in-memory database, for tests.
+    pub async fn in_memory() -> Result<SqliteStore, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+        Self::connect(options, "memory").await
+    }
+
+    async fn connect(options: SqliteConnectOptions, location: &str) -> Result<SqliteStore, StoreError> {
+        // One in-memory database exists per connection, so tests get a single connection.
+        let max_connections = if location == "memory" { 1 } else { 4 };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections)
+            .connect_with(options)
+            .await
+            .map_err(|error| StoreError::Open { location: location.to_owned(), reason: error.to_string() })?;
+        MIGRATIONS.run(&pool).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    async fn load_papers(
+        connection: &mut sqlx::SqliteConnection,
+        ids: &[&str],
+    ) -> Result<Vec<Paper>, StoreError> {
+        let mut papers = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(MAX_BINDS) {
+            let mut query = QueryBuilder::<Sqlite>::new("SELECT ");
+            query.push(COLUMNS.join(", ")).push(" FROM papers WHERE id IN (");
+            let mut separated = query.separated(", ");
+            for id in chunk {
+                separated.push_bind(*id);
+            }
+            query.push(")");
+            let rows: Vec<PaperRow> = query.build_query_as().fetch_all(&mut *connection).await?;
+            for row in rows {
+                papers.push(row.into_paper()?);
+            }
+        }
+        Ok(papers)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn merge_papers(&self, records: Vec<Paper>) -> Result<MergeSummary, StoreError> {
+        let records = fold_duplicates(records);
+        if records.is_empty() {
+            return Ok(MergeSummary::default());
+        }
+        let mut transaction = self.pool.begin().await?;
+        let ids: Vec<&str> = records.iter().map(|paper| paper.id.as_str()).collect();
+        let mut held: std::collections::HashMap<ArxivId, Paper> = Self::load_papers(&mut transaction, &ids)
+            .await?
+            .into_iter()
+            .map(|paper| (paper.id.clone(), paper))
+            .collect();
+        let mut summary = MergeSummary::default();
+        let mut changed: Vec<(Paper, bool)> = Vec::new();
+        for record in records {
+            match held.remove(&record.id) {
+                Some(mut paper) => {
+                    if paper.merge(record) {
+                        summary.updated += 1;
+                        changed.push((paper, false));
+                    } else {
+                        summary.unchanged += 1;
+                    }
+                }
+                None => {
+                    // Merging into an empty paper applies the same rules (dedupe, primary first).
+                    let mut paper = Paper::new(record.id.clone());
+                    paper.merge(record);
+                    summary.new += 1;
+                    changed.push((paper, true));
+                }
+            }
+        }
+        write_papers(&mut transaction, &changed).await?;
+        transaction.commit().await?;
+        Ok(summary)
+    }
+
+    async fn paper(&self, id: &ArxivId) -> Result<Option<Paper>, StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        Ok(Self::load_papers(&mut connection, &[id.as_str()]).await?.pop())
+    }
+
+    async fn stats(&self) -> Result<StoreStats, StoreError> {
+        let totals = sqlx::query(
+            "SELECT COUNT(*) AS papers, COUNT(imported_votes) AS with_votes, \
+             COALESCE(SUM(CASE WHEN code_link_count > 0 THEN 1 ELSE 0 END), 0) AS with_code FROM papers",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let by_category = sqlx::query(
+            "SELECT COALESCE(primary_category, '') AS category, COUNT(*) AS papers FROM papers \
+             GROUP BY primary_category ORDER BY papers DESC, category",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let range = sqlx::query("SELECT MIN(listing_date) AS first, MAX(listing_date) AS last FROM paper_listings")
+            .fetch_one(&self.pool)
+            .await?;
+        let date = |text: Option<String>| text.and_then(|text| text.parse::<Date>().ok());
+        Ok(StoreStats {
+            papers: totals.try_get::<i64, _>("papers")? as u64,
+            by_primary_category: by_category
+                .iter()
+                .map(|row| Ok((row.try_get::<String, _>("category")?, row.try_get::<i64, _>("papers")? as u64)))
+                .collect::<Result<_, sqlx::Error>>()?,
+            first_listing_date: date(range.try_get("first")?),
+            last_listing_date: date(range.try_get("last")?),
+            papers_with_votes: totals.try_get::<i64, _>("with_votes")? as u64,
+            papers_with_code: totals.try_get::<i64, _>("with_code")? as u64,
+        })
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// Writes merged papers and rebuilds their index rows; `true` marks papers that are new.
+async fn write_papers(
+    connection: &mut sqlx::SqliteConnection,
+    papers: &[(Paper, bool)],
+) -> Result<(), StoreError> {
+    if papers.is_empty() {
+        return Ok(());
+    }
+    let now = jiff::Timestamp::now().as_second();
+    let rows: Vec<PaperRow> = papers.iter().map(|(paper, _)| PaperRow::from_paper(paper)).collect();
+    let per_row = COLUMNS.len() + 2;
+    for chunk in rows.chunks(MAX_BINDS / per_row) {
+        let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO papers (");
+        query.push(COLUMNS.join(", ")).push(", created_at, updated_at) ");
+        query.push_values(chunk, |mut values, row| {
+            values
+                .push_bind(&row.id)
+                .push_bind(row.latest_version)
+                .push_bind(&row.title)
+                .push_bind(&row.abstract_text)
+                .push_bind(&row.authors)
+                .push_bind(&row.primary_category)
+                .push_bind(&row.categories)
+                .push_bind(&row.comment)
+                .push_bind(&row.journal_ref)
+                .push_bind(&row.doi)
+                .push_bind(&row.license)
+                .push_bind(&row.first_version_date)
+                .push_bind(&row.latest_version_date)
+                .push_bind(&row.listing_dates)
+                .push_bind(&row.first_listed)
+                .push_bind(&row.code_links)
+                .push_bind(row.code_link_count)
+                .push_bind(&row.community_votes)
+                .push_bind(row.imported_votes)
+                .push_bind(now)
+                .push_bind(now);
+        });
+        query.push(" ON CONFLICT (id) DO UPDATE SET ");
+        let updates: Vec<String> = COLUMNS[1..].iter().map(|column| format!("{column} = excluded.{column}")).collect();
+        query.push(updates.join(", ")).push(", updated_at = excluded.updated_at");
+        query.build().execute(&mut *connection).await?;
+    }
+
+    // Index rows: drop those of updated papers, then insert everyone's afresh.
+    let updated: Vec<&str> = papers.iter().filter(|(_, new)| !new).map(|(paper, _)| paper.id.as_str()).collect();
+    for chunk in updated.chunks(MAX_BINDS) {
+        for table in ["paper_listings", "paper_categories"] {
+            let mut query = QueryBuilder::<Sqlite>::new(format!("DELETE FROM {table} WHERE paper_id IN ("));
+            let mut separated = query.separated(", ");
+            for id in chunk {
+                separated.push_bind(*id);
+            }
+            query.push(")");
+            query.build().execute(&mut *connection).await?;
+        }
+    }
+    let listings: Vec<(String, &str)> = papers
+        .iter()
+        .flat_map(|(paper, _)| paper.listing_dates.iter().map(|date| (date.to_string(), paper.id.as_str())))
+        .collect();
+    for chunk in listings.chunks(MAX_BINDS / 2) {
+        let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO paper_listings (listing_date, paper_id) ");
+        query.push_values(chunk, |mut values, (date, id)| {
+            values.push_bind(date).push_bind(*id);
+        });
+        query.build().execute(&mut *connection).await?;
+    }
+    let categories: Vec<(&str, &str, bool)> = papers
+        .iter()
+        .flat_map(|(paper, _)| {
+            paper.categories.iter().map(|category| {
+                let primary = paper.primary_category.as_ref() == Some(category);
+                (category.as_str(), paper.id.as_str(), primary)
+            })
+        })
+        .collect();
+    for chunk in categories.chunks(MAX_BINDS / 3) {
+        let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO paper_categories (category, paper_id, is_primary) ");
+        query.push_values(chunk, |mut values, (category, id, primary)| {
+            values.push_bind(*category).push_bind(*id).push_bind(*primary);
+        });
+        query.build().execute(&mut *connection).await?;
+    }
+    Ok(())
+}
