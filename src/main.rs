@@ -1,1 +1,83 @@
-fn main() {}
+//! `paperboy`: one binary, one subcommand per role. Each subcommand is a small function in
+//! `cli/` that builds what it needs and calls into the library.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use paperboy::cli;
+
+#[derive(Parser)]
+#[command(name = "paperboy", version, about = "Daily arXiv papers, ranked by the community and delivered to your inbox")]
+struct Arguments {
+    /// Directory that holds everything of this instance (database, config, indexes).
+    #[arg(long, global = true, env = "PAPERBOY_DATA_DIR", default_value = "./paperboy-data")]
+    data_dir: PathBuf,
+
+    /// Configuration file (default: paperboy.toml in the data directory, if present).
+    #[arg(long, global = true, env = "PAPERBOY_CONFIG")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import papers from files (`-` for stdin; gzip is undone; the format is detected).
+    Import {
+        /// Listing or Kaggle JSON lines, HF daily_papers JSON, arXiv API Atom, OAI-PMH, arXiv RSS/Atom.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Show what the instance holds.
+    Stats {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the web server.
+    Serve {
+        /// Address to listen on (config `addr`, env PAPERBOY_ADDR; default 127.0.0.1:8080).
+        #[arg(long)]
+        addr: Option<SocketAddr>,
+    },
+    /// Import the bundled sample (February 2026) into an empty instance, then serve it.
+    Demo {
+        #[arg(long)]
+        addr: Option<SocketAddr>,
+    },
+    /// Benchmarks that print ratios against a baseline measured in the same run.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Import FILE into a fresh data dir, against a parse-only baseline of the same file.
+    Import { file: PathBuf },
+    /// Parse FILE without storing it (the baseline; run by `bench import`).
+    #[command(hide = true)]
+    ParseOnly { file: PathBuf },
+}
+
+fn main() -> ExitCode {
+    let arguments = Arguments::parse();
+    let context = cli::Context { data_dir: arguments.data_dir, config_file: arguments.config };
+    let result = match arguments.command {
+        Command::Import { files } => cli::import::run(&context, files),
+        Command::Stats { json } => cli::stats::run(&context, json),
+        Command::Serve { addr } => cli::serve::run(&context, addr),
+        Command::Demo { addr } => cli::demo::run(&context, addr),
+        Command::Bench(BenchCommand::Import { file }) => cli::bench::import(&file),
+        Command::Bench(BenchCommand::ParseOnly { file }) => cli::bench::parse_only(&file),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -20,6 +20,7 @@ macro_rules! store_conformance_suite {
             stats_count_what_is_held,
             unknown_papers_are_none,
             listing_dates_follow_updates,
+            papers_after_walks_everything_once,
         );
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
@@ -166,4 +167,20 @@ pub async fn listing_dates_follow_updates(store: &dyn Store) {
     let stats = store.stats().await.expect("stats");
     assert_eq!(stats.first_listing_date, Some(date(2026, 2, 3)));
     assert_eq!(stats.last_listing_date, Some(date(2026, 3, 2)));
+}
+
+pub async fn papers_after_walks_everything_once(store: &dyn Store) {
+    let mut papers: Vec<Paper> = (1..=7).map(|n| full_paper(&format!("2602.{n:05}"))).collect();
+    papers.push(Paper { id: id("hep-th/9901001"), ..full_paper("2602.00099") });
+    store.merge_papers(papers.clone()).await.expect("merge");
+    let mut walked = Vec::new();
+    let mut after: Option<ArxivId> = None;
+    loop {
+        let page = store.papers_after(after.as_ref(), 3).await.expect("page");
+        let Some(last) = page.last() else { break };
+        after = Some(last.id.clone());
+        walked.extend(page);
+    }
+    papers.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(walked, papers);
 }

@@ -63,6 +63,10 @@ pub trait Store: Send + Sync {
 
     async fn paper(&self, id: &ArxivId) -> Result<Option<Paper>, StoreError>;
 
+    /// Up to `limit` papers in id order, starting after `after`: walks the whole store in
+    /// pages (exports, index rebuilds, checks that two stores hold the same).
+    async fn papers_after(&self, after: Option<&ArxivId>, limit: u32) -> Result<Vec<Paper>, StoreError>;
+
     async fn stats(&self) -> Result<StoreStats, StoreError>;
 
     /// Cheap check that the database answers, for `/healthz`.

@@ -122,6 +122,15 @@ impl Store for SqliteStore {
         Ok(Self::load_papers(&mut connection, &[id.as_str()]).await?.pop())
     }
 
+    async fn papers_after(&self, after: Option<&ArxivId>, limit: u32) -> Result<Vec<Paper>, StoreError> {
+        let mut query = QueryBuilder::<Sqlite>::new("SELECT ");
+        query.push(COLUMNS.join(", ")).push(" FROM papers WHERE id > ");
+        query.push_bind(after.map_or("", ArxivId::as_str));
+        query.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit));
+        let rows: Vec<PaperRow> = query.build_query_as().fetch_all(&self.pool).await?;
+        rows.into_iter().map(PaperRow::into_paper).collect()
+    }
+
     async fn stats(&self) -> Result<StoreStats, StoreError> {
         let totals = sqlx::query(
             "SELECT COUNT(*) AS papers, COUNT(imported_votes) AS with_votes, \

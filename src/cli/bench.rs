@@ -1,0 +1,92 @@
+//! `paperboy bench …`: benchmarks kept with the code. Each measures its subject and a baseline
+//! in the same run, as separate processes, and reports the ratio; absolute times on a shared
+//! machine are noise, ratios are not.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use paperboy_ingest::Item;
+
+/// `bench import FILE`: parse-only baseline, then a full import into a fresh data dir.
+pub fn import(file: &Path) -> anyhow::Result<u8> {
+    anyhow::ensure!(file.is_file(), "{} is not a file", file.display());
+    let executable = std::env::current_exe().context("while locating the paperboy binary")?;
+    let data_dir = std::env::temp_dir().join(format!("paperboy-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+
+    println!("bench import: {}", file.display());
+    let baseline = measure(Command::new(&executable).args(["bench", "parse-only"]).arg(file))?;
+    println!("  baseline  parse only          {:>7.2} s  peak RSS {:>6.0} MB  ({})", seconds(baseline.wall), baseline.peak_rss_mb(), baseline.stdout.trim());
+    let imported = measure(Command::new(&executable).arg("--data-dir").arg(&data_dir).arg("import").arg(file))?;
+    println!("  import    into fresh SQLite   {:>7.2} s  peak RSS {:>6.0} MB  ({})", seconds(imported.wall), imported.peak_rss_mb(), imported.stdout.trim());
+    let database_bytes: u64 = std::fs::read_dir(&data_dir)
+        .map(|entries| entries.flatten().filter_map(|entry| entry.metadata().ok()).map(|m| m.len()).sum())
+        .unwrap_or(0);
+    println!("  ratio     import / parse      {:>7.2}×", seconds(imported.wall) / seconds(baseline.wall).max(1e-9));
+    println!("  database  {:.0} MB on disk", database_bytes as f64 / 1e6);
+    let _ = std::fs::remove_dir_all(&data_dir);
+    Ok(0)
+}
+
+/// `bench parse-only FILE`: reads and parses every record, stores nothing.
+pub fn parse_only(file: &Path) -> anyhow::Result<u8> {
+    let input = paperboy_ingest::open(file)?;
+    let (mut papers, mut failed) = (0u64, 0u64);
+    for item in paperboy_ingest::records(input) {
+        match item {
+            Item::Paper(_) => papers += 1,
+            Item::Failed(_) | Item::Fatal(_) => failed += 1,
+        }
+    }
+    println!("parsed {papers} records, {failed} failed");
+    Ok(0)
+}
+
+struct Measurement {
+    wall: Duration,
+    peak_rss_kb: i64,
+    stdout: String,
+}
+
+impl Measurement {
+    fn peak_rss_mb(&self) -> f64 {
+        self.peak_rss_kb as f64 / 1024.0
+    }
+}
+
+fn seconds(duration: Duration) -> f64 {
+    duration.as_secs_f64()
+}
+
+/// Runs a child to completion and reads its wall time and peak resident set size.
+fn measure(command: &mut Command) -> anyhow::Result<Measurement> {
+    let started = Instant::now();
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().context("while starting the benchmark child")?;
+    let mut stdout = String::new();
+    if let Some(mut pipe) = child.stdout.take() {
+        pipe.read_to_string(&mut stdout).context("while reading the child's output")?;
+    }
+    let (status, peak_rss_kb) = wait_with_rusage(child.id())?;
+    let wall = started.elapsed();
+    if status != 0 {
+        bail!("benchmark child exited with status {status}: {}", stdout.trim());
+    }
+    Ok(Measurement { wall, peak_rss_kb, stdout })
+}
+
+/// `wait4` gives the child's own peak RSS (`ru_maxrss`, in KiB on Linux), which `Child::wait` does not.
+fn wait_with_rusage(pid: u32) -> anyhow::Result<(i32, i64)> {
+    let mut status: libc::c_int = 0;
+    // SAFETY: rusage is plain old data that wait4 fills; zeroed is a valid initial value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our own unwaited child; the pointers are valid for the duration of the call.
+    let waited = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
+    if waited < 0 {
+        bail!("wait4 failed: {}", std::io::Error::last_os_error());
+    }
+    let exit_code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
+    Ok((exit_code, usage.ru_maxrss))
+}

@@ -1,0 +1,29 @@
+//! `paperboy demo`: the sample goes into an empty instance, then the server starts.
+
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
+
+use crate::cli::progress::TerminalProgress;
+use crate::cli::{Context, init_logging, runtime};
+use crate::demo::sample_sources;
+use crate::import::import;
+use crate::web::{AppState, serve};
+
+pub fn run(context: &Context, addr: Option<SocketAddr>) -> anyhow::Result<u8> {
+    let config = context.config()?;
+    init_logging(&config);
+    let addr = addr.unwrap_or(config.addr);
+    runtime()?.block_on(async {
+        let store = context.open_store().await?;
+        if store.stats().await?.papers == 0 {
+            tracing::info!(data_dir = %context.data_dir.display(), "empty instance: importing the demo sample");
+            let mut progress = TerminalProgress::new();
+            let outcome = import(store.clone(), sample_sources(), config.import_batch_size, &mut progress).await?;
+            tracing::info!("demo sample: {}", outcome.summary_line());
+        }
+        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+        serve(listener, AppState { store }).await
+    })?;
+    Ok(0)
+}

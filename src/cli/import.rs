@@ -1,0 +1,21 @@
+//! `paperboy import FILE...`
+
+use std::path::PathBuf;
+
+use crate::cli::progress::TerminalProgress;
+use crate::cli::{Context, init_logging, runtime};
+use crate::import::{Source, import};
+
+pub fn run(context: &Context, files: Vec<PathBuf>) -> anyhow::Result<u8> {
+    let config = context.config()?;
+    init_logging(&config);
+    let started = std::time::Instant::now();
+    let outcome = runtime()?.block_on(async {
+        let store = context.open_store().await?;
+        let sources = files.into_iter().map(Source::Path).collect();
+        let mut progress = TerminalProgress::new();
+        import(store, sources, config.import_batch_size, &mut progress).await
+    })?;
+    println!("{} in {:.1} s", outcome.summary_line(), started.elapsed().as_secs_f64());
+    Ok(outcome.exit_code())
+}

@@ -1,0 +1,50 @@
+//! One module per subcommand. Each builds what it needs (config, store, runtime) and calls into
+//! the library; nothing here holds logic a test would want to reach without the binary.
+
+pub mod bench;
+pub mod demo;
+pub mod import;
+pub mod progress;
+pub mod serve;
+pub mod stats;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use paperboy_store::{SqliteStore, Store};
+
+use crate::config::{Config, DataDir};
+
+/// What every subcommand is given: where the instance lives and which config file to read.
+pub struct Context {
+    pub data_dir: PathBuf,
+    pub config_file: Option<PathBuf>,
+}
+
+impl Context {
+    pub fn config(&self) -> anyhow::Result<Config> {
+        Config::load(&self.data_dir, self.config_file.as_deref())
+    }
+
+    pub async fn open_store(&self) -> anyhow::Result<Arc<dyn Store>> {
+        let data_dir = DataDir::create(self.data_dir.clone())?;
+        let store = SqliteStore::open(&data_dir.database())
+            .await
+            .with_context(|| format!("while opening the database in {}", data_dir.root.display()))?;
+        Ok(Arc::new(store))
+    }
+}
+
+/// Logs go to stderr so that stdout stays for results (`stats --json`, the listening line).
+pub fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&config.log))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// A multi-threaded runtime: blocking parse work and async database work share the two cores.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("while starting the async runtime")
+}

@@ -1,0 +1,102 @@
+//! Instance configuration: defaults, then `paperboy.toml` (in the data dir, or `--config`),
+//! then `PAPERBOY_*` environment variables, then command-line flags. `paperboy.example.toml`
+//! lists every key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The configuration file looked for in the data directory.
+pub const CONFIG_FILE_NAME: &str = "paperboy.toml";
+/// The SQLite database file in the data directory.
+pub const DATABASE_FILE_NAME: &str = "paperboy.db";
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where `paperboy serve` listens.
+    pub addr: SocketAddr,
+    /// Log filter in `tracing` syntax, e.g. `info` or `paperboy=debug,sqlx=warn`.
+    pub log: String,
+    /// Records written to the database per transaction during imports.
+    pub import_batch_size: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            log: "info".to_owned(),
+            import_batch_size: 2000,
+        }
+    }
+}
+
+/// The variables that name where things are rather than how they behave; clap reads them.
+const LOCATION_VARIABLES: &[&str] = &["DATA_DIR", "CONFIG"];
+
+impl Config {
+    /// Loads the layered configuration for an instance whose data lives in `data_dir`.
+    pub fn load(data_dir: &Path, explicit_file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match explicit_file {
+            Some(file) => {
+                anyhow::ensure!(file.is_file(), "config file {} does not exist", file.display());
+                figment = figment.merge(Toml::file_exact(file));
+            }
+            None => {
+                let in_data_dir = data_dir.join(CONFIG_FILE_NAME);
+                if in_data_dir.is_file() {
+                    figment = figment.merge(Toml::file_exact(in_data_dir));
+                }
+            }
+        }
+        let environment = Env::prefixed("PAPERBOY_").filter(|key| {
+            !LOCATION_VARIABLES.iter().any(|location| key.as_str().eq_ignore_ascii_case(location))
+        });
+        figment = figment.merge(environment);
+        let config: Config = figment.extract().context("while reading the configuration")?;
+        anyhow::ensure!(config.import_batch_size > 0, "import_batch_size must be at least 1");
+        Ok(config)
+    }
+}
+
+/// The paths of one instance's data directory.
+#[derive(Clone, Debug)]
+pub struct DataDir {
+    pub root: PathBuf,
+}
+
+impl DataDir {
+    /// Creates the directory if needed.
+    pub fn create(root: PathBuf) -> anyhow::Result<DataDir> {
+        std::fs::create_dir_all(&root)
+            .with_context(|| format!("while creating the data directory {}", root.display()))?;
+        Ok(DataDir { root })
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.root.join(DATABASE_FILE_NAME)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_file_lists_every_key_with_its_default() {
+        let example = include_str!("../paperboy.example.toml");
+        let uncommented: String = example
+            .lines()
+            .map(|line| line.strip_prefix("# ").filter(|rest| rest.contains(" = ")).unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let parsed: Config = Figment::from(Toml::string(&uncommented)).extract().expect("example parses");
+        assert_eq!(parsed, Config::default());
+    }
+}

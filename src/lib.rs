@@ -1,0 +1,9 @@
+//! The Paperboy application: configuration, the import pipeline, the web server and the
+//! command-line roles that put them together. Domain types live in `paperboy-core`, SQL in
+//! `paperboy-store`, format readers in `paperboy-ingest`.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod import;
+pub mod web;
