@@ -45,7 +45,11 @@ impl Config {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         match explicit_file {
             Some(file) => {
-                anyhow::ensure!(file.is_file(), "config file {} does not exist", file.display());
+                anyhow::ensure!(
+                    file.is_file(),
+                    "config file {} does not exist",
+                    file.display()
+                );
                 figment = figment.merge(Toml::file_exact(file));
             }
             None => {
@@ -56,11 +60,18 @@ impl Config {
             }
         }
         let environment = Env::prefixed("PAPERBOY_").filter(|key| {
-            !LOCATION_VARIABLES.iter().any(|location| key.as_str().eq_ignore_ascii_case(location))
+            !LOCATION_VARIABLES
+                .iter()
+                .any(|location| key.as_str().eq_ignore_ascii_case(location))
         });
         figment = figment.merge(environment);
-        let config: Config = figment.extract().context("while reading the configuration")?;
-        anyhow::ensure!(config.import_batch_size > 0, "import_batch_size must be at least 1");
+        let config: Config = figment
+            .extract()
+            .context("while reading the configuration")?;
+        anyhow::ensure!(
+            config.import_batch_size > 0,
+            "import_batch_size must be at least 1"
+        );
         Ok(config)
     }
 }
@@ -93,10 +104,16 @@ mod tests {
         let example = include_str!("../paperboy.example.toml");
         let uncommented: String = example
             .lines()
-            .map(|line| line.strip_prefix("# ").filter(|rest| rest.contains(" = ")).unwrap_or(""))
+            .map(|line| {
+                line.strip_prefix("# ")
+                    .filter(|rest| rest.contains(" = "))
+                    .unwrap_or("")
+            })
             .collect::<Vec<_>>()
             .join("\n");
-        let parsed: Config = Figment::from(Toml::string(&uncommented)).extract().expect("example parses");
+        let parsed: Config = Figment::from(Toml::string(&uncommented))
+            .extract()
+            .expect("example parses");
         assert_eq!(parsed, Config::default());
     }
 }

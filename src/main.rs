@@ -9,10 +9,19 @@ use clap::{Parser, Subcommand};
 use paperboy::cli;
 
 #[derive(Parser)]
-#[command(name = "paperboy", version, about = "Daily arXiv papers, ranked by the community and delivered to your inbox")]
+#[command(
+    name = "paperboy",
+    version,
+    about = "Daily arXiv papers, ranked by the community and delivered to your inbox"
+)]
 struct Arguments {
     /// Directory that holds everything of this instance (database, config, indexes).
-    #[arg(long, global = true, env = "PAPERBOY_DATA_DIR", default_value = "./paperboy-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "PAPERBOY_DATA_DIR",
+        default_value = "./paperboy-data"
+    )]
     data_dir: PathBuf,
 
     /// Configuration file (default: paperboy.toml in the data directory, if present).
@@ -64,7 +73,10 @@ enum BenchCommand {
 
 fn main() -> ExitCode {
     let arguments = Arguments::parse();
-    let context = cli::Context { data_dir: arguments.data_dir, config_file: arguments.config };
+    let context = cli::Context {
+        data_dir: arguments.data_dir,
+        config_file: arguments.config,
+    };
     let result = match arguments.command {
         Command::Import { files } => cli::import::run(&context, files),
         Command::Stats { json } => cli::stats::run(&context, json),

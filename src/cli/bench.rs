@@ -18,14 +18,43 @@ pub fn import(file: &Path) -> anyhow::Result<u8> {
     let _ = std::fs::remove_dir_all(&data_dir);
 
     println!("bench import: {}", file.display());
-    let baseline = measure(Command::new(&executable).args(["bench", "parse-only"]).arg(file))?;
-    println!("  baseline  parse only          {:>7.2} s  peak RSS {:>6.0} MB  ({})", seconds(baseline.wall), baseline.peak_rss_mb(), baseline.stdout.trim());
-    let imported = measure(Command::new(&executable).arg("--data-dir").arg(&data_dir).arg("import").arg(file))?;
-    println!("  import    into fresh SQLite   {:>7.2} s  peak RSS {:>6.0} MB  ({})", seconds(imported.wall), imported.peak_rss_mb(), imported.stdout.trim());
+    let baseline = measure(
+        Command::new(&executable)
+            .args(["bench", "parse-only"])
+            .arg(file),
+    )?;
+    println!(
+        "  baseline  parse only          {:>7.2} s  peak RSS {:>6.0} MB  ({})",
+        seconds(baseline.wall),
+        baseline.peak_rss_mb(),
+        baseline.stdout.trim()
+    );
+    let imported = measure(
+        Command::new(&executable)
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .arg("import")
+            .arg(file),
+    )?;
+    println!(
+        "  import    into fresh SQLite   {:>7.2} s  peak RSS {:>6.0} MB  ({})",
+        seconds(imported.wall),
+        imported.peak_rss_mb(),
+        imported.stdout.trim()
+    );
     let database_bytes: u64 = std::fs::read_dir(&data_dir)
-        .map(|entries| entries.flatten().filter_map(|entry| entry.metadata().ok()).map(|m| m.len()).sum())
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|entry| entry.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
         .unwrap_or(0);
-    println!("  ratio     import / parse      {:>7.2}×", seconds(imported.wall) / seconds(baseline.wall).max(1e-9));
+    println!(
+        "  ratio     import / parse      {:>7.2}×",
+        seconds(imported.wall) / seconds(baseline.wall).max(1e-9)
+    );
     println!("  database  {:.0} MB on disk", database_bytes as f64 / 1e6);
     let _ = std::fs::remove_dir_all(&data_dir);
     Ok(0)
@@ -64,17 +93,29 @@ fn seconds(duration: Duration) -> f64 {
 /// Runs a child to completion and reads its wall time and peak resident set size.
 fn measure(command: &mut Command) -> anyhow::Result<Measurement> {
     let started = Instant::now();
-    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().context("while starting the benchmark child")?;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("while starting the benchmark child")?;
     let mut stdout = String::new();
     if let Some(mut pipe) = child.stdout.take() {
-        pipe.read_to_string(&mut stdout).context("while reading the child's output")?;
+        pipe.read_to_string(&mut stdout)
+            .context("while reading the child's output")?;
     }
     let (status, peak_rss_kb) = wait_with_rusage(child.id())?;
     let wall = started.elapsed();
     if status != 0 {
-        bail!("benchmark child exited with status {status}: {}", stdout.trim());
+        bail!(
+            "benchmark child exited with status {status}: {}",
+            stdout.trim()
+        );
     }
-    Ok(Measurement { wall, peak_rss_kb, stdout })
+    Ok(Measurement {
+        wall,
+        peak_rss_kb,
+        stdout,
+    })
 }
 
 /// `wait4` gives the child's own peak RSS (`ru_maxrss`, in KiB on Linux), which `Child::wait` does not.
@@ -87,6 +128,10 @@ fn wait_with_rusage(pid: u32) -> anyhow::Result<(i32, i64)> {
     if waited < 0 {
         bail!("wait4 failed: {}", std::io::Error::last_os_error());
     }
-    let exit_code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
+    let exit_code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
     Ok((exit_code, usage.ru_maxrss))
 }

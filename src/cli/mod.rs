@@ -31,7 +31,9 @@ impl Context {
         let data_dir = DataDir::create(self.data_dir.clone())?;
         let store = SqliteStore::open(&data_dir.database())
             .await
-            .with_context(|| format!("while opening the database in {}", data_dir.root.display()))?;
+            .with_context(|| {
+                format!("while opening the database in {}", data_dir.root.display())
+            })?;
         Ok(Arc::new(store))
     }
 }
@@ -41,10 +43,16 @@ pub fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(&config.log))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// A multi-threaded runtime: blocking parse work and async database work share the two cores.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("while starting the async runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("while starting the async runtime")
 }

@@ -13,7 +13,9 @@ pub fn run(context: &Context, addr: Option<SocketAddr>) -> anyhow::Result<u8> {
     let addr = addr.unwrap_or(config.addr);
     runtime()?.block_on(async {
         let store = context.open_store().await?;
-        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
         serve(listener, AppState { store }).await
     })?;
     Ok(0)

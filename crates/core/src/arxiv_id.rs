@@ -76,7 +76,10 @@ impl VersionedArxivId {
         }
         .ok_or_else(|| ArxivIdError::Malformed(trimmed.to_owned()))?;
         check_month(&canonical, trimmed)?;
-        Ok(VersionedArxivId { id: ArxivId(canonical), version })
+        Ok(VersionedArxivId {
+            id: ArxivId(canonical),
+            version,
+        })
     }
 }
 
@@ -114,7 +117,8 @@ fn strip_decorations(text: &str) -> &str {
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
 }
 
 /// Splits `…vN` into the id body and version N (N ≥ 1).
@@ -164,14 +168,21 @@ fn canonical_old_style(body: &str) -> Option<String> {
     let archive = match archive_and_subject.split_once('.') {
         Some((archive, subject)) => {
             let subject_ok = !subject.is_empty()
-                && subject.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-');
+                && subject
+                    .bytes()
+                    .all(|b| b.is_ascii_alphabetic() || b == b'-');
             subject_ok.then_some(archive)?
         }
         None => archive_and_subject,
     };
     let archive_ok = archive.len() >= 2
-        && archive.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
-        && archive.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-');
+        && archive
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic())
+        && archive
+            .bytes()
+            .all(|b| b.is_ascii_alphabetic() || b == b'-');
     if !archive_ok {
         return None;
     }
@@ -274,10 +285,26 @@ mod tests {
             ("https://arxiv.org/abs/2503.11677", "2503.11677", None),
             ("http://arxiv.org/abs/2202.12139v1", "2202.12139", Some(1)),
             ("https://arxiv.org/pdf/2503.11677v2", "2503.11677", Some(2)),
-            ("https://arxiv.org/pdf/2503.11677v2.pdf", "2503.11677", Some(2)),
-            ("https://export.arxiv.org/abs/hep-th/9901001v1", "hep-th/9901001", Some(1)),
-            ("https://www.arxiv.org/html/2503.11677v1/", "2503.11677", Some(1)),
-            ("https://arxiv.org/abs/2503.11677?context=cs#x", "2503.11677", None),
+            (
+                "https://arxiv.org/pdf/2503.11677v2.pdf",
+                "2503.11677",
+                Some(2),
+            ),
+            (
+                "https://export.arxiv.org/abs/hep-th/9901001v1",
+                "hep-th/9901001",
+                Some(1),
+            ),
+            (
+                "https://www.arxiv.org/html/2503.11677v1/",
+                "2503.11677",
+                Some(1),
+            ),
+            (
+                "https://arxiv.org/abs/2503.11677?context=cs#x",
+                "2503.11677",
+                None,
+            ),
             ("oai:arXiv.org:1601.03238", "1601.03238", None),
             ("https://arxiv.org/abs/math/0309136", "math/0309136", None),
         ];
@@ -291,19 +318,22 @@ mod tests {
         for text in [
             "",
             "abc",
-            "2503.1167",      // five digits required since 2015
-            "1412.12345",     // four digits before 2015
-            "2513.11677",     // month 13
-            "2500.11677",     // month 00
-            "2503.11677v0",   // versions start at 1
-            "2503.11677v",    // empty version
-            "2503.11677vx",   // not a number
-            "hep-th/990100",  // six digits
-            "/9901001",       // no archive
+            "2503.1167",     // five digits required since 2015
+            "1412.12345",    // four digits before 2015
+            "2513.11677",    // month 13
+            "2500.11677",    // month 00
+            "2503.11677v0",  // versions start at 1
+            "2503.11677v",   // empty version
+            "2503.11677vx",  // not a number
+            "hep-th/990100", // six digits
+            "/9901001",      // no archive
             "https://example.com/abs/2503.11677x",
-            "0612.1234",      // new style starts in April 2007
+            "0612.1234", // new style starts in April 2007
         ] {
-            assert!(VersionedArxivId::parse(text).is_err(), "{text:?} should be rejected");
+            assert!(
+                VersionedArxivId::parse(text).is_err(),
+                "{text:?} should be rejected"
+            );
         }
     }
 

@@ -29,7 +29,9 @@ impl Category {
         let subject_ok = subject.is_none_or(|subject| {
             (1..=16).contains(&subject.len())
                 && subject.starts_with(|c: char| c.is_ascii_alphabetic())
-                && subject.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-')
+                && subject
+                    .bytes()
+                    .all(|b| b.is_ascii_alphabetic() || b == b'-')
         });
         if archive_ok && subject_ok {
             Ok(Category(code.to_owned()))
@@ -95,22 +97,37 @@ pub const TAXONOMY: &[(&str, &str)] = &[
     ("cs.AI", "Computer Science - Artificial Intelligence"),
     ("cs.AR", "Computer Science - Hardware Architecture"),
     ("cs.CC", "Computer Science - Computational Complexity"),
-    ("cs.CE", "Computer Science - Computational Engineering, Finance, and Science"),
+    (
+        "cs.CE",
+        "Computer Science - Computational Engineering, Finance, and Science",
+    ),
     ("cs.CG", "Computer Science - Computational Geometry"),
     ("cs.CL", "Computer Science - Computation and Language"),
     ("cs.CR", "Computer Science - Cryptography and Security"),
-    ("cs.CV", "Computer Science - Computer Vision and Pattern Recognition"),
+    (
+        "cs.CV",
+        "Computer Science - Computer Vision and Pattern Recognition",
+    ),
     ("cs.CY", "Computer Science - Computers and Society"),
     ("cs.DB", "Computer Science - Databases"),
-    ("cs.DC", "Computer Science - Distributed, Parallel, and Cluster Computing"),
+    (
+        "cs.DC",
+        "Computer Science - Distributed, Parallel, and Cluster Computing",
+    ),
     ("cs.DL", "Computer Science - Digital Libraries"),
     ("cs.DM", "Computer Science - Discrete Mathematics"),
     ("cs.DS", "Computer Science - Data Structures and Algorithms"),
     ("cs.ET", "Computer Science - Emerging Technologies"),
-    ("cs.FL", "Computer Science - Formal Languages and Automata Theory"),
+    (
+        "cs.FL",
+        "Computer Science - Formal Languages and Automata Theory",
+    ),
     ("cs.GL", "Computer Science - General Literature"),
     ("cs.GR", "Computer Science - Graphics"),
-    ("cs.GT", "Computer Science - Computer Science and Game Theory"),
+    (
+        "cs.GT",
+        "Computer Science - Computer Science and Game Theory",
+    ),
     ("cs.HC", "Computer Science - Human-Computer Interaction"),
     ("cs.IR", "Computer Science - Information Retrieval"),
     ("cs.IT", "Computer Science - Information Theory"),
@@ -120,8 +137,14 @@ pub const TAXONOMY: &[(&str, &str)] = &[
     ("cs.MM", "Computer Science - Multimedia"),
     ("cs.MS", "Computer Science - Mathematical Software"),
     ("cs.NA", "Computer Science - Numerical Analysis"),
-    ("cs.NE", "Computer Science - Neural and Evolutionary Computing"),
-    ("cs.NI", "Computer Science - Networking and Internet Architecture"),
+    (
+        "cs.NE",
+        "Computer Science - Neural and Evolutionary Computing",
+    ),
+    (
+        "cs.NI",
+        "Computer Science - Networking and Internet Architecture",
+    ),
     ("cs.OH", "Computer Science - Other Computer Science"),
     ("cs.OS", "Computer Science - Operating Systems"),
     ("cs.PF", "Computer Science - Performance"),
@@ -130,15 +153,30 @@ pub const TAXONOMY: &[(&str, &str)] = &[
     ("cs.SC", "Computer Science - Symbolic Computation"),
     ("cs.SD", "Computer Science - Sound"),
     ("cs.SE", "Computer Science - Software Engineering"),
-    ("cs.SI", "Computer Science - Social and Information Networks"),
+    (
+        "cs.SI",
+        "Computer Science - Social and Information Networks",
+    ),
     ("cs.SY", "Computer Science - Systems and Control"),
     ("econ.EM", "Economics - Econometrics"),
     ("econ.GN", "Economics - General Economics"),
     ("econ.TH", "Economics - Theoretical Economics"),
-    ("eess.AS", "Electrical Engineering and Systems Science - Audio and Speech Processing"),
-    ("eess.IV", "Electrical Engineering and Systems Science - Image and Video Processing"),
-    ("eess.SP", "Electrical Engineering and Systems Science - Signal Processing"),
-    ("eess.SY", "Electrical Engineering and Systems Science - Systems and Control"),
+    (
+        "eess.AS",
+        "Electrical Engineering and Systems Science - Audio and Speech Processing",
+    ),
+    (
+        "eess.IV",
+        "Electrical Engineering and Systems Science - Image and Video Processing",
+    ),
+    (
+        "eess.SP",
+        "Electrical Engineering and Systems Science - Signal Processing",
+    ),
+    (
+        "eess.SY",
+        "Electrical Engineering and Systems Science - Systems and Control",
+    ),
     ("math.AC", "Mathematics - Commutative Algebra"),
     ("math.AG", "Mathematics - Algebraic Geometry"),
     ("math.AP", "Mathematics - Analysis of PDEs"),
@@ -172,21 +210,51 @@ pub const TAXONOMY: &[(&str, &str)] = &[
     ("math.SP", "Mathematics - Spectral Theory"),
     ("math.ST", "Mathematics - Statistics Theory"),
     ("astro-ph", "Astrophysics"),
-    ("astro-ph.CO", "Astrophysics - Cosmology and Nongalactic Astrophysics"),
-    ("astro-ph.EP", "Astrophysics - Earth and Planetary Astrophysics"),
+    (
+        "astro-ph.CO",
+        "Astrophysics - Cosmology and Nongalactic Astrophysics",
+    ),
+    (
+        "astro-ph.EP",
+        "Astrophysics - Earth and Planetary Astrophysics",
+    ),
     ("astro-ph.GA", "Astrophysics - Astrophysics of Galaxies"),
-    ("astro-ph.HE", "Astrophysics - High Energy Astrophysical Phenomena"),
-    ("astro-ph.IM", "Astrophysics - Instrumentation and Methods for Astrophysics"),
-    ("astro-ph.SR", "Astrophysics - Solar and Stellar Astrophysics"),
+    (
+        "astro-ph.HE",
+        "Astrophysics - High Energy Astrophysical Phenomena",
+    ),
+    (
+        "astro-ph.IM",
+        "Astrophysics - Instrumentation and Methods for Astrophysics",
+    ),
+    (
+        "astro-ph.SR",
+        "Astrophysics - Solar and Stellar Astrophysics",
+    ),
     ("cond-mat", "Condensed Matter"),
-    ("cond-mat.dis-nn", "Condensed Matter - Disordered Systems and Neural Networks"),
-    ("cond-mat.mes-hall", "Condensed Matter - Mesoscale and Nanoscale Physics"),
+    (
+        "cond-mat.dis-nn",
+        "Condensed Matter - Disordered Systems and Neural Networks",
+    ),
+    (
+        "cond-mat.mes-hall",
+        "Condensed Matter - Mesoscale and Nanoscale Physics",
+    ),
     ("cond-mat.mtrl-sci", "Condensed Matter - Materials Science"),
-    ("cond-mat.other", "Condensed Matter - Other Condensed Matter"),
+    (
+        "cond-mat.other",
+        "Condensed Matter - Other Condensed Matter",
+    ),
     ("cond-mat.quant-gas", "Condensed Matter - Quantum Gases"),
     ("cond-mat.soft", "Condensed Matter - Soft Condensed Matter"),
-    ("cond-mat.stat-mech", "Condensed Matter - Statistical Mechanics"),
-    ("cond-mat.str-el", "Condensed Matter - Strongly Correlated Electrons"),
+    (
+        "cond-mat.stat-mech",
+        "Condensed Matter - Statistical Mechanics",
+    ),
+    (
+        "cond-mat.str-el",
+        "Condensed Matter - Strongly Correlated Electrons",
+    ),
     ("cond-mat.supr-con", "Condensed Matter - Superconductivity"),
     ("gr-qc", "General Relativity and Quantum Cosmology"),
     ("hep-ex", "High Energy Physics - Experiment"),
@@ -194,28 +262,49 @@ pub const TAXONOMY: &[(&str, &str)] = &[
     ("hep-ph", "High Energy Physics - Phenomenology"),
     ("hep-th", "High Energy Physics - Theory"),
     ("math-ph", "Mathematical Physics"),
-    ("nlin.AO", "Nonlinear Sciences - Adaptation and Self-Organizing Systems"),
+    (
+        "nlin.AO",
+        "Nonlinear Sciences - Adaptation and Self-Organizing Systems",
+    ),
     ("nlin.CD", "Nonlinear Sciences - Chaotic Dynamics"),
-    ("nlin.CG", "Nonlinear Sciences - Cellular Automata and Lattice Gases"),
-    ("nlin.PS", "Nonlinear Sciences - Pattern Formation and Solitons"),
-    ("nlin.SI", "Nonlinear Sciences - Exactly Solvable and Integrable Systems"),
+    (
+        "nlin.CG",
+        "Nonlinear Sciences - Cellular Automata and Lattice Gases",
+    ),
+    (
+        "nlin.PS",
+        "Nonlinear Sciences - Pattern Formation and Solitons",
+    ),
+    (
+        "nlin.SI",
+        "Nonlinear Sciences - Exactly Solvable and Integrable Systems",
+    ),
     ("nucl-ex", "Nuclear Experiment"),
     ("nucl-th", "Nuclear Theory"),
     ("physics.acc-ph", "Physics - Accelerator Physics"),
     ("physics.ao-ph", "Physics - Atmospheric and Oceanic Physics"),
     ("physics.app-ph", "Physics - Applied Physics"),
-    ("physics.atm-clus", "Physics - Atomic and Molecular Clusters"),
+    (
+        "physics.atm-clus",
+        "Physics - Atomic and Molecular Clusters",
+    ),
     ("physics.atom-ph", "Physics - Atomic Physics"),
     ("physics.bio-ph", "Physics - Biological Physics"),
     ("physics.chem-ph", "Physics - Chemical Physics"),
     ("physics.class-ph", "Physics - Classical Physics"),
     ("physics.comp-ph", "Physics - Computational Physics"),
-    ("physics.data-an", "Physics - Data Analysis, Statistics and Probability"),
+    (
+        "physics.data-an",
+        "Physics - Data Analysis, Statistics and Probability",
+    ),
     ("physics.ed-ph", "Physics - Physics Education"),
     ("physics.flu-dyn", "Physics - Fluid Dynamics"),
     ("physics.gen-ph", "Physics - General Physics"),
     ("physics.geo-ph", "Physics - Geophysics"),
-    ("physics.hist-ph", "Physics - History and Philosophy of Physics"),
+    (
+        "physics.hist-ph",
+        "Physics - History and Philosophy of Physics",
+    ),
     ("physics.ins-det", "Physics - Instrumentation and Detectors"),
     ("physics.med-ph", "Physics - Medical Physics"),
     ("physics.optics", "Physics - Optics"),
@@ -229,8 +318,14 @@ pub const TAXONOMY: &[(&str, &str)] = &[
     ("q-bio.GN", "Quantitative Biology - Genomics"),
     ("q-bio.MN", "Quantitative Biology - Molecular Networks"),
     ("q-bio.NC", "Quantitative Biology - Neurons and Cognition"),
-    ("q-bio.OT", "Quantitative Biology - Other Quantitative Biology"),
-    ("q-bio.PE", "Quantitative Biology - Populations and Evolution"),
+    (
+        "q-bio.OT",
+        "Quantitative Biology - Other Quantitative Biology",
+    ),
+    (
+        "q-bio.PE",
+        "Quantitative Biology - Populations and Evolution",
+    ),
     ("q-bio.QM", "Quantitative Biology - Quantitative Methods"),
     ("q-bio.SC", "Quantitative Biology - Subcellular Processes"),
     ("q-bio.TO", "Quantitative Biology - Tissues and Organs"),
@@ -242,7 +337,10 @@ pub const TAXONOMY: &[(&str, &str)] = &[
     ("q-fin.PR", "Quantitative Finance - Pricing of Securities"),
     ("q-fin.RM", "Quantitative Finance - Risk Management"),
     ("q-fin.ST", "Quantitative Finance - Statistical Finance"),
-    ("q-fin.TR", "Quantitative Finance - Trading and Market Microstructure"),
+    (
+        "q-fin.TR",
+        "Quantitative Finance - Trading and Market Microstructure",
+    ),
     ("stat.AP", "Statistics - Applications"),
     ("stat.CO", "Statistics - Computation"),
     ("stat.ME", "Statistics - Methodology"),
@@ -257,7 +355,14 @@ mod tests {
 
     #[test]
     fn parses_codes_of_every_shape() {
-        for code in ["cs.CL", "hep-th", "math.GT", "cond-mat.mes-hall", "q-bio.NC", "physics.atom-ph"] {
+        for code in [
+            "cs.CL",
+            "hep-th",
+            "math.GT",
+            "cond-mat.mes-hall",
+            "q-bio.NC",
+            "physics.atom-ph",
+        ] {
             assert_eq!(Category::parse(code).unwrap().as_str(), code);
         }
         for bad in ["", "CS.CL", "cs.", ".CL", "cs CL", "cs.C1", "<script>"] {
@@ -276,10 +381,19 @@ mod tests {
 
     #[test]
     fn maps_oai_dc_subject_names_to_codes() {
-        let category = Category::from_subject_name("Computer Science - Data Structures and Algorithms");
+        let category =
+            Category::from_subject_name("Computer Science - Data Structures and Algorithms");
         assert_eq!(category.unwrap().as_str(), "cs.DS");
-        assert_eq!(Category::from_subject_name("Quantum Physics").unwrap().as_str(), "quant-ph");
-        assert_eq!(Category::parse("cs.CL").unwrap().name(), Some("Computation and Language"));
+        assert_eq!(
+            Category::from_subject_name("Quantum Physics")
+                .unwrap()
+                .as_str(),
+            "quant-ph"
+        );
+        assert_eq!(
+            Category::parse("cs.CL").unwrap().name(),
+            Some("Computation and Language")
+        );
         assert_eq!(Category::parse("hep-th").unwrap().archive(), "hep-th");
     }
 }

@@ -24,12 +24,16 @@ pub struct CodeLink {
 impl CodeLink {
     /// Classifies and normalises one URL; `None` if it is not a code or project link.
     pub fn from_url(raw: &str) -> Option<CodeLink> {
-        let trimmed = raw.trim().trim_end_matches(['.', ',', ';', ':', ')', ']', '}', '>', '\'', '"']);
+        let trimmed = raw
+            .trim()
+            .trim_end_matches(['.', ',', ';', ':', ')', ']', '}', '>', '\'', '"']);
         let without_scheme = trimmed
             .strip_prefix("https://")
             .or_else(|| trimmed.strip_prefix("http://"))
             .unwrap_or(trimmed);
-        let (host, path) = without_scheme.split_once('/').unwrap_or((without_scheme, ""));
+        let (host, path) = without_scheme
+            .split_once('/')
+            .unwrap_or((without_scheme, ""));
         let host = host.to_ascii_lowercase();
         let host = host.strip_prefix("www.").unwrap_or(&host);
         let path = path.split(['?', '#']).next().unwrap_or("");
@@ -44,7 +48,9 @@ impl CodeLink {
             }
             let valid = parts.iter().all(|part| {
                 !part.is_empty()
-                    && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
             });
             valid.then(|| CodeLink {
                 host: kind,
@@ -56,13 +62,18 @@ impl CodeLink {
             "gitlab.com" => repository(CodeHost::Gitlab, "gitlab.com", 2),
             "gitee.com" => repository(CodeHost::Gitee, "gitee.com", 2),
             "huggingface.co" | "hf.co" => match segments.first() {
-                Some(&("spaces" | "datasets")) => repository(CodeHost::HuggingFace, "huggingface.co", 3),
+                Some(&("spaces" | "datasets")) => {
+                    repository(CodeHost::HuggingFace, "huggingface.co", 3)
+                }
                 Some(&("papers" | "docs" | "blog" | "collections")) | None => None,
                 Some(_) => repository(CodeHost::HuggingFace, "huggingface.co", 2),
             },
             _ if host.ends_with(".github.io") || host.ends_with(".gitlab.io") => {
                 let url = format!("https://{host}/{}", segments.join("/"));
-                Some(CodeLink { host: CodeHost::ProjectPage, url: url.trim_end_matches('/').to_owned() })
+                Some(CodeLink {
+                    host: CodeHost::ProjectPage,
+                    url: url.trim_end_matches('/').to_owned(),
+                })
             }
             _ => None,
         }
@@ -83,10 +94,10 @@ pub fn extract_code_links(text: &str) -> Vec<CodeLink> {
         }
         // "Code:https://…" and similar glued prefixes.
         let start = word.find("http").unwrap_or(0);
-        if let Some(link) = CodeLink::from_url(&word[start..]) {
-            if !links.contains(&link) {
-                links.push(link);
-            }
+        if let Some(link) = CodeLink::from_url(&word[start..])
+            && !links.contains(&link)
+        {
+            links.push(link);
         }
     }
     links
@@ -97,7 +108,10 @@ mod tests {
     use super::*;
 
     fn urls(text: &str) -> Vec<String> {
-        extract_code_links(text).into_iter().map(|link| link.url).collect()
+        extract_code_links(text)
+            .into_iter()
+            .map(|link| link.url)
+            .collect()
     }
 
     #[test]

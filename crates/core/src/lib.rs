@@ -11,6 +11,6 @@ pub use category::{Category, CategoryError, TAXONOMY};
 pub use code_link::{CodeHost, CodeLink, extract_code_links};
 pub use paper::{CommunityVotes, MergeOutcome, Paper};
 
+pub use jiff::Timestamp;
 /// Re-exported so that other crates name dates the same way.
 pub use jiff::civil::Date;
-pub use jiff::Timestamp;

@@ -78,14 +78,24 @@ pub fn from_reader(name: String, raw: Box<dyn Read + Send>) -> Result<Input, Inp
     let rest: Box<dyn Read + Send> = match limited.read_to_end(&mut head) {
         Ok(_) => Box::new(limited.into_inner()),
         // A short file that breaks early: read what came through, then report the break.
-        Err(error) if !head.is_empty() => Box::new(FailingReader { kind: error.kind(), message: error.to_string() }),
+        Err(error) if !head.is_empty() => Box::new(FailingReader {
+            kind: error.kind(),
+            message: error.to_string(),
+        }),
         Err(error) => return Err(InputError::new(&name, read_error_reason(&error))),
     };
     let format = detect(&head).ok_or_else(|| {
         InputError::new(&name, "unknown format: not arXiv listing or Kaggle JSON lines, Hugging Face daily_papers JSON, Atom, OAI-PMH or RSS".to_owned())
     })?;
-    let reader = Box::new(BufReader::with_capacity(256 * 1024, Cursor::new(head).chain(rest)));
-    Ok(Input { name, format, reader })
+    let reader = Box::new(BufReader::with_capacity(
+        256 * 1024,
+        Cursor::new(head).chain(rest),
+    ));
+    Ok(Input {
+        name,
+        format,
+        reader,
+    })
 }
 
 /// Yields a read error that happened while the head was read, once the head is consumed.
@@ -124,8 +134,8 @@ pub fn detect(head: &[u8]) -> Option<Format> {
             _ => None,
         };
     }
-    if trimmed.starts_with('[') {
-        let looks_like_hf = trimmed.contains("\"paper\"") || trimmed[1..].trim_start().starts_with(']');
+    if let Some(array) = trimmed.strip_prefix('[') {
+        let looks_like_hf = array.contains("\"paper\"") || array.trim_start().starts_with(']');
         return looks_like_hf.then_some(Format::HuggingFaceDailyPapers);
     }
     if trimmed.starts_with('{') {
@@ -162,12 +172,30 @@ mod tests {
     #[test]
     fn detects_each_format_from_its_start() {
         let cases: [(&str, Option<Format>); 8] = [
-            ("{\"id\": \"2503.11677\", \"first_listed\": \"2025-03-18\"}", Some(Format::ListingJsonLines)),
-            ("{\"id\":\"0704.0001\",\"submitter\":\"P\",\"versions\":[]}", Some(Format::KaggleJsonLines)),
-            ("[\n {\n  \"paper\": {", Some(Format::HuggingFaceDailyPapers)),
-            ("<?xml version='1.0'?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">", Some(Format::Atom)),
-            ("<OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\">", Some(Format::OaiPmh)),
-            ("<?xml version='1.0'?><!-- c --><rss version=\"2.0\">", Some(Format::Rss)),
+            (
+                "{\"id\": \"2503.11677\", \"first_listed\": \"2025-03-18\"}",
+                Some(Format::ListingJsonLines),
+            ),
+            (
+                "{\"id\":\"0704.0001\",\"submitter\":\"P\",\"versions\":[]}",
+                Some(Format::KaggleJsonLines),
+            ),
+            (
+                "[\n {\n  \"paper\": {",
+                Some(Format::HuggingFaceDailyPapers),
+            ),
+            (
+                "<?xml version='1.0'?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">",
+                Some(Format::Atom),
+            ),
+            (
+                "<OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\">",
+                Some(Format::OaiPmh),
+            ),
+            (
+                "<?xml version='1.0'?><!-- c --><rss version=\"2.0\">",
+                Some(Format::Rss),
+            ),
             ("<html><body>", None),
             ("hello", None),
         ];

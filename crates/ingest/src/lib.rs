@@ -67,11 +67,16 @@ pub struct InputError {
 
 impl InputError {
     pub fn new(input: &str, reason: String) -> InputError {
-        InputError { input: input.to_owned(), reason }
+        InputError {
+            input: input.to_owned(),
+            reason,
+        }
     }
 }
 
 /// What reading an input yields, in order.
+// Papers are nearly every item; boxing them would cost an allocation per record for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Item {
     Paper(Record),

@@ -23,12 +23,16 @@ pub fn non_empty(text: Option<&str>) -> Option<String> {
 
 /// `2025-03-18` → date.
 pub fn iso_date(text: &str) -> Result<Date, String> {
-    text.trim().parse::<Date>().map_err(|_| format!("{text:?} is not a date (YYYY-MM-DD)"))
+    text.trim()
+        .parse::<Date>()
+        .map_err(|_| format!("{text:?} is not a date (YYYY-MM-DD)"))
 }
 
 /// `2026-02-02T00:00:00.000Z` → timestamp.
 pub fn iso_timestamp(text: &str) -> Result<Timestamp, String> {
-    text.trim().parse::<Timestamp>().map_err(|_| format!("{text:?} is not an RFC 3339 timestamp"))
+    text.trim()
+        .parse::<Timestamp>()
+        .map_err(|_| format!("{text:?} is not an RFC 3339 timestamp"))
 }
 
 /// The UTC date of an RFC 3339 timestamp, or a plain date.
@@ -137,10 +141,15 @@ fn tex_command(rest: &[char]) -> (Option<String>, usize) {
         if braced && rest.get(position) == Some(&'}') {
             position += 1;
         }
-        let letter = compose(command, base).map(String::from).unwrap_or_else(|| base.to_string());
+        let letter = compose(command, base)
+            .map(String::from)
+            .unwrap_or_else(|| base.to_string());
         return (Some(letter), position);
     }
-    let word: String = rest.iter().take_while(|c| c.is_ascii_alphabetic()).collect();
+    let word: String = rest
+        .iter()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
     let letter = match word.as_str() {
         "o" => "ø",
         "O" => "Ø",
@@ -185,7 +194,10 @@ fn compose(accent: char, base: char) -> Option<char> {
         _ => return None,
     };
     let characters: Vec<char> = table.chars().collect();
-    characters.chunks(2).find(|pair| pair[0] == base).map(|pair| pair[1])
+    characters
+        .chunks(2)
+        .find(|pair| pair[0] == base)
+        .map(|pair| pair[1])
 }
 
 #[cfg(test)]
@@ -198,7 +210,10 @@ mod tests {
         assert_eq!(tex_to_unicode(r"C. Bal\'azs"), "C. Balázs");
         assert_eq!(tex_to_unicode(r#"M{\"u}ller"#), "Müller");
         assert_eq!(tex_to_unicode(r"\v{S}imon \c{C}elik"), "Šimon Çelik");
-        assert_eq!(tex_to_unicode(r"Ni\~no Sch\o nberg Gau\ss"), "Niño Schønberg Gauß");
+        assert_eq!(
+            tex_to_unicode(r"Ni\~no Sch\o nberg Gau\ss"),
+            "Niño Schønberg Gauß"
+        );
         assert_eq!(tex_to_unicode(r"Mart\'{\i}nez"), "Martínez");
         assert_eq!(tex_to_unicode(r"Erd\H{o}s"), "Erdős");
         assert_eq!(tex_to_unicode("plain"), "plain");
@@ -215,9 +230,18 @@ mod tests {
 
     #[test]
     fn reads_the_date_forms() {
-        assert_eq!(rfc2822_date("Mon, 2 Apr 2007 19:18:42 GMT").unwrap(), date(2007, 4, 2));
-        assert_eq!(rfc2822_date("Thu, 24 Sep 2026 00:00:00 -0400").unwrap(), date(2026, 9, 24));
-        assert_eq!(date_of_timestamp("2026-02-02T00:00:00.000Z").unwrap(), date(2026, 2, 2));
+        assert_eq!(
+            rfc2822_date("Mon, 2 Apr 2007 19:18:42 GMT").unwrap(),
+            date(2007, 4, 2)
+        );
+        assert_eq!(
+            rfc2822_date("Thu, 24 Sep 2026 00:00:00 -0400").unwrap(),
+            date(2026, 9, 24)
+        );
+        assert_eq!(
+            date_of_timestamp("2026-02-02T00:00:00.000Z").unwrap(),
+            date(2026, 2, 2)
+        );
         assert_eq!(weekday_listing(date(2025, 3, 22)), date(2025, 3, 21));
         assert_eq!(weekday_listing(date(2025, 3, 23)), date(2025, 3, 21));
         assert_eq!(weekday_listing(date(2025, 3, 24)), date(2025, 3, 24));

@@ -30,17 +30,26 @@ impl Element {
 
     /// The trimmed text of the first child so named, if it has any.
     pub fn child_text(&self, name: &str) -> Option<&str> {
-        self.child(name).map(|child| child.text.trim()).filter(|text| !text.is_empty())
+        self.child(name)
+            .map(|child| child.text.trim())
+            .filter(|text| !text.is_empty())
     }
 
     pub fn attribute(&self, name: &str) -> Option<&str> {
-        self.attributes.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+        self.attributes
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
     }
 
     /// Depth-first search for the first descendant so named.
     pub fn descendant(&self, name: &str) -> Option<&Element> {
         self.children.iter().find_map(|child| {
-            if child.name == name { Some(child) } else { child.descendant(name) }
+            if child.name == name {
+                Some(child)
+            } else {
+                child.descendant(name)
+            }
         })
     }
 }
@@ -84,7 +93,10 @@ impl<R: BufRead> RecordStream<R> {
     }
 
     fn error(&self, reason: impl ToString) -> XmlError {
-        XmlError { line: self.line, reason: reason.to_string() }
+        XmlError {
+            line: self.line,
+            reason: reason.to_string(),
+        }
     }
 
     fn track_lines(&mut self) {
@@ -142,11 +154,13 @@ impl<R: BufRead> RecordStream<R> {
             self.track_lines();
             match event {
                 Event::Start(start) => {
-                    let element = new_element(&start, local_name(&start)).map_err(|e| self.error(e))?;
+                    let element =
+                        new_element(&start, local_name(&start)).map_err(|e| self.error(e))?;
                     stack.push(element);
                 }
                 Event::Empty(start) => {
-                    let element = new_element(&start, local_name(&start)).map_err(|e| self.error(e))?;
+                    let element =
+                        new_element(&start, local_name(&start)).map_err(|e| self.error(e))?;
                     if let Some(parent) = stack.last_mut() {
                         parent.children.push(element);
                     }
@@ -162,7 +176,8 @@ impl<R: BufRead> RecordStream<R> {
                 }
                 Event::Text(text) => {
                     let decoded = text.decode().map_err(|e| self.error(e))?;
-                    let unescaped = quick_xml::escape::unescape(&decoded).map_err(|e| self.error(e))?;
+                    let unescaped =
+                        quick_xml::escape::unescape(&decoded).map_err(|e| self.error(e))?;
                     push_text(&mut stack, &unescaped);
                 }
                 Event::CData(data) => {
@@ -218,10 +233,18 @@ fn new_element(start: &BytesStart<'_>, name: String) -> Result<Element, String> 
     for attribute in start.attributes() {
         let attribute = attribute.map_err(|e| e.to_string())?;
         let key = String::from_utf8_lossy(attribute.key.local_name().as_ref()).into_owned();
-        let value = attribute.unescape_value().map_err(|e| e.to_string())?.into_owned();
+        let value = attribute
+            .unescape_value()
+            .map_err(|e| e.to_string())?
+            .into_owned();
         attributes.push((key, value));
     }
-    Ok(Element { name, attributes, children: Vec::new(), text: String::new() })
+    Ok(Element {
+        name,
+        attributes,
+        children: Vec::new(),
+        text: String::new(),
+    })
 }
 
 /// The five XML entities and numeric character references; anything else is an error.

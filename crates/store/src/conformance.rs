@@ -58,7 +58,10 @@ pub fn full_paper(arxiv_id: &str) -> Paper {
     paper.first_version_date = Some(date(2026, 1, 30));
     paper.latest_version_date = Some(date(2026, 2, 2));
     paper.listing_dates.insert(date(2026, 2, 3));
-    paper.code_links = vec![CodeLink { host: CodeHost::Github, url: "https://github.com/a/b".into() }];
+    paper.code_links = vec![CodeLink {
+        host: CodeHost::Github,
+        url: "https://github.com/a/b".into(),
+    }];
     paper.community_votes = vec![CommunityVotes {
         source: "huggingface".into(),
         votes: 42,
@@ -70,21 +73,59 @@ pub fn full_paper(arxiv_id: &str) -> Paper {
 
 pub async fn papers_round_trip_field_for_field(store: &dyn Store) {
     let paper = full_paper("2602.00001");
-    let summary = store.merge_papers(vec![paper.clone()]).await.expect("merge");
-    assert_eq!(summary, MergeSummary { new: 1, updated: 0, unchanged: 0 });
-    let loaded = store.paper(&paper.id).await.expect("load").expect("paper is there");
+    let summary = store
+        .merge_papers(vec![paper.clone()])
+        .await
+        .expect("merge");
+    assert_eq!(
+        summary,
+        MergeSummary {
+            new: 1,
+            updated: 0,
+            unchanged: 0
+        }
+    );
+    let loaded = store
+        .paper(&paper.id)
+        .await
+        .expect("load")
+        .expect("paper is there");
     assert_eq!(loaded, paper);
-    let old_style = Paper { id: id("hep-th/9901001"), ..full_paper("2602.00002") };
-    store.merge_papers(vec![old_style.clone()]).await.expect("merge");
-    assert_eq!(store.paper(&old_style.id).await.expect("load"), Some(old_style));
+    let old_style = Paper {
+        id: id("hep-th/9901001"),
+        ..full_paper("2602.00002")
+    };
+    store
+        .merge_papers(vec![old_style.clone()])
+        .await
+        .expect("merge");
+    assert_eq!(
+        store.paper(&old_style.id).await.expect("load"),
+        Some(old_style)
+    );
 }
 
 pub async fn merging_the_same_records_again_changes_nothing(store: &dyn Store) {
-    let papers: Vec<Paper> = (1..=5).map(|n| full_paper(&format!("2602.0000{n}"))).collect();
-    store.merge_papers(papers.clone()).await.expect("first merge");
+    let papers: Vec<Paper> = (1..=5)
+        .map(|n| full_paper(&format!("2602.0000{n}")))
+        .collect();
+    store
+        .merge_papers(papers.clone())
+        .await
+        .expect("first merge");
     let stats_before = store.stats().await.expect("stats");
-    let summary = store.merge_papers(papers.clone()).await.expect("second merge");
-    assert_eq!(summary, MergeSummary { new: 0, updated: 0, unchanged: 5 });
+    let summary = store
+        .merge_papers(papers.clone())
+        .await
+        .expect("second merge");
+    assert_eq!(
+        summary,
+        MergeSummary {
+            new: 0,
+            updated: 0,
+            unchanged: 5
+        }
+    );
     assert_eq!(store.stats().await.expect("stats"), stats_before);
     for paper in papers {
         assert_eq!(store.paper(&paper.id).await.expect("load"), Some(paper));
@@ -101,19 +142,34 @@ pub async fn newer_versions_update_and_older_ones_do_not_roll_back(store: &dyn S
     v2.title = "Second title".into();
     let summary = store.merge_papers(vec![v2]).await.expect("v2");
     assert_eq!(summary.updated, 1);
-    let summary = store.merge_papers(vec![v1.clone()]).await.expect("v1 again");
+    let summary = store
+        .merge_papers(vec![v1.clone()])
+        .await
+        .expect("v1 again");
     assert_eq!(summary.unchanged, 1);
     let held = store.paper(&v1.id).await.expect("load").expect("held");
-    assert_eq!((held.title.as_str(), held.latest_version), ("Second title", Some(2)));
+    assert_eq!(
+        (held.title.as_str(), held.latest_version),
+        ("Second title", Some(2))
+    );
 }
 
 pub async fn imported_votes_replace_earlier_counts(store: &dyn Store) {
     let mut paper = full_paper("2602.00001");
-    store.merge_papers(vec![paper.clone()]).await.expect("first");
+    store
+        .merge_papers(vec![paper.clone()])
+        .await
+        .expect("first");
     paper.community_votes[0].votes = 50;
     paper.community_votes[0].read_at = Some("2026-02-20T00:00:00Z".parse().expect("valid"));
-    store.merge_papers(vec![paper.clone()]).await.expect("second");
-    store.merge_papers(vec![paper.clone()]).await.expect("third");
+    store
+        .merge_papers(vec![paper.clone()])
+        .await
+        .expect("second");
+    store
+        .merge_papers(vec![paper.clone()])
+        .await
+        .expect("third");
     let held = store.paper(&paper.id).await.expect("load").expect("held");
     assert_eq!(held.imported_votes(), 50);
 }
@@ -125,8 +181,18 @@ pub async fn duplicates_in_one_batch_become_one_paper(store: &dyn Store) {
     let mut second = first.clone();
     second.listing_dates.clear();
     second.listing_dates.insert(date(2026, 2, 4));
-    let summary = store.merge_papers(vec![first.clone(), second]).await.expect("merge");
-    assert_eq!(summary, MergeSummary { new: 1, updated: 0, unchanged: 0 });
+    let summary = store
+        .merge_papers(vec![first.clone(), second])
+        .await
+        .expect("merge");
+    assert_eq!(
+        summary,
+        MergeSummary {
+            new: 1,
+            updated: 0,
+            unchanged: 0
+        }
+    );
     let held = store.paper(&first.id).await.expect("load").expect("held");
     assert_eq!(held.listing_dates.len(), 2);
     assert_eq!(store.stats().await.expect("stats").papers, 1);
@@ -143,10 +209,16 @@ pub async fn stats_count_what_is_held(store: &dyn Store) {
     let mut early = full_paper("2602.00002");
     early.listing_dates.clear();
     early.listing_dates.insert(date(2026, 2, 2));
-    store.merge_papers(vec![full_paper("2602.00001"), early, bare]).await.expect("merge");
+    store
+        .merge_papers(vec![full_paper("2602.00001"), early, bare])
+        .await
+        .expect("merge");
     let stats = store.stats().await.expect("stats");
     assert_eq!(stats.papers, 3);
-    assert_eq!(stats.by_primary_category, vec![("cs.CL".to_owned(), 2), ("cs.CV".to_owned(), 1)]);
+    assert_eq!(
+        stats.by_primary_category,
+        vec![("cs.CL".to_owned(), 2), ("cs.CV".to_owned(), 1)]
+    );
     assert_eq!(stats.first_listing_date, Some(date(2026, 2, 2)));
     assert_eq!(stats.last_listing_date, Some(date(2026, 2, 27)));
     assert_eq!(stats.papers_with_votes, 2);
@@ -160,18 +232,29 @@ pub async fn unknown_papers_are_none(store: &dyn Store) {
 
 pub async fn listing_dates_follow_updates(store: &dyn Store) {
     let mut paper = full_paper("2602.00001");
-    store.merge_papers(vec![paper.clone()]).await.expect("first");
+    store
+        .merge_papers(vec![paper.clone()])
+        .await
+        .expect("first");
     paper.listing_dates.clear();
     paper.listing_dates.insert(date(2026, 3, 2));
-    store.merge_papers(vec![paper.clone()]).await.expect("second");
+    store
+        .merge_papers(vec![paper.clone()])
+        .await
+        .expect("second");
     let stats = store.stats().await.expect("stats");
     assert_eq!(stats.first_listing_date, Some(date(2026, 2, 3)));
     assert_eq!(stats.last_listing_date, Some(date(2026, 3, 2)));
 }
 
 pub async fn papers_after_walks_everything_once(store: &dyn Store) {
-    let mut papers: Vec<Paper> = (1..=7).map(|n| full_paper(&format!("2602.{n:05}"))).collect();
-    papers.push(Paper { id: id("hep-th/9901001"), ..full_paper("2602.00099") });
+    let mut papers: Vec<Paper> = (1..=7)
+        .map(|n| full_paper(&format!("2602.{n:05}")))
+        .collect();
+    papers.push(Paper {
+        id: id("hep-th/9901001"),
+        ..full_paper("2602.00099")
+    });
     store.merge_papers(papers.clone()).await.expect("merge");
     let mut walked = Vec::new();
     let mut after: Option<ArxivId> = None;

@@ -65,7 +65,11 @@ pub trait Store: Send + Sync {
 
     /// Up to `limit` papers in id order, starting after `after`: walks the whole store in
     /// pages (exports, index rebuilds, checks that two stores hold the same).
-    async fn papers_after(&self, after: Option<&ArxivId>, limit: u32) -> Result<Vec<Paper>, StoreError>;
+    async fn papers_after(
+        &self,
+        after: Option<&ArxivId>,
+        limit: u32,
+    ) -> Result<Vec<Paper>, StoreError>;
 
     async fn stats(&self) -> Result<StoreStats, StoreError>;
 
@@ -76,7 +80,8 @@ pub trait Store: Send + Sync {
 /// Folds records that name the same paper into one, in order, so a batch writes each paper once.
 pub fn fold_duplicates(records: Vec<Paper>) -> Vec<Paper> {
     let mut folded: Vec<Paper> = Vec::with_capacity(records.len());
-    let mut position_of: std::collections::HashMap<ArxivId, usize> = std::collections::HashMap::new();
+    let mut position_of: std::collections::HashMap<ArxivId, usize> =
+        std::collections::HashMap::new();
     for record in records {
         match position_of.get(&record.id) {
             Some(&position) => {

@@ -3,7 +3,9 @@
 use paperboy_store::SqliteStore;
 
 async fn in_memory() -> SqliteStore {
-    SqliteStore::in_memory().await.expect("in-memory SQLite opens")
+    SqliteStore::in_memory()
+        .await
+        .expect("in-memory SQLite opens")
 }
 
 paperboy_store::store_conformance_suite!(in_memory());
@@ -14,7 +16,9 @@ mod on_disk {
     async fn fresh_file() -> SqliteStore {
         // The directory must outlive the store; leaking it is fine in a test process.
         let directory = Box::leak(Box::new(tempfile::tempdir().expect("temp dir")));
-        SqliteStore::open(&directory.path().join("paperboy.db")).await.expect("SQLite file opens")
+        SqliteStore::open(&directory.path().join("paperboy.db"))
+            .await
+            .expect("SQLite file opens")
     }
 
     paperboy_store::store_conformance_suite!(fresh_file());
@@ -27,7 +31,10 @@ mod on_disk {
         let paper = paperboy_store::conformance::full_paper("2602.00001");
         {
             let store = SqliteStore::open(&path).await.expect("open");
-            store.merge_papers(vec![paper.clone()]).await.expect("merge");
+            store
+                .merge_papers(vec![paper.clone()])
+                .await
+                .expect("merge");
         }
         let store = SqliteStore::open(&path).await.expect("reopen");
         assert_eq!(store.paper(&paper.id).await.expect("load"), Some(paper));

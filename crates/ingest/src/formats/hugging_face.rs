@@ -47,13 +47,19 @@ struct HfAuthor {
     name: Option<String>,
 }
 
-pub fn records(name: String, mut reader: Box<dyn BufRead + Send>) -> Box<dyn Iterator<Item = Item> + Send> {
+pub fn records(
+    name: String,
+    mut reader: Box<dyn BufRead + Send>,
+) -> Box<dyn Iterator<Item = Item> + Send> {
     let mut document = Vec::new();
     let read_error = reader.read_to_end(&mut document).err();
     let mut items = Vec::new();
     let mut position = skip_whitespace(&document, 0);
     if document.get(position) != Some(&b'[') {
-        items.push(Item::Fatal(InputError::new(&name, "expected a JSON array of daily papers".to_owned())));
+        items.push(Item::Fatal(InputError::new(
+            &name,
+            "expected a JSON array of daily papers".to_owned(),
+        )));
         return Box::new(items.into_iter());
     }
     position += 1;
@@ -68,11 +74,17 @@ pub fn records(name: String, mut reader: Box<dyn BufRead + Send>) -> Box<dyn Ite
                     Some(error) => read_error_reason(error),
                     None => "the JSON array ends early (truncated file?)".to_owned(),
                 };
-                items.push(Item::Fatal(InputError::new(&name, format!("after record {number}: {reason}"))));
+                items.push(Item::Fatal(InputError::new(
+                    &name,
+                    format!("after record {number}: {reason}"),
+                )));
                 break;
             }
             Some(_) if number > 0 => {
-                let reason = format!("broken JSON after record {number}: expected `,` or `]` at {}", line_column(&document, position));
+                let reason = format!(
+                    "broken JSON after record {number}: expected `,` or `]` at {}",
+                    line_column(&document, position)
+                );
                 items.push(Item::Fatal(InputError::new(&name, reason)));
                 break;
             }
@@ -80,11 +92,15 @@ pub fn records(name: String, mut reader: Box<dyn BufRead + Send>) -> Box<dyn Ite
         }
         number += 1;
         let location = Location::Record(number);
-        let mut stream = serde_json::Deserializer::from_slice(&document[position..]).into_iter::<serde_json::Value>();
+        let mut stream = serde_json::Deserializer::from_slice(&document[position..])
+            .into_iter::<serde_json::Value>();
         let value = match stream.next() {
             Some(Ok(value)) => value,
             Some(Err(error)) => {
-                let reason = format!("broken JSON in record {number} at {}: {error}", line_column(&document, position));
+                let reason = format!(
+                    "broken JSON in record {number} at {}: {error}",
+                    line_column(&document, position)
+                );
                 items.push(Item::Fatal(InputError::new(&name, reason)));
                 break;
             }
@@ -93,48 +109,75 @@ pub fn records(name: String, mut reader: Box<dyn BufRead + Send>) -> Box<dyn Ite
         position += stream.byte_offset();
         items.push(match paper_from_value(value) {
             Ok(paper) => Item::Paper(Record { location, paper }),
-            Err(Refusal { id, reason }) => Item::Failed(RecordError { location, id, reason }),
+            Err(Refusal { id, reason }) => Item::Failed(RecordError {
+                location,
+                id,
+                reason,
+            }),
         });
     }
     Box::new(items.into_iter())
 }
 
 fn paper_from_value(value: serde_json::Value) -> Result<Paper, Refusal> {
-    let id_hint = value.pointer("/paper/id").and_then(|id| id.as_str()).map(str::to_owned);
+    let id_hint = value
+        .pointer("/paper/id")
+        .and_then(|id| id.as_str())
+        .map(str::to_owned);
     let daily: DailyPaper = serde_json::from_value(value)
         .map_err(|error| Refusal::new(id_hint.as_deref(), format!("unexpected JSON: {error}")))?;
-    let hf = daily.paper.ok_or_else(|| Refusal::new(None, "missing \"paper\""))?;
+    let hf = daily
+        .paper
+        .ok_or_else(|| Refusal::new(None, "missing \"paper\""))?;
     let versioned = parse_id(hf.id.as_deref())?;
     let id = versioned.id.as_str().to_owned();
     let refuse = |reason: String| Refusal::new(Some(&id), reason);
     let mut paper = paper_for(&versioned);
     paper.title = require_title(&versioned.id, non_empty(hf.title.as_deref()))?;
-    paper.abstract_text = hf.summary.as_deref().map(squash_whitespace).unwrap_or_default();
-    paper.authors = hf.authors.iter().filter_map(|author| non_empty(author.name.as_deref())).collect();
+    paper.abstract_text = hf
+        .summary
+        .as_deref()
+        .map(squash_whitespace)
+        .unwrap_or_default();
+    paper.authors = hf
+        .authors
+        .iter()
+        .filter_map(|author| non_empty(author.name.as_deref()))
+        .collect();
     if let Some(published) = &hf.published_at {
-        paper.first_version_date = Some(date_of_timestamp(published).map_err(|r| refuse(format!("publishedAt: {r}")))?);
+        paper.first_version_date =
+            Some(date_of_timestamp(published).map_err(|r| refuse(format!("publishedAt: {r}")))?);
     }
     let featured_on = match &hf.submitted_on_daily_at {
-        Some(text) => Some(date_of_timestamp(text).map_err(|r| refuse(format!("submittedOnDailyAt: {r}")))?),
+        Some(text) => {
+            Some(date_of_timestamp(text).map_err(|r| refuse(format!("submittedOnDailyAt: {r}")))?)
+        }
         None => None,
     };
     let read_at = match &daily.upvotes_captured_at {
-        Some(text) => Some(iso_timestamp(text).map_err(|r| refuse(format!("upvotesCapturedAt: {r}")))?),
+        Some(text) => {
+            Some(iso_timestamp(text).map_err(|r| refuse(format!("upvotesCapturedAt: {r}")))?)
+        }
         None => None,
     };
     if let Some(upvotes) = hf.upvotes {
         if upvotes < 0 {
             return Err(refuse(format!("negative upvotes ({upvotes})")));
         }
-        paper.community_votes.push(CommunityVotes { source: SOURCE.to_owned(), votes: upvotes, read_at, featured_on });
+        paper.community_votes.push(CommunityVotes {
+            source: SOURCE.to_owned(),
+            votes: upvotes,
+            read_at,
+            featured_on,
+        });
     }
     if let Some(repo) = hf.github_repo.as_deref().and_then(CodeLink::from_url) {
         paper.code_links.push(repo);
     }
-    if let Some(page) = hf.project_page.as_deref().and_then(project_page) {
-        if !paper.code_links.contains(&page) {
-            paper.code_links.push(page);
-        }
+    if let Some(page) = hf.project_page.as_deref().and_then(project_page)
+        && !paper.code_links.contains(&page)
+    {
+        paper.code_links.push(page);
     }
     Ok(paper.with_extracted_code_links())
 }
@@ -146,11 +189,17 @@ fn project_page(url: &str) -> Option<CodeLink> {
         return Some(link);
     }
     let is_web = url.starts_with("https://") || url.starts_with("http://");
-    (is_web && !url.contains(char::is_whitespace)).then(|| CodeLink { host: CodeHost::ProjectPage, url: url.to_owned() })
+    (is_web && !url.contains(char::is_whitespace)).then(|| CodeLink {
+        host: CodeHost::ProjectPage,
+        url: url.to_owned(),
+    })
 }
 
 fn skip_whitespace(document: &[u8], mut position: usize) -> usize {
-    while document.get(position).is_some_and(|b| b.is_ascii_whitespace()) {
+    while document
+        .get(position)
+        .is_some_and(|b| b.is_ascii_whitespace())
+    {
         position += 1;
     }
     position

@@ -35,18 +35,28 @@ struct KaggleVersion {
 }
 
 pub fn paper_from_line(line: &[u8]) -> Result<Paper, Refusal> {
-    let record: KaggleLine = serde_json::from_slice(line).map_err(|error| json_refusal(line, &error))?;
+    let record: KaggleLine =
+        serde_json::from_slice(line).map_err(|error| json_refusal(line, &error))?;
     let versioned = parse_id(record.id.as_deref())?;
     let id = versioned.id.as_str().to_owned();
     let refuse = |reason: String| Refusal::new(Some(&id), reason);
     let mut paper = paper_for(&versioned);
     paper.title = require_title(&versioned.id, non_empty(record.title.as_deref()))?;
-    paper.abstract_text = record.abstract_text.as_deref().map(squash_whitespace).unwrap_or_default();
-    paper.authors = if record.authors_parsed.is_empty() {
-        split_author_list(record.authors.as_deref().unwrap_or_default())
-    } else {
-        record.authors_parsed.iter().filter_map(|parts| name_from_parts(parts)).collect()
-    };
+    paper.abstract_text = record
+        .abstract_text
+        .as_deref()
+        .map(squash_whitespace)
+        .unwrap_or_default();
+    // `authors` is what the submitter wrote; `authors_parsed` is derived from it and mangles
+    // initials (`C.-P.` becomes `C. -P.`), so it is only the fallback.
+    paper.authors = split_author_list(record.authors.as_deref().unwrap_or_default());
+    if paper.authors.is_empty() {
+        paper.authors = record
+            .authors_parsed
+            .iter()
+            .filter_map(|parts| name_from_parts(parts))
+            .collect();
+    }
     let codes = record.categories.as_deref().unwrap_or_default();
     add_categories(&mut paper, codes.split_whitespace());
     paper.comment = non_empty(record.comments.as_deref());
@@ -60,7 +70,8 @@ pub fn paper_from_line(line: &[u8]) -> Result<Paper, Refusal> {
             .strip_prefix('v')
             .and_then(|digits| digits.parse::<u32>().ok())
             .ok_or_else(|| refuse(format!("version {:?} is not vN", version.version)))?;
-        let created = rfc2822_date(&version.created).map_err(|reason| refuse(format!("version {}: {reason}", version.version)))?;
+        let created = rfc2822_date(&version.created)
+            .map_err(|reason| refuse(format!("version {}: {reason}", version.version)))?;
         if number == 1 {
             paper.first_version_date = Some(created);
         }
@@ -77,12 +88,21 @@ fn name_from_parts(parts: &[String]) -> Option<String> {
     let last = parts.first().map(String::as_str).unwrap_or_default();
     let first = parts.get(1).map(String::as_str).unwrap_or_default();
     let suffix = parts.get(2).map(String::as_str).unwrap_or_default();
-    let joined = [first, last, suffix].iter().filter(|part| !part.trim().is_empty()).copied().collect::<Vec<_>>().join(" ");
+    let joined = [first, last, suffix]
+        .iter()
+        .filter(|part| !part.trim().is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
     let name = tex_to_unicode(&squash_whitespace(&joined));
     (!name.is_empty()).then_some(name)
 }
 
 /// arXiv lets authors list several DOIs (`a, b;c`); the first is the paper's own.
 pub fn first_doi(text: Option<&str>) -> Option<String> {
-    text?.split([',', ';', ' ']).map(str::trim).find(|doi| !doi.is_empty()).map(str::to_owned)
+    text?
+        .split([',', ';', ' '])
+        .map(str::trim)
+        .find(|doi| !doi.is_empty())
+        .map(str::to_owned)
 }

@@ -24,18 +24,29 @@ struct ListingLine {
 }
 
 pub fn paper_from_line(line: &[u8]) -> Result<Paper, Refusal> {
-    let record: ListingLine = serde_json::from_slice(line).map_err(|error| json_refusal(line, &error))?;
+    let record: ListingLine =
+        serde_json::from_slice(line).map_err(|error| json_refusal(line, &error))?;
     let versioned = parse_id(record.id.as_deref())?;
     let id = versioned.id.as_str().to_owned();
     let mut paper = paper_for(&versioned);
     paper.title = require_title(&versioned.id, non_empty(record.title.as_deref()))?;
-    paper.abstract_text = record.abstract_text.as_deref().map(squash_whitespace).unwrap_or_default();
-    paper.authors = record.authors.iter().map(|name| squash_whitespace(name)).filter(|n| !n.is_empty()).collect();
+    paper.abstract_text = record
+        .abstract_text
+        .as_deref()
+        .map(squash_whitespace)
+        .unwrap_or_default();
+    paper.authors = record
+        .authors
+        .iter()
+        .map(|name| squash_whitespace(name))
+        .filter(|n| !n.is_empty())
+        .collect();
     add_categories(&mut paper, record.categories.iter().map(String::as_str));
     paper.comment = non_empty(record.comment.as_deref());
     let dates = record.first_listed.iter().chain(&record.listed_on);
     for text in dates {
-        let date = iso_date(text).map_err(|reason| Refusal::new(Some(&id), format!("listing date: {reason}")))?;
+        let date = iso_date(text)
+            .map_err(|reason| Refusal::new(Some(&id), format!("listing date: {reason}")))?;
         paper.listing_dates.insert(weekday_listing(date));
     }
     Ok(paper.with_extracted_code_links())
@@ -45,7 +56,11 @@ pub fn paper_from_line(line: &[u8]) -> Result<Paper, Refusal> {
 pub fn json_refusal(line: &[u8], error: &serde_json::Error) -> Refusal {
     let id = serde_json::from_slice::<serde_json::Value>(line)
         .ok()
-        .and_then(|value| value.get("id").and_then(|id| id.as_str().map(str::to_owned)));
+        .and_then(|value| {
+            value
+                .get("id")
+                .and_then(|id| id.as_str().map(str::to_owned))
+        });
     let reason = if error.is_syntax() || error.is_eof() {
         format!("broken JSON: {error}")
     } else {

@@ -17,13 +17,27 @@ use crate::xml::{Element, RecordStream, XmlItem};
 use crate::{Format, Input, InputError, Item, Location, Record, RecordError};
 
 pub fn records(input: Input) -> Box<dyn Iterator<Item = Item> + Send> {
-    let Input { name, format, reader } = input;
+    let Input {
+        name,
+        format,
+        reader,
+    } = input;
     match format {
         Format::ListingJsonLines => Box::new(json_lines(name, reader, listing::paper_from_line)),
         Format::KaggleJsonLines => Box::new(json_lines(name, reader, kaggle::paper_from_line)),
         Format::HuggingFaceDailyPapers => hugging_face::records(name, reader),
-        Format::Atom => Box::new(xml_records(name, reader, &["entry"], atom::paper_from_entry)),
-        Format::OaiPmh => Box::new(xml_records(name, reader, &["record"], oai_pmh::paper_from_record)),
+        Format::Atom => Box::new(xml_records(
+            name,
+            reader,
+            &["entry"],
+            atom::paper_from_entry,
+        )),
+        Format::OaiPmh => Box::new(xml_records(
+            name,
+            reader,
+            &["record"],
+            oai_pmh::paper_from_record,
+        )),
         Format::Rss => Box::new(xml_records(name, reader, &["item"], rss::paper_from_item)),
     }
 }
@@ -36,7 +50,10 @@ pub struct Refusal {
 
 impl Refusal {
     pub fn new(id: Option<&str>, reason: impl Into<String>) -> Refusal {
-        Refusal { id: id.map(str::to_owned), reason: reason.into() }
+        Refusal {
+            id: id.map(str::to_owned),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -79,7 +96,9 @@ fn json_lines(
                 continue;
             }
             // A line cut short by the end of the file is a partial record, not a record.
-            if !line.ends_with(b"\n") && serde_json::from_slice::<serde_json::Value>(content).is_err() {
+            if !line.ends_with(b"\n")
+                && serde_json::from_slice::<serde_json::Value>(content).is_err()
+            {
                 return Some(Item::Failed(RecordError {
                     location,
                     id: None,
@@ -87,12 +106,23 @@ fn json_lines(
                 }));
             }
             if let Err(error) = std::str::from_utf8(content) {
-                let reason = format!("not valid UTF-8 (bad byte at column {})", error.valid_up_to() + 1);
-                return Some(Item::Failed(RecordError { location, id: None, reason }));
+                let reason = format!(
+                    "not valid UTF-8 (bad byte at column {})",
+                    error.valid_up_to() + 1
+                );
+                return Some(Item::Failed(RecordError {
+                    location,
+                    id: None,
+                    reason,
+                }));
             }
             return Some(match convert(content) {
                 Ok(paper) => Item::Paper(Record { location, paper }),
-                Err(Refusal { id, reason }) => Item::Failed(RecordError { location, id, reason }),
+                Err(Refusal { id, reason }) => Item::Failed(RecordError {
+                    location,
+                    id,
+                    reason,
+                }),
             });
         }
     })
@@ -118,11 +148,18 @@ fn xml_records(
                     let location = Location::Record(record_number);
                     match convert(&element) {
                         Ok(Converted::Paper(paper)) => {
-                            return Some(Item::Paper(Record { location, paper: *paper }));
+                            return Some(Item::Paper(Record {
+                                location,
+                                paper: *paper,
+                            }));
                         }
                         Ok(Converted::Nothing) => continue,
                         Err(Refusal { id, reason }) => {
-                            return Some(Item::Failed(RecordError { location, id, reason }));
+                            return Some(Item::Failed(RecordError {
+                                location,
+                                id,
+                                reason,
+                            }));
                         }
                     }
                 }
@@ -160,7 +197,10 @@ pub fn require_title(id: &ArxivId, title: Option<String>) -> Result<String, Refu
 /// Sources mix in ACM (`I.2.7`) and MSC (`68T50`) classes where arXiv categories belong; those are
 /// not categories and are skipped, not refused: the record is still good.
 pub fn add_categories<'a>(paper: &mut Paper, codes: impl IntoIterator<Item = &'a str>) {
-    for category in codes.into_iter().filter_map(|code| Category::parse(code).ok()) {
+    for category in codes
+        .into_iter()
+        .filter_map(|code| Category::parse(code).ok())
+    {
         if paper.primary_category.is_none() {
             paper.primary_category = Some(category.clone());
         }

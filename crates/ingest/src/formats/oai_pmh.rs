@@ -6,7 +6,9 @@ use paperboy_core::{Category, Paper};
 
 use super::kaggle::first_doi;
 use super::{Converted, Refusal, add_categories, paper_for, parse_id, require_title};
-use crate::text::{iso_date, non_empty, rfc2822_date, split_author_list, squash_whitespace, tex_to_unicode};
+use crate::text::{
+    iso_date, non_empty, rfc2822_date, split_author_list, squash_whitespace, tex_to_unicode,
+};
 use crate::xml::Element;
 
 pub fn paper_from_record(record: &Element) -> Result<Converted, Refusal> {
@@ -23,9 +25,16 @@ pub fn paper_from_record(record: &Element) -> Result<Converted, Refusal> {
         "arXiv" => from_arxiv_format(metadata)?,
         "arXivRaw" => from_arxiv_raw(metadata)?,
         "dc" => from_dublin_core(metadata, header_id)?,
-        other => return Err(Refusal::new(header_id, format!("unsupported metadata format <{other}>"))),
+        other => {
+            return Err(Refusal::new(
+                header_id,
+                format!("unsupported metadata format <{other}>"),
+            ));
+        }
     };
-    Ok(Converted::Paper(Box::new(paper.with_extracted_code_links())))
+    Ok(Converted::Paper(Box::new(
+        paper.with_extracted_code_links(),
+    )))
 }
 
 fn from_arxiv_format(metadata: &Element) -> Result<Paper, Refusal> {
@@ -36,18 +45,24 @@ fn from_arxiv_format(metadata: &Element) -> Result<Paper, Refusal> {
         paper.authors = authors
             .children_named("author")
             .filter_map(|author| {
-                let parts = [author.child_text("forenames"), author.child_text("keyname"), author.child_text("suffix")];
+                let parts = [
+                    author.child_text("forenames"),
+                    author.child_text("keyname"),
+                    author.child_text("suffix"),
+                ];
                 let name = parts.into_iter().flatten().collect::<Vec<_>>().join(" ");
                 non_empty(Some(&tex_to_unicode(&name)))
             })
             .collect();
     }
     if let Some(created) = metadata.child_text("created") {
-        paper.first_version_date = Some(iso_date(created).map_err(|r| refuse(format!("created: {r}")))?);
+        paper.first_version_date =
+            Some(iso_date(created).map_err(|r| refuse(format!("created: {r}")))?);
         paper.latest_version_date = paper.first_version_date;
     }
     if let Some(updated) = metadata.child_text("updated") {
-        paper.latest_version_date = Some(iso_date(updated).map_err(|r| refuse(format!("updated: {r}")))?);
+        paper.latest_version_date =
+            Some(iso_date(updated).map_err(|r| refuse(format!("updated: {r}")))?);
     }
     Ok(paper)
 }
@@ -63,7 +78,9 @@ fn from_arxiv_raw(metadata: &Element) -> Result<Paper, Refusal> {
             .strip_prefix('v')
             .and_then(|digits| digits.parse::<u32>().ok())
             .ok_or_else(|| refuse(format!("version {label:?} is not vN")))?;
-        let date_text = version.child_text("date").ok_or_else(|| refuse(format!("version {label} has no date")))?;
+        let date_text = version
+            .child_text("date")
+            .ok_or_else(|| refuse(format!("version {label} has no date")))?;
         let date = rfc2822_date(date_text).map_err(|r| refuse(format!("version {label}: {r}")))?;
         if number == 1 {
             paper.first_version_date = Some(date);
@@ -82,7 +99,13 @@ fn common_fields(metadata: &Element) -> Result<Paper, Refusal> {
     let mut paper = paper_for(&versioned);
     paper.title = require_title(&versioned.id, non_empty(metadata.child_text("title")))?;
     paper.abstract_text = squash_whitespace(metadata.child_text("abstract").unwrap_or_default());
-    add_categories(&mut paper, metadata.child_text("categories").unwrap_or_default().split_whitespace());
+    add_categories(
+        &mut paper,
+        metadata
+            .child_text("categories")
+            .unwrap_or_default()
+            .split_whitespace(),
+    );
     paper.comment = non_empty(metadata.child_text("comments"));
     paper.journal_ref = non_empty(metadata.child_text("journal-ref"));
     paper.doi = first_doi(metadata.child_text("doi"));
@@ -136,7 +159,9 @@ fn from_dublin_core(metadata: &Element, header_id: Option<&str>) -> Result<Paper
 fn last_comma_first(name: &str) -> String {
     let name = tex_to_unicode(name);
     match name.split_once(',') {
-        Some((last, first)) if !first.trim().is_empty() => squash_whitespace(&format!("{} {}", first.trim(), last.trim())),
+        Some((last, first)) if !first.trim().is_empty() => {
+            squash_whitespace(&format!("{} {}", first.trim(), last.trim()))
+        }
         _ => squash_whitespace(&name),
     }
 }

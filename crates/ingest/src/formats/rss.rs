@@ -14,13 +14,25 @@ pub fn paper_from_item(item: &Element) -> Result<Converted, Refusal> {
     paper.title = require_title(&versioned.id, non_empty(item.child_text("title")))?;
     paper.abstract_text = announced_abstract(item.child_text("description").unwrap_or_default());
     paper.authors = split_author_list(item.child_text("creator").unwrap_or_default());
-    add_categories(&mut paper, item.children_named("category").map(|element| element.text.trim()));
+    add_categories(
+        &mut paper,
+        item.children_named("category")
+            .map(|element| element.text.trim()),
+    );
     paper.license = non_empty(item.child_text("rights"));
     let kind = AnnounceType::parse(item.child_text("announce_type").unwrap_or("new"));
-    let listed = kind.is_listing().map_err(|refusal| refuse(refusal.reason))?;
+    let listed = kind
+        .is_listing()
+        .map_err(|refusal| refuse(refusal.reason))?;
     if listed {
-        let pub_date = item.child_text("pubDate").ok_or_else(|| refuse("missing \"pubDate\"".to_owned()))?;
-        paper.listing_dates.insert(rfc2822_date(pub_date).map_err(|reason| refuse(format!("pubDate: {reason}")))?);
+        let pub_date = item
+            .child_text("pubDate")
+            .ok_or_else(|| refuse("missing \"pubDate\"".to_owned()))?;
+        paper
+            .listing_dates
+            .insert(rfc2822_date(pub_date).map_err(|reason| refuse(format!("pubDate: {reason}")))?);
     }
-    Ok(Converted::Paper(Box::new(paper.with_extracted_code_links())))
+    Ok(Converted::Paper(Box::new(
+        paper.with_extracted_code_links(),
+    )))
 }

@@ -43,14 +43,20 @@ impl SqliteStore {
         Self::connect(options, "memory").await
     }
 
-    async fn connect(options: SqliteConnectOptions, location: &str) -> Result<SqliteStore, StoreError> {
+    async fn connect(
+        options: SqliteConnectOptions,
+        location: &str,
+    ) -> Result<SqliteStore, StoreError> {
         // One in-memory database exists per connection, so tests get a single connection.
         let max_connections = if location == "memory" { 1 } else { 4 };
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections)
             .connect_with(options)
             .await
-            .map_err(|error| StoreError::Open { location: location.to_owned(), reason: error.to_string() })?;
+            .map_err(|error| StoreError::Open {
+                location: location.to_owned(),
+                reason: error.to_string(),
+            })?;
         MIGRATIONS.run(&pool).await?;
         Ok(SqliteStore { pool })
     }
@@ -62,7 +68,9 @@ impl SqliteStore {
         let mut papers = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(MAX_BINDS) {
             let mut query = QueryBuilder::<Sqlite>::new("SELECT ");
-            query.push(COLUMNS.join(", ")).push(" FROM papers WHERE id IN (");
+            query
+                .push(COLUMNS.join(", "))
+                .push(" FROM papers WHERE id IN (");
             let mut separated = query.separated(", ");
             for id in chunk {
                 separated.push_bind(*id);
@@ -86,11 +94,12 @@ impl Store for SqliteStore {
         }
         let mut transaction = self.pool.begin().await?;
         let ids: Vec<&str> = records.iter().map(|paper| paper.id.as_str()).collect();
-        let mut held: std::collections::HashMap<ArxivId, Paper> = Self::load_papers(&mut transaction, &ids)
-            .await?
-            .into_iter()
-            .map(|paper| (paper.id.clone(), paper))
-            .collect();
+        let mut held: std::collections::HashMap<ArxivId, Paper> =
+            Self::load_papers(&mut transaction, &ids)
+                .await?
+                .into_iter()
+                .map(|paper| (paper.id.clone(), paper))
+                .collect();
         let mut summary = MergeSummary::default();
         let mut changed: Vec<(Paper, bool)> = Vec::new();
         for record in records {
@@ -119,14 +128,24 @@ impl Store for SqliteStore {
 
     async fn paper(&self, id: &ArxivId) -> Result<Option<Paper>, StoreError> {
         let mut connection = self.pool.acquire().await?;
-        Ok(Self::load_papers(&mut connection, &[id.as_str()]).await?.pop())
+        Ok(Self::load_papers(&mut connection, &[id.as_str()])
+            .await?
+            .pop())
     }
 
-    async fn papers_after(&self, after: Option<&ArxivId>, limit: u32) -> Result<Vec<Paper>, StoreError> {
+    async fn papers_after(
+        &self,
+        after: Option<&ArxivId>,
+        limit: u32,
+    ) -> Result<Vec<Paper>, StoreError> {
         let mut query = QueryBuilder::<Sqlite>::new("SELECT ");
-        query.push(COLUMNS.join(", ")).push(" FROM papers WHERE id > ");
+        query
+            .push(COLUMNS.join(", "))
+            .push(" FROM papers WHERE id > ");
         query.push_bind(after.map_or("", ArxivId::as_str));
-        query.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit));
+        query
+            .push(" ORDER BY id LIMIT ")
+            .push_bind(i64::from(limit));
         let rows: Vec<PaperRow> = query.build_query_as().fetch_all(&self.pool).await?;
         rows.into_iter().map(PaperRow::into_paper).collect()
     }
@@ -144,15 +163,22 @@ impl Store for SqliteStore {
         )
         .fetch_all(&self.pool)
         .await?;
-        let range = sqlx::query("SELECT MIN(listing_date) AS first, MAX(listing_date) AS last FROM paper_listings")
-            .fetch_one(&self.pool)
-            .await?;
+        let range = sqlx::query(
+            "SELECT MIN(listing_date) AS first, MAX(listing_date) AS last FROM paper_listings",
+        )
+        .fetch_one(&self.pool)
+        .await?;
         let date = |text: Option<String>| text.and_then(|text| text.parse::<Date>().ok());
         Ok(StoreStats {
             papers: totals.try_get::<i64, _>("papers")? as u64,
             by_primary_category: by_category
                 .iter()
-                .map(|row| Ok((row.try_get::<String, _>("category")?, row.try_get::<i64, _>("papers")? as u64)))
+                .map(|row| {
+                    Ok((
+                        row.try_get::<String, _>("category")?,
+                        row.try_get::<i64, _>("papers")? as u64,
+                    ))
+                })
                 .collect::<Result<_, sqlx::Error>>()?,
             first_listing_date: date(range.try_get("first")?),
             last_listing_date: date(range.try_get("last")?),
@@ -176,11 +202,16 @@ async fn write_papers(
         return Ok(());
     }
     let now = jiff::Timestamp::now().as_second();
-    let rows: Vec<PaperRow> = papers.iter().map(|(paper, _)| PaperRow::from_paper(paper)).collect();
+    let rows: Vec<PaperRow> = papers
+        .iter()
+        .map(|(paper, _)| PaperRow::from_paper(paper))
+        .collect();
     let per_row = COLUMNS.len() + 2;
     for chunk in rows.chunks(MAX_BINDS / per_row) {
         let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO papers (");
-        query.push(COLUMNS.join(", ")).push(", created_at, updated_at) ");
+        query
+            .push(COLUMNS.join(", "))
+            .push(", created_at, updated_at) ");
         query.push_values(chunk, |mut values, row| {
             values
                 .push_bind(&row.id)
@@ -206,16 +237,26 @@ async fn write_papers(
                 .push_bind(now);
         });
         query.push(" ON CONFLICT (id) DO UPDATE SET ");
-        let updates: Vec<String> = COLUMNS[1..].iter().map(|column| format!("{column} = excluded.{column}")).collect();
-        query.push(updates.join(", ")).push(", updated_at = excluded.updated_at");
+        let updates: Vec<String> = COLUMNS[1..]
+            .iter()
+            .map(|column| format!("{column} = excluded.{column}"))
+            .collect();
+        query
+            .push(updates.join(", "))
+            .push(", updated_at = excluded.updated_at");
         query.build().execute(&mut *connection).await?;
     }
 
     // Index rows: drop those of updated papers, then insert everyone's afresh.
-    let updated: Vec<&str> = papers.iter().filter(|(_, new)| !new).map(|(paper, _)| paper.id.as_str()).collect();
+    let updated: Vec<&str> = papers
+        .iter()
+        .filter(|(_, new)| !new)
+        .map(|(paper, _)| paper.id.as_str())
+        .collect();
     for chunk in updated.chunks(MAX_BINDS) {
         for table in ["paper_listings", "paper_categories"] {
-            let mut query = QueryBuilder::<Sqlite>::new(format!("DELETE FROM {table} WHERE paper_id IN ("));
+            let mut query =
+                QueryBuilder::<Sqlite>::new(format!("DELETE FROM {table} WHERE paper_id IN ("));
             let mut separated = query.separated(", ");
             for id in chunk {
                 separated.push_bind(*id);
@@ -226,10 +267,16 @@ async fn write_papers(
     }
     let listings: Vec<(String, &str)> = papers
         .iter()
-        .flat_map(|(paper, _)| paper.listing_dates.iter().map(|date| (date.to_string(), paper.id.as_str())))
+        .flat_map(|(paper, _)| {
+            paper
+                .listing_dates
+                .iter()
+                .map(|date| (date.to_string(), paper.id.as_str()))
+        })
         .collect();
     for chunk in listings.chunks(MAX_BINDS / 2) {
-        let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO paper_listings (listing_date, paper_id) ");
+        let mut query =
+            QueryBuilder::<Sqlite>::new("INSERT INTO paper_listings (listing_date, paper_id) ");
         query.push_values(chunk, |mut values, (date, id)| {
             values.push_bind(date).push_bind(*id);
         });
@@ -245,9 +292,14 @@ async fn write_papers(
         })
         .collect();
     for chunk in categories.chunks(MAX_BINDS / 3) {
-        let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO paper_categories (category, paper_id, is_primary) ");
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO paper_categories (category, paper_id, is_primary) ",
+        );
         query.push_values(chunk, |mut values, (category, id, primary)| {
-            values.push_bind(*category).push_bind(*id).push_bind(*primary);
+            values
+                .push_bind(*category)
+                .push_bind(*id)
+                .push_bind(*primary);
         });
         query.build().execute(&mut *connection).await?;
     }

@@ -1,0 +1,175 @@
+//! Starting `paperboy` the way an operator would, in a fresh data directory.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use paperboy_core::{ArxivId, Paper};
+use paperboy_store::{SqliteStore, Store};
+
+pub fn fixture(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// One instance: a temporary data directory and the binary pointed at it.
+pub struct Instance {
+    pub data_dir: tempfile::TempDir,
+}
+
+impl Instance {
+    pub fn new() -> Instance {
+        Instance {
+            data_dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// The binary with this instance's data dir and no `PAPERBOY_*` variables from outside.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_paperboy"));
+        for (key, _) in std::env::vars() {
+            if key.starts_with("PAPERBOY_") {
+                command.env_remove(key);
+            }
+        }
+        command
+            .env_remove("RUST_LOG")
+            .arg("--data-dir")
+            .arg(self.data_dir.path());
+        command
+    }
+
+    pub fn run(&self, arguments: &[&str]) -> Run {
+        let output = self
+            .command()
+            .args(arguments)
+            .output()
+            .expect("paperboy runs");
+        Run::from(output)
+    }
+
+    pub fn import<P: AsRef<std::ffi::OsStr>>(&self, files: &[P]) -> Run {
+        let output = self
+            .command()
+            .arg("import")
+            .args(files)
+            .output()
+            .expect("paperboy runs");
+        Run::from(output)
+    }
+
+    pub fn stats(&self) -> serde_json::Value {
+        let run = self.run(&["stats", "--json"]);
+        assert_eq!(run.code, 0, "stats failed: {}", run.stderr);
+        serde_json::from_str(&run.stdout).expect("stats --json prints JSON")
+    }
+
+    pub async fn store(&self) -> SqliteStore {
+        SqliteStore::open(&self.data_dir.path().join("paperboy.db"))
+            .await
+            .expect("database opens")
+    }
+
+    pub async fn paper(&self, id: &str) -> Option<Paper> {
+        self.store()
+            .await
+            .paper(&ArxivId::parse(id).expect("valid id"))
+            .await
+            .expect("paper loads")
+    }
+
+    /// Every paper, in id order.
+    pub async fn all_papers(&self) -> Vec<Paper> {
+        let store = self.store().await;
+        let mut all = Vec::new();
+        loop {
+            let page = store
+                .papers_after(all.last().map(|p: &Paper| &p.id), 1000)
+                .await
+                .expect("page");
+            if page.is_empty() {
+                return all;
+            }
+            all.extend(page);
+        }
+    }
+
+    /// Starts a long-running subcommand (`serve`, `demo`) on a port the system picks.
+    pub fn spawn_server(&self, subcommand: &str) -> Server {
+        let mut child = self
+            .command()
+            .args([subcommand, "--addr", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("server starts");
+        let stdout = child.stdout.take().expect("stdout piped");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(address) = line.strip_prefix("paperboy listening on ") {
+                    let _ = sender.send(address.to_owned());
+                }
+            }
+        });
+        let Ok(base_url) = receiver.recv_timeout(Duration::from_secs(120)) else {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("server output");
+            panic!(
+                "server did not start: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        };
+        Server { child, base_url }
+    }
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+pub struct Server {
+    pub child: Child,
+    pub base_url: String,
+}
+
+impl Server {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        reqwest::get(format!("{}{path}", self.base_url))
+            .await
+            .expect("request answered")
+    }
+
+    /// Sends SIGTERM and waits for a clean exit, returning the exit code.
+    pub fn terminate(mut self) -> i32 {
+        // SAFETY: kill(2) on our own child's pid has no memory effects.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status.code().unwrap_or(-1);
+            }
+            assert!(Instant::now() < deadline, "server did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

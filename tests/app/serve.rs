@@ -1,0 +1,86 @@
+//! `paperboy serve` and `paperboy demo` as real processes on real ports.
+
+use crate::helpers::Instance;
+
+#[tokio::test]
+async fn serve_answers_healthz_and_stops_cleanly_on_sigterm() {
+    let instance = Instance::new();
+    let server = instance.spawn_server("serve");
+    let response = server.get("/healthz").await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(server.get("/no-such-page").await.status(), 404);
+    assert_eq!(server.terminate(), 0, "graceful shutdown exits 0");
+}
+
+#[tokio::test]
+async fn demo_imports_the_sample_once_then_serves_it() {
+    let instance = Instance::new();
+    let server = instance.spawn_server("demo");
+    assert_eq!(server.get("/healthz").await.status(), 200);
+    assert_eq!(server.terminate(), 0);
+    let stats = instance.stats();
+    assert_eq!(stats["papers"], 3994);
+    assert_eq!(stats["papers_with_votes"], 384);
+    assert_eq!(stats["first_listing_date"], "2026-01-22");
+
+    // A second start finds papers and does not import again.
+    let server = instance.spawn_server("demo");
+    assert_eq!(server.get("/healthz").await.status(), 200);
+    server.terminate();
+    assert_eq!(instance.stats(), stats);
+}
+
+#[tokio::test]
+async fn configuration_comes_from_file_then_environment() {
+    let instance = Instance::new();
+    std::fs::write(
+        instance.data_dir.path().join("paperboy.toml"),
+        "import_batch_size = 0\n",
+    )
+    .unwrap();
+    let run = instance.run(&["stats"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("import_batch_size must be at least 1"),
+        "{}",
+        run.stderr
+    );
+
+    std::fs::write(
+        instance.data_dir.path().join("paperboy.toml"),
+        "addr = \"not an address\"\n",
+    )
+    .unwrap();
+    let run = instance.run(&["stats"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("addr") && run.stderr.contains("paperboy.toml"),
+        "{}",
+        run.stderr
+    );
+
+    // The environment wins over the file.
+    let output = instance
+        .command()
+        .env("PAPERBOY_ADDR", "127.0.0.1:0")
+        .arg("stats")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    std::fs::write(
+        instance.data_dir.path().join("paperboy.toml"),
+        "unknown_key = 1\n",
+    )
+    .unwrap();
+    let run = instance.run(&["stats"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("unknown_key"), "{}", run.stderr);
+}
