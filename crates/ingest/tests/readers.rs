@@ -620,3 +620,42 @@ fn formats_are_detected_from_content_not_names() {
     let input = from_reader("feed.json".into(), Box::new(std::io::Cursor::new(text))).unwrap();
     assert_eq!(input.format, Format::Rss);
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SAMPLES: &[&str] = &[
+        "recorded/arxiv-api/query-transformer-cs.LG.atom.xml",
+        "recorded/oai-pmh/getrecord-arXiv-1601.03238.xml",
+        "recorded/rss/rss-cs.LG+cs.AI+cs.CL+stat.ML.xml",
+        "recorded/listings-sample.jsonl",
+        "recorded/hf-api/daily_papers-2026-06-12.json",
+        "constructed/listrecords-arXivRaw.xml",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// Any damage to a real file (bytes overwritten, the end cut off) gives items or one
+        /// error, never a panic, and never more papers than the intact file holds.
+        #[test]
+        fn damaged_files_never_panic(
+            sample in 0..SAMPLES.len(),
+            damage in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..20),
+            keep in 0.0f64..=1.0,
+        ) {
+            let intact = std::fs::read(fixture(SAMPLES[sample])).unwrap();
+            let mut bytes = intact.clone();
+            for (index, byte) in &damage {
+                let position = index.index(bytes.len());
+                bytes[position] = *byte;
+            }
+            bytes.truncate((bytes.len() as f64 * keep) as usize);
+            let intact_papers = read_bytes("intact", intact).unwrap().papers.len();
+            if let Ok(read) = read_bytes("damaged", bytes) {
+                prop_assert!(read.papers.len() <= intact_papers);
+            }
+        }
+    }
+}
