@@ -2,13 +2,11 @@
 
 use std::net::SocketAddr;
 
-use anyhow::Context as _;
-
 use crate::cli::progress::TerminalProgress;
 use crate::cli::{Context, init_logging, runtime};
 use crate::demo::sample_sources;
 use crate::import::import;
-use crate::web::{AppState, serve};
+use crate::web::{AppState, bind_and_serve};
 
 pub fn run(context: &Context, addr: Option<SocketAddr>) -> anyhow::Result<u8> {
     let config = context.config()?;
@@ -22,8 +20,7 @@ pub fn run(context: &Context, addr: Option<SocketAddr>) -> anyhow::Result<u8> {
             let outcome = import(store.clone(), sample_sources(), config.import_batch_size, &mut progress).await?;
             tracing::info!("demo sample: {}", outcome.summary_line());
         }
-        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
-        serve(listener, AppState { store }).await
+        bind_and_serve(addr, AppState { store }).await
     })?;
     Ok(0)
 }

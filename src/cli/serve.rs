@@ -2,10 +2,8 @@
 
 use std::net::SocketAddr;
 
-use anyhow::Context as _;
-
 use crate::cli::{Context, init_logging, runtime};
-use crate::web::{AppState, serve};
+use crate::web::{AppState, bind_and_serve};
 
 pub fn run(context: &Context, addr: Option<SocketAddr>) -> anyhow::Result<u8> {
     let config = context.config()?;
@@ -13,10 +11,7 @@ pub fn run(context: &Context, addr: Option<SocketAddr>) -> anyhow::Result<u8> {
     let addr = addr.unwrap_or(config.addr);
     runtime()?.block_on(async {
         let store = context.open_store().await?;
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen on {addr}"))?;
-        serve(listener, AppState { store }).await
+        bind_and_serve(addr, AppState { store }).await
     })?;
     Ok(0)
 }

@@ -21,6 +21,14 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Listens on `addr` and serves until Ctrl-C or SIGTERM.
+pub async fn bind_and_serve(addr: std::net::SocketAddr, state: AppState) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    serve(listener, state).await
+}
+
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     let address = listener

@@ -6,7 +6,7 @@ use paperboy_core::Paper;
 
 use super::announcement::{AnnounceType, announced_abstract};
 use super::kaggle::first_doi;
-use super::{Converted, Refusal, add_categories, paper_for, parse_id, require_title};
+use super::{Converted, Refusal, add_categories, new_paper};
 use crate::text::{date_of_timestamp, non_empty, split_author_list, squash_whitespace};
 use crate::xml::Element;
 
@@ -17,11 +17,9 @@ pub fn paper_from_entry(entry: &Element) -> Result<Converted, Refusal> {
         let message = entry.child_text("summary").unwrap_or("unknown error");
         return Err(Refusal::new(None, format!("arXiv API error: {message}")));
     }
-    let versioned = parse_id(raw_id)?;
-    let id = versioned.id.as_str().to_owned();
+    let mut paper = new_paper(raw_id, entry.child_text("title"))?;
+    let id = paper.id.as_str().to_owned();
     let refuse = |reason: String| Refusal::new(Some(&id), reason);
-    let mut paper = paper_for(&versioned);
-    paper.title = require_title(&versioned.id, non_empty(entry.child_text("title")))?;
     let announce_type = entry.child_text("announce_type").map(AnnounceType::parse);
     let summary = entry.child_text("summary").unwrap_or_default();
     paper.abstract_text = match announce_type {

@@ -9,7 +9,7 @@ use std::io::{BufRead, Read};
 use paperboy_core::{CodeHost, CodeLink, CommunityVotes, Paper};
 use serde::Deserialize;
 
-use super::{Refusal, paper_for, parse_id, require_title};
+use super::{Refusal, new_paper};
 use crate::input::read_error_reason;
 use crate::text::{date_of_timestamp, iso_timestamp, non_empty, squash_whitespace};
 use crate::{InputError, Item, Location, Record, RecordError};
@@ -129,11 +129,9 @@ fn paper_from_value(value: serde_json::Value) -> Result<Paper, Refusal> {
     let hf = daily
         .paper
         .ok_or_else(|| Refusal::new(None, "missing \"paper\""))?;
-    let versioned = parse_id(hf.id.as_deref())?;
-    let id = versioned.id.as_str().to_owned();
+    let mut paper = new_paper(hf.id.as_deref(), hf.title.as_deref())?;
+    let id = paper.id.as_str().to_owned();
     let refuse = |reason: String| Refusal::new(Some(&id), reason);
-    let mut paper = paper_for(&versioned);
-    paper.title = require_title(&versioned.id, non_empty(hf.title.as_deref()))?;
     paper.abstract_text = hf
         .summary
         .as_deref()

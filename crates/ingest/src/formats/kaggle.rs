@@ -5,7 +5,7 @@ use paperboy_core::Paper;
 use serde::Deserialize;
 
 use super::listing::json_refusal;
-use super::{Refusal, add_categories, paper_for, parse_id, require_title};
+use super::{Refusal, add_categories, new_paper};
 use crate::text::{non_empty, rfc2822_date, split_author_list, squash_whitespace, tex_to_unicode};
 
 #[derive(Deserialize)]
@@ -37,11 +37,9 @@ struct KaggleVersion {
 pub fn paper_from_line(line: &[u8]) -> Result<Paper, Refusal> {
     let record: KaggleLine =
         serde_json::from_slice(line).map_err(|error| json_refusal(line, &error))?;
-    let versioned = parse_id(record.id.as_deref())?;
-    let id = versioned.id.as_str().to_owned();
+    let mut paper = new_paper(record.id.as_deref(), record.title.as_deref())?;
+    let id = paper.id.as_str().to_owned();
     let refuse = |reason: String| Refusal::new(Some(&id), reason);
-    let mut paper = paper_for(&versioned);
-    paper.title = require_title(&versioned.id, non_empty(record.title.as_deref()))?;
     paper.abstract_text = record
         .abstract_text
         .as_deref()

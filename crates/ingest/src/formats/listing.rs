@@ -4,7 +4,7 @@
 use paperboy_core::Paper;
 use serde::Deserialize;
 
-use super::{Refusal, add_categories, paper_for, parse_id, require_title};
+use super::{Refusal, add_categories, new_paper};
 use crate::text::{iso_date, non_empty, squash_whitespace, weekday_listing};
 
 #[derive(Deserialize)]
@@ -26,10 +26,8 @@ struct ListingLine {
 pub fn paper_from_line(line: &[u8]) -> Result<Paper, Refusal> {
     let record: ListingLine =
         serde_json::from_slice(line).map_err(|error| json_refusal(line, &error))?;
-    let versioned = parse_id(record.id.as_deref())?;
-    let id = versioned.id.as_str().to_owned();
-    let mut paper = paper_for(&versioned);
-    paper.title = require_title(&versioned.id, non_empty(record.title.as_deref()))?;
+    let mut paper = new_paper(record.id.as_deref(), record.title.as_deref())?;
+    let id = paper.id.as_str().to_owned();
     paper.abstract_text = record
         .abstract_text
         .as_deref()

@@ -10,7 +10,7 @@ mod rss;
 
 use std::io::BufRead;
 
-use paperboy_core::{ArxivId, Category, Paper, VersionedArxivId};
+use paperboy_core::{Category, Paper, VersionedArxivId};
 
 use crate::input::read_error_reason;
 use crate::xml::{Element, RecordStream, XmlItem};
@@ -180,16 +180,15 @@ pub fn parse_id(text: Option<&str>) -> Result<VersionedArxivId, Refusal> {
     VersionedArxivId::parse(text).map_err(|error| Refusal::new(Some(text), error.to_string()))
 }
 
-/// A paper with the id and version set, ready for a reader to fill in.
-pub fn paper_for(versioned: &VersionedArxivId) -> Paper {
-    let mut paper = Paper::new(versioned.id.clone());
+/// Starts a paper from a record's id and title, refusing the record when either is unusable:
+/// a paper we cannot identify or name cannot be shown.
+pub fn new_paper(id: Option<&str>, title: Option<&str>) -> Result<Paper, Refusal> {
+    let versioned = parse_id(id)?;
+    let mut paper = Paper::new(versioned.id);
     paper.latest_version = versioned.version;
-    paper
-}
-
-/// Refuses a record without a title: a paper we cannot name cannot be shown.
-pub fn require_title(id: &ArxivId, title: Option<String>) -> Result<String, Refusal> {
-    title.ok_or_else(|| Refusal::new(Some(id.as_str()), "missing \"title\""))
+    paper.title = crate::text::non_empty(title)
+        .ok_or_else(|| Refusal::new(Some(paper.id.as_str()), "missing \"title\""))?;
+    Ok(paper)
 }
 
 /// Adds categories in the order given; the first valid one is the primary unless one is set.

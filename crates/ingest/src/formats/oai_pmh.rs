@@ -5,7 +5,7 @@
 use paperboy_core::{Category, Paper};
 
 use super::kaggle::first_doi;
-use super::{Converted, Refusal, add_categories, paper_for, parse_id, require_title};
+use super::{Converted, Refusal, add_categories, new_paper};
 use crate::text::{
     iso_date, non_empty, rfc2822_date, split_author_list, squash_whitespace, tex_to_unicode,
 };
@@ -95,9 +95,7 @@ fn from_arxiv_raw(metadata: &Element) -> Result<Paper, Refusal> {
 
 /// Fields named alike in the `arXiv` and `arXivRaw` formats.
 fn common_fields(metadata: &Element) -> Result<Paper, Refusal> {
-    let versioned = parse_id(metadata.child_text("id"))?;
-    let mut paper = paper_for(&versioned);
-    paper.title = require_title(&versioned.id, non_empty(metadata.child_text("title")))?;
+    let mut paper = new_paper(metadata.child_text("id"), metadata.child_text("title"))?;
     paper.abstract_text = squash_whitespace(metadata.child_text("abstract").unwrap_or_default());
     add_categories(
         &mut paper,
@@ -118,11 +116,9 @@ fn from_dublin_core(metadata: &Element, header_id: Option<&str>) -> Result<Paper
         .children_named("identifier")
         .map(|element| element.text.trim())
         .find(|text| text.contains("arxiv.org/abs/"));
-    let versioned = parse_id(abs_url.or(header_id))?;
-    let id = versioned.id.as_str().to_owned();
+    let mut paper = new_paper(abs_url.or(header_id), metadata.child_text("title"))?;
+    let id = paper.id.as_str().to_owned();
     let refuse = |reason: String| Refusal::new(Some(&id), reason);
-    let mut paper = paper_for(&versioned);
-    paper.title = require_title(&versioned.id, non_empty(metadata.child_text("title")))?;
     paper.authors = metadata
         .children_named("creator")
         .filter_map(|creator| non_empty(Some(&last_comma_first(creator.text.trim()))))

@@ -2,16 +2,17 @@
 //! `arxiv:announce_type`, `dc:creator` (all authors in one string) and `dc:rights`.
 
 use super::announcement::{AnnounceType, announced_abstract};
-use super::{Converted, Refusal, add_categories, paper_for, parse_id, require_title};
+use super::{Converted, Refusal, add_categories, new_paper};
 use crate::text::{non_empty, rfc2822_date, split_author_list};
 use crate::xml::Element;
 
 pub fn paper_from_item(item: &Element) -> Result<Converted, Refusal> {
-    let versioned = parse_id(item.child_text("guid").or(item.child_text("link")))?;
-    let id = versioned.id.as_str().to_owned();
+    let mut paper = new_paper(
+        item.child_text("guid").or(item.child_text("link")),
+        item.child_text("title"),
+    )?;
+    let id = paper.id.as_str().to_owned();
     let refuse = |reason: String| Refusal::new(Some(&id), reason);
-    let mut paper = paper_for(&versioned);
-    paper.title = require_title(&versioned.id, non_empty(item.child_text("title")))?;
     paper.abstract_text = announced_abstract(item.child_text("description").unwrap_or_default());
     paper.authors = split_author_list(item.child_text("creator").unwrap_or_default());
     add_categories(
