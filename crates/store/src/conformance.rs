@@ -21,6 +21,11 @@ macro_rules! store_conformance_suite {
             unknown_papers_are_none,
             listing_dates_follow_updates,
             papers_after_walks_everything_once,
+            listing_candidates_cover_a_period_and_a_category,
+            papers_by_ids_keep_the_order_asked,
+            listing_days_around_skip_empty_days,
+            simple_search_matches_every_word,
+            content_version_grows_only_with_changes,
         );
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
@@ -266,4 +271,168 @@ pub async fn papers_after_walks_everything_once(store: &dyn Store) {
     }
     papers.sort_by(|a, b| a.id.cmp(&b.id));
     assert_eq!(walked, papers);
+}
+
+/// Three papers over a Friday-to-Tuesday gap: listed Thu 12, Fri 13 (cs.CL + cross-list cs.LG)
+/// and Tue 17 (cs.CV); the Fri one is listed again on the Tue as a cross-list.
+async fn listed_papers(store: &dyn Store) {
+    let listed = |arxiv_id: &str, days: &[Date], codes: &[&str], votes: i64| {
+        let mut paper = full_paper(arxiv_id);
+        paper.listing_dates = days.iter().copied().collect();
+        paper.categories = codes.iter().map(|code| category(code)).collect();
+        paper.primary_category = paper.categories.first().cloned();
+        paper.community_votes[0].votes = votes;
+        paper
+    };
+    store
+        .merge_papers(vec![
+            listed("2602.00001", &[date(2026, 2, 12)], &["cs.CL"], 5),
+            listed(
+                "2602.00002",
+                &[date(2026, 2, 13), date(2026, 2, 17)],
+                &["cs.CL", "cs.LG"],
+                9,
+            ),
+            listed("2602.00003", &[date(2026, 2, 17)], &["cs.CV"], 1),
+        ])
+        .await
+        .expect("merge");
+}
+
+use paperboy_core::Date;
+
+pub async fn listing_candidates_cover_a_period_and_a_category(store: &dyn Store) {
+    listed_papers(store).await;
+    let ids = |candidates: Vec<paperboy_core::RankCandidate>| {
+        let mut ids: Vec<String> = candidates
+            .iter()
+            .map(|c| format!("{} {} {}", c.id, c.listed, c.imported_votes))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let friday = store
+        .listing_candidates(date(2026, 2, 13), date(2026, 2, 13), None)
+        .await
+        .expect("day");
+    assert_eq!(ids(friday), ["2602.00002 2026-02-13 9"]);
+    let week = store
+        .listing_candidates(date(2026, 2, 9), date(2026, 2, 17), None)
+        .await
+        .expect("range");
+    assert_eq!(
+        ids(week),
+        [
+            "2602.00001 2026-02-12 5",
+            "2602.00002 2026-02-13 9",
+            "2602.00003 2026-02-17 1"
+        ]
+    );
+    let cross_listed = store
+        .listing_candidates(
+            date(2026, 2, 1),
+            date(2026, 2, 28),
+            Some(&category("cs.LG")),
+        )
+        .await
+        .expect("cat");
+    assert_eq!(ids(cross_listed), ["2602.00002 2026-02-13 9"]);
+    let archive = store
+        .listing_candidates(date(2026, 2, 1), date(2026, 2, 28), Some(&category("cs")))
+        .await
+        .expect("archive");
+    assert_eq!(archive.len(), 3);
+    let empty_saturday = store
+        .listing_candidates(date(2026, 2, 14), date(2026, 2, 14), None)
+        .await
+        .expect("empty");
+    assert!(empty_saturday.is_empty());
+}
+
+pub async fn papers_by_ids_keep_the_order_asked(store: &dyn Store) {
+    listed_papers(store).await;
+    let asked = [id("2602.00003"), id("2602.99999"), id("2602.00001")];
+    let papers = store.papers_by_ids(&asked).await.expect("load");
+    let got: Vec<&str> = papers.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(got, ["2602.00003", "2602.00001"]);
+}
+
+pub async fn listing_days_around_skip_empty_days(store: &dyn Store) {
+    assert_eq!(store.latest_listing_day().await.expect("latest"), None);
+    listed_papers(store).await;
+    let around_friday = store
+        .listing_days_around(date(2026, 2, 13), date(2026, 2, 13))
+        .await
+        .expect("around");
+    assert_eq!(
+        around_friday,
+        (Some(date(2026, 2, 12)), Some(date(2026, 2, 17)))
+    );
+    let around_all = store
+        .listing_days_around(date(2026, 2, 12), date(2026, 2, 17))
+        .await
+        .expect("around");
+    assert_eq!(around_all, (None, None));
+    assert_eq!(
+        store.latest_listing_day().await.expect("latest"),
+        Some(date(2026, 2, 17))
+    );
+}
+
+pub async fn simple_search_matches_every_word(store: &dyn Store) {
+    listed_papers(store).await;
+    let found = store
+        .search_papers("ESCAPING lovelace", 10)
+        .await
+        .expect("search");
+    assert_eq!(found.len(), 3);
+    assert!(
+        store
+            .search_papers("escaping nobody", 10)
+            .await
+            .expect("search")
+            .is_empty()
+    );
+    assert!(
+        store
+            .search_papers("100%_", 10)
+            .await
+            .expect("search")
+            .is_empty(),
+        "wildcards are literal"
+    );
+    assert_eq!(
+        store
+            .search_papers("2602.00002", 10)
+            .await
+            .expect("search")
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .search_papers("   ", 10)
+            .await
+            .expect("search")
+            .is_empty()
+    );
+}
+
+pub async fn content_version_grows_only_with_changes(store: &dyn Store) {
+    let start = store.content_version().await.expect("version");
+    store
+        .merge_papers(vec![full_paper("2602.00001")])
+        .await
+        .expect("merge");
+    let after_change = store.content_version().await.expect("version");
+    assert!(after_change.version > start.version);
+    assert!(after_change.changed_at > 0);
+    store
+        .merge_papers(vec![full_paper("2602.00001")])
+        .await
+        .expect("merge again");
+    assert_eq!(
+        store.content_version().await.expect("version").version,
+        after_change.version
+    );
 }

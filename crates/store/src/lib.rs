@@ -10,7 +10,7 @@ mod paper_row;
 mod sqlite;
 
 use async_trait::async_trait;
-use paperboy_core::{ArxivId, Date, Paper};
+use paperboy_core::{ArxivId, Category, Date, Paper, RankCandidate};
 use serde::Serialize;
 
 pub use sqlite::SqliteStore;
@@ -43,6 +43,14 @@ impl MergeSummary {
     }
 }
 
+/// See [`Store::content_version`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ContentVersion {
+    pub version: i64,
+    /// Unix seconds of the last change; 0 before the first.
+    pub changed_at: i64,
+}
+
 /// What the store holds, for `paperboy stats`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct StoreStats {
@@ -72,6 +80,35 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<Paper>, StoreError>;
 
     async fn stats(&self) -> Result<StoreStats, StoreError>;
+
+    /// Papers listed on any day from `first` to `last` (inclusive), optionally only those in a
+    /// category (cross-lists count; a bare archive such as `cs` matches all of its categories),
+    /// with what ranking needs. Each paper once, dated by its first listing in the range.
+    async fn listing_candidates(
+        &self,
+        first: Date,
+        last: Date,
+        category: Option<&Category>,
+    ) -> Result<Vec<RankCandidate>, StoreError>;
+
+    /// The papers with these ids, in the order given; unknown ids are left out.
+    async fn papers_by_ids(&self, ids: &[ArxivId]) -> Result<Vec<Paper>, StoreError>;
+
+    /// The nearest listing day before `first` and the nearest after `last`, if any.
+    async fn listing_days_around(
+        &self,
+        first: Date,
+        last: Date,
+    ) -> Result<(Option<Date>, Option<Date>), StoreError>;
+
+    /// The most recent day any paper was listed.
+    async fn latest_listing_day(&self) -> Result<Option<Date>, StoreError>;
+
+    /// Papers whose title, abstract or authors contain every word of `query`, newest first.
+    async fn search_papers(&self, query: &str, limit: u32) -> Result<Vec<Paper>, StoreError>;
+
+    /// A number that grows with every change to what pages show, and when it last grew.
+    async fn content_version(&self) -> Result<ContentVersion, StoreError>;
 
     /// Cheap check that the database answers, for `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -5,12 +5,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use paperboy_core::{ArxivId, Date, Paper};
+use paperboy_core::{ArxivId, Category, Date, Paper, RankCandidate};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use crate::paper_row::{COLUMNS, PaperRow};
-use crate::{MergeSummary, Store, StoreError, StoreStats, fold_duplicates};
+use crate::{ContentVersion, MergeSummary, Store, StoreError, StoreStats, fold_duplicates};
 
 /// SQLite accepts 32766 bound parameters per statement; stay well below.
 const MAX_BINDS: usize = 30_000;
@@ -121,7 +121,10 @@ impl Store for SqliteStore {
                 }
             }
         }
-        write_papers(&mut transaction, &changed).await?;
+        if !changed.is_empty() {
+            write_papers(&mut transaction, &changed).await?;
+            bump_content_version(&mut transaction).await?;
+        }
         transaction.commit().await?;
         Ok(summary)
     }
@@ -184,6 +187,131 @@ impl Store for SqliteStore {
             last_listing_date: date(range.try_get("last")?),
             papers_with_votes: totals.try_get::<i64, _>("with_votes")? as u64,
             papers_with_code: totals.try_get::<i64, _>("with_code")? as u64,
+        })
+    }
+
+    async fn listing_candidates(
+        &self,
+        first: Date,
+        last: Date,
+        category: Option<&Category>,
+    ) -> Result<Vec<RankCandidate>, StoreError> {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT p.id AS id, MIN(l.listing_date) AS listed, COALESCE(p.imported_votes, 0) AS imported_votes, \
+             p.local_votes AS local_votes FROM paper_listings l JOIN papers p ON p.id = l.paper_id ",
+        );
+        if let Some(category) = category {
+            query.push("JOIN paper_categories c ON c.paper_id = p.id AND (c.category = ");
+            query.push_bind(category.as_str());
+            if !category.as_str().contains('.') {
+                query
+                    .push(" OR c.category LIKE ")
+                    .push_bind(format!("{}.%", category.as_str()));
+            }
+            query.push(") ");
+        }
+        query
+            .push("WHERE l.listing_date BETWEEN ")
+            .push_bind(first.to_string());
+        query
+            .push(" AND ")
+            .push_bind(last.to_string())
+            .push(" GROUP BY p.id");
+        let rows = query.build().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.try_get("id")?;
+                let listed: String = row.try_get("listed")?;
+                let corrupt = |reason: String| StoreError::CorruptRow {
+                    id: id.clone(),
+                    reason,
+                };
+                Ok(RankCandidate {
+                    id: ArxivId::parse(&id).map_err(|error| corrupt(error.to_string()))?,
+                    listed: listed
+                        .parse()
+                        .map_err(|error: jiff::Error| corrupt(error.to_string()))?,
+                    imported_votes: row.try_get("imported_votes")?,
+                    local_votes: row.try_get("local_votes")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn papers_by_ids(&self, ids: &[ArxivId]) -> Result<Vec<Paper>, StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        let texts: Vec<&str> = ids.iter().map(ArxivId::as_str).collect();
+        let mut found: std::collections::HashMap<ArxivId, Paper> =
+            Self::load_papers(&mut connection, &texts)
+                .await?
+                .into_iter()
+                .map(|paper| (paper.id.clone(), paper))
+                .collect();
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
+    async fn listing_days_around(
+        &self,
+        first: Date,
+        last: Date,
+    ) -> Result<(Option<Date>, Option<Date>), StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT MAX(listing_date) FROM paper_listings WHERE listing_date < ?) AS previous, \
+                    (SELECT MIN(listing_date) FROM paper_listings WHERE listing_date > ?) AS next",
+        )
+        .bind(first.to_string())
+        .bind(last.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        let date = |text: Option<String>| text.and_then(|text| text.parse::<Date>().ok());
+        Ok((date(row.try_get("previous")?), date(row.try_get("next")?)))
+    }
+
+    async fn latest_listing_day(&self) -> Result<Option<Date>, StoreError> {
+        let latest: Option<String> =
+            sqlx::query_scalar("SELECT MAX(listing_date) FROM paper_listings")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(latest.and_then(|text| text.parse().ok()))
+    }
+
+    async fn search_papers(&self, text: &str, limit: u32) -> Result<Vec<Paper>, StoreError> {
+        let words: Vec<String> = text.split_whitespace().take(10).map(like_pattern).collect();
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut query = QueryBuilder::<Sqlite>::new("SELECT ");
+        query
+            .push(COLUMNS.join(", "))
+            .push(" FROM papers WHERE 1 = 1");
+        for word in &words {
+            query
+                .push(" AND (title LIKE ")
+                .push_bind(word.clone())
+                .push(" ESCAPE '\\'");
+            query
+                .push(" OR abstract LIKE ")
+                .push_bind(word.clone())
+                .push(" ESCAPE '\\'");
+            query
+                .push(" OR authors LIKE ")
+                .push_bind(word.clone())
+                .push(" ESCAPE '\\')");
+        }
+        query
+            .push(" ORDER BY first_listed DESC, id DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows: Vec<PaperRow> = query.build_query_as().fetch_all(&self.pool).await?;
+        rows.into_iter().map(PaperRow::into_paper).collect()
+    }
+
+    async fn content_version(&self) -> Result<ContentVersion, StoreError> {
+        let row = sqlx::query("SELECT version, changed_at FROM content_version WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(ContentVersion {
+            version: row.try_get("version")?,
+            changed_at: row.try_get("changed_at")?,
         })
     }
 
@@ -304,4 +432,21 @@ async fn write_papers(
         query.build().execute(&mut *connection).await?;
     }
     Ok(())
+}
+
+async fn bump_content_version(connection: &mut sqlx::SqliteConnection) -> Result<(), StoreError> {
+    sqlx::query("UPDATE content_version SET version = version + 1, changed_at = ? WHERE id = 1")
+        .bind(jiff::Timestamp::now().as_second())
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
+
+/// `word` as a LIKE pattern matching it anywhere, with LIKE's own wildcards taken literally.
+fn like_pattern(word: &str) -> String {
+    let escaped = word
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }

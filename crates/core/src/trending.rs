@@ -1,0 +1,247 @@
+//! The trending score: how a list view ranks papers under `sort=trending`.
+//!
+//! ```text
+//! score = (votes + 1) / (age_hours + age_offset_hours) ^ gravity
+//! ```
+//!
+//! `votes` counts every vote the paper has: imported ones (Hugging Face upvotes) and this
+//! instance's own. `age_hours` runs from the paper's announcement (arXiv announces at 20:00 US
+//! Eastern, which is 00:00–01:00 UTC of the listing date, so 00:00 UTC of that date) to the
+//! reference time: now, or the end of the period a page shows if that is earlier, so that an old
+//! week ranks as it did at its end. The `+ 1` lets unvoted papers still rank by freshness; the
+//! offset keeps a paper announced a minute ago from dividing by zero; `gravity` sets how fast
+//! attention fades (1.5: a day-old paper needs about 4× the votes of a 7-hour-old one).
+
+use jiff::civil::Date;
+use jiff::{Timestamp, tz::TimeZone};
+use serde::{Deserialize, Serialize};
+
+use crate::ArxivId;
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrendingParameters {
+    pub gravity: f64,
+    pub age_offset_hours: f64,
+    /// How many days back `/papers/trending` looks from the latest listing day.
+    pub window_days: u32,
+}
+
+impl Default for TrendingParameters {
+    fn default() -> Self {
+        TrendingParameters {
+            gravity: 1.5,
+            age_offset_hours: 2.0,
+            window_days: 7,
+        }
+    }
+}
+
+/// What a score is computed from, kept with it so the API can show its inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrendingScore {
+    pub score: f64,
+    pub imported_votes: i64,
+    pub local_votes: i64,
+    pub age_hours: f64,
+}
+
+impl TrendingScore {
+    pub fn votes(&self) -> i64 {
+        self.imported_votes + self.local_votes
+    }
+}
+
+/// The start of a listing day: when arXiv made that day's papers public.
+pub fn announcement_time(listing_date: Date) -> Timestamp {
+    listing_date
+        .to_zoned_datetime(TimeZone::UTC)
+        .map(|zoned| zoned.timestamp())
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+impl TrendingParameters {
+    pub fn score(
+        &self,
+        imported_votes: i64,
+        local_votes: i64,
+        announced: Date,
+        reference: Timestamp,
+    ) -> TrendingScore {
+        let seconds = reference.as_second() - announcement_time(announced).as_second();
+        let age_hours = (seconds as f64 / 3600.0).max(0.0);
+        let votes = (imported_votes + local_votes).max(0) as f64;
+        let score = (votes + 1.0) / (age_hours + self.age_offset_hours).powf(self.gravity);
+        TrendingScore {
+            score,
+            imported_votes,
+            local_votes,
+            age_hours,
+        }
+    }
+}
+
+/// A paper to rank: what the score needs, without the paper's text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RankCandidate {
+    pub id: ArxivId,
+    /// The first day the paper was listed within the period shown.
+    pub listed: Date,
+    pub imported_votes: i64,
+    pub local_votes: i64,
+}
+
+/// The orders a list view offers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    #[default]
+    Trending,
+    New,
+    Top,
+}
+
+impl Sort {
+    pub fn parse(text: &str) -> Option<Sort> {
+        match text {
+            "trending" => Some(Sort::Trending),
+            "new" | "publishedAt" => Some(Sort::New),
+            "top" | "votes" => Some(Sort::Top),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Trending => "trending",
+            Sort::New => "new",
+            Sort::Top => "top",
+        }
+    }
+}
+
+/// Orders candidates. Ties fall to the newer paper (higher id), so orders are total and stable.
+pub fn rank(
+    candidates: Vec<RankCandidate>,
+    sort: Sort,
+    parameters: &TrendingParameters,
+    reference: Timestamp,
+) -> Vec<(RankCandidate, TrendingScore)> {
+    let mut scored: Vec<(RankCandidate, TrendingScore)> = candidates
+        .into_iter()
+        .map(|candidate| {
+            let score = parameters.score(
+                candidate.imported_votes,
+                candidate.local_votes,
+                candidate.listed,
+                reference,
+            );
+            (candidate, score)
+        })
+        .collect();
+    scored.sort_by(|(a, a_score), (b, b_score)| {
+        let newer_first = b.listed.cmp(&a.listed).then_with(|| b.id.cmp(&a.id));
+        match sort {
+            Sort::Trending => b_score
+                .score
+                .total_cmp(&a_score.score)
+                .then_with(|| newer_first),
+            Sort::Top => b_score
+                .votes()
+                .cmp(&a_score.votes())
+                .then_with(|| newer_first),
+            Sort::New => newer_first,
+        }
+    });
+    scored
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+    use proptest::prelude::*;
+
+    fn noon(day: Date) -> Timestamp {
+        announcement_time(day) + jiff::SignedDuration::from_hours(12)
+    }
+
+    fn candidate(id: &str, listed: Date, imported: i64, local: i64) -> RankCandidate {
+        RankCandidate {
+            id: ArxivId::parse(id).unwrap(),
+            listed,
+            imported_votes: imported,
+            local_votes: local,
+        }
+    }
+
+    #[test]
+    fn more_votes_rank_higher_at_equal_age_and_both_kinds_count() {
+        let day = date(2026, 2, 13);
+        let ranked = rank(
+            vec![
+                candidate("2602.00001", day, 3, 0),
+                candidate("2602.00002", day, 10, 0),
+                candidate("2602.00003", day, 2, 9),
+            ],
+            Sort::Trending,
+            &TrendingParameters::default(),
+            noon(day),
+        );
+        let order: Vec<&str> = ranked.iter().map(|(c, _)| c.id.as_str()).collect();
+        assert_eq!(
+            order,
+            ["2602.00003", "2602.00002", "2602.00001"],
+            "2 imported + 9 local beats 10 imported"
+        );
+    }
+
+    #[test]
+    fn older_papers_decay() {
+        let parameters = TrendingParameters::default();
+        let reference = noon(date(2026, 2, 13));
+        let fresh = parameters.score(10, 0, date(2026, 2, 13), reference);
+        let week_old = parameters.score(10, 0, date(2026, 2, 6), reference);
+        assert!(fresh.score > 10.0 * week_old.score);
+        assert_eq!(fresh.age_hours, 12.0);
+        let week_old_but_loved = parameters.score(1000, 0, date(2026, 2, 6), reference);
+        assert!(week_old_but_loved.score > fresh.score);
+    }
+
+    #[test]
+    fn new_orders_by_day_then_id_and_top_by_votes() {
+        let ranked = rank(
+            vec![
+                candidate("2602.00005", date(2026, 2, 12), 50, 0),
+                candidate("2602.00009", date(2026, 2, 13), 1, 0),
+                candidate("2602.00007", date(2026, 2, 13), 7, 0),
+            ],
+            Sort::New,
+            &TrendingParameters::default(),
+            noon(date(2026, 2, 13)),
+        );
+        let order: Vec<&str> = ranked.iter().map(|(c, _)| c.id.as_str()).collect();
+        assert_eq!(order, ["2602.00009", "2602.00007", "2602.00005"]);
+        let top = rank(
+            ranked.into_iter().map(|(c, _)| c).collect(),
+            Sort::Top,
+            &TrendingParameters::default(),
+            noon(date(2026, 2, 13)),
+        );
+        assert_eq!(top[0].0.id.as_str(), "2602.00005");
+    }
+
+    proptest! {
+        #[test]
+        fn a_vote_never_lowers_a_score(votes in 0i64..10_000, age_days in 0i64..60) {
+            let parameters = TrendingParameters::default();
+            let announced = date(2026, 1, 1);
+            let reference = noon(announced.checked_add(jiff::Span::new().days(age_days)).unwrap());
+            let before = parameters.score(votes, 0, announced, reference).score;
+            let after = parameters.score(votes, 1, announced, reference).score;
+            prop_assert!(after > before);
+            let later = parameters.score(votes, 0, announced, reference + jiff::SignedDuration::from_hours(1)).score;
+            prop_assert!(later < before);
+        }
+    }
+}
