@@ -24,6 +24,18 @@ pub struct Config {
     pub log: String,
     /// Records written to the database per transaction during imports.
     pub import_batch_size: usize,
+    /// The instance's name, shown in page titles and the "by … and the research community" line.
+    pub instance_name: String,
+    /// The URL people reach this instance at (for feeds, e-mails, Open Graph); defaults to
+    /// `http://<addr>`.
+    pub public_url: Option<String>,
+    /// Papers per page on list views.
+    pub page_size: u32,
+    /// Trending score: `(votes + 1) / (age_hours + trending_age_offset_hours) ^ trending_gravity`.
+    pub trending_gravity: f64,
+    pub trending_age_offset_hours: f64,
+    /// Days `/papers/trending` looks back from the latest listing day.
+    pub trending_window_days: u32,
 }
 
 impl Default for Config {
@@ -32,6 +44,12 @@ impl Default for Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             log: "info".to_owned(),
             import_batch_size: 2000,
+            instance_name: "Paperboy".to_owned(),
+            public_url: None,
+            page_size: 30,
+            trending_gravity: 1.5,
+            trending_age_offset_hours: 2.0,
+            trending_window_days: 7,
         }
     }
 }
@@ -45,11 +63,7 @@ impl Config {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         match explicit_file {
             Some(file) => {
-                anyhow::ensure!(
-                    file.is_file(),
-                    "config file {} does not exist",
-                    file.display()
-                );
+                anyhow::ensure!(file.is_file(), "config file {} does not exist", file.display());
                 figment = figment.merge(Toml::file_exact(file));
             }
             None => {
@@ -65,14 +79,29 @@ impl Config {
                 .any(|location| key.as_str().eq_ignore_ascii_case(location))
         });
         figment = figment.merge(environment);
-        let config: Config = figment
-            .extract()
-            .context("while reading the configuration")?;
-        anyhow::ensure!(
-            config.import_batch_size > 0,
-            "import_batch_size must be at least 1"
-        );
+        let config: Config = figment.extract().context("while reading the configuration")?;
+        anyhow::ensure!(config.import_batch_size > 0, "import_batch_size must be at least 1");
+        anyhow::ensure!((1..=200).contains(&config.page_size), "page_size must be between 1 and 200");
+        anyhow::ensure!(config.trending_gravity > 0.0, "trending_gravity must be positive");
+        anyhow::ensure!(config.trending_age_offset_hours > 0.0, "trending_age_offset_hours must be positive");
+        anyhow::ensure!(config.trending_window_days > 0, "trending_window_days must be at least 1");
         Ok(config)
+    }
+}
+
+impl Config {
+    pub fn trending(&self) -> paperboy_core::TrendingParameters {
+        paperboy_core::TrendingParameters {
+            gravity: self.trending_gravity,
+            age_offset_hours: self.trending_age_offset_hours,
+            window_days: self.trending_window_days,
+        }
+    }
+
+    /// The public URL without a trailing slash.
+    pub fn public_url(&self) -> String {
+        let url = self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.addr));
+        url.trim_end_matches('/').to_owned()
     }
 }
 

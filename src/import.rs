@@ -19,10 +19,7 @@ use tokio::sync::mpsc;
 #[derive(Clone, Debug)]
 pub enum Source {
     Path(PathBuf),
-    Embedded {
-        name: &'static str,
-        bytes: &'static [u8],
-    },
+    Embedded { name: &'static str, bytes: &'static [u8] },
 }
 
 impl Source {
@@ -47,18 +44,11 @@ impl Source {
         let raw: Box<dyn Read + Send> = match self {
             Source::Path(path) if path.as_os_str() == "-" => Box::new(std::io::stdin()),
             Source::Path(path) => Box::new(
-                std::fs::File::open(path)
-                    .map_err(|error| InputError::new(&name, format!("cannot open: {error}")))?,
+                std::fs::File::open(path).map_err(|error| InputError::new(&name, format!("cannot open: {error}")))?,
             ),
             Source::Embedded { bytes, .. } => Box::new(*bytes),
         };
-        paperboy_ingest::from_reader(
-            name,
-            Box::new(CountingReader {
-                inner: raw,
-                bytes_read,
-            }),
-        )
+        paperboy_ingest::from_reader(name, Box::new(CountingReader { inner: raw, bytes_read }))
     }
 }
 
@@ -148,9 +138,7 @@ pub async fn import(
     let (sender, mut receiver) = mpsc::channel::<Message>(4);
     let bytes_read = Arc::new(AtomicU64::new(0));
     let reader_bytes = bytes_read.clone();
-    let reader = tokio::task::spawn_blocking(move || {
-        read_sources(sources, batch_size, reader_bytes, sender)
-    });
+    let reader = tokio::task::spawn_blocking(move || read_sources(sources, batch_size, reader_bytes, sender));
 
     let mut outcome = ImportOutcome::default();
     let mut records_in_input = 0u64;
@@ -173,9 +161,7 @@ pub async fn import(
             Message::Finished { name } => progress.input_finished(&name),
         }
     }
-    let (failed, broken_inputs) = reader
-        .await
-        .context("the input reader stopped unexpectedly")?;
+    let (failed, broken_inputs) = reader.await.context("the input reader stopped unexpectedly")?;
     outcome.failed = failed;
     outcome.broken_inputs = broken_inputs;
     Ok(outcome)
@@ -218,9 +204,7 @@ fn read_sources(
             match item {
                 Item::Paper(record) => {
                     batch.push(record.paper);
-                    if batch.len() >= batch_size
-                        && !send(Message::Batch(std::mem::take(&mut batch)))
-                    {
+                    if batch.len() >= batch_size && !send(Message::Batch(std::mem::take(&mut batch))) {
                         return (failed, broken_inputs);
                     }
                 }
@@ -239,9 +223,7 @@ fn read_sources(
         }
         if problems > PROBLEMS_SHOWN_PER_INPUT {
             let hidden = problems - PROBLEMS_SHOWN_PER_INPUT;
-            send(Message::Problem(format!(
-                "{name}: … and {hidden} more failed records"
-            )));
+            send(Message::Problem(format!("{name}: … and {hidden} more failed records")));
         }
         if !batch.is_empty() && !send(Message::Batch(batch)) {
             break;

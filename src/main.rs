@@ -16,12 +16,7 @@ use paperboy::cli;
 )]
 struct Arguments {
     /// Directory that holds everything of this instance (database, config, indexes).
-    #[arg(
-        long,
-        global = true,
-        env = "PAPERBOY_DATA_DIR",
-        default_value = "./paperboy-data"
-    )]
+    #[arg(long, global = true, env = "PAPERBOY_DATA_DIR", default_value = "./paperboy-data")]
     data_dir: PathBuf,
 
     /// Configuration file (default: paperboy.toml in the data directory, if present).

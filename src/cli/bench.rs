@@ -18,11 +18,7 @@ pub fn import(file: &Path) -> anyhow::Result<u8> {
     let _ = std::fs::remove_dir_all(&data_dir);
 
     println!("bench import: {}", file.display());
-    let baseline = measure(
-        Command::new(&executable)
-            .args(["bench", "parse-only"])
-            .arg(file),
-    )?;
+    let baseline = measure(Command::new(&executable).args(["bench", "parse-only"]).arg(file))?;
     println!(
         "  baseline  parse only          {:>7.2} s  peak RSS {:>6.0} MB  ({})",
         seconds(baseline.wall),
@@ -106,10 +102,7 @@ fn measure(command: &mut Command) -> anyhow::Result<Measurement> {
     let (status, peak_rss_kb) = wait_with_rusage(child.id())?;
     let wall = started.elapsed();
     if status != 0 {
-        bail!(
-            "benchmark child exited with status {status}: {}",
-            stdout.trim()
-        );
+        bail!("benchmark child exited with status {status}: {}", stdout.trim());
     }
     Ok(Measurement {
         wall,

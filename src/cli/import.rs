@@ -16,10 +16,6 @@ pub fn run(context: &Context, files: Vec<PathBuf>) -> anyhow::Result<u8> {
         let mut progress = TerminalProgress::new();
         import(store, sources, config.import_batch_size, &mut progress).await
     })?;
-    println!(
-        "{} in {:.1} s",
-        outcome.summary_line(),
-        started.elapsed().as_secs_f64()
-    );
+    println!("{} in {:.1} s", outcome.summary_line(), started.elapsed().as_secs_f64());
     Ok(outcome.exit_code())
 }

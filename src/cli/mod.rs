@@ -31,9 +31,7 @@ impl Context {
         let data_dir = DataDir::create(self.data_dir.clone())?;
         let store = SqliteStore::open(&data_dir.database())
             .await
-            .with_context(|| {
-                format!("while opening the database in {}", data_dir.root.display())
-            })?;
+            .with_context(|| format!("while opening the database in {}", data_dir.root.display()))?;
         Ok(Arc::new(store))
     }
 }

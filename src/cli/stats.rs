@@ -7,8 +7,7 @@ use crate::cli::{Context, init_logging, runtime};
 pub fn run(context: &Context, as_json: bool) -> anyhow::Result<u8> {
     let config = context.config()?;
     init_logging(&config);
-    let stats =
-        runtime()?.block_on(async { anyhow::Ok(context.open_store().await?.stats().await?) })?;
+    let stats = runtime()?.block_on(async { anyhow::Ok(context.open_store().await?.stats().await?) })?;
     if as_json {
         let by_category: Vec<_> = stats
             .by_primary_category
@@ -39,11 +38,7 @@ pub fn run(context: &Context, as_json: bool) -> anyhow::Result<u8> {
                 .ok()
                 .and_then(|c| c.name())
                 .unwrap_or("");
-            let label = if category.is_empty() {
-                "(none)"
-            } else {
-                category
-            };
+            let label = if category.is_empty() { "(none)" } else { category };
             println!("  {label:<18} {papers:>8}  {name}");
         }
     }

@@ -16,9 +16,7 @@ pub struct AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .with_state(state)
+    Router::new().route("/healthz", get(health::healthz)).with_state(state)
 }
 
 /// Listens on `addr` and serves until Ctrl-C or SIGTERM.
@@ -31,9 +29,7 @@ pub async fn bind_and_serve(addr: std::net::SocketAddr, state: AppState) -> anyh
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
-    let address = listener
-        .local_addr()
-        .context("while reading the listening address")?;
+    let address = listener.local_addr().context("while reading the listening address")?;
     // Tests and scripts read this line to find a port chosen by the system (`--addr 127.0.0.1:0`).
     println!("paperboy listening on http://{address}");
     tracing::info!(%address, "listening");

@@ -40,11 +40,7 @@ impl Instance {
     }
 
     pub fn run(&self, arguments: &[&str]) -> Run {
-        let output = self
-            .command()
-            .args(arguments)
-            .output()
-            .expect("paperboy runs");
+        let output = self.command().args(arguments).output().expect("paperboy runs");
         Run::from(output)
     }
 
@@ -115,10 +111,7 @@ impl Instance {
         let Ok(base_url) = receiver.recv_timeout(Duration::from_secs(120)) else {
             let _ = child.kill();
             let output = child.wait_with_output().expect("server output");
-            panic!(
-                "server did not start: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
+            panic!("server did not start: {}", String::from_utf8_lossy(&output.stderr));
         };
         Server { child, base_url }
     }

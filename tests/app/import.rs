@@ -50,8 +50,7 @@ async fn kaggle_sample_imports_200_papers_with_their_ids_intact() {
     let run = instance.import(&[recorded("kaggle-snapshot-first200.jsonl.gz")]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stdout
-            .starts_with("imported 200 new, 0 updated, 0 failed"),
+        run.stdout.starts_with("imported 200 new, 0 updated, 0 failed"),
         "{}",
         run.stdout
     );
@@ -75,10 +74,7 @@ async fn hugging_face_file_sets_votes_on_384_papers_and_reimport_replaces_them()
     let run = instance.import(&[listings.clone(), hf.clone()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let stats = instance.stats();
-    assert_eq!(
-        stats["papers"], 3994,
-        "every HF paper is also a listed paper"
-    );
+    assert_eq!(stats["papers"], 3994, "every HF paper is also a listed paper");
     assert_eq!(stats["papers_with_votes"], 384);
     let banana = instance.paper("2601.23265").await.unwrap();
     let votes_before = banana.imported_votes();
@@ -116,9 +112,7 @@ async fn every_fixture_imports_and_importing_twice_changes_nothing() {
     let second = instance.import(&files);
     assert_eq!(second.code, 0, "{}", second.stderr);
     assert!(
-        second
-            .stdout
-            .starts_with("imported 0 new, 0 updated, 0 failed"),
+        second.stdout.starts_with("imported 0 new, 0 updated, 0 failed"),
         "{}",
         second.stdout
     );
@@ -145,11 +139,7 @@ async fn a_newer_version_updates_the_paper_and_an_older_one_does_not() {
     std::fs::write(&v3, line(3, "New title")).unwrap();
     instance.import(&[&v1]);
     let run = instance.import(&[v3]);
-    assert!(
-        run.stdout.starts_with("imported 0 new, 1 updated"),
-        "{}",
-        run.stdout
-    );
+    assert!(run.stdout.starts_with("imported 0 new, 1 updated"), "{}", run.stdout);
     let run = instance.import(&[v1]);
     assert!(
         run.stdout
@@ -158,10 +148,7 @@ async fn a_newer_version_updates_the_paper_and_an_older_one_does_not() {
         run.stdout
     );
     let paper = instance.paper("0704.0002").await.unwrap();
-    assert_eq!(
-        (paper.title.as_str(), paper.latest_version),
-        ("New title", Some(3))
-    );
+    assert_eq!((paper.title.as_str(), paper.latest_version), ("New title", Some(3)));
 }
 
 #[tokio::test]
@@ -196,16 +183,14 @@ async fn bad_records_are_reported_by_place_and_good_ones_stay() {
     let run = instance.import(&[&file]);
     assert_eq!(run.code, 1, "some failed: exit 1");
     assert!(
-        run.stdout
-            .starts_with("imported 5 new, 0 updated, 2 failed"),
+        run.stdout.starts_with("imported 5 new, 0 updated, 2 failed"),
         "{}",
         run.stdout
     );
     let name = file.display().to_string();
     assert!(
-        run.stderr.contains(&format!(
-            "{name}: line 3 (id 2503.99999): missing \"title\""
-        )),
+        run.stderr
+            .contains(&format!("{name}: line 3 (id 2503.99999): missing \"title\"")),
         "{}",
         run.stderr
     );
@@ -227,14 +212,12 @@ async fn unreadable_inputs_exit_2_with_one_message_each() {
     let run = instance.import(&[html.clone(), missing.clone()]);
     assert_eq!(run.code, 2, "nothing could be read: exit 2");
     assert!(
-        run.stderr
-            .contains(&format!("{}: unknown format", html.display())),
+        run.stderr.contains(&format!("{}: unknown format", html.display())),
         "{}",
         run.stderr
     );
     assert!(
-        run.stderr
-            .contains(&format!("{}: cannot open", missing.display())),
+        run.stderr.contains(&format!("{}: cannot open", missing.display())),
         "{}",
         run.stderr
     );
@@ -252,8 +235,7 @@ async fn truncated_gzip_keeps_the_records_before_the_cut() {
     let run = instance.import(&[&cut]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
-        run.stderr
-            .contains(&format!("{}: after line", cut.display())),
+        run.stderr.contains(&format!("{}: after line", cut.display())),
         "{}",
         run.stderr
     );
@@ -268,9 +250,7 @@ async fn truncated_gzip_keeps_the_records_before_the_cut() {
 
 /// A large listing file made from the demo sample with fresh ids, big enough to kill mid-way.
 fn synthetic_listing(path: &std::path::Path, papers: usize) {
-    let sample = flate2::read::GzDecoder::new(
-        std::fs::File::open(fixture("demo/listings-2026-02.jsonl.gz")).unwrap(),
-    );
+    let sample = flate2::read::GzDecoder::new(std::fs::File::open(fixture("demo/listings-2026-02.jsonl.gz")).unwrap());
     let lines: Vec<String> = std::io::BufRead::lines(std::io::BufReader::new(sample))
         .map_while(Result::ok)
         .collect();
@@ -316,11 +296,7 @@ async fn kill_9_mid_import_leaves_a_consistent_database_that_a_rerun_completes()
         after_kill < total as u64,
         "the kill landed mid-import ({after_kill} papers)"
     );
-    assert_eq!(
-        after_kill % 500,
-        0,
-        "only whole batches are committed ({after_kill})"
-    );
+    assert_eq!(after_kill % 500, 0, "only whole batches are committed ({after_kill})");
 
     let run = instance.import(&[file]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -328,11 +304,7 @@ async fn kill_9_mid_import_leaves_a_consistent_database_that_a_rerun_completes()
         "imported {} new, 0 updated, 0 failed ({after_kill} unchanged)",
         total as u64 - after_kill
     );
-    assert!(
-        run.stdout.starts_with(&expected),
-        "{} vs {expected}",
-        run.stdout
-    );
+    assert!(run.stdout.starts_with(&expected), "{} vs {expected}", run.stdout);
     assert_eq!(instance.stats()["papers"], total);
 }
 
@@ -344,21 +316,12 @@ fn stats_show_the_sample_by_category_and_dates() {
     assert_eq!(stats["papers"], 40);
     assert_eq!(stats["first_listing_date"], "2025-03-18");
     let by_category = stats["by_primary_category"].as_array().unwrap();
-    let total: u64 = by_category
-        .iter()
-        .map(|entry| entry["papers"].as_u64().unwrap())
-        .sum();
+    let total: u64 = by_category.iter().map(|entry| entry["papers"].as_u64().unwrap()).sum();
     assert_eq!(total, 40);
     let table = instance.run(&["stats"]);
+    assert!(table.stdout.contains("papers            40"), "{}", table.stdout);
     assert!(
-        table.stdout.contains("papers            40"),
-        "{}",
-        table.stdout
-    );
-    assert!(
-        table
-            .stdout
-            .contains("Computer Vision and Pattern Recognition"),
+        table.stdout.contains("Computer Vision and Pattern Recognition"),
         "{}",
         table.stdout
     );

@@ -75,11 +75,7 @@ async fn configuration_comes_from_file_then_environment() {
         String::from_utf8_lossy(&output.stderr)
     );
 
-    std::fs::write(
-        instance.data_dir.path().join("paperboy.toml"),
-        "unknown_key = 1\n",
-    )
-    .unwrap();
+    std::fs::write(instance.data_dir.path().join("paperboy.toml"), "unknown_key = 1\n").unwrap();
     let run = instance.run(&["stats"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("unknown_key"), "{}", run.stderr);

@@ -117,15 +117,11 @@ fn strip_decorations(text: &str) -> &str {
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &text[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
 }
 
 /// Splits `…vN` into the id body and version N (N ≥ 1).
-fn split_version<'a>(
-    bare: &'a str,
-    original: &str,
-) -> Result<(&'a str, Option<u32>), ArxivIdError> {
+fn split_version<'a>(bare: &'a str, original: &str) -> Result<(&'a str, Option<u32>), ArxivIdError> {
     let Some(v_at) = bare.rfind('v') else {
         return Ok((bare, None));
     };
@@ -167,22 +163,14 @@ fn canonical_old_style(body: &str) -> Option<String> {
     }
     let archive = match archive_and_subject.split_once('.') {
         Some((archive, subject)) => {
-            let subject_ok = !subject.is_empty()
-                && subject
-                    .bytes()
-                    .all(|b| b.is_ascii_alphabetic() || b == b'-');
+            let subject_ok = !subject.is_empty() && subject.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-');
             subject_ok.then_some(archive)?
         }
         None => archive_and_subject,
     };
     let archive_ok = archive.len() >= 2
-        && archive
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphabetic())
-        && archive
-            .bytes()
-            .all(|b| b.is_ascii_alphabetic() || b == b'-');
+        && archive.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+        && archive.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-');
     if !archive_ok {
         return None;
     }
@@ -285,26 +273,14 @@ mod tests {
             ("https://arxiv.org/abs/2503.11677", "2503.11677", None),
             ("http://arxiv.org/abs/2202.12139v1", "2202.12139", Some(1)),
             ("https://arxiv.org/pdf/2503.11677v2", "2503.11677", Some(2)),
-            (
-                "https://arxiv.org/pdf/2503.11677v2.pdf",
-                "2503.11677",
-                Some(2),
-            ),
+            ("https://arxiv.org/pdf/2503.11677v2.pdf", "2503.11677", Some(2)),
             (
                 "https://export.arxiv.org/abs/hep-th/9901001v1",
                 "hep-th/9901001",
                 Some(1),
             ),
-            (
-                "https://www.arxiv.org/html/2503.11677v1/",
-                "2503.11677",
-                Some(1),
-            ),
-            (
-                "https://arxiv.org/abs/2503.11677?context=cs#x",
-                "2503.11677",
-                None,
-            ),
+            ("https://www.arxiv.org/html/2503.11677v1/", "2503.11677", Some(1)),
+            ("https://arxiv.org/abs/2503.11677?context=cs#x", "2503.11677", None),
             ("oai:arXiv.org:1601.03238", "1601.03238", None),
             ("https://arxiv.org/abs/math/0309136", "math/0309136", None),
         ];
@@ -330,10 +306,7 @@ mod tests {
             "https://example.com/abs/2503.11677x",
             "0612.1234", // new style starts in April 2007
         ] {
-            assert!(
-                VersionedArxivId::parse(text).is_err(),
-                "{text:?} should be rejected"
-            );
+            assert!(VersionedArxivId::parse(text).is_err(), "{text:?} should be rejected");
         }
     }
 

@@ -29,9 +29,7 @@ impl Category {
         let subject_ok = subject.is_none_or(|subject| {
             (1..=16).contains(&subject.len())
                 && subject.starts_with(|c: char| c.is_ascii_alphabetic())
-                && subject
-                    .bytes()
-                    .all(|b| b.is_ascii_alphabetic() || b == b'-')
+                && subject.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-')
         });
         if archive_ok && subject_ok {
             Ok(Category(code.to_owned()))
@@ -104,10 +102,7 @@ pub const TAXONOMY: &[(&str, &str)] = &[
     ("cs.CG", "Computer Science - Computational Geometry"),
     ("cs.CL", "Computer Science - Computation and Language"),
     ("cs.CR", "Computer Science - Cryptography and Security"),
-    (
-        "cs.CV",
-        "Computer Science - Computer Vision and Pattern Recognition",
-    ),
+    ("cs.CV", "Computer Science - Computer Vision and Pattern Recognition"),
     ("cs.CY", "Computer Science - Computers and Society"),
     ("cs.DB", "Computer Science - Databases"),
     (
@@ -118,16 +113,10 @@ pub const TAXONOMY: &[(&str, &str)] = &[
     ("cs.DM", "Computer Science - Discrete Mathematics"),
     ("cs.DS", "Computer Science - Data Structures and Algorithms"),
     ("cs.ET", "Computer Science - Emerging Technologies"),
-    (
-        "cs.FL",
-        "Computer Science - Formal Languages and Automata Theory",
-    ),
+    ("cs.FL", "Computer Science - Formal Languages and Automata Theory"),
     ("cs.GL", "Computer Science - General Literature"),
     ("cs.GR", "Computer Science - Graphics"),
-    (
-        "cs.GT",
-        "Computer Science - Computer Science and Game Theory",
-    ),
+    ("cs.GT", "Computer Science - Computer Science and Game Theory"),
     ("cs.HC", "Computer Science - Human-Computer Interaction"),
     ("cs.IR", "Computer Science - Information Retrieval"),
     ("cs.IT", "Computer Science - Information Theory"),
@@ -137,14 +126,8 @@ pub const TAXONOMY: &[(&str, &str)] = &[
     ("cs.MM", "Computer Science - Multimedia"),
     ("cs.MS", "Computer Science - Mathematical Software"),
     ("cs.NA", "Computer Science - Numerical Analysis"),
-    (
-        "cs.NE",
-        "Computer Science - Neural and Evolutionary Computing",
-    ),
-    (
-        "cs.NI",
-        "Computer Science - Networking and Internet Architecture",
-    ),
+    ("cs.NE", "Computer Science - Neural and Evolutionary Computing"),
+    ("cs.NI", "Computer Science - Networking and Internet Architecture"),
     ("cs.OH", "Computer Science - Other Computer Science"),
     ("cs.OS", "Computer Science - Operating Systems"),
     ("cs.PF", "Computer Science - Performance"),
@@ -153,10 +136,7 @@ pub const TAXONOMY: &[(&str, &str)] = &[
     ("cs.SC", "Computer Science - Symbolic Computation"),
     ("cs.SD", "Computer Science - Sound"),
     ("cs.SE", "Computer Science - Software Engineering"),
-    (
-        "cs.SI",
-        "Computer Science - Social and Information Networks",
-    ),
+    ("cs.SI", "Computer Science - Social and Information Networks"),
     ("cs.SY", "Computer Science - Systems and Control"),
     ("econ.EM", "Economics - Econometrics"),
     ("econ.GN", "Economics - General Economics"),
@@ -210,27 +190,15 @@ pub const TAXONOMY: &[(&str, &str)] = &[
     ("math.SP", "Mathematics - Spectral Theory"),
     ("math.ST", "Mathematics - Statistics Theory"),
     ("astro-ph", "Astrophysics"),
-    (
-        "astro-ph.CO",
-        "Astrophysics - Cosmology and Nongalactic Astrophysics",
-    ),
-    (
-        "astro-ph.EP",
-        "Astrophysics - Earth and Planetary Astrophysics",
-    ),
+    ("astro-ph.CO", "Astrophysics - Cosmology and Nongalactic Astrophysics"),
+    ("astro-ph.EP", "Astrophysics - Earth and Planetary Astrophysics"),
     ("astro-ph.GA", "Astrophysics - Astrophysics of Galaxies"),
-    (
-        "astro-ph.HE",
-        "Astrophysics - High Energy Astrophysical Phenomena",
-    ),
+    ("astro-ph.HE", "Astrophysics - High Energy Astrophysical Phenomena"),
     (
         "astro-ph.IM",
         "Astrophysics - Instrumentation and Methods for Astrophysics",
     ),
-    (
-        "astro-ph.SR",
-        "Astrophysics - Solar and Stellar Astrophysics",
-    ),
+    ("astro-ph.SR", "Astrophysics - Solar and Stellar Astrophysics"),
     ("cond-mat", "Condensed Matter"),
     (
         "cond-mat.dis-nn",
@@ -241,20 +209,11 @@ pub const TAXONOMY: &[(&str, &str)] = &[
         "Condensed Matter - Mesoscale and Nanoscale Physics",
     ),
     ("cond-mat.mtrl-sci", "Condensed Matter - Materials Science"),
-    (
-        "cond-mat.other",
-        "Condensed Matter - Other Condensed Matter",
-    ),
+    ("cond-mat.other", "Condensed Matter - Other Condensed Matter"),
     ("cond-mat.quant-gas", "Condensed Matter - Quantum Gases"),
     ("cond-mat.soft", "Condensed Matter - Soft Condensed Matter"),
-    (
-        "cond-mat.stat-mech",
-        "Condensed Matter - Statistical Mechanics",
-    ),
-    (
-        "cond-mat.str-el",
-        "Condensed Matter - Strongly Correlated Electrons",
-    ),
+    ("cond-mat.stat-mech", "Condensed Matter - Statistical Mechanics"),
+    ("cond-mat.str-el", "Condensed Matter - Strongly Correlated Electrons"),
     ("cond-mat.supr-con", "Condensed Matter - Superconductivity"),
     ("gr-qc", "General Relativity and Quantum Cosmology"),
     ("hep-ex", "High Energy Physics - Experiment"),
@@ -262,19 +221,10 @@ pub const TAXONOMY: &[(&str, &str)] = &[
     ("hep-ph", "High Energy Physics - Phenomenology"),
     ("hep-th", "High Energy Physics - Theory"),
     ("math-ph", "Mathematical Physics"),
-    (
-        "nlin.AO",
-        "Nonlinear Sciences - Adaptation and Self-Organizing Systems",
-    ),
+    ("nlin.AO", "Nonlinear Sciences - Adaptation and Self-Organizing Systems"),
     ("nlin.CD", "Nonlinear Sciences - Chaotic Dynamics"),
-    (
-        "nlin.CG",
-        "Nonlinear Sciences - Cellular Automata and Lattice Gases",
-    ),
-    (
-        "nlin.PS",
-        "Nonlinear Sciences - Pattern Formation and Solitons",
-    ),
+    ("nlin.CG", "Nonlinear Sciences - Cellular Automata and Lattice Gases"),
+    ("nlin.PS", "Nonlinear Sciences - Pattern Formation and Solitons"),
     (
         "nlin.SI",
         "Nonlinear Sciences - Exactly Solvable and Integrable Systems",
@@ -284,27 +234,18 @@ pub const TAXONOMY: &[(&str, &str)] = &[
     ("physics.acc-ph", "Physics - Accelerator Physics"),
     ("physics.ao-ph", "Physics - Atmospheric and Oceanic Physics"),
     ("physics.app-ph", "Physics - Applied Physics"),
-    (
-        "physics.atm-clus",
-        "Physics - Atomic and Molecular Clusters",
-    ),
+    ("physics.atm-clus", "Physics - Atomic and Molecular Clusters"),
     ("physics.atom-ph", "Physics - Atomic Physics"),
     ("physics.bio-ph", "Physics - Biological Physics"),
     ("physics.chem-ph", "Physics - Chemical Physics"),
     ("physics.class-ph", "Physics - Classical Physics"),
     ("physics.comp-ph", "Physics - Computational Physics"),
-    (
-        "physics.data-an",
-        "Physics - Data Analysis, Statistics and Probability",
-    ),
+    ("physics.data-an", "Physics - Data Analysis, Statistics and Probability"),
     ("physics.ed-ph", "Physics - Physics Education"),
     ("physics.flu-dyn", "Physics - Fluid Dynamics"),
     ("physics.gen-ph", "Physics - General Physics"),
     ("physics.geo-ph", "Physics - Geophysics"),
-    (
-        "physics.hist-ph",
-        "Physics - History and Philosophy of Physics",
-    ),
+    ("physics.hist-ph", "Physics - History and Philosophy of Physics"),
     ("physics.ins-det", "Physics - Instrumentation and Detectors"),
     ("physics.med-ph", "Physics - Medical Physics"),
     ("physics.optics", "Physics - Optics"),
@@ -318,14 +259,8 @@ pub const TAXONOMY: &[(&str, &str)] = &[
     ("q-bio.GN", "Quantitative Biology - Genomics"),
     ("q-bio.MN", "Quantitative Biology - Molecular Networks"),
     ("q-bio.NC", "Quantitative Biology - Neurons and Cognition"),
-    (
-        "q-bio.OT",
-        "Quantitative Biology - Other Quantitative Biology",
-    ),
-    (
-        "q-bio.PE",
-        "Quantitative Biology - Populations and Evolution",
-    ),
+    ("q-bio.OT", "Quantitative Biology - Other Quantitative Biology"),
+    ("q-bio.PE", "Quantitative Biology - Populations and Evolution"),
     ("q-bio.QM", "Quantitative Biology - Quantitative Methods"),
     ("q-bio.SC", "Quantitative Biology - Subcellular Processes"),
     ("q-bio.TO", "Quantitative Biology - Tissues and Organs"),
@@ -337,10 +272,7 @@ pub const TAXONOMY: &[(&str, &str)] = &[
     ("q-fin.PR", "Quantitative Finance - Pricing of Securities"),
     ("q-fin.RM", "Quantitative Finance - Risk Management"),
     ("q-fin.ST", "Quantitative Finance - Statistical Finance"),
-    (
-        "q-fin.TR",
-        "Quantitative Finance - Trading and Market Microstructure",
-    ),
+    ("q-fin.TR", "Quantitative Finance - Trading and Market Microstructure"),
     ("stat.AP", "Statistics - Applications"),
     ("stat.CO", "Statistics - Computation"),
     ("stat.ME", "Statistics - Methodology"),
@@ -381,13 +313,10 @@ mod tests {
 
     #[test]
     fn maps_oai_dc_subject_names_to_codes() {
-        let category =
-            Category::from_subject_name("Computer Science - Data Structures and Algorithms");
+        let category = Category::from_subject_name("Computer Science - Data Structures and Algorithms");
         assert_eq!(category.unwrap().as_str(), "cs.DS");
         assert_eq!(
-            Category::from_subject_name("Quantum Physics")
-                .unwrap()
-                .as_str(),
+            Category::from_subject_name("Quantum Physics").unwrap().as_str(),
             "quant-ph"
         );
         assert_eq!(

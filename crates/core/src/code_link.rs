@@ -31,9 +31,7 @@ impl CodeLink {
             .strip_prefix("https://")
             .or_else(|| trimmed.strip_prefix("http://"))
             .unwrap_or(trimmed);
-        let (host, path) = without_scheme
-            .split_once('/')
-            .unwrap_or((without_scheme, ""));
+        let (host, path) = without_scheme.split_once('/').unwrap_or((without_scheme, ""));
         let host = host.to_ascii_lowercase();
         let host = host.strip_prefix("www.").unwrap_or(&host);
         let path = path.split(['?', '#']).next().unwrap_or("");
@@ -46,12 +44,9 @@ impl CodeLink {
             if let Some(last) = parts.last_mut() {
                 *last = last.strip_suffix(".git").unwrap_or(last);
             }
-            let valid = parts.iter().all(|part| {
-                !part.is_empty()
-                    && part
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-            });
+            let valid = parts
+                .iter()
+                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)));
             valid.then(|| CodeLink {
                 host: kind,
                 url: format!("https://{canonical_host}/{}", parts.join("/")),
@@ -62,9 +57,7 @@ impl CodeLink {
             "gitlab.com" => repository(CodeHost::Gitlab, "gitlab.com", 2),
             "gitee.com" => repository(CodeHost::Gitee, "gitee.com", 2),
             "huggingface.co" | "hf.co" => match segments.first() {
-                Some(&("spaces" | "datasets")) => {
-                    repository(CodeHost::HuggingFace, "huggingface.co", 3)
-                }
+                Some(&("spaces" | "datasets")) => repository(CodeHost::HuggingFace, "huggingface.co", 3),
                 Some(&("papers" | "docs" | "blog" | "collections")) | None => None,
                 Some(_) => repository(CodeHost::HuggingFace, "huggingface.co", 2),
             },
@@ -108,10 +101,7 @@ mod tests {
     use super::*;
 
     fn urls(text: &str) -> Vec<String> {
-        extract_code_links(text)
-            .into_iter()
-            .map(|link| link.url)
-            .collect()
+        extract_code_links(text).into_iter().map(|link| link.url).collect()
     }
 
     #[test]

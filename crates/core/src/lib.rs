@@ -13,9 +13,7 @@ pub use category::{Category, CategoryError, TAXONOMY};
 pub use code_link::{CodeHost, CodeLink, extract_code_links};
 pub use paper::{CommunityVotes, MergeOutcome, Paper};
 pub use period::{Period, PeriodError};
-pub use trending::{
-    RankCandidate, Sort, TrendingParameters, TrendingScore, announcement_time, rank,
-};
+pub use trending::{RankCandidate, Sort, TrendingParameters, TrendingScore, announcement_time, rank};
 
 pub use jiff::Timestamp;
 /// Re-exported so that other crates name dates the same way.

@@ -152,11 +152,7 @@ impl Paper {
             }
         }
         for votes in incoming.community_votes {
-            match self
-                .community_votes
-                .iter_mut()
-                .find(|held| held.source == votes.source)
-            {
+            match self.community_votes.iter_mut().find(|held| held.source == votes.source) {
                 // A count read earlier than the one we hold is stale.
                 Some(held) if held.read_at.is_some() && votes.read_at < held.read_at => {}
                 Some(held) => *held = votes,
@@ -197,10 +193,7 @@ mod tests {
     fn newer_version_updates_and_older_one_does_not_roll_back() {
         let mut held = paper(Some(1), "First title");
         assert!(held.merge(paper(Some(2), "Second title")));
-        assert_eq!(
-            (held.title.as_str(), held.latest_version),
-            ("Second title", Some(2))
-        );
+        assert_eq!((held.title.as_str(), held.latest_version), ("Second title", Some(2)));
         assert!(!held.merge(paper(Some(1), "First title")));
         assert_eq!(held.title, "Second title");
     }
@@ -209,10 +202,7 @@ mod tests {
     fn a_poorer_source_fills_gaps_without_erasing() {
         let mut held = paper(Some(2), "Title");
         held.doi = Some("10.1/x".into());
-        held.categories = vec![
-            Category::parse("cs.CL").unwrap(),
-            Category::parse("cs.AI").unwrap(),
-        ];
+        held.categories = vec![Category::parse("cs.CL").unwrap(), Category::parse("cs.AI").unwrap()];
         held.primary_category = Some(Category::parse("cs.CL").unwrap());
         let mut poorer = paper(None, "");
         poorer.categories = vec![Category::parse("cs.CL").unwrap()];

@@ -32,10 +32,7 @@ impl Period {
     pub fn parse_week(text: &str) -> Result<Period, PeriodError> {
         let error = || PeriodError::Week(text.to_owned());
         let (year, week) = text.split_once("-W").ok_or_else(error)?;
-        let (year, week): (i16, i8) = (
-            year.parse().map_err(|_| error())?,
-            week.parse().map_err(|_| error())?,
-        );
+        let (year, week): (i16, i8) = (year.parse().map_err(|_| error())?, week.parse().map_err(|_| error())?);
         if year.to_string().len() != 4 {
             return Err(error());
         }
@@ -49,10 +46,7 @@ impl Period {
         if year.len() != 4 || month.len() != 2 {
             return Err(error());
         }
-        let (year, month): (i16, i8) = (
-            year.parse().map_err(|_| error())?,
-            month.parse().map_err(|_| error())?,
-        );
+        let (year, month): (i16, i8) = (year.parse().map_err(|_| error())?, month.parse().map_err(|_| error())?);
         Date::new(year, month, 1).map_err(|_| error())?;
         Ok(Period::Month { year, month })
     }
@@ -81,12 +75,7 @@ impl Period {
                 let monday = ISOWeekDate::new(year, week, Weekday::Monday)
                     .map(|w| w.date())
                     .unwrap_or(Date::MIN);
-                (
-                    monday,
-                    monday
-                        .checked_add(jiff::Span::new().days(6))
-                        .unwrap_or(monday),
-                )
+                (monday, monday.checked_add(jiff::Span::new().days(6)).unwrap_or(monday))
             }
             Period::Month { year, month } => {
                 let first = Date::new(year, month, 1).unwrap_or(Date::MIN);
@@ -99,10 +88,7 @@ impl Period {
     pub fn shifted(self, step: i64) -> Option<Period> {
         let (first, last) = self.bounds();
         match self {
-            Period::Day(date) => date
-                .checked_add(jiff::Span::new().days(step))
-                .ok()
-                .map(Period::Day),
+            Period::Day(date) => date.checked_add(jiff::Span::new().days(step)).ok().map(Period::Day),
             Period::Week { .. } => first
                 .checked_add(jiff::Span::new().weeks(step))
                 .ok()
@@ -168,27 +154,15 @@ mod tests {
     #[test]
     fn steps_across_year_ends() {
         assert_eq!(
-            Period::parse_month("2026-01")
-                .unwrap()
-                .shifted(-1)
-                .unwrap()
-                .to_string(),
+            Period::parse_month("2026-01").unwrap().shifted(-1).unwrap().to_string(),
             "2025-12"
         );
         assert_eq!(
-            Period::parse_week("2026-W01")
-                .unwrap()
-                .shifted(-1)
-                .unwrap()
-                .to_string(),
+            Period::parse_week("2026-W01").unwrap().shifted(-1).unwrap().to_string(),
             "2025-W52"
         );
         assert_eq!(
-            Period::parse_week("2020-W53")
-                .unwrap()
-                .shifted(1)
-                .unwrap()
-                .to_string(),
+            Period::parse_week("2020-W53").unwrap().shifted(1).unwrap().to_string(),
             "2021-W01"
         );
     }

@@ -61,13 +61,7 @@ pub fn announcement_time(listing_date: Date) -> Timestamp {
 }
 
 impl TrendingParameters {
-    pub fn score(
-        &self,
-        imported_votes: i64,
-        local_votes: i64,
-        announced: Date,
-        reference: Timestamp,
-    ) -> TrendingScore {
+    pub fn score(&self, imported_votes: i64, local_votes: i64, announced: Date, reference: Timestamp) -> TrendingScore {
         let seconds = reference.as_second() - announcement_time(announced).as_second();
         let age_hours = (seconds as f64 / 3600.0).max(0.0);
         let votes = (imported_votes + local_votes).max(0) as f64;
@@ -142,14 +136,8 @@ pub fn rank(
     scored.sort_by(|(a, a_score), (b, b_score)| {
         let newer_first = b.listed.cmp(&a.listed).then_with(|| b.id.cmp(&a.id));
         match sort {
-            Sort::Trending => b_score
-                .score
-                .total_cmp(&a_score.score)
-                .then_with(|| newer_first),
-            Sort::Top => b_score
-                .votes()
-                .cmp(&a_score.votes())
-                .then_with(|| newer_first),
+            Sort::Trending => b_score.score.total_cmp(&a_score.score).then_with(|| newer_first),
+            Sort::Top => b_score.votes().cmp(&a_score.votes()).then_with(|| newer_first),
             Sort::New => newer_first,
         }
     });

@@ -55,8 +55,7 @@ pub fn open(path: &Path) -> Result<Input, InputError> {
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(io::stdin())
     } else {
-        let file = File::open(path)
-            .map_err(|error| InputError::new(&name, format!("cannot open: {error}")))?;
+        let file = File::open(path).map_err(|error| InputError::new(&name, format!("cannot open: {error}")))?;
         Box::new(file)
     };
     from_reader(name, raw)
@@ -87,15 +86,8 @@ pub fn from_reader(name: String, raw: Box<dyn Read + Send>) -> Result<Input, Inp
     let format = detect(&head).ok_or_else(|| {
         InputError::new(&name, "unknown format: not arXiv listing or Kaggle JSON lines, Hugging Face daily_papers JSON, Atom, OAI-PMH or RSS".to_owned())
     })?;
-    let reader = Box::new(BufReader::with_capacity(
-        256 * 1024,
-        Cursor::new(head).chain(rest),
-    ));
-    Ok(Input {
-        name,
-        format,
-        reader,
-    })
+    let reader = Box::new(BufReader::with_capacity(256 * 1024, Cursor::new(head).chain(rest)));
+    Ok(Input { name, format, reader })
 }
 
 /// Yields a read error that happened while the head was read, once the head is consumed.
@@ -180,10 +172,7 @@ mod tests {
                 "{\"id\":\"0704.0001\",\"submitter\":\"P\",\"versions\":[]}",
                 Some(Format::KaggleJsonLines),
             ),
-            (
-                "[\n {\n  \"paper\": {",
-                Some(Format::HuggingFaceDailyPapers),
-            ),
+            ("[\n {\n  \"paper\": {", Some(Format::HuggingFaceDailyPapers)),
             (
                 "<?xml version='1.0'?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">",
                 Some(Format::Atom),

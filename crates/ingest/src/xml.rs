@@ -154,13 +154,11 @@ impl<R: BufRead> RecordStream<R> {
             self.track_lines();
             match event {
                 Event::Start(start) => {
-                    let element =
-                        new_element(&start, local_name(&start)).map_err(|e| self.error(e))?;
+                    let element = new_element(&start, local_name(&start)).map_err(|e| self.error(e))?;
                     stack.push(element);
                 }
                 Event::Empty(start) => {
-                    let element =
-                        new_element(&start, local_name(&start)).map_err(|e| self.error(e))?;
+                    let element = new_element(&start, local_name(&start)).map_err(|e| self.error(e))?;
                     if let Some(parent) = stack.last_mut() {
                         parent.children.push(element);
                     }
@@ -176,8 +174,7 @@ impl<R: BufRead> RecordStream<R> {
                 }
                 Event::Text(text) => {
                     let decoded = text.decode().map_err(|e| self.error(e))?;
-                    let unescaped =
-                        quick_xml::escape::unescape(&decoded).map_err(|e| self.error(e))?;
+                    let unescaped = quick_xml::escape::unescape(&decoded).map_err(|e| self.error(e))?;
                     push_text(&mut stack, &unescaped);
                 }
                 Event::CData(data) => {
@@ -186,8 +183,8 @@ impl<R: BufRead> RecordStream<R> {
                 }
                 Event::GeneralRef(reference) => {
                     let name = reference.decode().map_err(|e| self.error(e))?;
-                    let resolved = resolve_reference(&name)
-                        .ok_or_else(|| self.error(format!("unknown entity &{name};")))?;
+                    let resolved =
+                        resolve_reference(&name).ok_or_else(|| self.error(format!("unknown entity &{name};")))?;
                     push_text(&mut stack, &resolved);
                 }
                 Event::Eof => return Err(self.error("document ends inside a record")),
@@ -233,10 +230,7 @@ fn new_element(start: &BytesStart<'_>, name: String) -> Result<Element, String> 
     for attribute in start.attributes() {
         let attribute = attribute.map_err(|e| e.to_string())?;
         let key = String::from_utf8_lossy(attribute.key.local_name().as_ref()).into_owned();
-        let value = attribute
-            .unescape_value()
-            .map_err(|e| e.to_string())?
-            .into_owned();
+        let value = attribute.unescape_value().map_err(|e| e.to_string())?.into_owned();
         attributes.push((key, value));
     }
     Ok(Element {

@@ -47,8 +47,7 @@ fn read_fixture(relative: &str) -> Read {
 }
 
 fn read_bytes(name: &str, bytes: Vec<u8>) -> Result<Read, String> {
-    let input = from_reader(name.to_owned(), Box::new(std::io::Cursor::new(bytes)))
-        .map_err(|e| e.to_string())?;
+    let input = from_reader(name.to_owned(), Box::new(std::io::Cursor::new(bytes))).map_err(|e| e.to_string())?;
     Ok(split(records(input).collect()))
 }
 
@@ -73,10 +72,7 @@ fn arxiv_api_search() {
         paper.title,
         "Testing Deep Learning Models: A First Comparative Study of Multiple Testing Techniques"
     );
-    assert_eq!(
-        paper.authors,
-        ["Mohit Kumar Ahuja", "Arnaud Gotlieb", "Helge Spieker"]
-    );
+    assert_eq!(paper.authors, ["Mohit Kumar Ahuja", "Arnaud Gotlieb", "Helge Spieker"]);
     assert_eq!(paper.primary_category.as_ref().unwrap().as_str(), "cs.SE");
     assert_eq!(codes(paper), ["cs.SE", "cs.LG"]);
     assert_eq!(paper.doi.as_deref(), Some("10.1109/ICSTW55395.2022.00035"));
@@ -92,11 +88,7 @@ fn arxiv_api_search() {
             .starts_with("Artificial Intelligence in Software Testing @ 2022 IEEE")
     );
     assert_eq!(paper.first_version_date, Some(date(2022, 2, 24)));
-    assert!(
-        paper
-            .abstract_text
-            .starts_with("Deep Learning (DL) has revolutionized")
-    );
+    assert!(paper.abstract_text.starts_with("Deep Learning (DL) has revolutionized"));
     assert!(
         paper.listing_dates.is_empty(),
         "an API answer says nothing about listings"
@@ -117,20 +109,12 @@ fn arxiv_api_today_and_older_namespace_forms_read_the_same() {
     assert_eq!(today.papers.len(), 5);
     assert_eq!(today.papers, older.papers);
     let mana = find(&today.papers, "2606.13677");
-    assert_eq!(
-        mana.title,
-        "Mana: Dexterous Manipulation of Articulated Tools"
-    );
+    assert_eq!(mana.title, "Mana: Dexterous Manipulation of Articulated Tools");
     assert_eq!(mana.primary_category.as_ref().unwrap().as_str(), "cs.RO");
     assert_eq!(codes(mana), ["cs.RO", "cs.AI", "cs.CV", "cs.LG"]);
     assert_eq!(
         mana.authors,
-        [
-            "Zhao-Heng Yin",
-            "Guanya Shi",
-            "Pieter Abbeel",
-            "C. Karen Liu"
-        ]
+        ["Zhao-Heng Yin", "Guanya Shi", "Pieter Abbeel", "C. Karen Liu"]
     );
     assert_eq!(mana.code_links.len(), 1);
     assert_eq!(mana.code_links[0].host, CodeHost::ProjectPage);
@@ -167,10 +151,7 @@ fn hugging_face_daily_papers_raw_response() {
         (votes.source.as_str(), votes.votes, votes.featured_on),
         ("huggingface", 0, Some(date(2026, 6, 12)))
     );
-    assert_eq!(
-        votes.read_at, None,
-        "the raw response does not say when it was read"
-    );
+    assert_eq!(votes.read_at, None, "the raw response does not say when it was read");
     let with_repo = read
         .papers
         .iter()
@@ -196,10 +177,7 @@ fn hugging_face_archive_with_capture_times() {
     assert_eq!(banana.authors[0], "Dawei Zhu");
     let votes = &banana.community_votes[0];
     assert_eq!(votes.featured_on, Some(date(2026, 2, 2)));
-    assert_eq!(
-        votes.read_at.unwrap().to_string(),
-        "2026-02-19T05:35:33.531327Z"
-    );
+    assert_eq!(votes.read_at.unwrap().to_string(), "2026-02-19T05:35:33.531327Z");
 }
 
 #[test]
@@ -223,24 +201,15 @@ fn oai_pmh_get_record_in_arxiv_format() {
             "Heng Fan"
         ]
     );
-    assert_eq!(
-        codes(paper),
-        ["quant-ph", "gr-qc", "hep-th", "chao-dyn", "nlin.CD"]
-    );
+    assert_eq!(codes(paper), ["quant-ph", "gr-qc", "hep-th", "chao-dyn", "nlin.CD"]);
     assert_eq!(paper.doi.as_deref(), Some("10.1103/PhysRevD.93.016005"));
-    assert_eq!(
-        paper.journal_ref.as_deref(),
-        Some("Phys.Rev. D93 (2015) 016005")
-    );
+    assert_eq!(paper.journal_ref.as_deref(), Some("Phys.Rev. D93 (2015) 016005"));
     assert_eq!(
         paper.license.as_deref(),
         Some("https://creativecommons.org/licenses/by/3.0/")
     );
     assert_eq!(paper.first_version_date, Some(date(2016, 1, 13)));
-    assert_eq!(
-        paper.comment.as_deref(),
-        Some("6 pages, 4 figures, conference paper")
-    );
+    assert_eq!(paper.comment.as_deref(), Some("6 pages, 4 figures, conference paper"));
 }
 
 #[test]
@@ -254,11 +223,7 @@ fn oai_pmh_list_records_in_dublin_core() {
     assert_eq!(paper.comment.as_deref(), Some("32 pages, 9 figures"));
     assert_eq!(paper.first_version_date, Some(date(2013, 3, 8)));
     assert_eq!(paper.latest_version_date, Some(date(2024, 1, 23)));
-    assert!(
-        paper
-            .abstract_text
-            .starts_with("This summary of the doctoral thesis")
-    );
+    assert!(paper.abstract_text.starts_with("This summary of the doctoral thesis"));
     assert_eq!(
         find(&read.papers, "2401.14040").comment.as_deref(),
         Some("Accepted to the Findings of EACL 2024")
@@ -313,10 +278,7 @@ fn rss_announcements_list_new_and_cross_but_not_replace() {
         Some("http://creativecommons.org/licenses/by-nc-nd/4.0/")
     );
     let cross = find(&read.papers, "2205.06398");
-    assert_eq!(
-        (cross.latest_version, cross.listing_dates.len()),
-        (Some(2), 1)
-    );
+    assert_eq!((cross.latest_version, cross.listing_dates.len()), (Some(2), 1));
     let replaced = find(&read.papers, "2009.13987");
     assert_eq!(replaced.latest_version, Some(3));
     assert!(
@@ -348,16 +310,10 @@ fn kaggle_snapshot_keeps_every_field() {
         paper.license.as_deref(),
         Some("http://arxiv.org/licenses/nonexclusive-distrib/1.0/")
     );
-    assert_eq!(
-        paper.comment.as_deref(),
-        Some("To appear in Graphs and Combinatorics")
-    );
+    assert_eq!(paper.comment.as_deref(), Some("To appear in Graphs and Combinatorics"));
     let first = find(&read.papers, "0704.0001");
     assert_eq!(first.authors[0], "C. Balázs");
-    assert_eq!(
-        first.journal_ref.as_deref(),
-        Some("Phys.Rev.D76:013009,2007")
-    );
+    assert_eq!(first.journal_ref.as_deref(), Some("Phys.Rev.D76:013009,2007"));
 }
 
 #[test]
@@ -372,11 +328,7 @@ fn listing_lines_become_weekday_listing_dates() {
     assert_eq!(paper.authors.len(), 5);
     assert_eq!(codes(paper), ["cs.HC", "cs.CV"]);
     assert_eq!(paper.first_listed(), Some(date(2025, 3, 18)));
-    assert!(
-        paper
-            .abstract_text
-            .starts_with("Objective. Patients implanted")
-    );
+    assert!(paper.abstract_text.starts_with("Objective. Patients implanted"));
     assert!(!paper.abstract_text.contains('\n'));
 }
 
@@ -385,11 +337,7 @@ fn weekend_listing_dates_mean_the_friday_before() {
     let line = br#"{"id": "2503.16001", "title": "T", "authors": [], "categories": ["cs.CL"], "abstract": "", "first_listed": "2025-03-21", "listed_on": ["2025-03-21", "2025-03-22", "2025-03-23"]}"#;
     let read = read_bytes("weekend.jsonl", line.to_vec()).unwrap();
     assert_eq!(
-        read.papers[0]
-            .listing_dates
-            .iter()
-            .copied()
-            .collect::<Vec<_>>(),
+        read.papers[0].listing_dates.iter().copied().collect::<Vec<_>>(),
         [date(2025, 3, 21)]
     );
 }
@@ -406,7 +354,11 @@ fn listing_line(id: &str) -> String {
 fn json_lines_bad_records_are_named_and_the_rest_goes_in() {
     let mut bytes = Vec::new();
     writeln!(bytes, "{}", listing_line("2602.00001")).unwrap();
-    writeln!(bytes, r#"{{"id": "2602.00002", "authors": ["A"], "categories": ["cs.CL"], "first_listed": "2026-02-03"}}"#).unwrap();
+    writeln!(
+        bytes,
+        r#"{{"id": "2602.00002", "authors": ["A"], "categories": ["cs.CL"], "first_listed": "2026-02-03"}}"#
+    )
+    .unwrap();
     writeln!(bytes, "{{not json").unwrap();
     bytes.extend_from_slice(b"{\"id\": \"2602.00004\", \"title\": \"bad \xff byte\"}\n");
     writeln!(
@@ -414,7 +366,11 @@ fn json_lines_bad_records_are_named_and_the_rest_goes_in() {
         r#"{{"id": "banana", "title": "x", "first_listed": "2026-02-03"}}"#
     )
     .unwrap();
-    writeln!(bytes, r#"{{"id": "2602.00006", "title": "x", "authors": "A. Author", "first_listed": "2026-02-03"}}"#).unwrap();
+    writeln!(
+        bytes,
+        r#"{{"id": "2602.00006", "title": "x", "authors": "A. Author", "first_listed": "2026-02-03"}}"#
+    )
+    .unwrap();
     writeln!(
         bytes,
         r#"{{"id": "2602.00007", "title": "x", "first_listed": "2026-02-31"}}"#
@@ -433,16 +389,8 @@ fn json_lines_bad_records_are_named_and_the_rest_goes_in() {
     let messages: Vec<String> = read.failed.iter().map(|f| f.to_string()).collect();
     assert_eq!(messages.len(), 8, "{messages:#?}");
     assert_eq!(messages[0], r#"line 2 (id 2602.00002): missing "title""#);
-    assert!(
-        messages[1].starts_with("line 3: broken JSON"),
-        "{}",
-        messages[1]
-    );
-    assert!(
-        messages[2].starts_with("line 4: not valid UTF-8"),
-        "{}",
-        messages[2]
-    );
+    assert!(messages[1].starts_with("line 3: broken JSON"), "{}", messages[1]);
+    assert!(messages[2].starts_with("line 4: not valid UTF-8"), "{}", messages[2]);
     assert!(
         messages[3].starts_with("line 5 (id banana): \"banana\" is not an arXiv id"),
         "{}",
@@ -463,10 +411,7 @@ fn json_lines_bad_records_are_named_and_the_rest_goes_in() {
         "{}",
         messages[6]
     );
-    assert_eq!(
-        messages[7],
-        "line 10: the file ends in the middle of this record"
-    );
+    assert_eq!(messages[7], "line 10: the file ends in the middle of this record");
 }
 
 #[test]
@@ -501,10 +446,7 @@ fn truncated_gzip_of_a_large_file_reports_the_line() {
 
 #[test]
 fn broken_xml_is_one_message_with_the_line_and_earlier_records_survive() {
-    let text = std::fs::read_to_string(fixture(
-        "recorded/arxiv-api/query-transformer-cs.LG.atom.xml",
-    ))
-    .unwrap();
+    let text = std::fs::read_to_string(fixture("recorded/arxiv-api/query-transformer-cs.LG.atom.xml")).unwrap();
     let second_entry = text.match_indices("<entry>").nth(1).unwrap().0;
     let broken = format!(
         "{}<entry><id>http://arxiv.org/abs/2606.00001v1</id><title>x</tit",
@@ -517,10 +459,7 @@ fn broken_xml_is_one_message_with_the_line_and_earlier_records_survive() {
         "the complete first entry survives, the partial one does not"
     );
     let fatal = read.fatal.unwrap();
-    assert!(
-        fatal.starts_with("broken.atom: broken XML at line"),
-        "{fatal}"
-    );
+    assert!(fatal.starts_with("broken.atom: broken XML at line"), "{fatal}");
     assert!(fatal.contains("after 1 records"), "{fatal}");
 }
 
@@ -538,28 +477,17 @@ fn mismatched_tags_and_bad_entities_are_broken_xml() {
 
 #[test]
 fn xml_records_missing_fields_fail_alone() {
-    let text = std::fs::read_to_string(fixture(
-        "recorded/oai-pmh/listrecords-oai_dc-cs-resumption.xml",
-    ))
-    .unwrap();
-    let broken = text.replacen(
-        "<dc:title>Extended Fourier analysis of signals</dc:title>",
-        "",
-        1,
-    );
+    let text = std::fs::read_to_string(fixture("recorded/oai-pmh/listrecords-oai_dc-cs-resumption.xml")).unwrap();
+    let broken = text.replacen("<dc:title>Extended Fourier analysis of signals</dc:title>", "", 1);
     let read = read_bytes("oai.xml", broken.into_bytes()).unwrap();
     assert_eq!(read.papers.len(), 4);
-    assert_eq!(
-        read.failed[0].to_string(),
-        "record 1 (id 1303.2033): missing \"title\""
-    );
+    assert_eq!(read.failed[0].to_string(), "record 1 (id 1303.2033): missing \"title\"");
     assert_eq!(read.failed[0].location, Location::Record(1));
 }
 
 #[test]
 fn hugging_face_bad_elements_fail_alone_and_truncation_keeps_the_rest() {
-    let text =
-        std::fs::read_to_string(fixture("recorded/hf-api/daily_papers-2026-06-12.json")).unwrap();
+    let text = std::fs::read_to_string(fixture("recorded/hf-api/daily_papers-2026-06-12.json")).unwrap();
     let mut array: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
     array[1]["paper"].as_object_mut().unwrap().remove("id");
     array[2]["paper"]["upvotes"] = serde_json::json!("many");
@@ -593,10 +521,7 @@ fn unknown_format_and_unreadable_files_are_one_clear_error() {
     )
     .err()
     .unwrap();
-    assert!(
-        error.to_string().starts_with("page.html: unknown format"),
-        "{error}"
-    );
+    assert!(error.to_string().starts_with("page.html: unknown format"), "{error}");
     let error = from_reader("empty".into(), Box::new(std::io::Cursor::new(Vec::new())))
         .err()
         .unwrap();
@@ -605,9 +530,7 @@ fn unknown_format_and_unreadable_files_are_one_clear_error() {
         .err()
         .unwrap();
     assert!(
-        error
-            .to_string()
-            .starts_with("/nonexistent/file.jsonl: cannot open"),
+        error.to_string().starts_with("/nonexistent/file.jsonl: cannot open"),
         "{error}"
     );
     let garbage: Vec<u8> = (0..5000u32).map(|n| (n * 7919 % 251) as u8).collect();

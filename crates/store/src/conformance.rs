@@ -78,10 +78,7 @@ pub fn full_paper(arxiv_id: &str) -> Paper {
 
 pub async fn papers_round_trip_field_for_field(store: &dyn Store) {
     let paper = full_paper("2602.00001");
-    let summary = store
-        .merge_papers(vec![paper.clone()])
-        .await
-        .expect("merge");
+    let summary = store.merge_papers(vec![paper.clone()]).await.expect("merge");
     assert_eq!(
         summary,
         MergeSummary {
@@ -90,39 +87,21 @@ pub async fn papers_round_trip_field_for_field(store: &dyn Store) {
             unchanged: 0
         }
     );
-    let loaded = store
-        .paper(&paper.id)
-        .await
-        .expect("load")
-        .expect("paper is there");
+    let loaded = store.paper(&paper.id).await.expect("load").expect("paper is there");
     assert_eq!(loaded, paper);
     let old_style = Paper {
         id: id("hep-th/9901001"),
         ..full_paper("2602.00002")
     };
-    store
-        .merge_papers(vec![old_style.clone()])
-        .await
-        .expect("merge");
-    assert_eq!(
-        store.paper(&old_style.id).await.expect("load"),
-        Some(old_style)
-    );
+    store.merge_papers(vec![old_style.clone()]).await.expect("merge");
+    assert_eq!(store.paper(&old_style.id).await.expect("load"), Some(old_style));
 }
 
 pub async fn merging_the_same_records_again_changes_nothing(store: &dyn Store) {
-    let papers: Vec<Paper> = (1..=5)
-        .map(|n| full_paper(&format!("2602.0000{n}")))
-        .collect();
-    store
-        .merge_papers(papers.clone())
-        .await
-        .expect("first merge");
+    let papers: Vec<Paper> = (1..=5).map(|n| full_paper(&format!("2602.0000{n}"))).collect();
+    store.merge_papers(papers.clone()).await.expect("first merge");
     let stats_before = store.stats().await.expect("stats");
-    let summary = store
-        .merge_papers(papers.clone())
-        .await
-        .expect("second merge");
+    let summary = store.merge_papers(papers.clone()).await.expect("second merge");
     assert_eq!(
         summary,
         MergeSummary {
@@ -147,34 +126,19 @@ pub async fn newer_versions_update_and_older_ones_do_not_roll_back(store: &dyn S
     v2.title = "Second title".into();
     let summary = store.merge_papers(vec![v2]).await.expect("v2");
     assert_eq!(summary.updated, 1);
-    let summary = store
-        .merge_papers(vec![v1.clone()])
-        .await
-        .expect("v1 again");
+    let summary = store.merge_papers(vec![v1.clone()]).await.expect("v1 again");
     assert_eq!(summary.unchanged, 1);
     let held = store.paper(&v1.id).await.expect("load").expect("held");
-    assert_eq!(
-        (held.title.as_str(), held.latest_version),
-        ("Second title", Some(2))
-    );
+    assert_eq!((held.title.as_str(), held.latest_version), ("Second title", Some(2)));
 }
 
 pub async fn imported_votes_replace_earlier_counts(store: &dyn Store) {
     let mut paper = full_paper("2602.00001");
-    store
-        .merge_papers(vec![paper.clone()])
-        .await
-        .expect("first");
+    store.merge_papers(vec![paper.clone()]).await.expect("first");
     paper.community_votes[0].votes = 50;
     paper.community_votes[0].read_at = Some("2026-02-20T00:00:00Z".parse().expect("valid"));
-    store
-        .merge_papers(vec![paper.clone()])
-        .await
-        .expect("second");
-    store
-        .merge_papers(vec![paper.clone()])
-        .await
-        .expect("third");
+    store.merge_papers(vec![paper.clone()]).await.expect("second");
+    store.merge_papers(vec![paper.clone()]).await.expect("third");
     let held = store.paper(&paper.id).await.expect("load").expect("held");
     assert_eq!(held.imported_votes(), 50);
 }
@@ -186,10 +150,7 @@ pub async fn duplicates_in_one_batch_become_one_paper(store: &dyn Store) {
     let mut second = first.clone();
     second.listing_dates.clear();
     second.listing_dates.insert(date(2026, 2, 4));
-    let summary = store
-        .merge_papers(vec![first.clone(), second])
-        .await
-        .expect("merge");
+    let summary = store.merge_papers(vec![first.clone(), second]).await.expect("merge");
     assert_eq!(
         summary,
         MergeSummary {
@@ -237,25 +198,17 @@ pub async fn unknown_papers_are_none(store: &dyn Store) {
 
 pub async fn listing_dates_follow_updates(store: &dyn Store) {
     let mut paper = full_paper("2602.00001");
-    store
-        .merge_papers(vec![paper.clone()])
-        .await
-        .expect("first");
+    store.merge_papers(vec![paper.clone()]).await.expect("first");
     paper.listing_dates.clear();
     paper.listing_dates.insert(date(2026, 3, 2));
-    store
-        .merge_papers(vec![paper.clone()])
-        .await
-        .expect("second");
+    store.merge_papers(vec![paper.clone()]).await.expect("second");
     let stats = store.stats().await.expect("stats");
     assert_eq!(stats.first_listing_date, Some(date(2026, 2, 3)));
     assert_eq!(stats.last_listing_date, Some(date(2026, 3, 2)));
 }
 
 pub async fn papers_after_walks_everything_once(store: &dyn Store) {
-    let mut papers: Vec<Paper> = (1..=7)
-        .map(|n| full_paper(&format!("2602.{n:05}")))
-        .collect();
+    let mut papers: Vec<Paper> = (1..=7).map(|n| full_paper(&format!("2602.{n:05}"))).collect();
     papers.push(Paper {
         id: id("hep-th/9901001"),
         ..full_paper("2602.00099")
@@ -329,11 +282,7 @@ pub async fn listing_candidates_cover_a_period_and_a_category(store: &dyn Store)
         ]
     );
     let cross_listed = store
-        .listing_candidates(
-            date(2026, 2, 1),
-            date(2026, 2, 28),
-            Some(&category("cs.LG")),
-        )
+        .listing_candidates(date(2026, 2, 1), date(2026, 2, 28), Some(&category("cs.LG")))
         .await
         .expect("cat");
     assert_eq!(ids(cross_listed), ["2602.00002 2026-02-13 9"]);
@@ -364,10 +313,7 @@ pub async fn listing_days_around_skip_empty_days(store: &dyn Store) {
         .listing_days_around(date(2026, 2, 13), date(2026, 2, 13))
         .await
         .expect("around");
-    assert_eq!(
-        around_friday,
-        (Some(date(2026, 2, 12)), Some(date(2026, 2, 17)))
-    );
+    assert_eq!(around_friday, (Some(date(2026, 2, 12)), Some(date(2026, 2, 17))));
     let around_all = store
         .listing_days_around(date(2026, 2, 12), date(2026, 2, 17))
         .await
@@ -381,10 +327,7 @@ pub async fn listing_days_around_skip_empty_days(store: &dyn Store) {
 
 pub async fn simple_search_matches_every_word(store: &dyn Store) {
     listed_papers(store).await;
-    let found = store
-        .search_papers("ESCAPING lovelace", 10)
-        .await
-        .expect("search");
+    let found = store.search_papers("ESCAPING lovelace", 10).await.expect("search");
     assert_eq!(found.len(), 3);
     assert!(
         store
@@ -394,36 +337,16 @@ pub async fn simple_search_matches_every_word(store: &dyn Store) {
             .is_empty()
     );
     assert!(
-        store
-            .search_papers("100%_", 10)
-            .await
-            .expect("search")
-            .is_empty(),
+        store.search_papers("100%_", 10).await.expect("search").is_empty(),
         "wildcards are literal"
     );
-    assert_eq!(
-        store
-            .search_papers("2602.00002", 10)
-            .await
-            .expect("search")
-            .len(),
-        1
-    );
-    assert!(
-        store
-            .search_papers("   ", 10)
-            .await
-            .expect("search")
-            .is_empty()
-    );
+    assert_eq!(store.search_papers("2602.00002", 10).await.expect("search").len(), 1);
+    assert!(store.search_papers("   ", 10).await.expect("search").is_empty());
 }
 
 pub async fn content_version_grows_only_with_changes(store: &dyn Store) {
     let start = store.content_version().await.expect("version");
-    store
-        .merge_papers(vec![full_paper("2602.00001")])
-        .await
-        .expect("merge");
+    store.merge_papers(vec![full_paper("2602.00001")]).await.expect("merge");
     let after_change = store.content_version().await.expect("version");
     assert!(after_change.version > start.version);
     assert!(after_change.changed_at > 0);

@@ -73,11 +73,7 @@ pub trait Store: Send + Sync {
 
     /// Up to `limit` papers in id order, starting after `after`: walks the whole store in
     /// pages (exports, index rebuilds, checks that two stores hold the same).
-    async fn papers_after(
-        &self,
-        after: Option<&ArxivId>,
-        limit: u32,
-    ) -> Result<Vec<Paper>, StoreError>;
+    async fn papers_after(&self, after: Option<&ArxivId>, limit: u32) -> Result<Vec<Paper>, StoreError>;
 
     async fn stats(&self) -> Result<StoreStats, StoreError>;
 
@@ -95,11 +91,7 @@ pub trait Store: Send + Sync {
     async fn papers_by_ids(&self, ids: &[ArxivId]) -> Result<Vec<Paper>, StoreError>;
 
     /// The nearest listing day before `first` and the nearest after `last`, if any.
-    async fn listing_days_around(
-        &self,
-        first: Date,
-        last: Date,
-    ) -> Result<(Option<Date>, Option<Date>), StoreError>;
+    async fn listing_days_around(&self, first: Date, last: Date) -> Result<(Option<Date>, Option<Date>), StoreError>;
 
     /// The most recent day any paper was listed.
     async fn latest_listing_day(&self) -> Result<Option<Date>, StoreError>;
@@ -117,8 +109,7 @@ pub trait Store: Send + Sync {
 /// Folds records that name the same paper into one, in order, so a batch writes each paper once.
 pub fn fold_duplicates(records: Vec<Paper>) -> Vec<Paper> {
     let mut folded: Vec<Paper> = Vec::with_capacity(records.len());
-    let mut position_of: std::collections::HashMap<ArxivId, usize> =
-        std::collections::HashMap::new();
+    let mut position_of: std::collections::HashMap<ArxivId, usize> = std::collections::HashMap::new();
     for record in records {
         match position_of.get(&record.id) {
             Some(&position) => {

@@ -95,8 +95,7 @@ impl PaperRow {
         let categories: Vec<Category> = decode_json(&id_text, "categories", &self.categories)?;
         let listing_dates = decode_json(&id_text, "listing_dates", &self.listing_dates)?;
         let code_links: Vec<CodeLink> = decode_json(&id_text, "code_links", &self.code_links)?;
-        let community_votes: Vec<CommunityVotes> =
-            decode_json(&id_text, "community_votes", &self.community_votes)?;
+        let community_votes: Vec<CommunityVotes> = decode_json(&id_text, "community_votes", &self.community_votes)?;
         let primary_category = self
             .primary_category
             .map(|code| Category::parse(&code).map_err(|error| corrupt(error.to_string())))
@@ -127,11 +126,7 @@ fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
 }
 
-fn decode_json<T: serde::de::DeserializeOwned>(
-    id: &str,
-    column: &str,
-    text: &str,
-) -> Result<T, StoreError> {
+fn decode_json<T: serde::de::DeserializeOwned>(id: &str, column: &str, text: &str) -> Result<T, StoreError> {
     serde_json::from_str(text).map_err(|error| StoreError::CorruptRow {
         id: id.to_owned(),
         reason: format!("{column}: {error}"),

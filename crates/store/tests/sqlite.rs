@@ -3,9 +3,7 @@
 use paperboy_store::SqliteStore;
 
 async fn in_memory() -> SqliteStore {
-    SqliteStore::in_memory()
-        .await
-        .expect("in-memory SQLite opens")
+    SqliteStore::in_memory().await.expect("in-memory SQLite opens")
 }
 
 paperboy_store::store_conformance_suite!(in_memory());
@@ -31,10 +29,7 @@ mod on_disk {
         let paper = paperboy_store::conformance::full_paper("2602.00001");
         {
             let store = SqliteStore::open(&path).await.expect("open");
-            store
-                .merge_papers(vec![paper.clone()])
-                .await
-                .expect("merge");
+            store.merge_papers(vec![paper.clone()]).await.expect("merge");
         }
         let store = SqliteStore::open(&path).await.expect("reopen");
         assert_eq!(store.paper(&paper.id).await.expect("load"), Some(paper));

@@ -29,10 +29,7 @@ impl AnnounceType {
         match self {
             AnnounceType::New | AnnounceType::Cross => Ok(true),
             AnnounceType::Replace | AnnounceType::ReplaceCross => Ok(false),
-            AnnounceType::Other(other) => Err(Refusal::new(
-                None,
-                format!("unknown announce type {other:?}"),
-            )),
+            AnnounceType::Other(other) => Err(Refusal::new(None, format!("unknown announce type {other:?}"))),
         }
     }
 }
@@ -41,9 +38,7 @@ impl AnnounceType {
 pub fn announced_abstract(description: &str) -> String {
     let squashed = squash_whitespace(description);
     match squashed.find("Abstract:") {
-        Some(at) if squashed[..at].contains("Announce Type") => {
-            squashed[at + "Abstract:".len()..].trim().to_owned()
-        }
+        Some(at) if squashed[..at].contains("Announce Type") => squashed[at + "Abstract:".len()..].trim().to_owned(),
         _ => squashed,
     }
 }

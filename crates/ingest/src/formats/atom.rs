@@ -36,20 +36,16 @@ pub fn paper_from_entry(entry: &Element) -> Result<Converted, Refusal> {
     let primary = entry
         .child("primary_category")
         .and_then(|element| element.attribute("term"));
-    let terms = primary.into_iter().chain(
-        entry
-            .children_named("category")
-            .filter_map(|c| c.attribute("term")),
-    );
+    let terms = primary
+        .into_iter()
+        .chain(entry.children_named("category").filter_map(|c| c.attribute("term")));
     add_categories(&mut paper, terms);
     paper.comment = non_empty(entry.child_text("comment"));
     paper.journal_ref = non_empty(entry.child_text("journal_ref"));
     paper.doi = first_doi(entry.child_text("doi"));
     paper.license = non_empty(entry.child_text("rights"));
     let published = match entry.child_text("published") {
-        Some(text) => {
-            Some(date_of_timestamp(text).map_err(|reason| refuse(format!("published: {reason}")))?)
-        }
+        Some(text) => Some(date_of_timestamp(text).map_err(|reason| refuse(format!("published: {reason}")))?),
         None => None,
     };
     match announce_type {
@@ -57,9 +53,7 @@ pub fn paper_from_entry(entry: &Element) -> Result<Converted, Refusal> {
         Some(kind) => {
             let day = entry
                 .child_text("published")
-                .map(|text| {
-                    announcement_day(text).map_err(|reason| refuse(format!("published: {reason}")))
-                })
+                .map(|text| announcement_day(text).map_err(|reason| refuse(format!("published: {reason}"))))
                 .transpose()?;
             if let (true, Some(day)) = (kind.is_listing().map_err(|r| refuse(r.reason))?, day) {
                 paper.listing_dates.insert(day);
@@ -68,8 +62,7 @@ pub fn paper_from_entry(entry: &Element) -> Result<Converted, Refusal> {
         None => {
             paper.first_version_date = published;
             if let Some(updated) = entry.child_text("updated") {
-                let date = date_of_timestamp(updated)
-                    .map_err(|reason| refuse(format!("updated: {reason}")))?;
+                let date = date_of_timestamp(updated).map_err(|reason| refuse(format!("updated: {reason}")))?;
                 paper.latest_version_date = Some(date);
             }
         }
@@ -84,11 +77,6 @@ fn announcement_day(text: &str) -> Result<jiff::civil::Date, String> {
     trimmed
         .parse::<jiff::ZonedDateTime>()
         .map(|zoned| zoned.date())
-        .or_else(|_| {
-            trimmed
-                .get(..10)
-                .unwrap_or(trimmed)
-                .parse::<jiff::civil::Date>()
-        })
+        .or_else(|_| trimmed.get(..10).unwrap_or(trimmed).parse::<jiff::civil::Date>())
         .map_err(|_| format!("{text:?} is not a timestamp"))
 }

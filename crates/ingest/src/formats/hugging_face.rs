@@ -47,10 +47,7 @@ struct HfAuthor {
     name: Option<String>,
 }
 
-pub fn records(
-    name: String,
-    mut reader: Box<dyn BufRead + Send>,
-) -> Box<dyn Iterator<Item = Item> + Send> {
+pub fn records(name: String, mut reader: Box<dyn BufRead + Send>) -> Box<dyn Iterator<Item = Item> + Send> {
     let mut document = Vec::new();
     let read_error = reader.read_to_end(&mut document).err();
     let mut items = Vec::new();
@@ -92,8 +89,7 @@ pub fn records(
         }
         number += 1;
         let location = Location::Record(number);
-        let mut stream = serde_json::Deserializer::from_slice(&document[position..])
-            .into_iter::<serde_json::Value>();
+        let mut stream = serde_json::Deserializer::from_slice(&document[position..]).into_iter::<serde_json::Value>();
         let value = match stream.next() {
             Some(Ok(value)) => value,
             Some(Err(error)) => {
@@ -109,53 +105,35 @@ pub fn records(
         position += stream.byte_offset();
         items.push(match paper_from_value(value) {
             Ok(paper) => Item::Paper(Record { location, paper }),
-            Err(Refusal { id, reason }) => Item::Failed(RecordError {
-                location,
-                id,
-                reason,
-            }),
+            Err(Refusal { id, reason }) => Item::Failed(RecordError { location, id, reason }),
         });
     }
     Box::new(items.into_iter())
 }
 
 fn paper_from_value(value: serde_json::Value) -> Result<Paper, Refusal> {
-    let id_hint = value
-        .pointer("/paper/id")
-        .and_then(|id| id.as_str())
-        .map(str::to_owned);
+    let id_hint = value.pointer("/paper/id").and_then(|id| id.as_str()).map(str::to_owned);
     let daily: DailyPaper = serde_json::from_value(value)
         .map_err(|error| Refusal::new(id_hint.as_deref(), format!("unexpected JSON: {error}")))?;
-    let hf = daily
-        .paper
-        .ok_or_else(|| Refusal::new(None, "missing \"paper\""))?;
+    let hf = daily.paper.ok_or_else(|| Refusal::new(None, "missing \"paper\""))?;
     let mut paper = new_paper(hf.id.as_deref(), hf.title.as_deref())?;
     let id = paper.id.as_str().to_owned();
     let refuse = |reason: String| Refusal::new(Some(&id), reason);
-    paper.abstract_text = hf
-        .summary
-        .as_deref()
-        .map(squash_whitespace)
-        .unwrap_or_default();
+    paper.abstract_text = hf.summary.as_deref().map(squash_whitespace).unwrap_or_default();
     paper.authors = hf
         .authors
         .iter()
         .filter_map(|author| non_empty(author.name.as_deref()))
         .collect();
     if let Some(published) = &hf.published_at {
-        paper.first_version_date =
-            Some(date_of_timestamp(published).map_err(|r| refuse(format!("publishedAt: {r}")))?);
+        paper.first_version_date = Some(date_of_timestamp(published).map_err(|r| refuse(format!("publishedAt: {r}")))?);
     }
     let featured_on = match &hf.submitted_on_daily_at {
-        Some(text) => {
-            Some(date_of_timestamp(text).map_err(|r| refuse(format!("submittedOnDailyAt: {r}")))?)
-        }
+        Some(text) => Some(date_of_timestamp(text).map_err(|r| refuse(format!("submittedOnDailyAt: {r}")))?),
         None => None,
     };
     let read_at = match &daily.upvotes_captured_at {
-        Some(text) => {
-            Some(iso_timestamp(text).map_err(|r| refuse(format!("upvotesCapturedAt: {r}")))?)
-        }
+        Some(text) => Some(iso_timestamp(text).map_err(|r| refuse(format!("upvotesCapturedAt: {r}")))?),
         None => None,
     };
     if let Some(upvotes) = hf.upvotes {
@@ -194,10 +172,7 @@ fn project_page(url: &str) -> Option<CodeLink> {
 }
 
 fn skip_whitespace(document: &[u8], mut position: usize) -> usize {
-    while document
-        .get(position)
-        .is_some_and(|b| b.is_ascii_whitespace())
-    {
+    while document.get(position).is_some_and(|b| b.is_ascii_whitespace()) {
         position += 1;
     }
     position

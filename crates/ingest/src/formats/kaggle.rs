@@ -35,8 +35,7 @@ struct KaggleVersion {
 }
 
 pub fn paper_from_line(line: &[u8]) -> Result<Paper, Refusal> {
-    let record: KaggleLine =
-        serde_json::from_slice(line).map_err(|error| json_refusal(line, &error))?;
+    let record: KaggleLine = serde_json::from_slice(line).map_err(|error| json_refusal(line, &error))?;
     let mut paper = new_paper(record.id.as_deref(), record.title.as_deref())?;
     let id = paper.id.as_str().to_owned();
     let refuse = |reason: String| Refusal::new(Some(&id), reason);

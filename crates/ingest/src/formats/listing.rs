@@ -24,8 +24,7 @@ struct ListingLine {
 }
 
 pub fn paper_from_line(line: &[u8]) -> Result<Paper, Refusal> {
-    let record: ListingLine =
-        serde_json::from_slice(line).map_err(|error| json_refusal(line, &error))?;
+    let record: ListingLine = serde_json::from_slice(line).map_err(|error| json_refusal(line, &error))?;
     let mut paper = new_paper(record.id.as_deref(), record.title.as_deref())?;
     let id = paper.id.as_str().to_owned();
     paper.abstract_text = record
@@ -43,8 +42,7 @@ pub fn paper_from_line(line: &[u8]) -> Result<Paper, Refusal> {
     paper.comment = non_empty(record.comment.as_deref());
     let dates = record.first_listed.iter().chain(&record.listed_on);
     for text in dates {
-        let date = iso_date(text)
-            .map_err(|reason| Refusal::new(Some(&id), format!("listing date: {reason}")))?;
+        let date = iso_date(text).map_err(|reason| Refusal::new(Some(&id), format!("listing date: {reason}")))?;
         paper.listing_dates.insert(weekday_listing(date));
     }
     Ok(paper.with_extracted_code_links())
@@ -54,11 +52,7 @@ pub fn paper_from_line(line: &[u8]) -> Result<Paper, Refusal> {
 pub fn json_refusal(line: &[u8], error: &serde_json::Error) -> Refusal {
     let id = serde_json::from_slice::<serde_json::Value>(line)
         .ok()
-        .and_then(|value| {
-            value
-                .get("id")
-                .and_then(|id| id.as_str().map(str::to_owned))
-        });
+        .and_then(|value| value.get("id").and_then(|id| id.as_str().map(str::to_owned)));
     let reason = if error.is_syntax() || error.is_eof() {
         format!("broken JSON: {error}")
     } else {

@@ -17,27 +17,13 @@ use crate::xml::{Element, RecordStream, XmlItem};
 use crate::{Format, Input, InputError, Item, Location, Record, RecordError};
 
 pub fn records(input: Input) -> Box<dyn Iterator<Item = Item> + Send> {
-    let Input {
-        name,
-        format,
-        reader,
-    } = input;
+    let Input { name, format, reader } = input;
     match format {
         Format::ListingJsonLines => Box::new(json_lines(name, reader, listing::paper_from_line)),
         Format::KaggleJsonLines => Box::new(json_lines(name, reader, kaggle::paper_from_line)),
         Format::HuggingFaceDailyPapers => hugging_face::records(name, reader),
-        Format::Atom => Box::new(xml_records(
-            name,
-            reader,
-            &["entry"],
-            atom::paper_from_entry,
-        )),
-        Format::OaiPmh => Box::new(xml_records(
-            name,
-            reader,
-            &["record"],
-            oai_pmh::paper_from_record,
-        )),
+        Format::Atom => Box::new(xml_records(name, reader, &["entry"], atom::paper_from_entry)),
+        Format::OaiPmh => Box::new(xml_records(name, reader, &["record"], oai_pmh::paper_from_record)),
         Format::Rss => Box::new(xml_records(name, reader, &["item"], rss::paper_from_item)),
     }
 }
@@ -96,9 +82,7 @@ fn json_lines(
                 continue;
             }
             // A line cut short by the end of the file is a partial record, not a record.
-            if !line.ends_with(b"\n")
-                && serde_json::from_slice::<serde_json::Value>(content).is_err()
-            {
+            if !line.ends_with(b"\n") && serde_json::from_slice::<serde_json::Value>(content).is_err() {
                 return Some(Item::Failed(RecordError {
                     location,
                     id: None,
@@ -106,10 +90,7 @@ fn json_lines(
                 }));
             }
             if let Err(error) = std::str::from_utf8(content) {
-                let reason = format!(
-                    "not valid UTF-8 (bad byte at column {})",
-                    error.valid_up_to() + 1
-                );
+                let reason = format!("not valid UTF-8 (bad byte at column {})", error.valid_up_to() + 1);
                 return Some(Item::Failed(RecordError {
                     location,
                     id: None,
@@ -118,11 +99,7 @@ fn json_lines(
             }
             return Some(match convert(content) {
                 Ok(paper) => Item::Paper(Record { location, paper }),
-                Err(Refusal { id, reason }) => Item::Failed(RecordError {
-                    location,
-                    id,
-                    reason,
-                }),
+                Err(Refusal { id, reason }) => Item::Failed(RecordError { location, id, reason }),
             });
         }
     })
@@ -155,11 +132,7 @@ fn xml_records(
                         }
                         Ok(Converted::Nothing) => continue,
                         Err(Refusal { id, reason }) => {
-                            return Some(Item::Failed(RecordError {
-                                location,
-                                id,
-                                reason,
-                            }));
+                            return Some(Item::Failed(RecordError { location, id, reason }));
                         }
                     }
                 }
@@ -186,8 +159,8 @@ pub fn new_paper(id: Option<&str>, title: Option<&str>) -> Result<Paper, Refusal
     let versioned = parse_id(id)?;
     let mut paper = Paper::new(versioned.id);
     paper.latest_version = versioned.version;
-    paper.title = crate::text::non_empty(title)
-        .ok_or_else(|| Refusal::new(Some(paper.id.as_str()), "missing \"title\""))?;
+    paper.title =
+        crate::text::non_empty(title).ok_or_else(|| Refusal::new(Some(paper.id.as_str()), "missing \"title\""))?;
     Ok(paper)
 }
 
@@ -196,10 +169,7 @@ pub fn new_paper(id: Option<&str>, title: Option<&str>) -> Result<Paper, Refusal
 /// Sources mix in ACM (`I.2.7`) and MSC (`68T50`) classes where arXiv categories belong; those are
 /// not categories and are skipped, not refused: the record is still good.
 pub fn add_categories<'a>(paper: &mut Paper, codes: impl IntoIterator<Item = &'a str>) {
-    for category in codes
-        .into_iter()
-        .filter_map(|code| Category::parse(code).ok())
-    {
+    for category in codes.into_iter().filter_map(|code| Category::parse(code).ok()) {
         if paper.primary_category.is_none() {
             paper.primary_category = Some(category.clone());
         }

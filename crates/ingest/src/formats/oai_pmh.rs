@@ -6,9 +6,7 @@ use paperboy_core::{Category, Paper};
 
 use super::kaggle::first_doi;
 use super::{Converted, Refusal, add_categories, new_paper};
-use crate::text::{
-    iso_date, non_empty, rfc2822_date, split_author_list, squash_whitespace, tex_to_unicode,
-};
+use crate::text::{iso_date, non_empty, rfc2822_date, split_author_list, squash_whitespace, tex_to_unicode};
 use crate::xml::Element;
 
 pub fn paper_from_record(record: &Element) -> Result<Converted, Refusal> {
@@ -32,9 +30,7 @@ pub fn paper_from_record(record: &Element) -> Result<Converted, Refusal> {
             ));
         }
     };
-    Ok(Converted::Paper(Box::new(
-        paper.with_extracted_code_links(),
-    )))
+    Ok(Converted::Paper(Box::new(paper.with_extracted_code_links())))
 }
 
 fn from_arxiv_format(metadata: &Element) -> Result<Paper, Refusal> {
@@ -56,13 +52,11 @@ fn from_arxiv_format(metadata: &Element) -> Result<Paper, Refusal> {
             .collect();
     }
     if let Some(created) = metadata.child_text("created") {
-        paper.first_version_date =
-            Some(iso_date(created).map_err(|r| refuse(format!("created: {r}")))?);
+        paper.first_version_date = Some(iso_date(created).map_err(|r| refuse(format!("created: {r}")))?);
         paper.latest_version_date = paper.first_version_date;
     }
     if let Some(updated) = metadata.child_text("updated") {
-        paper.latest_version_date =
-            Some(iso_date(updated).map_err(|r| refuse(format!("updated: {r}")))?);
+        paper.latest_version_date = Some(iso_date(updated).map_err(|r| refuse(format!("updated: {r}")))?);
     }
     Ok(paper)
 }
@@ -99,10 +93,7 @@ fn common_fields(metadata: &Element) -> Result<Paper, Refusal> {
     paper.abstract_text = squash_whitespace(metadata.child_text("abstract").unwrap_or_default());
     add_categories(
         &mut paper,
-        metadata
-            .child_text("categories")
-            .unwrap_or_default()
-            .split_whitespace(),
+        metadata.child_text("categories").unwrap_or_default().split_whitespace(),
     );
     paper.comment = non_empty(metadata.child_text("comments"));
     paper.journal_ref = non_empty(metadata.child_text("journal-ref"));

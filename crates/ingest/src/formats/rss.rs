@@ -17,14 +17,11 @@ pub fn paper_from_item(item: &Element) -> Result<Converted, Refusal> {
     paper.authors = split_author_list(item.child_text("creator").unwrap_or_default());
     add_categories(
         &mut paper,
-        item.children_named("category")
-            .map(|element| element.text.trim()),
+        item.children_named("category").map(|element| element.text.trim()),
     );
     paper.license = non_empty(item.child_text("rights"));
     let kind = AnnounceType::parse(item.child_text("announce_type").unwrap_or("new"));
-    let listed = kind
-        .is_listing()
-        .map_err(|refusal| refuse(refusal.reason))?;
+    let listed = kind.is_listing().map_err(|refusal| refuse(refusal.reason))?;
     if listed {
         let pub_date = item
             .child_text("pubDate")
@@ -33,7 +30,5 @@ pub fn paper_from_item(item: &Element) -> Result<Converted, Refusal> {
             .listing_dates
             .insert(rfc2822_date(pub_date).map_err(|reason| refuse(format!("pubDate: {reason}")))?);
     }
-    Ok(Converted::Paper(Box::new(
-        paper.with_extracted_code_links(),
-    )))
+    Ok(Converted::Paper(Box::new(paper.with_extracted_code_links())))
 }

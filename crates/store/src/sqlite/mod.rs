@@ -43,10 +43,7 @@ impl SqliteStore {
         Self::connect(options, "memory").await
     }
 
-    async fn connect(
-        options: SqliteConnectOptions,
-        location: &str,
-    ) -> Result<SqliteStore, StoreError> {
+    async fn connect(options: SqliteConnectOptions, location: &str) -> Result<SqliteStore, StoreError> {
         // One in-memory database exists per connection, so tests get a single connection.
         let max_connections = if location == "memory" { 1 } else { 4 };
         let pool = SqlitePoolOptions::new()
@@ -61,16 +58,11 @@ impl SqliteStore {
         Ok(SqliteStore { pool })
     }
 
-    async fn load_papers(
-        connection: &mut sqlx::SqliteConnection,
-        ids: &[&str],
-    ) -> Result<Vec<Paper>, StoreError> {
+    async fn load_papers(connection: &mut sqlx::SqliteConnection, ids: &[&str]) -> Result<Vec<Paper>, StoreError> {
         let mut papers = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(MAX_BINDS) {
             let mut query = QueryBuilder::<Sqlite>::new("SELECT ");
-            query
-                .push(COLUMNS.join(", "))
-                .push(" FROM papers WHERE id IN (");
+            query.push(COLUMNS.join(", ")).push(" FROM papers WHERE id IN (");
             let mut separated = query.separated(", ");
             for id in chunk {
                 separated.push_bind(*id);
@@ -94,12 +86,11 @@ impl Store for SqliteStore {
         }
         let mut transaction = self.pool.begin().await?;
         let ids: Vec<&str> = records.iter().map(|paper| paper.id.as_str()).collect();
-        let mut held: std::collections::HashMap<ArxivId, Paper> =
-            Self::load_papers(&mut transaction, &ids)
-                .await?
-                .into_iter()
-                .map(|paper| (paper.id.clone(), paper))
-                .collect();
+        let mut held: std::collections::HashMap<ArxivId, Paper> = Self::load_papers(&mut transaction, &ids)
+            .await?
+            .into_iter()
+            .map(|paper| (paper.id.clone(), paper))
+            .collect();
         let mut summary = MergeSummary::default();
         let mut changed: Vec<(Paper, bool)> = Vec::new();
         for record in records {
@@ -131,24 +122,14 @@ impl Store for SqliteStore {
 
     async fn paper(&self, id: &ArxivId) -> Result<Option<Paper>, StoreError> {
         let mut connection = self.pool.acquire().await?;
-        Ok(Self::load_papers(&mut connection, &[id.as_str()])
-            .await?
-            .pop())
+        Ok(Self::load_papers(&mut connection, &[id.as_str()]).await?.pop())
     }
 
-    async fn papers_after(
-        &self,
-        after: Option<&ArxivId>,
-        limit: u32,
-    ) -> Result<Vec<Paper>, StoreError> {
+    async fn papers_after(&self, after: Option<&ArxivId>, limit: u32) -> Result<Vec<Paper>, StoreError> {
         let mut query = QueryBuilder::<Sqlite>::new("SELECT ");
-        query
-            .push(COLUMNS.join(", "))
-            .push(" FROM papers WHERE id > ");
+        query.push(COLUMNS.join(", ")).push(" FROM papers WHERE id > ");
         query.push_bind(after.map_or("", ArxivId::as_str));
-        query
-            .push(" ORDER BY id LIMIT ")
-            .push_bind(i64::from(limit));
+        query.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit));
         let rows: Vec<PaperRow> = query.build_query_as().fetch_all(&self.pool).await?;
         rows.into_iter().map(PaperRow::into_paper).collect()
     }
@@ -166,11 +147,9 @@ impl Store for SqliteStore {
         )
         .fetch_all(&self.pool)
         .await?;
-        let range = sqlx::query(
-            "SELECT MIN(listing_date) AS first, MAX(listing_date) AS last FROM paper_listings",
-        )
-        .fetch_one(&self.pool)
-        .await?;
+        let range = sqlx::query("SELECT MIN(listing_date) AS first, MAX(listing_date) AS last FROM paper_listings")
+            .fetch_one(&self.pool)
+            .await?;
         let date = |text: Option<String>| text.and_then(|text| text.parse::<Date>().ok());
         Ok(StoreStats {
             papers: totals.try_get::<i64, _>("papers")? as u64,
@@ -210,22 +189,14 @@ impl Store for SqliteStore {
             }
             query.push(") ");
         }
-        query
-            .push("WHERE l.listing_date BETWEEN ")
-            .push_bind(first.to_string());
-        query
-            .push(" AND ")
-            .push_bind(last.to_string())
-            .push(" GROUP BY p.id");
+        query.push("WHERE l.listing_date BETWEEN ").push_bind(first.to_string());
+        query.push(" AND ").push_bind(last.to_string()).push(" GROUP BY p.id");
         let rows = query.build().fetch_all(&self.pool).await?;
         rows.iter()
             .map(|row| {
                 let id: String = row.try_get("id")?;
                 let listed: String = row.try_get("listed")?;
-                let corrupt = |reason: String| StoreError::CorruptRow {
-                    id: id.clone(),
-                    reason,
-                };
+                let corrupt = |reason: String| StoreError::CorruptRow { id: id.clone(), reason };
                 Ok(RankCandidate {
                     id: ArxivId::parse(&id).map_err(|error| corrupt(error.to_string()))?,
                     listed: listed
@@ -241,20 +212,15 @@ impl Store for SqliteStore {
     async fn papers_by_ids(&self, ids: &[ArxivId]) -> Result<Vec<Paper>, StoreError> {
         let mut connection = self.pool.acquire().await?;
         let texts: Vec<&str> = ids.iter().map(ArxivId::as_str).collect();
-        let mut found: std::collections::HashMap<ArxivId, Paper> =
-            Self::load_papers(&mut connection, &texts)
-                .await?
-                .into_iter()
-                .map(|paper| (paper.id.clone(), paper))
-                .collect();
+        let mut found: std::collections::HashMap<ArxivId, Paper> = Self::load_papers(&mut connection, &texts)
+            .await?
+            .into_iter()
+            .map(|paper| (paper.id.clone(), paper))
+            .collect();
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
-    async fn listing_days_around(
-        &self,
-        first: Date,
-        last: Date,
-    ) -> Result<(Option<Date>, Option<Date>), StoreError> {
+    async fn listing_days_around(&self, first: Date, last: Date) -> Result<(Option<Date>, Option<Date>), StoreError> {
         let row = sqlx::query(
             "SELECT (SELECT MAX(listing_date) FROM paper_listings WHERE listing_date < ?) AS previous, \
                     (SELECT MIN(listing_date) FROM paper_listings WHERE listing_date > ?) AS next",
@@ -268,10 +234,9 @@ impl Store for SqliteStore {
     }
 
     async fn latest_listing_day(&self) -> Result<Option<Date>, StoreError> {
-        let latest: Option<String> =
-            sqlx::query_scalar("SELECT MAX(listing_date) FROM paper_listings")
-                .fetch_one(&self.pool)
-                .await?;
+        let latest: Option<String> = sqlx::query_scalar("SELECT MAX(listing_date) FROM paper_listings")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(latest.and_then(|text| text.parse().ok()))
     }
 
@@ -281,9 +246,7 @@ impl Store for SqliteStore {
             return Ok(Vec::new());
         }
         let mut query = QueryBuilder::<Sqlite>::new("SELECT ");
-        query
-            .push(COLUMNS.join(", "))
-            .push(" FROM papers WHERE 1 = 1");
+        query.push(COLUMNS.join(", ")).push(" FROM papers WHERE 1 = 1");
         for word in &words {
             query
                 .push(" AND (title LIKE ")
@@ -322,24 +285,16 @@ impl Store for SqliteStore {
 }
 
 /// Writes merged papers and rebuilds their index rows; `true` marks papers that are new.
-async fn write_papers(
-    connection: &mut sqlx::SqliteConnection,
-    papers: &[(Paper, bool)],
-) -> Result<(), StoreError> {
+async fn write_papers(connection: &mut sqlx::SqliteConnection, papers: &[(Paper, bool)]) -> Result<(), StoreError> {
     if papers.is_empty() {
         return Ok(());
     }
     let now = jiff::Timestamp::now().as_second();
-    let rows: Vec<PaperRow> = papers
-        .iter()
-        .map(|(paper, _)| PaperRow::from_paper(paper))
-        .collect();
+    let rows: Vec<PaperRow> = papers.iter().map(|(paper, _)| PaperRow::from_paper(paper)).collect();
     let per_row = COLUMNS.len() + 2;
     for chunk in rows.chunks(MAX_BINDS / per_row) {
         let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO papers (");
-        query
-            .push(COLUMNS.join(", "))
-            .push(", created_at, updated_at) ");
+        query.push(COLUMNS.join(", ")).push(", created_at, updated_at) ");
         query.push_values(chunk, |mut values, row| {
             values
                 .push_bind(&row.id)
@@ -383,8 +338,7 @@ async fn write_papers(
         .collect();
     for chunk in updated.chunks(MAX_BINDS) {
         for table in ["paper_listings", "paper_categories"] {
-            let mut query =
-                QueryBuilder::<Sqlite>::new(format!("DELETE FROM {table} WHERE paper_id IN ("));
+            let mut query = QueryBuilder::<Sqlite>::new(format!("DELETE FROM {table} WHERE paper_id IN ("));
             let mut separated = query.separated(", ");
             for id in chunk {
                 separated.push_bind(*id);
@@ -403,8 +357,7 @@ async fn write_papers(
         })
         .collect();
     for chunk in listings.chunks(MAX_BINDS / 2) {
-        let mut query =
-            QueryBuilder::<Sqlite>::new("INSERT INTO paper_listings (listing_date, paper_id) ");
+        let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO paper_listings (listing_date, paper_id) ");
         query.push_values(chunk, |mut values, (date, id)| {
             values.push_bind(date).push_bind(*id);
         });
@@ -420,14 +373,9 @@ async fn write_papers(
         })
         .collect();
     for chunk in categories.chunks(MAX_BINDS / 3) {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO paper_categories (category, paper_id, is_primary) ",
-        );
+        let mut query = QueryBuilder::<Sqlite>::new("INSERT INTO paper_categories (category, paper_id, is_primary) ");
         query.push_values(chunk, |mut values, (category, id, primary)| {
-            values
-                .push_bind(*category)
-                .push_bind(*id)
-                .push_bind(*primary);
+            values.push_bind(*category).push_bind(*id).push_bind(*primary);
         });
         query.build().execute(&mut *connection).await?;
     }
@@ -444,9 +392,6 @@ async fn bump_content_version(connection: &mut sqlx::SqliteConnection) -> Result
 
 /// `word` as a LIKE pattern matching it anywhere, with LIKE's own wildcards taken literally.
 fn like_pattern(word: &str) -> String {
-    let escaped = word
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+    let escaped = word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
 }
