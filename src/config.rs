@@ -81,10 +81,19 @@ impl Config {
         figment = figment.merge(environment);
         let config: Config = figment.extract().context("while reading the configuration")?;
         anyhow::ensure!(config.import_batch_size > 0, "import_batch_size must be at least 1");
-        anyhow::ensure!((1..=200).contains(&config.page_size), "page_size must be between 1 and 200");
+        anyhow::ensure!(
+            (1..=200).contains(&config.page_size),
+            "page_size must be between 1 and 200"
+        );
         anyhow::ensure!(config.trending_gravity > 0.0, "trending_gravity must be positive");
-        anyhow::ensure!(config.trending_age_offset_hours > 0.0, "trending_age_offset_hours must be positive");
-        anyhow::ensure!(config.trending_window_days > 0, "trending_window_days must be at least 1");
+        anyhow::ensure!(
+            config.trending_age_offset_hours > 0.0,
+            "trending_age_offset_hours must be positive"
+        );
+        anyhow::ensure!(
+            config.trending_window_days > 0,
+            "trending_window_days must be at least 1"
+        );
         Ok(config)
     }
 }
@@ -100,7 +109,10 @@ impl Config {
 
     /// The public URL without a trailing slash.
     pub fn public_url(&self) -> String {
-        let url = self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.addr));
+        let url = self
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.addr));
         url.trim_end_matches('/').to_owned()
     }
 }
@@ -134,9 +146,11 @@ mod tests {
         let uncommented: String = example
             .lines()
             .map(|line| {
-                line.strip_prefix("# ")
-                    .filter(|rest| rest.contains(" = "))
-                    .unwrap_or("")
+                let key_line = line.strip_prefix("# ").filter(|rest| {
+                    rest.split_once(" = ")
+                        .is_some_and(|(key, _)| key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+                });
+                key_line.unwrap_or("")
             })
             .collect::<Vec<_>>()
             .join("\n");
@@ -144,5 +158,7 @@ mod tests {
             .extract()
             .expect("example parses");
         assert_eq!(parsed, Config::default());
+        // The key without a default value is listed too, as `# key =`.
+        assert!(example.contains("# public_url ="), "public_url is not in the example");
     }
 }

@@ -1,22 +1,141 @@
-//! The HTTP server: the router and what every request shares.
+//! The HTTP server: pages, feeds, the JSON API, assets, health and metrics, and what every
+//! request shares.
 
+mod api;
+mod assets;
+mod cache;
+mod conditional;
+mod error;
+mod feeds;
 mod health;
+mod listing;
+mod metrics;
+mod pages;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::routing::get;
+use paperboy_core::TrendingParameters;
 use paperboy_store::Store;
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+
+pub use api::{OPENAPI, ROUTES as API_ROUTES};
+
+use crate::config::Config;
+
+/// What handlers need from the configuration, resolved once.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub instance_name: String,
+    pub public_url: String,
+    pub page_size: u32,
+    pub trending: TrendingParameters,
+}
+
+impl Settings {
+    pub fn from_config(config: &Config) -> Settings {
+        Settings {
+            instance_name: config.instance_name.clone(),
+            public_url: config.public_url(),
+            page_size: config.page_size,
+            trending: config.trending(),
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub settings: Arc<Settings>,
+    cache: Arc<cache::PageCache>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, settings: Settings) -> AppState {
+        AppState {
+            store,
+            settings: Arc::new(settings),
+            cache: Arc::new(cache::PageCache::default()),
+        }
+    }
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new().route("/healthz", get(health::healthz)).with_state(state)
+    let _ = pages::INSTANCE_NAME.set(state.settings.instance_name.clone());
+    metrics::handle();
+    let api = Router::new()
+        .route(API_ROUTES[0], get(api::daily_papers))
+        .route(API_ROUTES[1], get(api::search))
+        .route("/api/papers/{*id}", get(api::paper))
+        .route(API_ROUTES[3], get(api::openapi))
+        .route("/api/{*rest}", get(api::not_found))
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods([Method::GET, Method::HEAD]),
+        );
+    let site = Router::new()
+        .route("/", get(pages::lists::home))
+        .route("/{file}", get(feeds::latest_day))
+        .route("/papers/date/{day}", get(pages::lists::day))
+        .route("/papers/date/{day}/{file}", get(feeds::day))
+        .route("/papers/week", get(pages::lists::latest_week))
+        .route("/papers/week/{week}", get(pages::lists::week))
+        .route("/papers/week/{week}/{file}", get(feeds::week))
+        .route("/papers/month", get(pages::lists::latest_month))
+        .route("/papers/month/{month}", get(pages::lists::month))
+        .route("/papers/month/{month}/{file}", get(feeds::month))
+        .route("/papers/trending", get(pages::lists::trending))
+        .route("/papers/trending/{file}", get(feeds::trending))
+        .route("/papers/{*id}", get(pages::paper::paper))
+        .route("/search", get(pages::lists::search))
+        .route("/static/{version}/{*path}", get(assets::asset))
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(metrics::render))
+        .fallback(|| async { error::AppError::not_found("There is no page at this address.") });
+    site.merge(api)
+        .layer(axum::middleware::from_fn(conditional::not_modified))
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+            ),
+        ))
+        .layer(RequestBodyLimitLayer::new(64 * 1024))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(15),
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .with_state(state)
 }
 
 /// Listens on `addr` and serves until Ctrl-C or SIGTERM.
@@ -30,6 +149,14 @@ pub async fn bind_and_serve(addr: std::net::SocketAddr, state: AppState) -> anyh
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     let address = listener.local_addr().context("while reading the listening address")?;
+    state.cache.observe(
+        state
+            .store
+            .content_version()
+            .await
+            .context("while reading the content version")?,
+    );
+    state.cache.follow(Arc::clone(&state.store));
     // Tests and scripts read this line to find a port chosen by the system (`--addr 127.0.0.1:0`).
     println!("paperboy listening on http://{address}");
     tracing::info!(%address, "listening");

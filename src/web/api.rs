@@ -1,0 +1,228 @@
+//! The JSON API, shaped like Hugging Face's (`/api/daily_papers`, `/api/papers/<id>`) so existing
+//! daily-papers clients work against any instance, plus each paper's trending score and inputs.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Response};
+use paperboy_core::{ArxivId, Date, Paper, Period, Sort, TrendingScore, announcement_time};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::cache::cached;
+use super::error::{ApiError, AppError};
+use super::listing::{Entry, ListParams, ListRequest, Scope, load};
+
+/// Every API route, for the router and for the test that holds the OpenAPI document to them.
+pub const ROUTES: &[&str] = &[
+    "/api/daily_papers",
+    "/api/papers/search",
+    "/api/papers/{id}",
+    "/api/openapi.json",
+];
+
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+#[derive(Debug, Deserialize)]
+pub struct DailyPapersParams {
+    date: Option<String>,
+    week: Option<String>,
+    month: Option<String>,
+    sort: Option<String>,
+    cat: Option<String>,
+    p: Option<String>,
+    limit: Option<String>,
+    submitter: Option<String>,
+}
+
+pub async fn daily_papers(
+    State(state): State<AppState>,
+    uri: Uri,
+    Query(params): Query<DailyPapersParams>,
+) -> Response {
+    cached(&state, uri.to_string(), "application/json", async {
+        let items = daily_papers_items(&state, params)
+            .await
+            .map_err(|ApiError(error)| error)?;
+        serde_json::to_vec(&items).map(Bytes::from).map_err(AppError::internal)
+    })
+    .await
+}
+
+async fn daily_papers_items(state: &AppState, params: DailyPapersParams) -> Result<Vec<Value>, ApiError> {
+    let bad = |message: String| ApiError(AppError::bad_request(message));
+    let period = match (&params.date, &params.week, &params.month) {
+        (Some(date), None, None) => Some(Period::parse_day(date).map_err(|e| bad(e.to_string()))?),
+        (None, Some(week), None) => Some(Period::parse_week(week).map_err(|e| bad(e.to_string()))?),
+        (None, None, Some(month)) => Some(Period::parse_month(month).map_err(|e| bad(e.to_string()))?),
+        (None, None, None) => state.store.latest_listing_day().await?.map(Period::Day),
+        _ => return Err(bad("give at most one of date, week and month".to_owned())),
+    };
+    let Some(period) = period else { return Ok(Vec::new()) };
+    let limit = parse_number(params.limit.as_deref(), 50, 1, 100, "limit")?;
+    let page = parse_number(params.p.as_deref(), 0, 0, 10_000, "p")?;
+    let sort = match params.sort.as_deref() {
+        None => Sort::Trending,
+        Some(text) => Sort::parse(text).ok_or_else(|| {
+            bad(format!(
+                "sort must be publishedAt or trending (or new, top), not {text:?}"
+            ))
+        })?,
+    };
+    let list_params = ListParams {
+        sort: Some(sort.as_str().to_owned()),
+        cat: params.cat.clone(),
+        page: Some((page + 1).to_string()),
+    };
+    let request = ListRequest::from_params(Scope::Period(period), &list_params, limit)?;
+    let view = load(state, request).await?;
+    // No paper on this instance has a submitter until community submissions exist, so a
+    // submitter filter honestly matches nothing rather than being ignored.
+    let entries = view.entries.iter().filter(|_| params.submitter.is_none());
+    Ok(entries
+        .map(|entry| daily_paper_item(entry, &state.settings.trending))
+        .collect())
+}
+
+fn parse_number(text: Option<&str>, default: u32, min: u32, max: u32, name: &str) -> Result<u32, ApiError> {
+    match text {
+        None => Ok(default),
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(|| {
+                ApiError(AppError::bad_request(format!(
+                    "{name} must be a whole number from {min} to {max}, not {text:?}"
+                )))
+            }),
+    }
+}
+
+fn iso(date: Date) -> String {
+    // Hugging Face writes milliseconds and Z: 2026-02-02T00:00:00.000Z.
+    announcement_time(date).strftime("%Y-%m-%dT%H:%M:%S.000Z").to_string()
+}
+
+/// A paper in Hugging Face's `paper` shape, with the trending score and its inputs added.
+fn paper_object(
+    paper: &Paper,
+    score: &TrendingScore,
+    listed: Option<Date>,
+    parameters: &paperboy_core::TrendingParameters,
+) -> Value {
+    let published = paper.first_version_date.or(listed).or(paper.first_listed());
+    let github = paper
+        .code_links
+        .iter()
+        .find(|l| l.host == paperboy_core::CodeHost::Github)
+        .map(|l| l.url.clone());
+    let project = paper
+        .code_links
+        .iter()
+        .find(|l| l.host == paperboy_core::CodeHost::ProjectPage)
+        .map(|l| l.url.clone());
+    let mut object = json!({
+        "id": paper.id.as_str(),
+        "authors": paper.authors.iter().map(|name| json!({"name": name, "hidden": false})).collect::<Vec<_>>(),
+        "publishedAt": published.map(iso),
+        "submittedOnDailyAt": listed.or(paper.first_listed()).map(iso),
+        "title": paper.title,
+        "summary": paper.abstract_text,
+        "upvotes": score.votes(),
+        "categories": paper.categories.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+        "trendingScore": score.score,
+        "trending": {
+            "score": score.score,
+            "importedVotes": score.imported_votes,
+            "localVotes": score.local_votes,
+            "ageHours": score.age_hours,
+            "gravity": parameters.gravity,
+            "ageOffsetHours": parameters.age_offset_hours,
+            "formula": "(importedVotes + localVotes + 1) / (ageHours + ageOffsetHours) ^ gravity",
+        },
+    });
+    if let Some(repo) = github {
+        object["githubRepo"] = json!(repo);
+    }
+    if let Some(page) = project {
+        object["projectPage"] = json!(page);
+    }
+    object
+}
+
+fn daily_paper_item(entry: &Entry, parameters: &paperboy_core::TrendingParameters) -> Value {
+    let paper = paper_object(&entry.paper, &entry.score, Some(entry.listed), parameters);
+    json!({
+        "publishedAt": paper["submittedOnDailyAt"].clone(),
+        "title": entry.paper.title,
+        "summary": entry.paper.abstract_text,
+        "numComments": 0,
+        "isAuthorParticipating": false,
+        "paper": paper,
+    })
+}
+
+fn score_now(state: &AppState, paper: &Paper) -> (TrendingScore, Option<Date>) {
+    let listed = paper.first_listed();
+    let now = jiff::Timestamp::now();
+    let announced = listed
+        .or(paper.first_version_date)
+        .unwrap_or_else(|| now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date());
+    (
+        state.settings.trending.score(paper.imported_votes(), 0, announced, now),
+        listed,
+    )
+}
+
+pub async fn paper(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Json<Value>, ApiError> {
+    let id = ArxivId::parse(&raw).map_err(|error| AppError::bad_request(error.to_string()))?;
+    let paper = state
+        .store
+        .paper(&id)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("paper {id} is not on this instance")))?;
+    let (score, listed) = score_now(&state, &paper);
+    Ok(Json(paper_object(&paper, &score, listed, &state.settings.trending)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SearchParams {
+    q: Option<String>,
+    limit: Option<String>,
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    Query(params): Query<SearchParams>,
+) -> Result<Json<Value>, ApiError> {
+    let query = params.q.unwrap_or_default();
+    if query.trim().is_empty() {
+        return Err(AppError::bad_request("q must not be empty").into());
+    }
+    let limit = parse_number(params.limit.as_deref(), 20, 1, 100, "limit")?;
+    let papers = state.store.search_papers(&query, limit).await?;
+    let items = papers
+        .iter()
+        .map(|paper| {
+            let (score, listed) = score_now(&state, paper);
+            let entry = Entry {
+                paper: paper.clone(),
+                score,
+                listed: listed.unwrap_or(Date::MIN),
+            };
+            daily_paper_item(&entry, &state.settings.trending)
+        })
+        .collect();
+    Ok(Json(Value::Array(items)))
+}
+
+pub async fn openapi() -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError(AppError::not_found("no such API route; see /api/openapi.json"))
+}

@@ -1,0 +1,168 @@
+//! Rendered responses, kept until the data behind them changes.
+//!
+//! Every cached body is stamped with the store's content version. A background task reads the
+//! version every second (so an import by another process shows within a second) and writes made
+//! through this process bump it at once. Stale entries are simply rendered again.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use paperboy_store::Store;
+
+use super::AppState;
+use super::error::AppError;
+
+/// Past this many entries the cache starts over; list views × sorts × categories × pages is large.
+const MAX_ENTRIES: usize = 4096;
+
+#[derive(Default)]
+pub struct PageCache {
+    entries: RwLock<HashMap<String, Arc<CachedResponse>>>,
+    version: AtomicI64,
+    changed_at: AtomicI64,
+}
+
+struct CachedResponse {
+    version: i64,
+    status: StatusCode,
+    content_type: &'static str,
+    body: Bytes,
+    etag: HeaderValue,
+}
+
+impl PageCache {
+    /// The time of the last change, for `Last-Modified`.
+    pub fn changed_at(&self) -> i64 {
+        self.changed_at.load(Ordering::Relaxed)
+    }
+
+    pub fn observe(&self, version: paperboy_store::ContentVersion) {
+        self.version.fetch_max(version.version, Ordering::Relaxed);
+        self.changed_at.fetch_max(version.changed_at, Ordering::Relaxed);
+    }
+
+    /// Keeps following the store's content version until the process ends.
+    pub fn follow(self: &Arc<Self>, store: Arc<dyn Store>) {
+        let cache = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                interval.tick().await;
+                match store.content_version().await {
+                    Ok(version) => cache.observe(version),
+                    Err(error) => tracing::warn!(%error, "cannot read the content version"),
+                }
+            }
+        });
+    }
+
+    fn get(&self, key: &str) -> Option<Arc<CachedResponse>> {
+        let entries = self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let entry = entries.get(key)?;
+        (entry.version == self.version.load(Ordering::Relaxed)).then(|| Arc::clone(entry))
+    }
+
+    fn put(&self, key: String, entry: Arc<CachedResponse>) {
+        let mut entries = self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, entry);
+    }
+}
+
+/// An HTML page from the cache, or rendered and cached.
+pub async fn cached_html(
+    state: &AppState,
+    uri: &Uri,
+    render: impl Future<Output = Result<String, AppError>>,
+) -> Response {
+    cached(state, uri.to_string(), "text/html; charset=utf-8", async {
+        render.await.map(Bytes::from)
+    })
+    .await
+}
+
+/// Any body from the cache, or rendered and cached. Client errors are cached (they change only
+/// with the data); failures of ours are not.
+pub async fn cached(
+    state: &AppState,
+    key: String,
+    content_type: &'static str,
+    render: impl Future<Output = Result<Bytes, AppError>>,
+) -> Response {
+    let cache = &state.cache;
+    if let Some(entry) = cache.get(&key) {
+        return respond(&entry, cache.changed_at());
+    }
+    let version = cache.version.load(Ordering::Relaxed);
+    let (status, content_type, body) = match render.await {
+        Ok(body) => (StatusCode::OK, content_type, body),
+        Err(error) if error.status.is_client_error() && content_type.starts_with("application/json") => {
+            let body = serde_json::json!({"error": error.message, "status": error.status.as_u16()});
+            (error.status, content_type, Bytes::from(body.to_string()))
+        }
+        Err(error) if error.status.is_client_error() => {
+            let page = super::pages::error_page(error.status, &error.message);
+            (error.status, "text/html; charset=utf-8", Bytes::from(page))
+        }
+        Err(error) => return error.into_response(),
+    };
+    let entry = Arc::new(CachedResponse {
+        version,
+        status,
+        content_type,
+        etag: etag_of(&body),
+        body,
+    });
+    let response = respond(&entry, cache.changed_at());
+    cache.put(key, entry);
+    response
+}
+
+fn respond(entry: &CachedResponse, changed_at: i64) -> Response {
+    let mut response = (entry.status, entry.body.clone()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(entry.content_type));
+    headers.insert(header::ETAG, entry.etag.clone());
+    // Pages change with every vote: let browsers keep them but ask each time (ETag makes that cheap).
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if changed_at > 0
+        && let Some(value) = http_date(changed_at)
+    {
+        headers.insert(header::LAST_MODIFIED, value);
+    }
+    response
+}
+
+/// A strong validator from the body itself.
+fn etag_of(body: &[u8]) -> HeaderValue {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    body.hash(&mut hasher);
+    HeaderValue::from_str(&format!("\"{:016x}-{:x}\"", hasher.finish(), body.len()))
+        .unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
+}
+
+/// RFC 9110 IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+pub fn http_date(unix_seconds: i64) -> Option<HeaderValue> {
+    let timestamp = jiff::Timestamp::from_second(unix_seconds).ok()?;
+    let text = timestamp
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .strftime("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    HeaderValue::from_str(&text).ok()
+}
+
+/// Parses an `If-Modified-Since` value.
+pub fn parse_http_date(text: &str) -> Option<i64> {
+    jiff::fmt::rfc2822::parse(text)
+        .ok()
+        .map(|zoned| zoned.timestamp().as_second())
+}

@@ -1,0 +1,344 @@
+//! Atom, RSS 2.0 and JSON Feed for every list view: `<list path>/feed.atom|feed.rss|feed.json`,
+//! with the list's `sort` and `cat`. Same papers as the page, in the same order.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::Uri;
+use axum::response::Response;
+use paperboy_core::{Date, Period, announcement_time};
+
+use super::AppState;
+use super::cache::cached;
+use super::error::AppError;
+use super::listing::{ListParams, ListRequest, ListView, Scope, load};
+use super::pages::human_date;
+
+#[derive(Clone, Copy)]
+enum FeedFormat {
+    Atom,
+    Rss,
+    Json,
+}
+
+impl FeedFormat {
+    fn from_file(file: &str) -> Option<FeedFormat> {
+        match file {
+            "feed.atom" => Some(FeedFormat::Atom),
+            "feed.rss" => Some(FeedFormat::Rss),
+            "feed.json" => Some(FeedFormat::Json),
+            _ => None,
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            FeedFormat::Atom => "application/atom+xml; charset=utf-8",
+            FeedFormat::Rss => "application/rss+xml; charset=utf-8",
+            FeedFormat::Json => "application/feed+json; charset=utf-8",
+        }
+    }
+}
+
+pub async fn latest_day(
+    State(state): State<AppState>,
+    uri: Uri,
+    Path(file): Path<String>,
+    Query(params): Query<ListParams>,
+) -> Response {
+    serve(state, uri, None, file, params).await
+}
+
+pub async fn day(
+    State(state): State<AppState>,
+    uri: Uri,
+    Path((day, file)): Path<(String, String)>,
+    Query(params): Query<ListParams>,
+) -> Response {
+    let scope = Period::parse_day(&day)
+        .map(|p| Some(Scope::Period(p)))
+        .map_err(|e| AppError::not_found(e.to_string()));
+    serve_scope(state, uri, scope, file, params).await
+}
+
+pub async fn week(
+    State(state): State<AppState>,
+    uri: Uri,
+    Path((week, file)): Path<(String, String)>,
+    Query(params): Query<ListParams>,
+) -> Response {
+    let scope = Period::parse_week(&week)
+        .map(|p| Some(Scope::Period(p)))
+        .map_err(|e| AppError::not_found(e.to_string()));
+    serve_scope(state, uri, scope, file, params).await
+}
+
+pub async fn month(
+    State(state): State<AppState>,
+    uri: Uri,
+    Path((month, file)): Path<(String, String)>,
+    Query(params): Query<ListParams>,
+) -> Response {
+    let scope = Period::parse_month(&month)
+        .map(|p| Some(Scope::Period(p)))
+        .map_err(|e| AppError::not_found(e.to_string()));
+    serve_scope(state, uri, scope, file, params).await
+}
+
+pub async fn trending(
+    State(state): State<AppState>,
+    uri: Uri,
+    Path(file): Path<String>,
+    Query(params): Query<ListParams>,
+) -> Response {
+    serve(state, uri, Some(Scope::Trending), file, params).await
+}
+
+async fn serve_scope(
+    state: AppState,
+    uri: Uri,
+    scope: Result<Option<Scope>, AppError>,
+    file: String,
+    params: ListParams,
+) -> Response {
+    match scope {
+        Ok(scope) => serve(state, uri, scope, file, params).await,
+        Err(error) => axum::response::IntoResponse::into_response(error),
+    }
+}
+
+/// `scope` None means the latest listing day (the home page's list).
+async fn serve(state: AppState, uri: Uri, scope: Option<Scope>, file: String, params: ListParams) -> Response {
+    let Some(format) = FeedFormat::from_file(&file) else {
+        return axum::response::IntoResponse::into_response(AppError::not_found(format!(
+            "no page called {file:?} here"
+        )));
+    };
+    cached(&state, uri.to_string(), format.content_type(), async {
+        let scope = match scope {
+            Some(scope) => scope,
+            None => match state.store.latest_listing_day().await? {
+                Some(day) => Scope::Period(Period::Day(day)),
+                None => Scope::Trending,
+            },
+        };
+        let request = ListRequest::from_params(scope, &params, state.settings.page_size.max(50))?;
+        let view = load(&state, request).await?;
+        let page_path = page_path(scope);
+        let self_url = format!("{}{}", state.settings.public_url, uri);
+        let body = match format {
+            FeedFormat::Atom => atom(&state, &view, &page_path, &self_url)?,
+            FeedFormat::Rss => rss(&state, &view, &page_path, &self_url),
+            FeedFormat::Json => json_feed(&state, &view, &page_path, &self_url)?,
+        };
+        Ok(Bytes::from(body))
+    })
+    .await
+}
+
+fn page_path(scope: Scope) -> String {
+    match scope {
+        Scope::Period(period) => period.path(),
+        Scope::Trending => "/papers/trending".to_owned(),
+    }
+}
+
+fn feed_title(state: &AppState, view: &ListView) -> String {
+    let what = match view.request.scope {
+        Scope::Period(Period::Day(day)) => format!("papers of {}", human_date(day)),
+        Scope::Period(period) => format!("papers of {period}"),
+        Scope::Trending => "trending papers".to_owned(),
+    };
+    let filter = view
+        .request
+        .category
+        .as_ref()
+        .map(|c| format!(" in {c}"))
+        .unwrap_or_default();
+    format!(
+        "{}: {what}{filter} ({})",
+        state.settings.instance_name,
+        view.request.sort.as_str()
+    )
+}
+
+fn rfc3339(date: Date) -> String {
+    announcement_time(date).to_string()
+}
+
+/// The feed's updated time: the latest listing among its papers.
+fn updated(view: &ListView) -> Date {
+    view.entries
+        .iter()
+        .map(|entry| entry.listed)
+        .max()
+        .or(view.range.map(|(_, last)| last))
+        .unwrap_or(Date::MIN)
+}
+
+fn atom(state: &AppState, view: &ListView, page_path: &str, self_url: &str) -> Result<String, AppError> {
+    use atom_syndication::{Category, Content, Entry, Feed, FixedDateTime, Link, Person, Text};
+    let time = |date: Date| -> Result<FixedDateTime, AppError> {
+        FixedDateTime::parse_from_rfc3339(&rfc3339(date)).map_err(AppError::internal)
+    };
+    let base = &state.settings.public_url;
+    let entries = view
+        .entries
+        .iter()
+        .map(|entry| {
+            let paper = &entry.paper;
+            let url = format!("{base}/papers/{}", paper.id);
+            Ok(Entry {
+                id: url.clone(),
+                title: Text::plain(paper.title.clone()),
+                updated: time(entry.listed)?,
+                published: Some(time(paper.first_version_date.unwrap_or(entry.listed))?),
+                authors: paper
+                    .authors
+                    .iter()
+                    .map(|name| Person {
+                        name: name.clone(),
+                        ..Person::default()
+                    })
+                    .collect(),
+                links: vec![
+                    Link {
+                        href: url,
+                        rel: "alternate".into(),
+                        mime_type: Some("text/html".into()),
+                        ..Link::default()
+                    },
+                    Link {
+                        href: paper.id.abs_url(),
+                        rel: "related".into(),
+                        title: Some("arXiv".into()),
+                        ..Link::default()
+                    },
+                ],
+                categories: paper
+                    .categories
+                    .iter()
+                    .map(|c| Category {
+                        term: c.to_string(),
+                        ..Category::default()
+                    })
+                    .collect(),
+                summary: Some(Text::plain(paper.abstract_text.clone())),
+                content: Some(Content {
+                    value: Some(format!("{} votes. {}", entry.score.votes(), paper.abstract_text)),
+                    content_type: Some("text".into()),
+                    ..Content::default()
+                }),
+                ..Entry::default()
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let feed = Feed {
+        id: format!("{base}{page_path}"),
+        title: Text::plain(feed_title(state, view)),
+        updated: time(updated(view))?,
+        links: vec![
+            Link {
+                href: self_url.to_owned(),
+                rel: "self".into(),
+                mime_type: Some("application/atom+xml".into()),
+                ..Link::default()
+            },
+            Link {
+                href: format!("{base}{page_path}"),
+                rel: "alternate".into(),
+                mime_type: Some("text/html".into()),
+                ..Link::default()
+            },
+        ],
+        authors: vec![Person {
+            name: state.settings.instance_name.clone(),
+            ..Person::default()
+        }],
+        entries,
+        ..Feed::default()
+    };
+    Ok(feed.to_string())
+}
+
+fn rss(state: &AppState, view: &ListView, page_path: &str, self_url: &str) -> String {
+    use rss::{CategoryBuilder, ChannelBuilder, GuidBuilder, ItemBuilder};
+    let base = &state.settings.public_url;
+    let rfc2822 = |date: Date| {
+        announcement_time(date)
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .strftime("%a, %d %b %Y %H:%M:%S +0000")
+            .to_string()
+    };
+    let items: Vec<rss::Item> = view
+        .entries
+        .iter()
+        .map(|entry| {
+            let paper = &entry.paper;
+            let url = format!("{base}/papers/{}", paper.id);
+            ItemBuilder::default()
+                .title(Some(paper.title.clone()))
+                .link(Some(url.clone()))
+                .description(Some(format!("{} — {}", paper.authors.join(", "), paper.abstract_text)))
+                .guid(Some(GuidBuilder::default().value(url).permalink(true).build()))
+                .pub_date(Some(rfc2822(entry.listed)))
+                .categories(
+                    paper
+                        .categories
+                        .iter()
+                        .map(|c| CategoryBuilder::default().name(c.to_string()).build())
+                        .collect::<Vec<_>>(),
+                )
+                .build()
+        })
+        .collect();
+    let mut atom_extension = rss::extension::atom::AtomExtension::default();
+    atom_extension.set_links(vec![rss::extension::atom::Link {
+        href: self_url.to_owned(),
+        rel: "self".into(),
+        mime_type: Some("application/rss+xml".into()),
+        ..Default::default()
+    }]);
+    ChannelBuilder::default()
+        .title(feed_title(state, view))
+        .link(format!("{base}{page_path}"))
+        .description(format!(
+            "Papers from arXiv, ranked by {} and the research community.",
+            state.settings.instance_name
+        ))
+        .last_build_date(Some(rfc2822(updated(view))))
+        .atom_ext(Some(atom_extension))
+        .items(items)
+        .build()
+        .to_string()
+}
+
+fn json_feed(state: &AppState, view: &ListView, page_path: &str, self_url: &str) -> Result<String, AppError> {
+    let base = &state.settings.public_url;
+    let items: Vec<serde_json::Value> = view
+        .entries
+        .iter()
+        .map(|entry| {
+            let paper = &entry.paper;
+            serde_json::json!({
+                "id": format!("{base}/papers/{}", paper.id),
+                "url": format!("{base}/papers/{}", paper.id),
+                "external_url": paper.id.abs_url(),
+                "title": paper.title,
+                "content_text": paper.abstract_text,
+                "date_published": rfc3339(entry.listed),
+                "authors": paper.authors.iter().map(|name| serde_json::json!({"name": name})).collect::<Vec<_>>(),
+                "tags": paper.categories.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+                "_paperboy": {"votes": entry.score.votes(), "trendingScore": entry.score.score},
+            })
+        })
+        .collect();
+    let feed = serde_json::json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": feed_title(state, view),
+        "home_page_url": format!("{base}{page_path}"),
+        "feed_url": self_url,
+        "language": "en",
+        "items": items,
+    });
+    serde_json::to_string_pretty(&feed).map_err(AppError::internal)
+}

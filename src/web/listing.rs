@@ -1,0 +1,186 @@
+//! A list view — a day, week, month, or the cross-day trending list — sorted and filtered. Pages,
+//! feeds and the API all read papers through this, so they always agree.
+
+use jiff::Timestamp;
+use paperboy_core::{Category, Date, Paper, Period, Sort, TrendingScore, announcement_time, rank};
+use paperboy_store::StoreError;
+use serde::Deserialize;
+
+use super::AppState;
+use super::error::AppError;
+
+/// What a list covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Period(Period),
+    /// The last `trending_window_days` listing days up to the latest one.
+    Trending,
+}
+
+/// The query string every list view accepts.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListParams {
+    pub sort: Option<String>,
+    pub cat: Option<String>,
+    pub page: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ListRequest {
+    pub scope: Scope,
+    pub sort: Sort,
+    pub category: Option<Category>,
+    /// 1-based.
+    pub page: u32,
+    pub page_size: u32,
+}
+
+impl ListRequest {
+    pub fn from_params(scope: Scope, params: &ListParams, page_size: u32) -> Result<ListRequest, AppError> {
+        let sort = match params.sort.as_deref().filter(|s| !s.is_empty()) {
+            None => Sort::Trending,
+            Some(text) => Sort::parse(text)
+                .ok_or_else(|| AppError::bad_request(format!("sort must be trending, new or top, not {text:?}")))?,
+        };
+        let category = match params.cat.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            None => None,
+            Some(text) => Some(Category::parse(text).map_err(|error| AppError::bad_request(error.to_string()))?),
+        };
+        let page = match params.page.as_deref().filter(|p| !p.is_empty()) {
+            None => 1,
+            Some(text) => text
+                .parse::<u32>()
+                .ok()
+                .filter(|page| (1..=10_000).contains(page))
+                .ok_or_else(|| AppError::bad_request(format!("page must be a number from 1, not {text:?}")))?,
+        };
+        Ok(ListRequest {
+            scope,
+            sort,
+            category,
+            page,
+            page_size,
+        })
+    }
+
+    /// The query string that reproduces this request on another path (feeds, pagination).
+    pub fn query_string(&self, page: Option<u32>) -> String {
+        let mut parts = Vec::new();
+        if self.sort != Sort::Trending {
+            parts.push(format!("sort={}", self.sort.as_str()));
+        }
+        if let Some(category) = &self.category {
+            parts.push(format!("cat={category}"));
+        }
+        if let Some(page) = page.filter(|&page| page > 1) {
+            parts.push(format!("page={page}"));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+}
+
+/// One paper in a list, with the score that placed it.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub paper: Paper,
+    pub score: TrendingScore,
+    pub listed: Date,
+}
+
+#[derive(Clone, Debug)]
+pub struct ListView {
+    pub request: ListRequest,
+    /// First and last day covered; `None` when the store has no listings at all.
+    pub range: Option<(Date, Date)>,
+    pub entries: Vec<Entry>,
+    pub total: usize,
+    pub previous: Option<Period>,
+    pub next: Option<Period>,
+}
+
+impl ListView {
+    pub fn pages(&self) -> u32 {
+        (self.total as u32).div_ceil(self.request.page_size).max(1)
+    }
+}
+
+/// Loads a list: candidates for the range, ranked in Rust, then only the page's papers in full.
+pub async fn load(state: &AppState, request: ListRequest) -> Result<ListView, StoreError> {
+    let store = &state.store;
+    let (range, reference) = match request.scope {
+        Scope::Period(period) => {
+            let (first, last) = period.bounds();
+            (Some((first, last)), reference_time(last))
+        }
+        Scope::Trending => match store.latest_listing_day().await? {
+            Some(latest) => {
+                let days = i64::from(state.settings.trending.window_days) - 1;
+                let first = latest.checked_sub(jiff::Span::new().days(days)).unwrap_or(latest);
+                (Some((first, latest)), reference_time(latest))
+            }
+            None => (None, Timestamp::now()),
+        },
+    };
+    let Some((first, last)) = range else {
+        return Ok(ListView {
+            request,
+            range,
+            entries: Vec::new(),
+            total: 0,
+            previous: None,
+            next: None,
+        });
+    };
+    let candidates = store.listing_candidates(first, last, request.category.as_ref()).await?;
+    let ranked = rank(candidates, request.sort, &state.settings.trending, reference);
+    let total = ranked.len();
+    let start = ((request.page - 1) * request.page_size) as usize;
+    let page: Vec<_> = ranked
+        .into_iter()
+        .skip(start)
+        .take(request.page_size as usize)
+        .collect();
+    let ids: Vec<_> = page.iter().map(|(candidate, _)| candidate.id.clone()).collect();
+    let mut papers = store.papers_by_ids(&ids).await?.into_iter();
+    let mut entries = Vec::with_capacity(page.len());
+    for (candidate, score) in page {
+        // papers_by_ids keeps our order; a paper deleted in between is simply skipped.
+        if let Some(paper) = papers.by_ref().find(|paper| paper.id == candidate.id) {
+            entries.push(Entry {
+                paper,
+                score,
+                listed: candidate.listed,
+            });
+        }
+    }
+    let (previous, next) = match request.scope {
+        Scope::Period(period) => {
+            let (before, after) = store.listing_days_around(first, last).await?;
+            let same_kind = |day: Date| match period {
+                Period::Day(_) => Period::Day(day),
+                Period::Week { .. } => Period::week_of(day),
+                Period::Month { .. } => Period::month_of(day),
+            };
+            (before.map(same_kind), after.map(same_kind))
+        }
+        Scope::Trending => (None, None),
+    };
+    Ok(ListView {
+        request,
+        range,
+        entries,
+        total,
+        previous,
+        next,
+    })
+}
+
+/// Scores are computed as of the end of the period shown, or now if that is earlier.
+fn reference_time(last_day: Date) -> Timestamp {
+    let end = announcement_time(last_day.tomorrow().unwrap_or(last_day));
+    end.min(Timestamp::now())
+}

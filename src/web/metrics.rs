@@ -1,0 +1,65 @@
+//! Prometheus metrics at `/metrics`: requests and latencies by route, papers held, last change.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use super::AppState;
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Installs the process-wide recorder once; later calls reuse it.
+pub fn handle() -> Option<&'static PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            let buckets = [
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+            ];
+            PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Full("http_request_duration_seconds".into()), &buckets)
+                .and_then(|builder| builder.install_recorder())
+                .map_err(|error| tracing::warn!(%error, "metrics disabled"))
+                .ok()
+        })
+        .as_ref()
+}
+
+/// Counts and times every request under the route that matched (not the raw path, which would
+/// make one series per paper).
+pub async fn track(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |path| path.as_str())
+        .to_owned();
+    let method = request.method().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    let labels = [("route", route), ("method", method), ("status", status)];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels[..2]).record(started.elapsed().as_secs_f64());
+    response
+}
+
+pub async fn render(State(state): State<AppState>) -> Response {
+    let Some(handle) = handle() else {
+        return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "metrics are disabled").into_response();
+    };
+    if let Ok(stats) = state.store.stats().await {
+        metrics::gauge!("paperboy_papers").set(stats.papers as f64);
+        metrics::gauge!("paperboy_papers_with_votes").set(stats.papers_with_votes as f64);
+    }
+    if let Ok(version) = state.store.content_version().await {
+        metrics::gauge!("paperboy_last_change_timestamp_seconds").set(version.changed_at as f64);
+    }
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        handle.render(),
+    )
+        .into_response()
+}

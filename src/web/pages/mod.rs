@@ -1,0 +1,173 @@
+//! Server-rendered HTML pages. Templates live in `templates/`; the view structs here hold only
+//! display-ready strings, and askama escapes every one of them.
+
+pub mod lists;
+pub mod paper;
+
+use askama::Template;
+use axum::http::StatusCode;
+use paperboy_core::{CodeHost, CodeLink, Date, Paper};
+
+use super::assets::ASSET_PREFIX;
+use super::listing::Entry;
+
+pub struct Meta {
+    /// `name` for `citation_*`, `property` for Open Graph.
+    pub attribute: &'static str,
+    pub name: String,
+    pub content: String,
+}
+
+pub struct FeedLink {
+    pub label: &'static str,
+    pub title: String,
+    pub href: String,
+    pub mime: &'static str,
+}
+
+/// What every page's frame needs.
+pub struct Layout {
+    pub title: String,
+    pub instance_name: String,
+    pub assets: &'static str,
+    pub meta: Vec<Meta>,
+    pub canonical: Option<String>,
+    pub feeds: Vec<FeedLink>,
+    /// The search box's text.
+    pub query: String,
+}
+
+impl Layout {
+    pub fn new(title: String, instance_name: &str) -> Layout {
+        Layout {
+            title,
+            instance_name: instance_name.to_owned(),
+            assets: ASSET_PREFIX,
+            meta: Vec::new(),
+            canonical: None,
+            feeds: Vec::new(),
+            query: String::new(),
+        }
+    }
+}
+
+pub struct CodeView {
+    pub label: String,
+    pub url: String,
+}
+
+impl CodeView {
+    pub fn from_link(link: &CodeLink) -> CodeView {
+        let label = match link.host {
+            CodeHost::Github => "GitHub",
+            CodeHost::Gitlab => "GitLab",
+            CodeHost::Gitee => "Gitee",
+            CodeHost::HuggingFace => "Hugging Face",
+            CodeHost::ProjectPage => "Project page",
+        };
+        CodeView {
+            label: label.to_owned(),
+            url: link.url.clone(),
+        }
+    }
+}
+
+/// A paper as a card in a list.
+pub struct CardView {
+    pub anchor: String,
+    pub href: String,
+    pub title: String,
+    pub authors: String,
+    pub more_authors: usize,
+    pub abstract_text: String,
+    pub votes: i64,
+    pub categories: Vec<String>,
+    pub abs_url: String,
+    pub pdf_url: String,
+    pub code: Option<CodeView>,
+    pub listed: String,
+    pub show_listed: bool,
+}
+
+/// Long author lists are cut here on cards; the paper page shows them all.
+const AUTHORS_ON_CARD: usize = 5;
+
+impl CardView {
+    pub fn from_entry(entry: &Entry, show_listed: bool) -> CardView {
+        let paper = &entry.paper;
+        let shown = paper.authors.len().min(AUTHORS_ON_CARD);
+        CardView {
+            anchor: paper.id.as_str().replace('/', "-"),
+            href: paper_path(paper),
+            title: paper.title.clone(),
+            authors: paper.authors[..shown].join(", "),
+            more_authors: paper.authors.len() - shown,
+            abstract_text: paper.abstract_text.clone(),
+            votes: entry.score.votes(),
+            categories: paper.categories.iter().map(|c| c.to_string()).collect(),
+            abs_url: paper.id.abs_url(),
+            pdf_url: paper.id.pdf_url(),
+            code: paper.code_links.first().map(CodeView::from_link),
+            listed: human_date(entry.listed),
+            show_listed,
+        }
+    }
+}
+
+pub fn paper_path(paper: &Paper) -> String {
+    format!("/papers/{}", paper.id)
+}
+
+/// `Fri, 13 Feb 2026`: the form arXiv's own listings use.
+pub fn human_date(date: Date) -> String {
+    let weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][date.weekday().to_monday_zero_offset() as usize];
+    let month = MONTHS[(date.month() - 1) as usize];
+    format!("{weekday}, {} {month} {}", date.day(), date.year())
+}
+
+pub const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    heading: String,
+    message: String,
+}
+
+/// The HTML for an error; never fails (falls back to plain text).
+pub fn error_page(status: StatusCode, message: &str) -> String {
+    let heading = match status {
+        StatusCode::NOT_FOUND => "Not found".to_owned(),
+        StatusCode::BAD_REQUEST => "That request did not work".to_owned(),
+        _ => "Something went wrong".to_owned(),
+    };
+    let instance_name = INSTANCE_NAME.get().map_or("Paperboy", String::as_str);
+    let page = ErrorPage {
+        layout: Layout::new(heading.clone(), instance_name),
+        heading,
+        message: message.to_owned(),
+    };
+    page.render().unwrap_or_else(|_| escape_html(message))
+}
+
+/// Set once at start-up so that error pages, which have no state, can name the instance.
+pub static INSTANCE_NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Escapes text for HTML where no template is involved.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}

@@ -1,0 +1,291 @@
+//! `/papers/<id>`: one paper in full, with BibTeX and the meta tags reference managers read.
+//! Any id form (`arXiv:…`, versions, old-style with subject class) redirects to the canonical URL.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use paperboy_core::{ArxivId, Paper, VersionedArxivId};
+
+use super::{CodeView, Layout, Meta, human_date, paper_path};
+use crate::web::AppState;
+use crate::web::cache::cached_html;
+use crate::web::error::AppError;
+
+pub struct CategoryView {
+    pub code: String,
+    pub href: String,
+}
+
+pub struct Fact {
+    pub label: &'static str,
+    pub value: String,
+    pub href: Option<String>,
+}
+
+pub struct PaperView {
+    pub id: String,
+    pub version: Option<u32>,
+    pub title: String,
+    pub authors: String,
+    pub abstract_text: String,
+    pub votes: i64,
+    pub categories: Vec<CategoryView>,
+    pub abs_url: String,
+    pub pdf_url: String,
+    pub code_links: Vec<CodeView>,
+    pub facts: Vec<Fact>,
+    pub bibtex: String,
+}
+
+#[derive(Template)]
+#[template(path = "paper.html")]
+struct PaperPage {
+    layout: Layout,
+    paper: PaperView,
+}
+
+pub async fn paper(State(state): State<AppState>, uri: axum::http::Uri, Path(raw): Path<String>) -> Response {
+    // `/papers/https://arxiv.org/abs/…` arrives with `//` squashed by some clients.
+    let text = raw.replace(":/", "://").replace(":///", "://");
+    let versioned = match VersionedArxivId::parse(&text).or_else(|_| VersionedArxivId::parse(&raw)) {
+        Ok(versioned) => versioned,
+        Err(_) => return AppError::not_found(format!("{raw:?} is not an arXiv id we know.")).into_response(),
+    };
+    if versioned.id.as_str() != raw || versioned.version.is_some() {
+        return Redirect::permanent(&format!("/papers/{}", versioned.id)).into_response();
+    }
+    cached_html(&state, &uri, async {
+        let paper = state
+            .store
+            .paper(&versioned.id)
+            .await?
+            .ok_or_else(|| not_found(&versioned.id))?;
+        paper_page(&state, paper).render().map_err(AppError::internal)
+    })
+    .await
+}
+
+fn not_found(id: &ArxivId) -> AppError {
+    AppError::not_found(format!(
+        "arXiv:{id} is not on this instance yet. Search for it, or find it on arXiv at {}.",
+        id.abs_url()
+    ))
+}
+
+fn paper_page(state: &AppState, paper: Paper) -> PaperPage {
+    let url = format!("{}{}", state.settings.public_url, paper_path(&paper));
+    let mut layout = Layout::new(
+        format!("{} · {}", paper.title, state.settings.instance_name),
+        &state.settings.instance_name,
+    );
+    layout.canonical = Some(url.clone());
+    layout.meta = meta_tags(&paper, &url, &state.settings.instance_name);
+    let mut facts = Vec::new();
+    let mut fact = |label, value: Option<String>, href: Option<String>| {
+        if let Some(value) = value {
+            facts.push(Fact { label, value, href });
+        }
+    };
+    fact("Submitted", paper.first_version_date.map(human_date), None);
+    if paper.latest_version_date != paper.first_version_date {
+        fact("Latest version", paper.latest_version_date.map(human_date), None);
+    }
+    let listed: Vec<String> = paper.listing_dates.iter().map(|d| human_date(*d)).collect();
+    fact(
+        "Listed",
+        (!listed.is_empty()).then(|| listed.join(", ")),
+        paper.first_listed().map(|d| format!("/papers/date/{d}")),
+    );
+    fact("Comment", paper.comment.clone(), None);
+    fact("Journal reference", paper.journal_ref.clone(), None);
+    fact(
+        "DOI",
+        paper.doi.clone(),
+        paper.doi.as_ref().map(|doi| format!("https://doi.org/{doi}")),
+    );
+    fact(
+        "Licence",
+        paper.license.clone(),
+        paper.license.clone().filter(|l| l.starts_with("http")),
+    );
+    for votes in &paper.community_votes {
+        let source = if votes.source == "huggingface" {
+            "Hugging Face upvotes"
+        } else {
+            "Imported votes"
+        };
+        let when = votes
+            .read_at
+            .map(|t| {
+                format!(
+                    " (as of {})",
+                    human_date(t.to_zoned_datetime(jiff::tz::TimeZone::UTC).date())
+                )
+            })
+            .unwrap_or_default();
+        fact(source, Some(format!("{}{when}", votes.votes)), None);
+    }
+    let view = PaperView {
+        id: paper.id.to_string(),
+        version: paper.latest_version,
+        title: paper.title.clone(),
+        authors: paper.authors.join(", "),
+        abstract_text: paper.abstract_text.clone(),
+        votes: paper.imported_votes(),
+        categories: paper
+            .categories
+            .iter()
+            .map(|c| CategoryView {
+                code: c.to_string(),
+                href: format!(
+                    "{}?cat={c}",
+                    paper
+                        .first_listed()
+                        .map(|d| format!("/papers/date/{d}"))
+                        .unwrap_or_else(|| "/".into())
+                ),
+            })
+            .collect(),
+        abs_url: paper.id.abs_url(),
+        pdf_url: paper.id.pdf_url(),
+        code_links: paper.code_links.iter().map(CodeView::from_link).collect(),
+        facts,
+        bibtex: bibtex(&paper),
+    };
+    PaperPage { layout, paper: view }
+}
+
+/// Google Scholar's `citation_*` tags (what Zotero reads too) and Open Graph for link previews.
+fn meta_tags(paper: &Paper, url: &str, instance_name: &str) -> Vec<Meta> {
+    let name = |name: &str, content: String| Meta {
+        attribute: "name",
+        name: name.to_owned(),
+        content,
+    };
+    let property = |name: &str, content: String| Meta {
+        attribute: "property",
+        name: name.to_owned(),
+        content,
+    };
+    let mut tags = vec![name("citation_title", paper.title.clone())];
+    tags.extend(
+        paper
+            .authors
+            .iter()
+            .map(|author| name("citation_author", author.clone())),
+    );
+    if let Some(date) = paper.first_version_date.or(paper.first_listed()) {
+        tags.push(name("citation_date", date.strftime("%Y/%m/%d").to_string()));
+        tags.push(name("citation_online_date", date.strftime("%Y/%m/%d").to_string()));
+    }
+    tags.push(name("citation_arxiv_id", paper.id.to_string()));
+    tags.push(name("citation_pdf_url", paper.id.pdf_url()));
+    tags.push(name("citation_abstract_html_url", paper.id.abs_url()));
+    if let Some(doi) = &paper.doi {
+        tags.push(name("citation_doi", doi.clone()));
+    }
+    let description: String = paper.abstract_text.chars().take(300).collect();
+    tags.push(name("description", description.clone()));
+    tags.push(property("og:type", "article".to_owned()));
+    tags.push(property("og:site_name", instance_name.to_owned()));
+    tags.push(property("og:title", paper.title.clone()));
+    tags.push(property("og:description", description));
+    tags.push(property("og:url", url.to_owned()));
+    tags
+}
+
+/// arXiv's own BibTeX style: `@misc{key, title=, author=, year=, eprint=, archivePrefix={arXiv}, primaryClass=, url=}`.
+pub fn bibtex(paper: &Paper) -> String {
+    let year = paper
+        .first_version_date
+        .or(paper.first_listed())
+        .map(|d| d.year().to_string())
+        .unwrap_or_default();
+    let first_author_surname = paper
+        .authors
+        .first()
+        .and_then(|name| name.split_whitespace().last())
+        .map(|surname| {
+            surname
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+                .to_lowercase()
+        })
+        .unwrap_or_else(|| "anonymous".to_owned());
+    let first_title_word = paper
+        .title
+        .split_whitespace()
+        .map(|word| {
+            word.chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+                .to_lowercase()
+        })
+        .find(|word| word.len() > 3 && !["with", "from", "that", "this", "towards"].contains(&word.as_str()))
+        .unwrap_or_default();
+    let key = format!("{first_author_surname}{year}{first_title_word}");
+    let mut entry = format!("@misc{{{key},\n      title={{{}}},\n", balanced(&paper.title));
+    entry.push_str(&format!(
+        "      author={{{}}},\n",
+        balanced(&paper.authors.join(" and "))
+    ));
+    entry.push_str(&format!(
+        "      year={{{year}}},\n      eprint={{{}}},\n      archivePrefix={{arXiv}},\n",
+        paper.id
+    ));
+    if let Some(primary) = &paper.primary_category {
+        entry.push_str(&format!("      primaryClass={{{primary}}},\n"));
+    }
+    entry.push_str(&format!("      url={{{}}},\n}}", paper.id.abs_url()));
+    entry
+}
+
+/// BibTeX breaks on unbalanced braces; drop the ones that do not pair.
+fn balanced(text: &str) -> String {
+    let mut depth = 0usize;
+    let mut kept: Vec<char> = Vec::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '{' => {
+                depth += 1;
+                kept.push(character);
+            }
+            '}' if depth == 0 => {}
+            '}' => {
+                depth -= 1;
+                kept.push(character);
+            }
+            other => kept.push(other),
+        }
+    }
+    let mut out: String = kept.into_iter().collect();
+    while depth > 0 {
+        if let Some(position) = out.rfind('{') {
+            out.remove(position);
+        }
+        depth -= 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bibtex_follows_arxiv_style_and_stays_balanced() {
+        let mut paper = Paper::new(ArxivId::parse("2601.23265").unwrap());
+        paper.title = "PaperBanana: Automating {Academic} Illustration} for AI {Scientists".into();
+        paper.authors = vec!["Dawei Zhu".into(), "Rui Meng".into()];
+        paper.primary_category = Some(paperboy_core::Category::parse("cs.CL").unwrap());
+        paper.first_version_date = Some(jiff::civil::date(2026, 1, 30));
+        let entry = bibtex(&paper);
+        assert!(entry.starts_with("@misc{zhu2026paperbanana,\n"), "{entry}");
+        assert!(entry.contains("eprint={2601.23265}"));
+        assert!(entry.contains("archivePrefix={arXiv}"));
+        assert!(entry.contains("primaryClass={cs.CL}"));
+        assert!(entry.contains("author={Dawei Zhu and Rui Meng}"));
+        assert_eq!(entry.matches('{').count(), entry.matches('}').count(), "{entry}");
+    }
+}
