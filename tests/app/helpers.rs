@@ -18,6 +18,33 @@ pub struct Instance {
 }
 
 impl Instance {
+    /// A fresh instance holding the demo sample. The sample is imported once per test run and
+    /// its database files copied, so each test starts from the same data without re-importing.
+    pub fn with_demo_data() -> Instance {
+        static TEMPLATE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+        let template = TEMPLATE.get_or_init(|| {
+            let directory =
+                Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("demo-template-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&directory);
+            let importer = Instance::new();
+            let run = importer.import(&[
+                fixture("demo/listings-2026-02.jsonl.gz"),
+                fixture("demo/hf-daily-papers-2026-02.json.gz"),
+            ]);
+            assert_eq!(run.code, 0, "demo import failed: {}", run.stderr);
+            std::fs::create_dir_all(&directory).expect("template dir");
+            for entry in std::fs::read_dir(importer.data_dir.path()).expect("data dir").flatten() {
+                std::fs::copy(entry.path(), directory.join(entry.file_name())).expect("copy");
+            }
+            directory
+        });
+        let instance = Instance::new();
+        for entry in std::fs::read_dir(template).expect("template").flatten() {
+            std::fs::copy(entry.path(), instance.data_dir.path().join(entry.file_name())).expect("copy");
+        }
+        instance
+    }
+
     pub fn new() -> Instance {
         Instance {
             data_dir: tempfile::tempdir().expect("temp dir"),
@@ -140,9 +167,31 @@ pub struct Server {
 
 impl Server {
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        reqwest::get(format!("{}{path}", self.base_url))
+        self.client()
+            .get(format!("{}{path}", self.base_url))
+            .send()
             .await
             .expect("request answered")
+    }
+
+    pub async fn text(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.text().await.expect("body")
+    }
+
+    pub async fn json(&self, path: &str) -> serde_json::Value {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.expect("JSON body")
+    }
+
+    /// A client that does not follow redirects, so tests see them.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
     }
 
     /// Sends SIGTERM and waits for a clean exit, returning the exit code.
@@ -165,4 +214,21 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Every piece of `text` between `start` and the following `end`.
+pub fn between_all<'a>(text: &'a str, start: &str, end: &str) -> Vec<&'a str> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(start) {
+        rest = &rest[at + start.len()..];
+        match rest.find(end) {
+            Some(stop) => {
+                found.push(&rest[..stop]);
+                rest = &rest[stop..];
+            }
+            None => break,
+        }
+    }
+    found
 }

@@ -4,3 +4,4 @@
 mod helpers;
 mod import;
 mod serve;
+mod site;
