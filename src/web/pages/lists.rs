@@ -220,10 +220,15 @@ fn list_page(state: &AppState, view: &ListView, path: &str) -> ListPage {
         state.settings.public_url,
         request.query_string(Some(request.page))
     ));
+    let papers = if view.total == 1 {
+        "1 paper".to_owned()
+    } else {
+        format!("{} papers", view.total)
+    };
     let summary = match (view.total, &request.category) {
         (0, _) => String::new(),
-        (total, Some(category)) => format!("{total} papers in {category}, {}", sort_phrase(request.sort)),
-        (total, None) => format!("{total} papers, {}", sort_phrase(request.sort)),
+        (_, Some(category)) => format!("{papers} in {category}, {}", sort_phrase(request.sort)),
+        (_, None) => format!("{papers}, {}", sort_phrase(request.sort)),
     };
     ListPage {
         layout,

@@ -1,0 +1,292 @@
+//! What a person sees, checked in a real browser: headless Chromium driven by chromedriver over
+//! the W3C WebDriver protocol (plain JSON over HTTP, so no client crate is needed). Screenshots
+//! land in `target/screenshots/` for people to look at.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+use crate::helpers::{Instance, Server};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    http: reqwest::Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        assert!(
+            std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists(),
+            "browser tests need Debian's chromium and chromium-driver (apt-get install chromium chromium-driver); .ci/run installs them"
+        );
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(response) = http.get(format!("{base}/status")).send().await
+                && let Ok(status) = response.json::<Value>().await
+                && status["value"]["ready"] == true
+            {
+                break;
+            }
+            assert!(Instant::now() < deadline, "chromedriver did not become ready");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        // The flags keep Chromium off the network it cannot reach here (see the machine notes).
+        let arguments = [
+            "--headless=new".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            "--disable-quic".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--hide-scrollbars".to_owned(),
+            format!("--user-data-dir={}", profile.path().display()),
+        ];
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": CHROMIUM, "args": arguments}
+        }}});
+        let created: Value = http
+            .post(format!("{base}/session"))
+            .json(&capabilities)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = created["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {created}"))
+            .to_owned();
+        Browser {
+            driver,
+            base,
+            session,
+            http,
+            _profile: profile,
+        }
+    }
+
+    async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}/{path}", self.base, self.session);
+        let mut request = self.http.request(method, url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer: Value = request.send().await.unwrap().json().await.unwrap();
+        if answer["value"].get("error").is_some() {
+            panic!("webdriver {path}: {}", answer["value"]);
+        }
+        answer["value"].clone()
+    }
+
+    async fn open(&self, url: &str) {
+        self.command(reqwest::Method::POST, "url", Some(json!({"url": url})))
+            .await;
+    }
+
+    async fn run(&self, script: &str) -> Value {
+        self.command(
+            reqwest::Method::POST,
+            "execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
+    async fn resize(&self, width: u32, height: u32) {
+        self.command(
+            reqwest::Method::POST,
+            "window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+    }
+
+    /// Waits until `script` returns true (math renders after the deferred scripts run).
+    async fn wait_for(&self, script: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.run(script).await != Value::Bool(true) {
+            assert!(Instant::now() < deadline, "timed out waiting for: {script}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn screenshot(&self, name: &str) -> PathBuf {
+        let encoded = self.command(reqwest::Method::GET, "screenshot", None).await;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded.as_str().unwrap())
+            .unwrap();
+        let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&directory).unwrap();
+        let path = directory.join(format!("{name}.png"));
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Text of the abstracts on the page with rendered math taken out: what is left must hold no `$`.
+const RAW_DOLLARS_LEFT: &str = r#"
+    return Array.from(document.querySelectorAll('.abstract.math, h1.math, .title.math')).map(function (element) {
+        var copy = element.cloneNode(true);
+        copy.querySelectorAll('.katex, .katex-display').forEach(function (k) { k.remove(); });
+        return copy.textContent;
+    }).filter(function (text) { return text.indexOf('$') >= 0; });
+"#;
+
+const NO_HORIZONTAL_SCROLL: &str = "return { scroll: document.documentElement.scrollWidth, viewport: window.innerWidth, body: document.body.scrollWidth };";
+
+async fn server_with_math() -> (Instance, Server) {
+    let instance = Instance::with_demo_data();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("math.jsonl");
+    let mut out = std::fs::File::create(&file).unwrap();
+    writeln!(out, "{}", json!({
+        "id": "2603.00001", "title": "Bounds for $\\mathcal{O}(n \\log n)$ sorting <b>networks</b>",
+        "authors": ["Ada Lovelace"], "categories": ["cs.DS"],
+        "abstract": "Inline $E = mc^2$ and $a<b$, display $$\\sum_{i=1}^{n} x_i$$, \\(\\alpha+\\beta\\) and \\[\\int_0^1 f\\]. An unknown macro $\\notamacro{x}$ and broken $\\frac{1}{$ stay readable.",
+        "first_listed": "2026-03-02", "listed_on": ["2026-03-02"]
+    }))
+    .unwrap();
+    assert_eq!(instance.import(&[&file]).code, 0);
+    let server = instance.spawn_server("serve");
+    (instance, server)
+}
+
+#[tokio::test]
+async fn math_renders_and_pages_fit_a_phone() {
+    let (_instance, server) = server_with_math().await;
+    let browser = Browser::start().await;
+    browser.resize(1280, 1000).await;
+
+    // A real day page whose abstracts carry $…$ math (February's game-theory papers).
+    browser
+        .open(&format!("{}/papers/date/2026-02-13?cat=cs.GT", server.base_url))
+        .await;
+    browser
+        .wait_for("return document.querySelectorAll('.abstract .katex').length > 3;")
+        .await;
+    let left = browser.run(RAW_DOLLARS_LEFT).await;
+    assert_eq!(left, json!([]), "raw $ left after rendering");
+    browser.screenshot("day-page-math-desktop").await;
+
+    // Every delimiter renders; a bad macro and broken TeX leave readable text, not a blank.
+    browser
+        .open(&format!("{}/papers/date/2026-03-02", server.base_url))
+        .await;
+    browser
+        .wait_for("return document.querySelectorAll('.katex').length >= 5;")
+        .await;
+    let abstract_text = browser
+        .run("return document.querySelector('.abstract').textContent;")
+        .await;
+    let abstract_text = abstract_text.as_str().unwrap();
+    assert!(
+        abstract_text.contains("notamacro"),
+        "unknown macro stays visible: {abstract_text}"
+    );
+    assert!(
+        abstract_text.contains("stay readable"),
+        "text after broken TeX survives: {abstract_text}"
+    );
+    let display = browser
+        .run("return document.querySelectorAll('.katex-display').length;")
+        .await;
+    assert_eq!(display, json!(2), "$$…$$ and \\[…\\] are display math");
+    let title_markup = browser
+        .run("return document.querySelector('.card h2').textContent;")
+        .await;
+    assert!(
+        title_markup.as_str().unwrap().contains("<b>networks</b>"),
+        "markup in titles is text"
+    );
+
+    // A paper page, and both pages at 390 px: nothing wider than the screen.
+    browser.open(&format!("{}/papers/2602.11330", server.base_url)).await;
+    browser
+        .wait_for("return document.querySelectorAll('.abstract .katex').length > 0;")
+        .await;
+    assert!(
+        browser
+            .run("return document.querySelector('meta[name=citation_title]') !== null;")
+            .await
+            == json!(true)
+    );
+    browser.screenshot("paper-page-desktop").await;
+    browser.resize(390, 844).await;
+    for (path, name) in [
+        ("/papers/2602.11330", "paper-page-390"),
+        ("/papers/date/2026-02-13", "day-page-390"),
+        ("/papers/date/2026-03-02", "math-page-390"),
+    ] {
+        browser.open(&format!("{}{path}", server.base_url)).await;
+        browser.wait_for("return document.readyState === 'complete';").await;
+        let widths = browser.run(NO_HORIZONTAL_SCROLL).await;
+        let viewport = widths["viewport"].as_i64().unwrap();
+        assert!(viewport <= 400, "the window is phone-sized: {widths}");
+        assert!(
+            widths["scroll"].as_i64().unwrap() <= viewport,
+            "{path} scrolls sideways at {viewport}px: {widths}"
+        );
+        browser.screenshot(name).await;
+    }
+
+    // The abstract expands without a reload.
+    browser
+        .open(&format!("{}/papers/date/2026-02-13", server.base_url))
+        .await;
+    let clamped = browser
+        .run("return document.querySelector('.card .abstract').clientHeight;")
+        .await
+        .as_i64()
+        .unwrap();
+    browser
+        .run("document.querySelector('.card .expand-label').click(); return true;")
+        .await;
+    let expanded = browser
+        .run("return document.querySelector('.card .abstract').clientHeight;")
+        .await
+        .as_i64()
+        .unwrap();
+    assert!(
+        expanded > clamped,
+        "Show more expands the abstract ({clamped} → {expanded})"
+    );
+    let url = browser.command(reqwest::Method::GET, "url", None).await;
+    assert_eq!(
+        url,
+        json!(format!("{}/papers/date/2026-02-13", server.base_url)),
+        "no navigation happened"
+    );
+}
