@@ -4,14 +4,13 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use paperboy_core::{ArxivId, Date, Paper, Period, Sort, TrendingScore, announcement_time};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::cache::cached;
+use super::cache::{PageKey, cached};
 use super::error::{ApiError, AppError};
 use super::listing::{Entry, ListParams, ListRequest, Scope, load};
 
@@ -39,10 +38,10 @@ pub struct DailyPapersParams {
 
 pub async fn daily_papers(
     State(state): State<AppState>,
-    uri: Uri,
+    page: PageKey,
     Query(params): Query<DailyPapersParams>,
 ) -> Response {
-    cached(&state, uri.to_string(), "application/json", async {
+    cached(&state, &page, "application/json", async {
         let items = daily_papers_items(&state, params)
             .await
             .map_err(|ApiError(error)| error)?;

@@ -2,17 +2,22 @@
 //!
 //! Every cached body is stamped with the store's content version. A background task reads the
 //! version every second (so an import by another process shows within a second) and writes made
-//! through this process bump it at once. Stale entries are simply rendered again.
+//! through this process bump it at once. Stale entries are simply rendered again. Hits are
+//! answered by the [`edge`](super::edge) before routing, which is what lets a day page keep up
+//! with a static file server.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
+use std::io::Write;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::extract::{FromRequestParts, MatchedPath};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use paperboy_store::Store;
 
@@ -29,20 +34,32 @@ pub struct PageCache {
     changed_at: AtomicI64,
 }
 
-struct CachedResponse {
+pub struct CachedResponse {
     version: i64,
-    status: StatusCode,
-    content_type: &'static str,
-    body: Bytes,
-    etag: HeaderValue,
+    pub status: StatusCode,
+    pub content_type: &'static str,
+    pub body: Bytes,
+    gzip: OnceLock<Option<Bytes>>,
+    pub etag: HeaderValue,
+    pub last_modified: Option<HeaderValue>,
+    /// The route that rendered it, for metrics on cache hits.
+    pub route: String,
+}
+
+impl CachedResponse {
+    /// The body gzipped, made on first need and kept (browsers always ask for gzip).
+    pub fn gzip(&self) -> Option<&Bytes> {
+        self.gzip
+            .get_or_init(|| {
+                let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                encoder.write_all(&self.body).ok()?;
+                encoder.finish().ok().map(Bytes::from)
+            })
+            .as_ref()
+    }
 }
 
 impl PageCache {
-    /// The time of the last change, for `Last-Modified`.
-    pub fn changed_at(&self) -> i64 {
-        self.changed_at.load(Ordering::Relaxed)
-    }
-
     pub fn observe(&self, version: paperboy_store::ContentVersion) {
         self.version.fetch_max(version.version, Ordering::Relaxed);
         self.changed_at.fetch_max(version.changed_at, Ordering::Relaxed);
@@ -63,7 +80,8 @@ impl PageCache {
         });
     }
 
-    fn get(&self, key: &str) -> Option<Arc<CachedResponse>> {
+    /// A fresh entry for this path and query, if there is one.
+    pub fn get(&self, key: &str) -> Option<Arc<CachedResponse>> {
         let entries = self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         let entry = entries.get(key)?;
         (entry.version == self.version.load(Ordering::Relaxed)).then(|| Arc::clone(entry))
@@ -78,13 +96,40 @@ impl PageCache {
     }
 }
 
+/// What a cacheable handler is asked for: its path and query (the cache key) and its route.
+pub struct PageKey {
+    pub key: String,
+    pub route: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageKey {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let route = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map_or("unmatched", MatchedPath::as_str)
+            .to_owned();
+        Ok(PageKey {
+            key: cache_key(&parts.uri),
+            route,
+        })
+    }
+}
+
+pub fn cache_key(uri: &axum::http::Uri) -> String {
+    uri.path_and_query()
+        .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned())
+}
+
 /// An HTML page from the cache, or rendered and cached.
 pub async fn cached_html(
     state: &AppState,
-    uri: &Uri,
+    page: &PageKey,
     render: impl Future<Output = Result<String, AppError>>,
 ) -> Response {
-    cached(state, uri.to_string(), "text/html; charset=utf-8", async {
+    cached(state, page, "text/html; charset=utf-8", async {
         render.await.map(Bytes::from)
     })
     .await
@@ -94,13 +139,13 @@ pub async fn cached_html(
 /// with the data); failures of ours are not.
 pub async fn cached(
     state: &AppState,
-    key: String,
+    page: &PageKey,
     content_type: &'static str,
     render: impl Future<Output = Result<Bytes, AppError>>,
 ) -> Response {
     let cache = &state.cache;
-    if let Some(entry) = cache.get(&key) {
-        return respond(&entry, cache.changed_at());
+    if let Some(entry) = cache.get(&page.key) {
+        return respond(&entry, false);
     }
     let version = cache.version.load(Ordering::Relaxed);
     let (status, content_type, body) = match render.await {
@@ -115,29 +160,38 @@ pub async fn cached(
         }
         Err(error) => return error.into_response(),
     };
+    let changed_at = cache.changed_at.load(Ordering::Relaxed);
     let entry = Arc::new(CachedResponse {
         version,
         status,
         content_type,
         etag: etag_of(&body),
+        last_modified: (changed_at > 0).then(|| http_date(changed_at)).flatten(),
         body,
+        gzip: OnceLock::new(),
+        route: page.route.clone(),
     });
-    let response = respond(&entry, cache.changed_at());
-    cache.put(key, entry);
+    let response = respond(&entry, false);
+    cache.put(page.key.clone(), entry);
     response
 }
 
-fn respond(entry: &CachedResponse, changed_at: i64) -> Response {
-    let mut response = (entry.status, entry.body.clone()).into_response();
+/// The response for an entry; `gzip` when the client accepts it.
+pub fn respond(entry: &CachedResponse, gzip: bool) -> Response {
+    use axum::http::header;
+    let compressed = if gzip { entry.gzip() } else { None };
+    let mut response = (entry.status, compressed.unwrap_or(&entry.body).clone()).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(entry.content_type));
     headers.insert(header::ETAG, entry.etag.clone());
     // Pages change with every vote: let browsers keep them but ask each time (ETag makes that cheap).
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    if changed_at > 0
-        && let Some(value) = http_date(changed_at)
-    {
-        headers.insert(header::LAST_MODIFIED, value);
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Some(last_modified) = &entry.last_modified {
+        headers.insert(header::LAST_MODIFIED, last_modified.clone());
+    }
+    if compressed.is_some() {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     }
     response
 }

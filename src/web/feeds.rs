@@ -3,12 +3,11 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::Uri;
 use axum::response::Response;
 use paperboy_core::{Date, Period, announcement_time};
 
 use super::AppState;
-use super::cache::cached;
+use super::cache::{PageKey, cached};
 use super::error::AppError;
 use super::listing::{ListParams, ListRequest, ListView, Scope, load};
 use super::pages::human_date;
@@ -41,79 +40,79 @@ impl FeedFormat {
 
 pub async fn latest_day(
     State(state): State<AppState>,
-    uri: Uri,
+    page: PageKey,
     Path(file): Path<String>,
     Query(params): Query<ListParams>,
 ) -> Response {
-    serve(state, uri, None, file, params).await
+    serve(state, page, None, file, params).await
 }
 
 pub async fn day(
     State(state): State<AppState>,
-    uri: Uri,
+    page: PageKey,
     Path((day, file)): Path<(String, String)>,
     Query(params): Query<ListParams>,
 ) -> Response {
     let scope = Period::parse_day(&day)
         .map(|p| Some(Scope::Period(p)))
         .map_err(|e| AppError::not_found(e.to_string()));
-    serve_scope(state, uri, scope, file, params).await
+    serve_scope(state, page, scope, file, params).await
 }
 
 pub async fn week(
     State(state): State<AppState>,
-    uri: Uri,
+    page: PageKey,
     Path((week, file)): Path<(String, String)>,
     Query(params): Query<ListParams>,
 ) -> Response {
     let scope = Period::parse_week(&week)
         .map(|p| Some(Scope::Period(p)))
         .map_err(|e| AppError::not_found(e.to_string()));
-    serve_scope(state, uri, scope, file, params).await
+    serve_scope(state, page, scope, file, params).await
 }
 
 pub async fn month(
     State(state): State<AppState>,
-    uri: Uri,
+    page: PageKey,
     Path((month, file)): Path<(String, String)>,
     Query(params): Query<ListParams>,
 ) -> Response {
     let scope = Period::parse_month(&month)
         .map(|p| Some(Scope::Period(p)))
         .map_err(|e| AppError::not_found(e.to_string()));
-    serve_scope(state, uri, scope, file, params).await
+    serve_scope(state, page, scope, file, params).await
 }
 
 pub async fn trending(
     State(state): State<AppState>,
-    uri: Uri,
+    page: PageKey,
     Path(file): Path<String>,
     Query(params): Query<ListParams>,
 ) -> Response {
-    serve(state, uri, Some(Scope::Trending), file, params).await
+    serve(state, page, Some(Scope::Trending), file, params).await
 }
 
 async fn serve_scope(
     state: AppState,
-    uri: Uri,
+    page: PageKey,
     scope: Result<Option<Scope>, AppError>,
     file: String,
     params: ListParams,
 ) -> Response {
     match scope {
-        Ok(scope) => serve(state, uri, scope, file, params).await,
+        Ok(scope) => serve(state, page, scope, file, params).await,
         Err(error) => axum::response::IntoResponse::into_response(error),
     }
 }
 
 /// `scope` None means the latest listing day (the home page's list).
-async fn serve(state: AppState, uri: Uri, scope: Option<Scope>, file: String, params: ListParams) -> Response {
+async fn serve(state: AppState, page: PageKey, scope: Option<Scope>, file: String, params: ListParams) -> Response {
     let Some(format) = FeedFormat::from_file(&file) else {
         return axum::response::IntoResponse::into_response(AppError::not_found(format!(
             "no page called {file:?} here"
         )));
     };
-    cached(&state, uri.to_string(), format.content_type(), async {
+    cached(&state, &page, format.content_type(), async {
         let scope = match scope {
             Some(scope) => scope,
             None => match state.store.latest_listing_day().await? {
@@ -124,7 +123,7 @@ async fn serve(state: AppState, uri: Uri, scope: Option<Scope>, file: String, pa
         let request = ListRequest::from_params(scope, &params, state.settings.page_size.max(50))?;
         let view = load(&state, request).await?;
         let page_path = page_path(scope);
-        let self_url = format!("{}{}", state.settings.public_url, uri);
+        let self_url = format!("{}{}", state.settings.public_url, page.key);
         let body = match format {
             FeedFormat::Atom => atom(&state, &view, &page_path, &self_url)?,
             FeedFormat::Rss => rss(&state, &view, &page_path, &self_url),

@@ -1,12 +1,10 @@
-//! Prometheus metrics at `/metrics`: requests and latencies by route, papers held, last change.
+//! Prometheus metrics at `/metrics`: requests and latencies by route (counted by the edge),
+//! papers held, and when the content last changed.
 
-use std::sync::OnceLock;
-use std::time::Instant;
-
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
 
 use super::AppState;
 
@@ -26,24 +24,6 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
                 .ok()
         })
         .as_ref()
-}
-
-/// Counts and times every request under the route that matched (not the raw path, which would
-/// make one series per paper).
-pub async fn track(request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", |path| path.as_str())
-        .to_owned();
-    let method = request.method().to_string();
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let status = response.status().as_u16().to_string();
-    let labels = [("route", route), ("method", method), ("status", status)];
-    metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels[..2]).record(started.elapsed().as_secs_f64());
-    response
 }
 
 pub async fn render(State(state): State<AppState>) -> Response {

@@ -448,3 +448,47 @@ async fn operations_endpoints_and_headers() {
     assert!(licence.contains("MIT"));
     assert!(!html.contains("cdn."), "nothing from a CDN");
 }
+
+#[tokio::test]
+async fn cached_pages_follow_an_import_by_another_process() {
+    let (instance, server) = demo_server().await;
+    let before = server.text("/papers/date/2026-02-13?sort=new").await;
+    assert!(before.contains("273 papers"));
+    let gzipped = server
+        .client()
+        .get(format!("{}/papers/date/2026-02-13?sort=new", server.base_url))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        gzipped.headers()["content-encoding"],
+        "gzip",
+        "a cached page is served gzipped to those who ask"
+    );
+    let mut decoded = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&gzipped.bytes().await.unwrap()[..]),
+        &mut decoded,
+    )
+    .unwrap();
+    assert_eq!(decoded, before, "gzip carries the same page");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("late.jsonl");
+    std::fs::write(&file, serde_json::json!({"id": "2602.99997", "title": "A late arrival", "authors": ["B"], "categories": ["cs.CL"], "abstract": "x", "first_listed": "2026-02-13", "listed_on": ["2026-02-13"]}).to_string()).unwrap();
+    assert_eq!(instance.import(&[&file]).code, 0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let page = server.text("/papers/date/2026-02-13?sort=new").await;
+        if page.contains("A late arrival") {
+            assert!(page.contains("274 papers"));
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the page never showed the imported paper"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{CardView, FeedLink, Layout, human_date};
 use crate::web::AppState;
-use crate::web::cache::cached_html;
+use crate::web::cache::{PageKey, cached_html};
 use crate::web::error::AppError;
 use crate::web::listing::{ListParams, ListRequest, ListView, Scope, load};
 
@@ -45,8 +45,8 @@ struct ListPage {
     next_page: Option<String>,
 }
 
-pub async fn home(State(state): State<AppState>, uri: axum::http::Uri, Query(params): Query<ListParams>) -> Response {
-    cached_html(&state, &uri, async {
+pub async fn home(State(state): State<AppState>, page: PageKey, Query(params): Query<ListParams>) -> Response {
+    cached_html(&state, &page, async {
         let scope = match state.store.latest_listing_day().await? {
             Some(day) => Scope::Period(Period::Day(day)),
             None => Scope::Trending,
@@ -58,11 +58,11 @@ pub async fn home(State(state): State<AppState>, uri: axum::http::Uri, Query(par
 
 pub async fn day(
     State(state): State<AppState>,
-    uri: axum::http::Uri,
+    page: PageKey,
     Path(day): Path<String>,
     Query(params): Query<ListParams>,
 ) -> Response {
-    cached_html(&state, &uri, async {
+    cached_html(&state, &page, async {
         let period = Period::parse_day(&day).map_err(|error| AppError::not_found(error.to_string()))?;
         render_list(&state, Scope::Period(period), &params, &period.path()).await
     })
@@ -71,11 +71,11 @@ pub async fn day(
 
 pub async fn week(
     State(state): State<AppState>,
-    uri: axum::http::Uri,
+    page: PageKey,
     Path(week): Path<String>,
     Query(params): Query<ListParams>,
 ) -> Response {
-    cached_html(&state, &uri, async {
+    cached_html(&state, &page, async {
         let period = Period::parse_week(&week).map_err(|error| AppError::not_found(error.to_string()))?;
         render_list(&state, Scope::Period(period), &params, &period.path()).await
     })
@@ -84,11 +84,11 @@ pub async fn week(
 
 pub async fn month(
     State(state): State<AppState>,
-    uri: axum::http::Uri,
+    page: PageKey,
     Path(month): Path<String>,
     Query(params): Query<ListParams>,
 ) -> Response {
-    cached_html(&state, &uri, async {
+    cached_html(&state, &page, async {
         let period = Period::parse_month(&month).map_err(|error| AppError::not_found(error.to_string()))?;
         render_list(&state, Scope::Period(period), &params, &period.path()).await
     })
@@ -110,12 +110,8 @@ async fn latest_period(state: &AppState, period_of: fn(paperboy_core::Date) -> P
     Ok(Redirect::to(&period_of(day).path()).into_response())
 }
 
-pub async fn trending(
-    State(state): State<AppState>,
-    uri: axum::http::Uri,
-    Query(params): Query<ListParams>,
-) -> Response {
-    cached_html(&state, &uri, async {
+pub async fn trending(State(state): State<AppState>, page: PageKey, Query(params): Query<ListParams>) -> Response {
+    cached_html(&state, &page, async {
         render_list(&state, Scope::Trending, &params, "/papers/trending").await
     })
     .await

@@ -8,7 +8,7 @@ use paperboy_core::{ArxivId, Paper, VersionedArxivId};
 
 use super::{CodeView, Layout, Meta, human_date, paper_path};
 use crate::web::AppState;
-use crate::web::cache::cached_html;
+use crate::web::cache::{PageKey, cached_html};
 use crate::web::error::AppError;
 
 pub struct CategoryView {
@@ -44,7 +44,7 @@ struct PaperPage {
     paper: PaperView,
 }
 
-pub async fn paper(State(state): State<AppState>, uri: axum::http::Uri, Path(raw): Path<String>) -> Response {
+pub async fn paper(State(state): State<AppState>, page: PageKey, Path(raw): Path<String>) -> Response {
     // `/papers/https://arxiv.org/abs/…` arrives with `//` squashed by some clients.
     let text = raw.replace(":/", "://").replace(":///", "://");
     let versioned = match VersionedArxivId::parse(&text).or_else(|_| VersionedArxivId::parse(&raw)) {
@@ -54,7 +54,7 @@ pub async fn paper(State(state): State<AppState>, uri: axum::http::Uri, Path(raw
     if versioned.id.as_str() != raw || versioned.version.is_some() {
         return Redirect::permanent(&format!("/papers/{}", versioned.id)).into_response();
     }
-    cached_html(&state, &uri, async {
+    cached_html(&state, &page, async {
         let paper = state
             .store
             .paper(&versioned.id)

@@ -1,0 +1,152 @@
+//! The first thing every request meets. A GET for a page that is cached and fresh is answered
+//! right here, before routing; everything else goes through the router. Either way this is where
+//! security headers are set, conditional GETs become 304s (RFC 9110 §13), and requests are
+//! counted and timed for `/metrics` by route.
+
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use super::AppState;
+use super::cache::{cache_key, parse_http_date, respond};
+
+const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+    ),
+];
+
+/// The route a response came from, left by [`remember_route`] for the metrics.
+#[derive(Clone)]
+struct Route(String);
+
+pub async fn edge(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let is_get = method == Method::GET || method == Method::HEAD;
+    let conditions = Conditions::of(request.headers());
+    let is_api = request.uri().path().starts_with("/api/");
+    let cached = if is_get {
+        state.cache.get(&cache_key(request.uri()))
+    } else {
+        None
+    };
+    let (mut response, route) = match cached {
+        Some(entry) => {
+            let accepts_gzip = accepts_gzip(request.headers());
+            (respond(&entry, accepts_gzip), entry.route.clone())
+        }
+        None => {
+            let mut response = next.run(request).await;
+            let route = response
+                .extensions_mut()
+                .remove::<Route>()
+                .map_or_else(|| "unmatched".to_owned(), |r| r.0);
+            (response, route)
+        }
+    };
+    if is_get && response.status() == StatusCode::OK && conditions.unchanged(response.headers()) {
+        response = not_modified(&response);
+    }
+    let headers = response.headers_mut();
+    for (name, value) in &SECURITY_HEADERS {
+        if !headers.contains_key(name) {
+            headers.insert(name.clone(), HeaderValue::from_static(value));
+        }
+    }
+    // The API is open to scripts on any origin for reading; cache hits skip the CORS layer.
+    if is_api && is_get && !headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    }
+    let labels = [
+        ("route", route),
+        ("method", method.to_string()),
+        ("status", response.status().as_u16().to_string()),
+    ];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels[..2]).record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// Runs after routing: notes the matched route on the response so [`edge`] can label metrics.
+pub async fn remember_route(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned());
+    let mut response = next.run(request).await;
+    if let Some(route) = route {
+        response.extensions_mut().insert(Route(route));
+    }
+    response
+}
+
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|parameter| matches!(parameter.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+            name.eq_ignore_ascii_case("gzip") && !refused
+        })
+}
+
+/// What a conditional GET asked for.
+struct Conditions {
+    if_none_match: Option<String>,
+    if_modified_since: Option<i64>,
+}
+
+impl Conditions {
+    fn of(headers: &HeaderMap) -> Conditions {
+        let text = |name| headers.get(name).and_then(|value: &HeaderValue| value.to_str().ok());
+        Conditions {
+            if_none_match: text(header::IF_NONE_MATCH).map(str::to_owned),
+            if_modified_since: text(header::IF_MODIFIED_SINCE).and_then(parse_http_date),
+        }
+    }
+
+    fn unchanged(&self, response: &HeaderMap) -> bool {
+        // If-None-Match wins when present (RFC 9110 §13.1.3).
+        if let Some(wanted) = &self.if_none_match {
+            let Some(etag) = response.get(header::ETAG).and_then(|v| v.to_str().ok()) else {
+                return false;
+            };
+            return wanted.trim() == "*"
+                || wanted
+                    .split(',')
+                    .any(|candidate| candidate.trim().trim_start_matches("W/") == etag);
+        }
+        let Some(since) = self.if_modified_since else {
+            return false;
+        };
+        let modified = response
+            .get(header::LAST_MODIFIED)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_http_date);
+        modified.is_some_and(|modified| modified <= since)
+    }
+}
+
+fn not_modified(response: &Response) -> Response {
+    let mut not_modified = Response::new(Body::empty());
+    *not_modified.status_mut() = StatusCode::NOT_MODIFIED;
+    for name in [header::ETAG, header::LAST_MODIFIED, header::CACHE_CONTROL, header::VARY] {
+        if let Some(value) = response.headers().get(&name) {
+            not_modified.headers_mut().insert(name, value.clone());
+        }
+    }
+    not_modified
+}
