@@ -22,6 +22,8 @@ pub struct Config {
     pub addr: SocketAddr,
     /// Log filter in `tracing` syntax, e.g. `info` or `paperboy=debug,sqlx=warn`.
     pub log: String,
+    /// `text` for people, `json` (one object per line) for log collectors.
+    pub log_format: LogFormat,
     /// Records written to the database per transaction during imports.
     pub import_batch_size: usize,
     /// The instance's name, shown in page titles and the "by … and the research community" line.
@@ -43,6 +45,7 @@ impl Default for Config {
         Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             log: "info".to_owned(),
+            log_format: LogFormat::Text,
             import_batch_size: 2000,
             instance_name: "Paperboy".to_owned(),
             public_url: None,
@@ -52,6 +55,13 @@ impl Default for Config {
             trending_window_days: 7,
         }
     }
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// The variables that name where things are rather than how they behave; clap reads them.

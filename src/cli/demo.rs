@@ -10,7 +10,7 @@ use crate::web::{AppState, Settings, bind_and_serve};
 
 pub fn run(context: &Context, addr: Option<SocketAddr>) -> anyhow::Result<u8> {
     let config = context.config()?;
-    init_logging(&config);
+    let _log_guard = init_logging(&config);
     let addr = addr.unwrap_or(config.addr);
     runtime()?.block_on(async {
         let store = context.open_store().await?;

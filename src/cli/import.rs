@@ -8,7 +8,7 @@ use crate::import::{Source, import};
 
 pub fn run(context: &Context, files: Vec<PathBuf>) -> anyhow::Result<u8> {
     let config = context.config()?;
-    init_logging(&config);
+    let _log_guard = init_logging(&config);
     let started = std::time::Instant::now();
     let outcome = runtime()?.block_on(async {
         let store = context.open_store().await?;

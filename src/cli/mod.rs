@@ -14,7 +14,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use paperboy_store::{SqliteStore, Store};
 
-use crate::config::{Config, DataDir};
+use crate::config::{Config, DataDir, LogFormat};
 
 /// What every subcommand is given: where the instance lives and which config file to read.
 pub struct Context {
@@ -37,14 +37,23 @@ impl Context {
 }
 
 /// Logs go to stderr so that stdout stays for results (`stats --json`, the listening line).
-pub fn init_logging(config: &Config) {
+/// Lines are handed to a writer thread, so a busy server does not wait on the terminal or
+/// the log file; the returned guard flushes what is left when it is dropped at exit.
+pub fn init_logging(config: &Config) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(&config.log))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
+    let _ = match config.log_format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+    guard
 }
 
 /// A multi-threaded runtime: blocking parse work and async database work share the two cores.

@@ -6,7 +6,7 @@ use crate::cli::{Context, init_logging, runtime};
 
 pub fn run(context: &Context, as_json: bool) -> anyhow::Result<u8> {
     let config = context.config()?;
-    init_logging(&config);
+    let _log_guard = init_logging(&config);
     let stats = runtime()?.block_on(async { anyhow::Ok(context.open_store().await?.stats().await?) })?;
     if as_json {
         let by_category: Vec<_> = stats

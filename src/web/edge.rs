@@ -1,7 +1,7 @@
 //! The first thing every request meets. A GET for a page that is cached and fresh is answered
 //! right here, before routing; everything else goes through the router. Either way this is where
-//! security headers are set, conditional GETs become 304s (RFC 9110 §13), and requests are
-//! counted and timed for `/metrics` by route.
+//! security headers are set, conditional GETs become 304s (RFC 9110 §13), requests are
+//! counted and timed for `/metrics` by route, and each request is logged as one structured line.
 
 use std::time::Instant;
 
@@ -34,6 +34,8 @@ pub async fn edge(State(state): State<AppState>, request: Request, next: Next) -
     let is_get = method == Method::GET || method == Method::HEAD;
     let conditions = Conditions::of(request.headers());
     let is_api = request.uri().path().starts_with("/api/");
+    // One structured line per request, built only when someone reads it.
+    let logged_path = tracing::enabled!(tracing::Level::INFO).then(|| request.uri().path().to_owned());
     let cached = if is_get {
         state.cache.get(&cache_key(request.uri()))
     } else {
@@ -72,7 +74,12 @@ pub async fn edge(State(state): State<AppState>, request: Request, next: Next) -
         ("status", response.status().as_u16().to_string()),
     ];
     metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels[..2]).record(started.elapsed().as_secs_f64());
+    let elapsed = started.elapsed();
+    metrics::histogram!("http_request_duration_seconds", &labels[..2]).record(elapsed.as_secs_f64());
+    if let Some(path) = logged_path {
+        let [(_, route), (_, method), (_, status)] = &labels;
+        tracing::info!(target: "paperboy::request", %method, path, %route, %status, micros = elapsed.as_micros() as u64, "request");
+    }
     response
 }
 

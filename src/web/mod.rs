@@ -26,7 +26,6 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 
 pub use api::{OPENAPI, ROUTES as API_ROUTES};
 
@@ -111,11 +110,6 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(15),
         ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), edge::edge))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
-                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
-        )
         .with_state(state)
 }
 
