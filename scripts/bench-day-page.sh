@@ -5,7 +5,10 @@
 #
 #   scripts/bench-day-page.sh [LISTINGS.jsonl.gz]
 #
-# Environment: DAY (default 2026-02-13), DURATION (20s), CONNECTIONS (32), PAPERBOY_LOG (info).
+# Both servers run without access logs (nginx: `access_log off`; Paperboy: PAPERBOY_ACCESS_LOG=false)
+# so that the comparison is like for like; set ACCESS_LOG=true to measure Paperboy with them.
+#
+# Environment: DAY (default 2026-02-13), DURATION (20s), CONNECTIONS (32), ACCESS_LOG (false).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,7 +40,7 @@ echo "importing $listings"
 ./target/release/paperboy --data-dir "$work/data" import "$listings" | tail -1
 papers=$(./target/release/paperboy --data-dir "$work/data" stats --json | grep -m1 '^  "papers"' | tr -dc 0-9)
 
-./target/release/paperboy --data-dir "$work/data" serve --addr 127.0.0.1:$paperboy_port >"$work/paperboy.log" 2>&1 &
+PAPERBOY_ACCESS_LOG=${ACCESS_LOG:-false} ./target/release/paperboy --data-dir "$work/data" serve --addr 127.0.0.1:$paperboy_port >"$work/paperboy.log" 2>&1 &
 paperboy_pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$paperboy_port/healthz" >/dev/null && break; sleep 0.1; done
 
@@ -74,7 +77,7 @@ run_wrk() {
     echo "$rps $p99"
 }
 
-echo "day page $day: $bytes bytes, $papers papers in the database; wrk -t2 -c$connections -d$duration"
+echo "day page $day: $bytes bytes, $papers papers in the database; wrk -t2 -c$connections -d$duration; paperboy access log: ${ACCESS_LOG:-false}"
 read -r nginx_rps nginx_p99 < <(run_wrk "http://127.0.0.1:$nginx_port/day.html" "$work/wrk-nginx.txt")
 echo "  nginx (static file)   $nginx_rps req/s   p99 $nginx_p99"
 read -r paperboy_rps paperboy_p99 < <(run_wrk "$url" "$work/wrk-paperboy.txt")

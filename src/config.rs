@@ -24,6 +24,8 @@ pub struct Config {
     pub log: String,
     /// `text` for people, `json` (one object per line) for log collectors.
     pub log_format: LogFormat,
+    /// One log line per HTTP request (at `info`).
+    pub access_log: bool,
     /// Records written to the database per transaction during imports.
     pub import_batch_size: usize,
     /// The instance's name, shown in page titles and the "by … and the research community" line.
@@ -46,6 +48,7 @@ impl Default for Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             log: "info".to_owned(),
             log_format: LogFormat::Text,
+            access_log: true,
             import_batch_size: 2000,
             instance_name: "Paperboy".to_owned(),
             public_url: None,

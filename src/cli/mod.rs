@@ -45,7 +45,9 @@ pub fn init_logging(config: &Config) -> tracing_appender::non_blocking::WorkerGu
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
-        .finish(std::io::stderr());
+        // Buffered: the writer thread flushes whenever it has caught up, so a busy server makes
+        // one write(2) per burst of lines instead of one per line.
+        .finish(std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr()));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
     let _ = match config.log_format {
         LogFormat::Text => builder

@@ -44,6 +44,9 @@ pub struct CachedResponse {
     pub last_modified: Option<HeaderValue>,
     /// The route that rendered it, for metrics on cache hits.
     pub route: String,
+    /// Metric handles for a plain `GET` answered 200 from this entry, made once: looking a
+    /// metric up by its labels on every hit costs more than serving the page.
+    pub hit_metrics: OnceLock<(metrics::Counter, metrics::Histogram)>,
 }
 
 impl CachedResponse {
@@ -170,6 +173,7 @@ pub async fn cached(
         body,
         gzip: OnceLock::new(),
         route: page.route.clone(),
+        hit_metrics: OnceLock::new(),
     });
     let response = respond(&entry, false);
     cache.put(page.key.clone(), entry);

@@ -35,16 +35,17 @@ pub async fn edge(State(state): State<AppState>, request: Request, next: Next) -
     let conditions = Conditions::of(request.headers());
     let is_api = request.uri().path().starts_with("/api/");
     // One structured line per request, built only when someone reads it.
-    let logged_path = tracing::enabled!(tracing::Level::INFO).then(|| request.uri().path().to_owned());
+    let logged_path =
+        (state.settings.access_log && tracing::enabled!(tracing::Level::INFO)).then(|| request.uri().path().to_owned());
     let cached = if is_get {
         state.cache.get(&cache_key(request.uri()))
     } else {
         None
     };
-    let (mut response, route) = match cached {
+    let (mut response, route) = match &cached {
         Some(entry) => {
             let accepts_gzip = accepts_gzip(request.headers());
-            (respond(&entry, accepts_gzip), entry.route.clone())
+            (respond(entry, accepts_gzip), entry.route.clone())
         }
         None => {
             let mut response = next.run(request).await;
@@ -68,17 +69,24 @@ pub async fn edge(State(state): State<AppState>, request: Request, next: Next) -
     if is_api && is_get && !headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     }
-    let labels = [
-        ("route", route),
-        ("method", method.to_string()),
-        ("status", response.status().as_u16().to_string()),
-    ];
-    metrics::counter!("http_requests_total", &labels).increment(1);
     let elapsed = started.elapsed();
-    metrics::histogram!("http_request_duration_seconds", &labels[..2]).record(elapsed.as_secs_f64());
+    let status = response.status();
+    match &cached {
+        Some(entry) if method == Method::GET && status == StatusCode::OK => {
+            let (counter, histogram) = entry
+                .hit_metrics
+                .get_or_init(|| request_metrics(&route, &method, status));
+            counter.increment(1);
+            histogram.record(elapsed.as_secs_f64());
+        }
+        _ => {
+            let (counter, histogram) = request_metrics(&route, &method, status);
+            counter.increment(1);
+            histogram.record(elapsed.as_secs_f64());
+        }
+    }
     if let Some(path) = logged_path {
-        let [(_, route), (_, method), (_, status)] = &labels;
-        tracing::info!(target: "paperboy::request", %method, path, %route, %status, micros = elapsed.as_micros() as u64, "request");
+        tracing::info!(target: "paperboy::request", %method, path, %route, status = status.as_u16(), micros = elapsed.as_micros() as u64, "request");
     }
     response
 }
@@ -156,4 +164,16 @@ fn not_modified(response: &Response) -> Response {
         }
     }
     not_modified
+}
+
+fn request_metrics(route: &str, method: &Method, status: StatusCode) -> (metrics::Counter, metrics::Histogram) {
+    let labels = [
+        ("route", route.to_owned()),
+        ("method", method.to_string()),
+        ("status", status.as_u16().to_string()),
+    ];
+    (
+        metrics::counter!("http_requests_total", &labels),
+        metrics::histogram!("http_request_duration_seconds", &labels[..2]),
+    )
 }

@@ -38,6 +38,7 @@ pub struct Settings {
     pub public_url: String,
     pub page_size: u32,
     pub trending: TrendingParameters,
+    pub access_log: bool,
 }
 
 impl Settings {
@@ -47,6 +48,7 @@ impl Settings {
             public_url: config.public_url(),
             page_size: config.page_size,
             trending: config.trending(),
+            access_log: config.access_log,
         }
     }
 }
