@@ -1,7 +1,7 @@
 // Progressive enhancement only: every page works without this file.
 // 1. Math: KaTeX renders $…$, $$…$$, \(…\) and \[…\] in titles and abstracts. Broken TeX is
 //    left as readable source (throwOnError: false) instead of blanking the text.
-// 2. A "Copy BibTeX" button on paper pages.
+// 2. A "Copy BibTeX" button on paper pages. 3. Category suggestions.
 (function () {
   "use strict";
   function renderMath() {
@@ -36,8 +36,22 @@
       });
     });
   }
+  // 3. Suggestions for the category box, fetched once rather than repeated in every page.
+  function suggestCategories() {
+    var list = document.getElementById("categories");
+    if (!list || !window.fetch) return;
+    fetch("/api/categories").then(function (response) { return response.json(); }).then(function (categories) {
+      categories.forEach(function (category) {
+        var option = document.createElement("option");
+        option.value = category.code;
+        option.label = category.name;
+        list.appendChild(option);
+      });
+    }).catch(function () {});
+  }
   document.addEventListener("DOMContentLoaded", function () {
     renderMath();
     enableCopy();
+    suggestCategories();
   });
 })();

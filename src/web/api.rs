@@ -20,6 +20,7 @@ pub const ROUTES: &[&str] = &[
     "/api/papers/search",
     "/api/papers/{id}",
     "/api/openapi.json",
+    "/api/categories",
 ];
 
 pub const OPENAPI: &str = include_str!("openapi.json");
@@ -224,4 +225,18 @@ pub async fn openapi() -> Response {
 
 pub async fn not_found() -> ApiError {
     ApiError(AppError::not_found("no such API route; see /api/openapi.json"))
+}
+
+/// arXiv's categories with their names, for clients and the category box's suggestions.
+pub async fn categories() -> Response {
+    let list: Vec<Value> = paperboy_core::TAXONOMY
+        .iter()
+        .map(|(code, full)| json!({"code": code, "name": full.rsplit(" - ").next().unwrap_or(full)}))
+        .collect();
+    let mut response = Json(list).into_response();
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("public, max-age=86400"),
+    );
+    response
 }

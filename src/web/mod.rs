@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .route(API_ROUTES[1], get(api::search))
         .route("/api/papers/{*id}", get(api::paper))
         .route(API_ROUTES[3], get(api::openapi))
+        .route(API_ROUTES[4], get(api::categories))
         .route("/api/{*rest}", get(api::not_found))
         .layer(
             CorsLayer::new()

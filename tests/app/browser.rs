@@ -197,6 +197,9 @@ async fn math_renders_and_pages_fit_a_phone() {
     browser
         .wait_for("return document.querySelectorAll('.abstract .katex').length > 3;")
         .await;
+    browser
+        .wait_for("return document.querySelectorAll('#categories option').length > 100;")
+        .await;
     let left = browser.run(RAW_DOLLARS_LEFT).await;
     assert_eq!(left, json!([]), "raw $ left after rendering");
     browser.screenshot("day-page-math-desktop").await;

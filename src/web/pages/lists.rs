@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use paperboy_core::{Period, Sort, TAXONOMY};
+use paperboy_core::{Period, Sort};
 use serde::Deserialize;
 
 use super::{CardView, FeedLink, Layout, human_date};
@@ -35,7 +35,6 @@ struct ListPage {
     sort: &'static str,
     category: String,
     clear_filter: String,
-    known_categories: Vec<&'static str>,
     summary: String,
     cards: Vec<CardView>,
     empty_message: String,
@@ -236,7 +235,6 @@ fn list_page(state: &AppState, view: &ListView, path: &str) -> ListPage {
         sort: request.sort.as_str(),
         category,
         clear_filter: format!("{path}{}", without_category.query_string(None)),
-        known_categories: TAXONOMY.iter().map(|(code, _)| *code).collect(),
         summary,
         cards,
         empty_message: empty_message(view),
