@@ -125,7 +125,7 @@ async fn render_list(state: &AppState, scope: Scope, params: &ListParams, path: 
 fn list_page(state: &AppState, view: &ListView, path: &str) -> ListPage {
     let request = &view.request;
     let (heading, title_part, periods) = match request.scope {
-        Scope::Period(period @ Period::Day(day)) => {
+        Scope::Period(Period::Day(day)) => {
             let periods = vec![
                 Link {
                     label: "This week".into(),
@@ -136,7 +136,6 @@ fn list_page(state: &AppState, view: &ListView, path: &str) -> ListPage {
                     href: Period::month_of(day).path(),
                 },
             ];
-            let _ = period;
             (format!("Papers of {}", human_date(day)), human_date(day), periods)
         }
         Scope::Period(period @ Period::Week { .. }) => {
@@ -151,9 +150,8 @@ fn list_page(state: &AppState, view: &ListView, path: &str) -> ListPage {
                 }],
             )
         }
-        Scope::Period(period @ Period::Month { year, month }) => {
+        Scope::Period(Period::Month { year, month }) => {
             let name = format!("{} {year}", FULL_MONTHS[(month - 1) as usize]);
-            let _ = period;
             (format!("Papers of {name}"), name, Vec::new())
         }
         Scope::Trending => {
