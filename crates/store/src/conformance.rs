@@ -26,6 +26,10 @@ macro_rules! store_conformance_suite {
             listing_days_around_skip_empty_days,
             simple_search_matches_every_word,
             content_version_grows_only_with_changes,
+            sign_in_links_work_once_and_expire,
+            sessions_carry_their_user_until_they_end,
+            votes_count_once_per_person_and_withdraw,
+            rate_limits_count_hits_per_window,
         );
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
@@ -357,5 +361,153 @@ pub async fn content_version_grows_only_with_changes(store: &dyn Store) {
     assert_eq!(
         store.content_version().await.expect("version").version,
         after_change.version
+    );
+}
+
+use crate::{NewSession, Role};
+
+async fn signed_in(store: &dyn Store, email: &str) -> crate::User {
+    let hash = format!("hash-of-{email}");
+    store.save_login_token(email, &hash, 2_000).await.expect("save link");
+    store
+        .redeem_login_token(&hash, 1_000)
+        .await
+        .expect("redeem")
+        .expect("a fresh link signs in")
+}
+
+pub async fn sign_in_links_work_once_and_expire(store: &dyn Store) {
+    store
+        .save_login_token("Ada@Example.org", "hash-1", 2_000)
+        .await
+        .expect("save");
+    let user = store
+        .redeem_login_token("hash-1", 1_000)
+        .await
+        .expect("redeem")
+        .expect("signed in");
+    assert_eq!(
+        (user.email.as_str(), user.display_name.as_str(), user.role),
+        ("ada@example.org", "ada", Role::Member)
+    );
+    assert_eq!(
+        store.redeem_login_token("hash-1", 1_001).await.expect("again"),
+        None,
+        "a link works once"
+    );
+    store
+        .save_login_token("ada@example.org", "hash-2", 2_000)
+        .await
+        .expect("save");
+    assert_eq!(
+        store.redeem_login_token("hash-2", 2_001).await.expect("late"),
+        None,
+        "an expired link fails"
+    );
+    store
+        .save_login_token("ada@example.org", "hash-3", 5_000)
+        .await
+        .expect("save");
+    let again = store
+        .redeem_login_token("hash-3", 3_000)
+        .await
+        .expect("redeem")
+        .expect("signed in");
+    assert_eq!(again.id, user.id, "the same address is the same account");
+    assert_eq!(
+        store.redeem_login_token("never-issued", 1_000).await.expect("unknown"),
+        None
+    );
+}
+
+pub async fn sessions_carry_their_user_until_they_end(store: &dyn Store) {
+    let user = signed_in(store, "grace@example.org").await;
+    let session = NewSession {
+        token_hash: "cookie-hash".into(),
+        user_id: user.id,
+        csrf_token: "csrf".into(),
+        expires_at: 10_000,
+    };
+    store.create_session(&session).await.expect("create");
+    let found = store
+        .session("cookie-hash", 9_000)
+        .await
+        .expect("load")
+        .expect("live session");
+    assert_eq!((found.user.id, found.csrf_token.as_str()), (user.id, "csrf"));
+    assert_eq!(
+        store.session("cookie-hash", 10_001).await.expect("load"),
+        None,
+        "expired"
+    );
+    store.set_display_name(user.id, "Grace H.").await.expect("rename");
+    assert_eq!(
+        store
+            .session("cookie-hash", 9_000)
+            .await
+            .expect("load")
+            .expect("live")
+            .user
+            .display_name,
+        "Grace H."
+    );
+    store.delete_session("cookie-hash").await.expect("sign out");
+    assert_eq!(
+        store.session("cookie-hash", 9_000).await.expect("load"),
+        None,
+        "signed out"
+    );
+}
+
+pub async fn votes_count_once_per_person_and_withdraw(store: &dyn Store) {
+    store.merge_papers(vec![full_paper("2602.00001")]).await.expect("merge");
+    let paper = id("2602.00001");
+    let ada = signed_in(store, "ada@example.org").await;
+    let bob = signed_in(store, "bob@example.org").await;
+    assert_eq!(store.set_vote(ada.id, &paper, true).await.expect("vote"), Some(1));
+    assert_eq!(
+        store.set_vote(ada.id, &paper, true).await.expect("vote again"),
+        Some(1),
+        "twice counts once"
+    );
+    assert_eq!(store.set_vote(bob.id, &paper, true).await.expect("vote"), Some(2));
+    assert_eq!(
+        store
+            .voted_among(ada.id, &[paper.clone(), id("2602.00009")])
+            .await
+            .expect("voted"),
+        vec![paper.clone()]
+    );
+    assert_eq!(store.set_vote(ada.id, &paper, false).await.expect("withdraw"), Some(1));
+    assert_eq!(
+        store.set_vote(ada.id, &paper, false).await.expect("withdraw again"),
+        Some(1)
+    );
+    assert_eq!(
+        store.set_vote(ada.id, &id("2602.99999"), true).await.expect("unknown"),
+        None
+    );
+    let candidates = store
+        .listing_candidates(date(2026, 2, 3), date(2026, 2, 3), None)
+        .await
+        .expect("candidates");
+    assert_eq!(candidates[0].local_votes, 1, "local votes reach ranking at once");
+}
+
+pub async fn rate_limits_count_hits_per_window(store: &dyn Store) {
+    for _ in 0..3 {
+        assert!(store.take_rate_limit("login:1.2.3.4", 600, 3).await.expect("hit"));
+    }
+    assert!(
+        !store.take_rate_limit("login:1.2.3.4", 600, 3).await.expect("hit"),
+        "the fourth is over the limit"
+    );
+    assert!(
+        store.take_rate_limit("login:5.6.7.8", 600, 3).await.expect("hit"),
+        "buckets are separate"
+    );
+    assert!(
+        store.take_rate_limit("login:1.2.3.4", 1200, 3).await.expect("hit"),
+        "a new window starts afresh"
     );
 }

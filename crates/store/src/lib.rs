@@ -43,6 +43,57 @@ impl MergeSummary {
     }
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Member,
+    Admin,
+    Banned,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Admin => "admin",
+            Role::Banned => "banned",
+        }
+    }
+
+    pub fn parse(text: &str) -> Role {
+        match text {
+            "admin" => Role::Admin,
+            "banned" => Role::Banned,
+            _ => Role::Member,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub created_at: i64,
+}
+
+/// A session to start: the hash of its cookie, and the token its forms must carry.
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub expires_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub user: User,
+    pub csrf_token: String,
+    pub expires_at: i64,
+}
+
 /// See [`Store::content_version`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ContentVersion {
@@ -101,6 +152,34 @@ pub trait Store: Send + Sync {
 
     /// A number that grows with every change to what pages show, and when it last grew.
     async fn content_version(&self) -> Result<ContentVersion, StoreError>;
+
+    /// Keeps a sign-in link (by its hash) for `email` until `expires_at` (unix seconds).
+    async fn save_login_token(&self, email: &str, token_hash: &str, expires_at: i64) -> Result<(), StoreError>;
+
+    /// Uses up a sign-in link: it is deleted whatever happens, so it works once. Answers the
+    /// person it signs in (an account is made on first sign-in), or `None` when the link is
+    /// unknown, used or expired, or the account is banned.
+    async fn redeem_login_token(&self, token_hash: &str, now: i64) -> Result<Option<User>, StoreError>;
+
+    async fn create_session(&self, session: &NewSession) -> Result<(), StoreError>;
+
+    /// The session with this cookie hash, if it has not expired.
+    async fn session(&self, token_hash: &str, now: i64) -> Result<Option<Session>, StoreError>;
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    async fn set_display_name(&self, user_id: i64, display_name: &str) -> Result<(), StoreError>;
+
+    /// Casts (`true`) or withdraws (`false`) a person's vote; both are idempotent. Answers the
+    /// paper's count of votes cast here afterwards, or `None` for an unknown paper.
+    async fn set_vote(&self, user_id: i64, paper: &ArxivId, voted: bool) -> Result<Option<i64>, StoreError>;
+
+    /// Which of these papers the person has voted for.
+    async fn voted_among(&self, user_id: i64, papers: &[ArxivId]) -> Result<Vec<ArxivId>, StoreError>;
+
+    /// Counts one more hit in `bucket` for the window starting at `window_start`; answers
+    /// whether the hit is within `limit`. Shared by every process using the database.
+    async fn take_rate_limit(&self, bucket: &str, window_start: i64, limit: u32) -> Result<bool, StoreError>;
 
     /// Cheap check that the database answers, for `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;

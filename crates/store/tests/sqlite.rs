@@ -35,3 +35,45 @@ mod on_disk {
         assert_eq!(store.paper(&paper.id).await.expect("load"), Some(paper));
     }
 }
+
+/// Fifty people voting on one paper at once, through a pool of connections to one file, give
+/// exactly fifty votes.
+#[tokio::test]
+async fn fifty_parallel_votes_count_fifty() {
+    use paperboy_store::Store;
+    let directory = tempfile::tempdir().expect("temp dir");
+    let store = std::sync::Arc::new(
+        SqliteStore::open(&directory.path().join("paperboy.db"))
+            .await
+            .expect("open"),
+    );
+    store
+        .merge_papers(vec![paperboy_store::conformance::full_paper("2602.00001")])
+        .await
+        .expect("merge");
+    let paper = paperboy_core::ArxivId::parse("2602.00001").expect("id");
+    let mut users = Vec::new();
+    for n in 0..50 {
+        let hash = format!("link-{n}");
+        store
+            .save_login_token(&format!("voter{n}@example.org"), &hash, i64::MAX)
+            .await
+            .expect("link");
+        users.push(store.redeem_login_token(&hash, 0).await.expect("redeem").expect("user"));
+    }
+    let handles: Vec<_> = users
+        .into_iter()
+        .map(|user| {
+            let (store, paper) = (store.clone(), paper.clone());
+            tokio::spawn(async move { store.set_vote(user.id, &paper, true).await })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.expect("task").expect("vote");
+    }
+    let candidates = store
+        .listing_candidates(jiff::civil::date(2026, 2, 3), jiff::civil::date(2026, 2, 3), None)
+        .await
+        .expect("candidates");
+    assert_eq!(candidates[0].local_votes, 50);
+}

@@ -10,7 +10,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use crate::paper_row::{COLUMNS, PaperRow};
-use crate::{ContentVersion, MergeSummary, Store, StoreError, StoreStats, fold_duplicates};
+use crate::{
+    ContentVersion, MergeSummary, NewSession, Role, Session, Store, StoreError, StoreStats, User, fold_duplicates,
+};
 
 /// SQLite accepts 32766 bound parameters per statement; stay well below.
 const MAX_BINDS: usize = 30_000;
@@ -84,7 +86,9 @@ impl Store for SqliteStore {
         if records.is_empty() {
             return Ok(MergeSummary::default());
         }
-        let mut transaction = self.pool.begin().await?;
+        // IMMEDIATE: a write transaction that starts as a reader can fail to upgrade while a
+        // vote commits; taking the write lock first makes it wait (busy_timeout) instead.
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let ids: Vec<&str> = records.iter().map(|paper| paper.id.as_str()).collect();
         let mut held: std::collections::HashMap<ArxivId, Paper> = Self::load_papers(&mut transaction, &ids)
             .await?
@@ -278,6 +282,189 @@ impl Store for SqliteStore {
         })
     }
 
+    async fn save_login_token(&self, email: &str, token_hash: &str, expires_at: i64) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO login_tokens (token_hash, email, expires_at, created_at) VALUES (?, ?, ?, ?)")
+            .bind(token_hash)
+            .bind(email.to_lowercase())
+            .bind(expires_at)
+            .bind(jiff::Timestamp::now().as_second())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn redeem_login_token(&self, token_hash: &str, now: i64) -> Result<Option<User>, StoreError> {
+        // IMMEDIATE: take the write lock up front, so two clicks on one link cannot both win.
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let row = sqlx::query("DELETE FROM login_tokens WHERE token_hash = ? RETURNING email, expires_at")
+            .bind(token_hash)
+            .fetch_optional(&mut *transaction)
+            .await?;
+        // Expired links are swept whenever one is used.
+        sqlx::query("DELETE FROM login_tokens WHERE expires_at < ?")
+            .bind(now)
+            .execute(&mut *transaction)
+            .await?;
+        let Some(row) = row else {
+            transaction.commit().await?;
+            return Ok(None);
+        };
+        let (email, expires_at): (String, i64) = (row.try_get("email")?, row.try_get("expires_at")?);
+        if expires_at < now {
+            transaction.commit().await?;
+            return Ok(None);
+        }
+        let display_name = email.split('@').next().unwrap_or("reader").to_owned();
+        sqlx::query(
+            "INSERT INTO users (email, display_name, created_at) VALUES (?, ?, ?) ON CONFLICT (email) DO NOTHING",
+        )
+        .bind(&email)
+        .bind(display_name)
+        .bind(now)
+        .execute(&mut *transaction)
+        .await?;
+        let user = user_row(
+            sqlx::query("SELECT id, email, display_name, role, created_at FROM users WHERE email = ?")
+                .bind(&email)
+                .fetch_one(&mut *transaction)
+                .await?,
+        )?;
+        transaction.commit().await?;
+        Ok((user.role != Role::Banned).then_some(user))
+    }
+
+    async fn create_session(&self, session: &NewSession) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&session.token_hash)
+        .bind(session.user_id)
+        .bind(&session.csrf_token)
+        .bind(session.expires_at)
+        .bind(jiff::Timestamp::now().as_second())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str, now: i64) -> Result<Option<Session>, StoreError> {
+        let row = sqlx::query(
+            "SELECT u.id, u.email, u.display_name, u.role, u.created_at, s.csrf_token, s.expires_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at >= ?",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let session = Session {
+            csrf_token: row.try_get("csrf_token")?,
+            expires_at: row.try_get("expires_at")?,
+            user: user_row(row)?,
+        };
+        Ok((session.user.role != Role::Banned).then_some(session))
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_display_name(&self, user_id: i64, display_name: &str) -> Result<(), StoreError> {
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("UPDATE users SET display_name = ? WHERE id = ?")
+            .bind(display_name)
+            .bind(user_id)
+            .execute(&mut *transaction)
+            .await?;
+        bump_content_version(&mut transaction).await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    async fn set_vote(&self, user_id: i64, paper: &ArxivId, voted: bool) -> Result<Option<i64>, StoreError> {
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let exists = sqlx::query("SELECT 1 FROM papers WHERE id = ?")
+            .bind(paper.as_str())
+            .fetch_optional(&mut *transaction)
+            .await?;
+        if exists.is_none() {
+            return Ok(None);
+        }
+        let changed = if voted {
+            sqlx::query("INSERT INTO votes (user_id, paper_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+                .bind(user_id)
+                .bind(paper.as_str())
+                .bind(jiff::Timestamp::now().as_second())
+                .execute(&mut *transaction)
+                .await?
+        } else {
+            sqlx::query("DELETE FROM votes WHERE user_id = ? AND paper_id = ?")
+                .bind(user_id)
+                .bind(paper.as_str())
+                .execute(&mut *transaction)
+                .await?
+        };
+        // The count is recounted, not incremented, so it can never drift from the votes table.
+        sqlx::query("UPDATE papers SET local_votes = (SELECT COUNT(*) FROM votes WHERE paper_id = ?) WHERE id = ?")
+            .bind(paper.as_str())
+            .bind(paper.as_str())
+            .execute(&mut *transaction)
+            .await?;
+        let count: i64 = sqlx::query_scalar("SELECT local_votes FROM papers WHERE id = ?")
+            .bind(paper.as_str())
+            .fetch_one(&mut *transaction)
+            .await?;
+        if changed.rows_affected() > 0 {
+            bump_content_version(&mut transaction).await?;
+        }
+        transaction.commit().await?;
+        Ok(Some(count))
+    }
+
+    async fn voted_among(&self, user_id: i64, papers: &[ArxivId]) -> Result<Vec<ArxivId>, StoreError> {
+        let mut voted = Vec::new();
+        for chunk in papers.chunks(MAX_BINDS - 1) {
+            let mut query = QueryBuilder::<Sqlite>::new("SELECT paper_id FROM votes WHERE user_id = ");
+            query.push_bind(user_id).push(" AND paper_id IN (");
+            let mut separated = query.separated(", ");
+            for id in chunk {
+                separated.push_bind(id.as_str());
+            }
+            query.push(")");
+            for row in query.build().fetch_all(&self.pool).await? {
+                let text: String = row.try_get("paper_id")?;
+                if let Ok(id) = ArxivId::parse(&text) {
+                    voted.push(id);
+                }
+            }
+        }
+        Ok(voted)
+    }
+
+    async fn take_rate_limit(&self, bucket: &str, window_start: i64, limit: u32) -> Result<bool, StoreError> {
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let hits: i64 = sqlx::query_scalar(
+            "INSERT INTO rate_limits (bucket, window_start, hits) VALUES (?, ?, 1) \
+             ON CONFLICT (bucket, window_start) DO UPDATE SET hits = hits + 1 RETURNING hits",
+        )
+        .bind(bucket)
+        .bind(window_start)
+        .fetch_one(&mut *transaction)
+        .await?;
+        // Old windows are useless; dropping them here keeps the table small without a sweeper.
+        sqlx::query("DELETE FROM rate_limits WHERE bucket = ? AND window_start < ?")
+            .bind(bucket)
+            .bind(window_start)
+            .execute(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
+        Ok(hits <= i64::from(limit))
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
@@ -394,4 +581,14 @@ async fn bump_content_version(connection: &mut sqlx::SqliteConnection) -> Result
 fn like_pattern(word: &str) -> String {
     let escaped = word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
+}
+
+fn user_row(row: sqlx::sqlite::SqliteRow) -> Result<User, StoreError> {
+    Ok(User {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        role: Role::parse(&row.try_get::<String, _>("role")?),
+        created_at: row.try_get("created_at")?,
+    })
 }
