@@ -40,6 +40,13 @@ pub struct Config {
     pub trending_age_offset_hours: f64,
     /// Days `/papers/trending` looks back from the latest listing day.
     pub trending_window_days: u32,
+    /// SMTP server for outgoing mail, e.g. `smtp://127.0.0.1:2525` or `smtps://user:pass@host`.
+    /// Unset, mail is written as .eml files to `<data dir>/mail/`.
+    pub smtp_url: Option<String>,
+    /// The sender of outgoing mail.
+    pub mail_from: String,
+    /// Sign-in links one client address may ask for per 15 minutes (each address: 3).
+    pub login_links_per_client: u32,
 }
 
 impl Default for Config {
@@ -56,6 +63,9 @@ impl Default for Config {
             trending_gravity: 1.5,
             trending_age_offset_hours: 2.0,
             trending_window_days: 7,
+            smtp_url: None,
+            mail_from: "Paperboy <paperboy@localhost>".to_owned(),
+            login_links_per_client: 10,
         }
     }
 }
@@ -172,6 +182,11 @@ mod tests {
             .expect("example parses");
         assert_eq!(parsed, Config::default());
         // The key without a default value is listed too, as `# key =`.
-        assert!(example.contains("# public_url ="), "public_url is not in the example");
+        for optional in ["public_url", "smtp_url"] {
+            assert!(
+                example.contains(&format!("# {optional} =")),
+                "{optional} is not in the example"
+            );
+        }
     }
 }

@@ -49,9 +49,41 @@
       });
     }).catch(function () {});
   }
+  // 4. Votes in place: the vote forms post to the API instead of reloading, and show which
+  //    papers the signed-in reader has voted for (pages are cached for everyone).
+  function enableVotes() {
+    var forms = Array.prototype.slice.call(document.querySelectorAll("form[data-paper]"));
+    var ids = forms.map(function (form) { return form.getAttribute("data-paper"); });
+    var url = "/api/me/votes?ids=" + encodeURIComponent(ids.join(","));
+    fetch(url, { credentials: "same-origin" }).then(function (response) { return response.json(); }).then(function (me) {
+      var link = document.getElementById("account-link");
+      if (me.signedIn && link) { link.textContent = "Account"; link.href = "/account"; }
+      forms.forEach(function (form) {
+        var button = form.querySelector("button");
+        var voted = me.voted.indexOf(form.getAttribute("data-paper")) >= 0;
+        button.setAttribute("aria-pressed", voted ? "true" : "false");
+        if (!me.signedIn) return;
+        form.addEventListener("submit", function (event) {
+          event.preventDefault();
+          var pressed = button.getAttribute("aria-pressed") === "true";
+          fetch("/api/papers/" + form.getAttribute("data-paper") + "/upvote", {
+            method: pressed ? "DELETE" : "POST",
+            credentials: "same-origin"
+          }).then(function (response) {
+            if (!response.ok) throw new Error("vote failed");
+            return response.json();
+          }).then(function (result) {
+            button.setAttribute("aria-pressed", result.voted ? "true" : "false");
+            button.querySelector(".count").textContent = result.upvotes;
+          }).catch(function () { form.submit(); });
+        });
+      });
+    }).catch(function () {});
+  }
   document.addEventListener("DOMContentLoaded", function () {
     renderMath();
     enableCopy();
     suggestCategories();
+    enableVotes();
   });
 })();

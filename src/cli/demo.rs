@@ -6,7 +6,7 @@ use crate::cli::progress::TerminalProgress;
 use crate::cli::{Context, init_logging, runtime};
 use crate::demo::sample_sources;
 use crate::import::import;
-use crate::web::{AppState, Settings, bind_and_serve};
+use crate::web::bind_and_serve;
 
 pub fn run(context: &Context, addr: Option<SocketAddr>) -> anyhow::Result<u8> {
     let config = context.config()?;
@@ -20,7 +20,7 @@ pub fn run(context: &Context, addr: Option<SocketAddr>) -> anyhow::Result<u8> {
             let outcome = import(store.clone(), sample_sources(), config.import_batch_size, &mut progress).await?;
             tracing::info!("demo sample: {}", outcome.summary_line());
         }
-        bind_and_serve(addr, AppState::new(store, Settings::from_config(&config))).await
+        bind_and_serve(addr, config.clone(), store, &context.data_dir).await
     })?;
     Ok(0)
 }

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use crate::cli::{Context, init_logging, runtime};
-use crate::web::{AppState, Settings, bind_and_serve};
+use crate::web::bind_and_serve;
 
 pub fn run(context: &Context, addr: Option<SocketAddr>) -> anyhow::Result<u8> {
     let config = context.config()?;
@@ -11,7 +11,7 @@ pub fn run(context: &Context, addr: Option<SocketAddr>) -> anyhow::Result<u8> {
     let addr = addr.unwrap_or(config.addr);
     runtime()?.block_on(async {
         let store = context.open_store().await?;
-        bind_and_serve(addr, AppState::new(store, Settings::from_config(&config))).await
+        bind_and_serve(addr, config.clone(), store, &context.data_dir).await
     })?;
     Ok(0)
 }

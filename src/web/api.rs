@@ -165,14 +165,17 @@ fn daily_paper_item(entry: &Entry, parameters: &paperboy_core::TrendingParameter
     })
 }
 
-fn score_now(state: &AppState, paper: &Paper) -> (TrendingScore, Option<Date>) {
+fn score_now(state: &AppState, paper: &Paper, local_votes: i64) -> (TrendingScore, Option<Date>) {
     let listed = paper.first_listed();
     let now = jiff::Timestamp::now();
     let announced = listed
         .or(paper.first_version_date)
         .unwrap_or_else(|| now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date());
     (
-        state.settings.trending.score(paper.imported_votes(), 0, announced, now),
+        state
+            .settings
+            .trending
+            .score(paper.imported_votes(), local_votes, announced, now),
         listed,
     )
 }
@@ -184,7 +187,8 @@ pub async fn paper(State(state): State<AppState>, Path(raw): Path<String>) -> Re
         .paper(&id)
         .await?
         .ok_or_else(|| AppError::not_found(format!("paper {id} is not on this instance")))?;
-    let (score, listed) = score_now(&state, &paper);
+    let local_votes = state.store.local_votes(&paper.id).await?;
+    let (score, listed) = score_now(&state, &paper, local_votes);
     Ok(Json(paper_object(&paper, &score, listed, &state.settings.trending)))
 }
 
@@ -204,18 +208,17 @@ pub async fn search(
     }
     let limit = parse_number(params.limit.as_deref(), 20, 1, 100, "limit")?;
     let papers = state.store.search_papers(&query, limit).await?;
-    let items = papers
-        .iter()
-        .map(|paper| {
-            let (score, listed) = score_now(&state, paper);
-            let entry = Entry {
-                paper: paper.clone(),
-                score,
-                listed: listed.unwrap_or(Date::MIN),
-            };
-            daily_paper_item(&entry, &state.settings.trending)
-        })
-        .collect();
+    let mut items = Vec::with_capacity(papers.len());
+    for paper in papers {
+        let local_votes = state.store.local_votes(&paper.id).await?;
+        let (score, listed) = score_now(&state, &paper, local_votes);
+        let entry = Entry {
+            paper,
+            score,
+            listed: listed.unwrap_or(Date::MIN),
+        };
+        items.push(daily_paper_item(&entry, &state.settings.trending));
+    }
     Ok(Json(Value::Array(items)))
 }
 

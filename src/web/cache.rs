@@ -68,6 +68,13 @@ impl PageCache {
         self.changed_at.fetch_max(version.changed_at, Ordering::Relaxed);
     }
 
+    /// Reads the content version now, after a write of ours, so the next page shows it.
+    pub async fn refresh(&self, store: &dyn Store) {
+        if let Ok(version) = store.content_version().await {
+            self.observe(version);
+        }
+    }
+
     /// Keeps following the store's content version until the process ends.
     pub fn follow(self: &Arc<Self>, store: Arc<dyn Store>) {
         let cache = Arc::clone(self);

@@ -3,6 +3,7 @@
 
 mod api;
 mod assets;
+mod auth;
 mod cache;
 mod edge;
 mod error;
@@ -11,6 +12,7 @@ mod health;
 mod listing;
 mod metrics;
 mod pages;
+mod votes;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +32,7 @@ use tower_http::timeout::TimeoutLayer;
 pub use api::{OPENAPI, ROUTES as API_ROUTES};
 
 use crate::config::Config;
+use crate::mail::Mailer;
 
 /// What handlers need from the configuration, resolved once.
 #[derive(Clone, Debug)]
@@ -39,6 +42,7 @@ pub struct Settings {
     pub page_size: u32,
     pub trending: TrendingParameters,
     pub access_log: bool,
+    pub login_links_per_client: u32,
 }
 
 impl Settings {
@@ -49,6 +53,7 @@ impl Settings {
             page_size: config.page_size,
             trending: config.trending(),
             access_log: config.access_log,
+            login_links_per_client: config.login_links_per_client,
         }
     }
 }
@@ -57,14 +62,16 @@ impl Settings {
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub settings: Arc<Settings>,
-    cache: Arc<cache::PageCache>,
+    pub mailer: Arc<Mailer>,
+    pub(crate) cache: Arc<cache::PageCache>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, settings: Settings) -> AppState {
+    pub fn new(store: Arc<dyn Store>, settings: Settings, mailer: Mailer) -> AppState {
         AppState {
             store,
             settings: Arc::new(settings),
+            mailer: Arc::new(mailer),
             cache: Arc::new(cache::PageCache::default()),
         }
     }
@@ -76,7 +83,11 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route(API_ROUTES[0], get(api::daily_papers))
         .route(API_ROUTES[1], get(api::search))
-        .route("/api/papers/{*id}", get(api::paper))
+        .route(
+            "/api/papers/{*id}",
+            get(api::paper).post(votes::api_upvote).delete(votes::api_unvote),
+        )
+        .route("/api/me/votes", get(votes::my_votes))
         .route(API_ROUTES[3], get(api::openapi))
         .route(API_ROUTES[4], get(api::categories))
         .route("/api/{*rest}", get(api::not_found))
@@ -98,7 +109,11 @@ pub fn router(state: AppState) -> Router {
         .route("/papers/month/{month}/{file}", get(feeds::month))
         .route("/papers/trending", get(pages::lists::trending))
         .route("/papers/trending/{file}", get(feeds::trending))
-        .route("/papers/{*id}", get(pages::paper::paper))
+        .route("/papers/{*id}", get(pages::paper::paper).post(votes::vote_form))
+        .route("/login", get(auth::login_form).post(auth::login_submit))
+        .route("/login/{token}", get(auth::login_confirm).post(auth::login_redeem))
+        .route("/logout", axum::routing::post(auth::logout))
+        .route("/account", get(auth::account).post(auth::account_update))
         .route("/search", get(pages::lists::search))
         .route("/static/{version}/{*path}", get(assets::asset))
         .route("/healthz", get(health::healthz))
@@ -116,12 +131,25 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Listens on `addr` and serves until Ctrl-C or SIGTERM.
-pub async fn bind_and_serve(addr: std::net::SocketAddr, state: AppState) -> anyhow::Result<()> {
+/// Listens on `addr` and serves the instance until Ctrl-C or SIGTERM. Without a configured
+/// `public_url`, links point at the address actually bound (which matters with port 0).
+pub async fn bind_and_serve(
+    addr: std::net::SocketAddr,
+    mut config: Config,
+    store: Arc<dyn Store>,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<()> {
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    serve(listener, state).await
+    if config.public_url.is_none() {
+        config.public_url = Some(format!(
+            "http://{}",
+            listener.local_addr().context("while reading the listening address")?
+        ));
+    }
+    let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from, data_dir)?;
+    serve(listener, AppState::new(store, Settings::from_config(&config), mailer)).await
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
@@ -138,10 +166,13 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
     // Tests and scripts read this line to find a port chosen by the system (`--addr 127.0.0.1:0`).
     println!("paperboy listening on http://{address}");
     tracing::info!(%address, "listening");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("while serving HTTP")?;
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("while serving HTTP")?;
     tracing::info!("shut down");
     Ok(())
 }

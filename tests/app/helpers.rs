@@ -119,28 +119,7 @@ impl Instance {
 
     /// Starts a long-running subcommand (`serve`, `demo`) on a port the system picks.
     pub fn spawn_server(&self, subcommand: &str) -> Server {
-        let mut child = self
-            .command()
-            .args([subcommand, "--addr", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("server starts");
-        let stdout = child.stdout.take().expect("stdout piped");
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(address) = line.strip_prefix("paperboy listening on ") {
-                    let _ = sender.send(address.to_owned());
-                }
-            }
-        });
-        let Ok(base_url) = receiver.recv_timeout(Duration::from_secs(120)) else {
-            let _ = child.kill();
-            let output = child.wait_with_output().expect("server output");
-            panic!("server did not start: {}", String::from_utf8_lossy(&output.stderr));
-        };
-        Server { child, base_url }
+        Server::start(self.command(), subcommand)
     }
 }
 
@@ -166,6 +145,30 @@ pub struct Server {
 }
 
 impl Server {
+    fn start(mut command: Command, subcommand: &str) -> Server {
+        let mut child = command
+            .args([subcommand, "--addr", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("server starts");
+        let stdout = child.stdout.take().expect("stdout piped");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(address) = line.strip_prefix("paperboy listening on ") {
+                    let _ = sender.send(address.to_owned());
+                }
+            }
+        });
+        let Ok(base_url) = receiver.recv_timeout(Duration::from_secs(120)) else {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("server output");
+            panic!("server did not start: {}", String::from_utf8_lossy(&output.stderr));
+        };
+        Server { child, base_url }
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client()
             .get(format!("{}{path}", self.base_url))
@@ -231,4 +234,114 @@ pub fn between_all<'a>(text: &'a str, start: &str, end: &str) -> Vec<&'a str> {
         }
     }
     found
+}
+
+impl Instance {
+    /// Like [`spawn_server`](Instance::spawn_server), with extra `PAPERBOY_*` settings.
+    pub fn spawn_server_with(&self, subcommand: &str, settings: &[(&str, &str)]) -> Server {
+        let mut command = self.command();
+        for (key, value) in settings {
+            command.env(key, value);
+        }
+        Server::start(command, subcommand)
+    }
+}
+
+/// A real SMTP server process (Python's aiosmtpd) that files every message in a maildir.
+pub struct SmtpServer {
+    child: Child,
+    pub port: u16,
+    maildir: tempfile::TempDir,
+}
+
+impl SmtpServer {
+    pub fn start() -> SmtpServer {
+        let maildir = tempfile::tempdir().expect("maildir");
+        for sub in ["tmp", "new", "cur"] {
+            std::fs::create_dir_all(maildir.path().join(sub)).expect("maildir subdirectory");
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("free port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(maildir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 -m aiosmtpd starts (pip install aiosmtpd)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "aiosmtpd did not start; is it installed (pip install aiosmtpd)?"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        SmtpServer { child, port, maildir }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// The decoded text of the first message to `recipient`, waiting for it to arrive.
+    pub fn wait_for_message_to(&self, recipient: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            for entry in std::fs::read_dir(self.maildir.path().join("new"))
+                .expect("maildir")
+                .flatten()
+            {
+                let raw = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                let text = decode_quoted_printable(&raw);
+                if text
+                    .lines()
+                    .any(|line| line.starts_with("To:") && line.contains(recipient))
+                {
+                    return text;
+                }
+            }
+            assert!(Instant::now() < deadline, "no message to {recipient} arrived");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Undoes quoted-printable (soft line breaks and `=XX`), enough to read links in a message.
+pub fn decode_quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'='
+            && index + 2 < bytes.len()
+            && let Ok(value) = u8::from_str_radix(&joined[index + 1..index + 3], 16)
+        {
+            out.push(value);
+            index += 3;
+            continue;
+        }
+        out.push(bytes[index]);
+        index += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

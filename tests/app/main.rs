@@ -2,6 +2,7 @@
 //! directories, real HTTP. One test binary so linking stays fast on two cores.
 
 mod browser;
+mod community;
 mod helpers;
 mod import;
 mod serve;

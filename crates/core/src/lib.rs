@@ -4,6 +4,7 @@
 mod arxiv_id;
 mod category;
 mod code_link;
+mod email;
 mod paper;
 mod period;
 mod trending;
@@ -11,6 +12,7 @@ mod trending;
 pub use arxiv_id::{ArxivId, ArxivIdError, VersionedArxivId};
 pub use category::{Category, CategoryError, TAXONOMY};
 pub use code_link::{CodeHost, CodeLink, extract_code_links};
+pub use email::{EmailAddress, EmailAddressError};
 pub use paper::{CommunityVotes, MergeOutcome, Paper};
 pub use period::{Period, PeriodError};
 pub use trending::{RankCandidate, Sort, TrendingParameters, TrendingScore, announcement_time, rank};

@@ -478,6 +478,7 @@ pub async fn votes_count_once_per_person_and_withdraw(store: &dyn Store) {
             .expect("voted"),
         vec![paper.clone()]
     );
+    assert_eq!(store.local_votes(&paper).await.expect("count"), 2);
     assert_eq!(store.set_vote(ada.id, &paper, false).await.expect("withdraw"), Some(1));
     assert_eq!(
         store.set_vote(ada.id, &paper, false).await.expect("withdraw again"),

@@ -196,10 +196,11 @@ fn list_page(state: &AppState, view: &ListView, path: &str) -> ListPage {
         ..request.clone()
     };
     let multi_day = !matches!(request.scope, Scope::Period(Period::Day(_)));
+    let back = format!("{path}{}", request.query_string(Some(request.page)));
     let cards: Vec<CardView> = view
         .entries
         .iter()
-        .map(|entry| CardView::from_entry(entry, multi_day))
+        .map(|entry| CardView::from_entry(entry, multi_day, &back))
         .collect();
     let pages = view.pages();
     let page_href = |page: u32| format!("{path}{}", request.query_string(Some(page)));
@@ -336,7 +337,7 @@ pub async fn search(State(state): State<AppState>, Query(params): Query<SearchPa
                 .first_listed()
                 .unwrap_or_else(|| now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date());
             let score = parameters.score(paper.imported_votes(), 0, listed, now);
-            CardView::from_entry(&crate::web::listing::Entry { paper, score, listed }, true)
+            CardView::from_entry(&crate::web::listing::Entry { paper, score, listed }, true, "/search")
         })
         .collect();
     let mut layout = Layout::new(

@@ -74,6 +74,9 @@ impl CodeView {
 
 /// A paper as a card in a list.
 pub struct CardView {
+    pub id: String,
+    /// Where the vote form comes back to.
+    pub back: String,
     pub anchor: String,
     pub href: String,
     pub title: String,
@@ -93,10 +96,12 @@ pub struct CardView {
 const AUTHORS_ON_CARD: usize = 5;
 
 impl CardView {
-    pub fn from_entry(entry: &Entry, show_listed: bool) -> CardView {
+    pub fn from_entry(entry: &Entry, show_listed: bool, back: &str) -> CardView {
         let paper = &entry.paper;
         let shown = paper.authors.len().min(AUTHORS_ON_CARD);
         CardView {
+            id: paper.id.to_string(),
+            back: back.to_owned(),
             anchor: paper.id.as_str().replace('/', "-"),
             href: paper_path(paper),
             title: paper.title.clone(),

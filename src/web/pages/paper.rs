@@ -60,7 +60,10 @@ pub async fn paper(State(state): State<AppState>, page: PageKey, Path(raw): Path
             .paper(&versioned.id)
             .await?
             .ok_or_else(|| not_found(&versioned.id))?;
-        paper_page(&state, paper).render().map_err(AppError::internal)
+        let local_votes = state.store.local_votes(&paper.id).await?;
+        paper_page(&state, paper, local_votes)
+            .render()
+            .map_err(AppError::internal)
     })
     .await
 }
@@ -72,7 +75,7 @@ fn not_found(id: &ArxivId) -> AppError {
     ))
 }
 
-fn paper_page(state: &AppState, paper: Paper) -> PaperPage {
+fn paper_page(state: &AppState, paper: Paper, local_votes: i64) -> PaperPage {
     let url = format!("{}{}", state.settings.public_url, paper_path(&paper));
     let mut layout = Layout::new(
         format!("{} · {}", paper.title, state.settings.instance_name),
@@ -131,7 +134,7 @@ fn paper_page(state: &AppState, paper: Paper) -> PaperPage {
         title: paper.title.clone(),
         authors: paper.authors.join(", "),
         abstract_text: paper.abstract_text.clone(),
-        votes: paper.imported_votes(),
+        votes: paper.imported_votes() + local_votes,
         categories: paper
             .categories
             .iter()

@@ -425,6 +425,14 @@ impl Store for SqliteStore {
         Ok(Some(count))
     }
 
+    async fn local_votes(&self, paper: &ArxivId) -> Result<i64, StoreError> {
+        let count: Option<i64> = sqlx::query_scalar("SELECT local_votes FROM papers WHERE id = ?")
+            .bind(paper.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(count.unwrap_or(0))
+    }
+
     async fn voted_among(&self, user_id: i64, papers: &[ArxivId]) -> Result<Vec<ArxivId>, StoreError> {
         let mut voted = Vec::new();
         for chunk in papers.chunks(MAX_BINDS - 1) {

@@ -1,0 +1,411 @@
+//! Signing in by e-mail link, sessions, and the guards every state-changing request passes:
+//! same-origin (CSRF), and rate limits kept in the database so they hold across replicas.
+//!
+//! Sign-in links and session cookies are 256-bit random tokens; only their SHA-256 hashes are
+//! stored. A link opens a page with a button rather than signing in on GET, because mail
+//! scanners open links and would otherwise use them up.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use paperboy_core::EmailAddress;
+use paperboy_store::{NewSession, Session};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+use super::error::AppError;
+use super::pages::Layout;
+use crate::mail::Email;
+
+pub const SESSION_COOKIE: &str = "paperboy_session";
+const SESSION_SECONDS: i64 = 30 * 24 * 3600;
+const LOGIN_LINK_SECONDS: i64 = 15 * 60;
+
+/// A fresh 256-bit secret, as 64 hex digits.
+pub fn random_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// The signed-in person, if the request carries a live session cookie.
+pub struct CurrentUser(pub Option<Session>);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(token) = session_cookie(&parts.headers) else {
+            return Ok(CurrentUser(None));
+        };
+        Ok(CurrentUser(state.store.session(&hash_token(&token), now()).await?))
+    }
+}
+
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// CSRF defence for cookie-authenticated requests: the browser must say the request comes from
+/// one of our own pages (`Origin`, or `Sec-Fetch-Site` where Origin is absent). A request that
+/// says neither is refused too: every browser that sends cookies sends one of them on a POST.
+pub fn require_same_origin(headers: &HeaderMap, state: &AppState) -> Result<(), AppError> {
+    let forbidden = || AppError {
+        status: StatusCode::FORBIDDEN,
+        message: "This request did not come from this site's own pages, so it was refused.".to_owned(),
+    };
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let same_host = origin.split_once("://").is_some_and(|(_, rest)| rest == host);
+        return if origin == state.settings.public_url || same_host {
+            Ok(())
+        } else {
+            Err(forbidden())
+        };
+    }
+    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        Some("same-origin") => Ok(()),
+        _ => Err(forbidden()),
+    }
+}
+
+/// Counts a hit against a limit of `limit` per `window_seconds` for `bucket`.
+pub async fn rate_limit(state: &AppState, bucket: &str, limit: u32, window_seconds: i64) -> Result<(), AppError> {
+    let window_start = now() / window_seconds * window_seconds;
+    if state.store.take_rate_limit(bucket, window_start, limit).await? {
+        Ok(())
+    } else {
+        tracing::warn!(bucket, "rate limited");
+        Err(AppError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            message: "Too many requests; please wait a few minutes and try again.".to_owned(),
+        })
+    }
+}
+
+/// Where to go after signing in: only paths on this site, never `//elsewhere`.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+pub struct FormView {
+    pub action: String,
+    pub button: &'static str,
+    pub hidden: Vec<(&'static str, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub layout: Layout,
+    pub heading: String,
+    pub paragraphs: Vec<String>,
+    pub form: Option<FormView>,
+}
+
+pub fn message_page(
+    state: &AppState,
+    heading: &str,
+    paragraphs: Vec<String>,
+    form: Option<FormView>,
+) -> Result<Html<String>, AppError> {
+    let layout = Layout::new(
+        format!("{heading} · {}", state.settings.instance_name),
+        &state.settings.instance_name,
+    );
+    let page = MessagePage {
+        layout,
+        heading: heading.to_owned(),
+        paragraphs,
+        form,
+    };
+    Ok(Html(page.render().map_err(AppError::internal)?))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    next: String,
+    email: String,
+    error: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NextParam {
+    next: Option<String>,
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    Query(params): Query<NextParam>,
+) -> Result<Html<String>, AppError> {
+    render_login(&state, safe_next(params.next.as_deref()), String::new(), String::new())
+}
+
+fn render_login(state: &AppState, next: String, email: String, error: String) -> Result<Html<String>, AppError> {
+    let layout = Layout::new(
+        format!("Sign in · {}", state.settings.instance_name),
+        &state.settings.instance_name,
+    );
+    Ok(Html(
+        LoginPage {
+            layout,
+            next,
+            email,
+            error,
+        }
+        .render()
+        .map_err(AppError::internal)?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    email: String,
+    next: Option<String>,
+}
+
+pub async fn login_submit(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    require_same_origin(&headers, &state)?;
+    let next = safe_next(form.next.as_deref());
+    let email = match EmailAddress::parse(&form.email) {
+        Ok(email) => email,
+        Err(error) => {
+            let page = render_login(&state, next, form.email.chars().take(254).collect(), error.to_string())?;
+            return Ok((StatusCode::BAD_REQUEST, page).into_response());
+        }
+    };
+    rate_limit(
+        &state,
+        &format!("login-ip:{}", client.ip()),
+        state.settings.login_links_per_client,
+        15 * 60,
+    )
+    .await?;
+    rate_limit(&state, &format!("login-email:{}", email.account_key()), 3, 15 * 60).await?;
+    let token = random_token();
+    state
+        .store
+        .save_login_token(&email.account_key(), &hash_token(&token), now() + LOGIN_LINK_SECONDS)
+        .await?;
+    let link = format!(
+        "{}/login/{token}?next={}",
+        state.settings.public_url,
+        percent_encode(&next)
+    );
+    let text = format!(
+        "Hello,\n\nsomeone (we hope you) asked to sign in to {name} with this address. Open this link within 15 minutes to sign in:\n\n{link}\n\nThe link works once. If you did not ask, ignore this message; nothing happens without the link.\n",
+        name = state.settings.instance_name
+    );
+    let mail = Email {
+        to: email.clone(),
+        subject: format!("Sign in to {}", state.settings.instance_name),
+        text,
+        html: None,
+    };
+    if let Err(error) = state.mailer.send(mail).await {
+        // The answer must not differ by address, so a failure is logged, not shown.
+        tracing::error!(error = format!("{error:#}"), "sign-in mail not sent");
+    }
+    tracing::info!(client = %client.ip(), "sign-in link requested");
+    let mut paragraphs = vec![format!(
+        "If {email} can sign in here, a sign-in link is on its way. It works once, for 15 minutes."
+    )];
+    if let Some(directory) = state.mailer.mail_directory() {
+        paragraphs.push(format!(
+            "This instance has no mail server configured: messages are written as .eml files to {}.",
+            directory.display()
+        ));
+    }
+    Ok(message_page(&state, "Check your inbox", paragraphs, None)?.into_response())
+}
+
+/// The link from the mail: a page with a button, so that only a person's click signs in.
+pub async fn login_confirm(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(params): Query<NextParam>,
+) -> Result<Html<String>, AppError> {
+    let form = FormView {
+        action: format!("/login/{token}"),
+        button: "Sign in",
+        hidden: vec![("next", safe_next(params.next.as_deref()))],
+    };
+    message_page(
+        &state,
+        "Sign in",
+        vec![format!(
+            "Press the button to sign in to {}.",
+            state.settings.instance_name
+        )],
+        Some(form),
+    )
+}
+
+pub async fn login_redeem(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(params): Form<NextParam>,
+) -> Result<Response, AppError> {
+    require_same_origin(&headers, &state)?;
+    let Some(user) = state.store.redeem_login_token(&hash_token(&token), now()).await? else {
+        let paragraphs = vec!["This sign-in link has been used already or has expired. Ask for a new one.".to_owned()];
+        let page = message_page(
+            &state,
+            "That link does not work any more",
+            paragraphs,
+            Some(FormView {
+                action: "/login".into(),
+                button: "Get a new link",
+                hidden: Vec::new(),
+            }),
+        )?;
+        return Ok((StatusCode::BAD_REQUEST, page).into_response());
+    };
+    let session_token = random_token();
+    let session = NewSession {
+        token_hash: hash_token(&session_token),
+        user_id: user.id,
+        csrf_token: random_token(),
+        expires_at: now() + SESSION_SECONDS,
+    };
+    state.store.create_session(&session).await?;
+    tracing::info!(user = user.id, "signed in");
+    let mut response = Redirect::to(&safe_next(params.next.as_deref())).into_response();
+    let secure = if state.settings.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie =
+        format!("{SESSION_COOKIE}={session_token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_SECONDS}{secure}");
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(AppError::internal)?,
+    );
+    Ok(response)
+}
+
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    require_same_origin(&headers, &state)?;
+    if let Some(token) = session_cookie(&headers) {
+        state.store.delete_session(&hash_token(&token)).await?;
+    }
+    let mut response = Redirect::to("/").into_response();
+    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(AppError::internal)?,
+    );
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    layout: Layout,
+    email: String,
+    display_name: String,
+    csrf: String,
+    notice: String,
+}
+
+fn render_account(state: &AppState, session: &Session, notice: &str) -> Result<Html<String>, AppError> {
+    let layout = Layout::new(
+        format!("Your account · {}", state.settings.instance_name),
+        &state.settings.instance_name,
+    );
+    let page = AccountPage {
+        layout,
+        email: session.user.email.clone(),
+        display_name: session.user.display_name.clone(),
+        csrf: session.csrf_token.clone(),
+        notice: notice.to_owned(),
+    };
+    Ok(Html(page.render().map_err(AppError::internal)?))
+}
+
+pub async fn account(State(state): State<AppState>, CurrentUser(session): CurrentUser) -> Result<Response, AppError> {
+    match session {
+        Some(session) => Ok(render_account(&state, &session, "")?.into_response()),
+        None => Ok(Redirect::to("/login?next=/account").into_response()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AccountForm {
+    display_name: String,
+    csrf: String,
+}
+
+pub async fn account_update(
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+    headers: HeaderMap,
+    Form(form): Form<AccountForm>,
+) -> Result<Response, AppError> {
+    require_same_origin(&headers, &state)?;
+    let Some(mut session) = session else {
+        return Ok(Redirect::to("/login?next=/account").into_response());
+    };
+    if form.csrf != session.csrf_token {
+        return Err(AppError {
+            status: StatusCode::FORBIDDEN,
+            message: "This form has expired; reload the page and try again.".into(),
+        });
+    }
+    let name = form.display_name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() || name.chars().count() > 60 || name.contains(char::is_control) {
+        return Err(AppError::bad_request("A display name is 1 to 60 characters."));
+    }
+    state.store.set_display_name(session.user.id, &name).await?;
+    session.user.display_name = name;
+    Ok(render_account(&state, &session, "Saved.")?.into_response())
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters and `/` stay as they are).
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}

@@ -1,0 +1,138 @@
+//! Upvotes: one per person per paper. Without JavaScript a form on every card posts here and
+//! comes back to the same place; with it, `app.js` calls the API and updates the count in place.
+
+use axum::Form;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use paperboy_core::ArxivId;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::auth::{CurrentUser, percent_encode, rate_limit, require_same_origin, safe_next};
+use super::error::{ApiError, AppError};
+
+/// Votes a person may cast or withdraw per ten minutes.
+const VOTES_PER_WINDOW: u32 = 120;
+
+/// `<id>/upvote` → the paper's id (old-style ids have a slash of their own).
+fn upvote_target(rest: &str) -> Result<ArxivId, AppError> {
+    let id = rest
+        .strip_suffix("/upvote")
+        .ok_or_else(|| AppError::not_found("There is nothing to post to here."))?;
+    ArxivId::parse(id).map_err(|error| AppError::bad_request(error.to_string()))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VoteForm {
+    next: Option<String>,
+}
+
+/// `POST /papers/<id>/upvote`: toggles the person's vote and goes back to the page.
+pub async fn vote_form(
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+    headers: HeaderMap,
+    Path(rest): Path<String>,
+    Form(form): Form<VoteForm>,
+) -> Result<Response, AppError> {
+    require_same_origin(&headers, &state)?;
+    let paper = upvote_target(&rest)?;
+    let back = safe_next(form.next.as_deref());
+    let Some(session) = session else {
+        return Ok(Redirect::to(&format!("/login?next={}", percent_encode(&back))).into_response());
+    };
+    rate_limit(&state, &format!("vote:{}", session.user.id), VOTES_PER_WINDOW, 600).await?;
+    let voted = state
+        .store
+        .voted_among(session.user.id, std::slice::from_ref(&paper))
+        .await?
+        .contains(&paper);
+    state
+        .store
+        .set_vote(session.user.id, &paper, !voted)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("arXiv:{paper} is not on this instance.")))?;
+    state.cache.refresh(state.store.as_ref()).await;
+    tracing::info!(user = session.user.id, paper = %paper, voted = !voted, "vote");
+    let anchor = paper.as_str().replace('/', "-");
+    Ok(Redirect::to(&format!("{back}#paper-{anchor}")).into_response())
+}
+
+pub async fn api_upvote(
+    state: State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    path: Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    api_vote(state, user, headers, path, true).await
+}
+
+pub async fn api_unvote(
+    state: State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    path: Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    api_vote(state, user, headers, path, false).await
+}
+
+/// `POST` / `DELETE /api/papers/<id>/upvote`: answers the new count.
+async fn api_vote(
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+    headers: HeaderMap,
+    Path(rest): Path<String>,
+    voted: bool,
+) -> Result<Json<Value>, ApiError> {
+    let paper = upvote_target(&rest)?;
+    let Some(session) = session else {
+        return Err(ApiError(AppError {
+            status: StatusCode::UNAUTHORIZED,
+            message: "sign in to vote".into(),
+        }));
+    };
+    require_same_origin(&headers, &state)?;
+    rate_limit(&state, &format!("vote:{}", session.user.id), VOTES_PER_WINDOW, 600).await?;
+    let local_votes = state
+        .store
+        .set_vote(session.user.id, &paper, voted)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("paper {paper} is not on this instance")))?;
+    let imported = state.store.paper(&paper).await?.map_or(0, |p| p.imported_votes());
+    state.cache.refresh(state.store.as_ref()).await;
+    tracing::info!(user = session.user.id, paper = %paper, voted, "vote");
+    Ok(Json(
+        json!({"id": paper.as_str(), "upvotes": imported + local_votes, "localVotes": local_votes, "voted": voted}),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VotedParams {
+    ids: Option<String>,
+}
+
+/// `GET /api/me/votes?ids=a,b`: which of these the signed-in person voted for (pages are
+/// cached for everyone, so a person's own state comes separately).
+pub async fn my_votes(
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+    Query(params): Query<VotedParams>,
+) -> Result<Json<Value>, ApiError> {
+    let Some(session) = session else {
+        return Ok(Json(json!({"signedIn": false, "voted": []})));
+    };
+    let ids: Vec<ArxivId> = params
+        .ids
+        .unwrap_or_default()
+        .split(',')
+        .take(200)
+        .filter_map(|id| ArxivId::parse(id).ok())
+        .collect();
+    let voted = state.store.voted_among(session.user.id, &ids).await?;
+    Ok(Json(
+        json!({"signedIn": true, "voted": voted.iter().map(ArxivId::as_str).collect::<Vec<_>>()}),
+    ))
+}

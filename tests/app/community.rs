@@ -1,0 +1,364 @@
+//! Signing in by e-mail link through a real SMTP server process, voting, and the guards on
+//! every state-changing request, all over HTTP against the real server.
+
+use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+use serde_json::Value;
+
+use crate::helpers::{Instance, Server, SmtpServer, between_all};
+
+struct Community {
+    _instance: Instance,
+    smtp: SmtpServer,
+    server: Server,
+}
+
+fn start() -> Community {
+    let smtp = SmtpServer::start();
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server_with(
+        "serve",
+        &[
+            ("PAPERBOY_SMTP_URL", &smtp.url()),
+            ("PAPERBOY_LOGIN_LINKS_PER_CLIENT", "200"),
+        ],
+    );
+    Community {
+        _instance: instance,
+        smtp,
+        server,
+    }
+}
+
+impl Community {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.base_url)
+    }
+
+    /// Asks for a link, reads it from the captured mail, and returns the link's path.
+    async fn request_link(&self, email: &str) -> String {
+        let response = self
+            .server
+            .client()
+            .post(self.url("/login"))
+            .header(ORIGIN, &self.server.base_url)
+            .form(&[("email", email), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.text().await.unwrap().contains("a sign-in link is on its way"));
+        let mail = self.smtp.wait_for_message_to(email);
+        assert!(mail.contains("Subject: Sign in to Paperboy"), "{mail}");
+        between_all(&mail, &self.server.base_url, "\n")
+            .into_iter()
+            .find(|rest| rest.starts_with("/login/"))
+            .unwrap_or_else(|| panic!("no sign-in link in {mail}"))
+            .trim()
+            .to_owned()
+    }
+
+    /// Signs in through the link and returns the session cookie (`name=value`).
+    async fn sign_in(&self, email: &str) -> String {
+        let link = self.request_link(email).await;
+        let token_path = link.split('?').next().unwrap().to_owned();
+        let confirm = self.server.text(&link).await;
+        assert!(
+            confirm.contains(&format!("action=\"{token_path}\"")),
+            "the link opens a page with a sign-in button"
+        );
+        let response = self
+            .server
+            .client()
+            .post(self.url(&token_path))
+            .header(ORIGIN, &self.server.base_url)
+            .form(&[("next", "/account")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303);
+        assert_eq!(response.headers()[LOCATION], "/account");
+        let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
+        cookie.split(';').next().unwrap().to_owned()
+    }
+
+    async fn vote(&self, cookie: &str, paper: &str, method: reqwest::Method) -> reqwest::Response {
+        self.server
+            .client()
+            .request(method, self.url(&format!("/api/papers/{paper}/upvote")))
+            .header(COOKIE, cookie)
+            .header(ORIGIN, &self.server.base_url)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn sign_in_by_link_vote_unvote_and_refuse_what_is_not_allowed() {
+    let community = start();
+    let cookie = community.sign_in("ada@example.org").await;
+    let account = community
+        .server
+        .client()
+        .get(community.url("/account"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(account.contains("Signed in as ada@example.org"));
+
+    // A used link does not work again.
+    let link = community.request_link("grace@example.org").await;
+    let token_path = link.split('?').next().unwrap().to_owned();
+    let post_link = || {
+        community
+            .server
+            .client()
+            .post(community.url(&token_path))
+            .header(ORIGIN, &community.server.base_url)
+            .form(&[("next", "/")])
+            .send()
+    };
+    assert_eq!(post_link().await.unwrap().status(), 303);
+    let reused = post_link().await.unwrap();
+    assert_eq!(reused.status(), 400);
+    assert!(reused.text().await.unwrap().contains("used already or has expired"));
+
+    // Votes: once per person, withdrawn by DELETE, and the count answers each time.
+    let banana = "2601.23265";
+    let first: Value = community
+        .vote(&cookie, banana, reqwest::Method::POST)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            first["localVotes"].as_i64(),
+            first["upvotes"].as_i64(),
+            first["voted"].as_bool()
+        ),
+        (Some(1), Some(189), Some(true))
+    );
+    let twice: Value = community
+        .vote(&cookie, banana, reqwest::Method::POST)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(twice["localVotes"], 1, "a vote twice counts once");
+    let page = community.server.text(&format!("/papers/{banana}")).await;
+    assert!(
+        page.contains("<span class=\"count\">189</span>"),
+        "the paper page shows the vote at once"
+    );
+    let api: Value = community.server.json(&format!("/api/papers/{banana}")).await;
+    assert_eq!(
+        (api["upvotes"].as_i64(), api["trending"]["localVotes"].as_i64()),
+        (Some(189), Some(1))
+    );
+    let withdrawn: Value = community
+        .vote(&cookie, banana, reqwest::Method::DELETE)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (withdrawn["localVotes"].as_i64(), withdrawn["voted"].as_bool()),
+        (Some(0), Some(false))
+    );
+
+    // Without JavaScript: the form toggles and comes back to the same place.
+    let form = community
+        .server
+        .client()
+        .post(community.url(&format!("/papers/{banana}/upvote")))
+        .header(COOKIE, &cookie)
+        .header(ORIGIN, &community.server.base_url)
+        .form(&[("next", "/papers/date/2026-02-02")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 303);
+    assert_eq!(
+        form.headers()[LOCATION],
+        format!("/papers/date/2026-02-02#paper-{banana}")
+    );
+    let mine: Value = community
+        .server
+        .client()
+        .get(community.url(&format!("/api/me/votes?ids={banana},2601.00001")))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["voted"], serde_json::json!([banana]));
+
+    // Cross-site requests and requests that do not say where they come from are refused.
+    let evil = community
+        .server
+        .client()
+        .post(community.url(&format!("/api/papers/{banana}/upvote")))
+        .header(COOKIE, &cookie)
+        .header(ORIGIN, "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(evil.status(), 403);
+    let anonymous_origin = community
+        .server
+        .client()
+        .post(community.url(&format!("/api/papers/{banana}/upvote")))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous_origin.status(), 403);
+    let evil_form = community
+        .server
+        .client()
+        .post(community.url(&format!("/papers/{banana}/upvote")))
+        .header(COOKIE, &cookie)
+        .header(ORIGIN, "https://evil.example")
+        .form(&[("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(evil_form.status(), 403);
+    let evil_login = community
+        .server
+        .client()
+        .post(community.url("/login"))
+        .header(ORIGIN, "https://evil.example")
+        .form(&[("email", "x@example.org")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(evil_login.status(), 403);
+    let signed_out = community
+        .server
+        .client()
+        .post(community.url(&format!("/api/papers/{banana}/upvote")))
+        .header(ORIGIN, &community.server.base_url)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), 401);
+
+    // Signing out ends the session.
+    let csrf = between_all(&account, "name=\"csrf\" value=\"", "\"")[0].to_owned();
+    let logout = community
+        .server
+        .client()
+        .post(community.url("/logout"))
+        .header(COOKIE, &cookie)
+        .header(ORIGIN, &community.server.base_url)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 303);
+    let after = community
+        .server
+        .client()
+        .get(community.url("/account"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 303, "the old cookie no longer signs in");
+}
+
+#[tokio::test]
+async fn the_sign_in_answer_does_not_tell_who_has_an_account_and_bad_addresses_are_named() {
+    let community = start();
+    community.sign_in("known@example.org").await;
+    let ask = |email: &'static str| {
+        community
+            .server
+            .client()
+            .post(community.url("/login"))
+            .header(ORIGIN, &community.server.base_url)
+            .form(&[("email", email)])
+            .send()
+    };
+    let known = ask("known@example.org")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .replace("known@example.org", "ADDRESS");
+    let unknown = ask("stranger@example.org")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .replace("stranger@example.org", "ADDRESS");
+    assert_eq!(known, unknown);
+    let bad = ask("not an address\r\nBcc: x@y.z").await.unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("is not an e-mail address"));
+    // Three links per address per 15 minutes, then a clear refusal.
+    for _ in 0..2 {
+        assert_eq!(ask("busy@example.org").await.unwrap().status(), 200);
+    }
+    assert_eq!(ask("busy@example.org").await.unwrap().status(), 200);
+    assert_eq!(ask("busy@example.org").await.unwrap().status(), 429);
+}
+
+#[tokio::test]
+async fn fifty_people_voting_at_once_give_fifty_votes() {
+    let community = start();
+    let mut cookies = Vec::new();
+    for n in 0..50 {
+        cookies.push(community.sign_in(&format!("voter{n}@example.org")).await);
+    }
+    let votes = cookies
+        .iter()
+        .map(|cookie| community.vote(cookie, "2602.11330", reqwest::Method::POST));
+    for response in futures_join(votes).await {
+        assert_eq!(response.status(), 200);
+    }
+    let paper: Value = community.server.json("/api/papers/2602.11330").await;
+    assert_eq!(paper["trending"]["localVotes"], 50);
+}
+
+async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let handles: Vec<_> = futures.map(|f| Box::pin(f)).collect();
+    let mut outputs = Vec::new();
+    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
+    // Poll all at once: they run concurrently on the test's runtime.
+    std::future::poll_fn(|cx| {
+        let mut all_done = true;
+        for slot in pending.iter_mut() {
+            if let Some(future) = slot {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(output) => {
+                        outputs.push(output);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => all_done = false,
+                }
+            }
+        }
+        if all_done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    outputs
+}
