@@ -47,6 +47,8 @@ pub struct Config {
     pub mail_from: String,
     /// Sign-in links one client address may ask for per 15 minutes (each address: 3).
     pub login_links_per_client: u32,
+    /// How long a sign-in link works.
+    pub login_link_minutes: u32,
 }
 
 impl Default for Config {
@@ -66,6 +68,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "Paperboy <paperboy@localhost>".to_owned(),
             login_links_per_client: 10,
+            login_link_minutes: 15,
         }
     }
 }

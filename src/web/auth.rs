@@ -25,7 +25,6 @@ use crate::mail::Email;
 
 pub const SESSION_COOKIE: &str = "paperboy_session";
 const SESSION_SECONDS: i64 = 30 * 24 * 3600;
-const LOGIN_LINK_SECONDS: i64 = 15 * 60;
 
 /// A fresh 256-bit secret, as 64 hex digits.
 pub fn random_token() -> String {
@@ -219,7 +218,11 @@ pub async fn login_submit(
     let token = random_token();
     state
         .store
-        .save_login_token(&email.account_key(), &hash_token(&token), now() + LOGIN_LINK_SECONDS)
+        .save_login_token(
+            &email.account_key(),
+            &hash_token(&token),
+            now() + i64::from(state.settings.login_link_minutes) * 60,
+        )
         .await?;
     let link = format!(
         "{}/login/{token}?next={}",
@@ -227,8 +230,9 @@ pub async fn login_submit(
         percent_encode(&next)
     );
     let text = format!(
-        "Hello,\n\nsomeone (we hope you) asked to sign in to {name} with this address. Open this link within 15 minutes to sign in:\n\n{link}\n\nThe link works once. If you did not ask, ignore this message; nothing happens without the link.\n",
-        name = state.settings.instance_name
+        "Hello,\n\nsomeone (we hope you) asked to sign in to {name} with this address. Open this link within {minutes} minutes to sign in:\n\n{link}\n\nThe link works once. If you did not ask, ignore this message; nothing happens without the link.\n",
+        name = state.settings.instance_name,
+        minutes = state.settings.login_link_minutes,
     );
     let mail = Email {
         to: email.clone(),
@@ -242,7 +246,8 @@ pub async fn login_submit(
     }
     tracing::info!(client = %client.ip(), "sign-in link requested");
     let mut paragraphs = vec![format!(
-        "If {email} can sign in here, a sign-in link is on its way. It works once, for 15 minutes."
+        "If {email} can sign in here, a sign-in link is on its way. It works once, for {} minutes.",
+        state.settings.login_link_minutes
     )];
     if let Some(directory) = state.mailer.mail_directory() {
         paragraphs.push(format!(

@@ -43,6 +43,7 @@ pub struct Settings {
     pub trending: TrendingParameters,
     pub access_log: bool,
     pub login_links_per_client: u32,
+    pub login_link_minutes: u32,
 }
 
 impl Settings {
@@ -54,6 +55,7 @@ impl Settings {
             trending: config.trending(),
             access_log: config.access_log,
             login_links_per_client: config.login_links_per_client,
+            login_link_minutes: config.login_link_minutes,
         }
     }
 }

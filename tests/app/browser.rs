@@ -293,3 +293,66 @@ async fn math_renders_and_pages_fit_a_phone() {
         "no navigation happened"
     );
 }
+
+#[tokio::test]
+async fn sign_in_through_the_mailed_link_and_vote_without_a_reload() {
+    let smtp = crate::helpers::SmtpServer::start();
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server_with("serve", &[("PAPERBOY_SMTP_URL", &smtp.url())]);
+    let browser = Browser::start().await;
+    browser.resize(1280, 1000).await;
+
+    browser
+        .open(&format!("{}/login?next=/papers/date/2026-02-13", server.base_url))
+        .await;
+    browser.run("document.getElementById('email').value = 'reader@example.org'; document.querySelector('form.stacked').submit(); return true;").await;
+    browser
+        .wait_for("return document.body.textContent.indexOf('a sign-in link is on its way') >= 0;")
+        .await;
+    let mail = smtp.wait_for_message_to("reader@example.org");
+    let link = crate::helpers::between_all(&mail, &server.base_url, "\n")
+        .into_iter()
+        .find(|rest| rest.starts_with("/login/"))
+        .expect("a link in the mail")
+        .trim()
+        .to_owned();
+    browser.open(&format!("{}{link}", server.base_url)).await;
+    browser
+        .run("document.querySelector('.message form button').click(); return true;")
+        .await;
+    browser.wait_for("return location.pathname === '/papers/date/2026-02-13' && document.getElementById('account-link').textContent === 'Account';").await;
+
+    let before = browser
+        .run("return document.querySelector('.card .count').textContent;")
+        .await;
+    let before: i64 = before.as_str().unwrap().parse().unwrap();
+    browser
+        .run("window.notReloaded = true; document.querySelector('.card .vote-button').click(); return true;")
+        .await;
+    browser
+        .wait_for(&format!(
+            "return document.querySelector('.card .count').textContent === '{}';",
+            before + 1
+        ))
+        .await;
+    assert_eq!(
+        browser.run("return window.notReloaded === true;").await,
+        json!(true),
+        "the count changed in place"
+    );
+    assert_eq!(
+        browser
+            .run("return document.querySelector('.card .vote-button').getAttribute('aria-pressed');")
+            .await,
+        json!("true")
+    );
+    browser.screenshot("voted-in-place").await;
+    browser
+        .run("document.querySelector('.card .vote-button').click(); return true;")
+        .await;
+    browser
+        .wait_for(&format!(
+            "return document.querySelector('.card .count').textContent === '{before}';"
+        ))
+        .await;
+}

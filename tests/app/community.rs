@@ -362,3 +362,32 @@ async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) 
     .await;
     outputs
 }
+
+#[tokio::test]
+async fn an_expired_link_does_not_sign_in() {
+    let smtp = SmtpServer::start();
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server_with(
+        "serve",
+        &[("PAPERBOY_SMTP_URL", &smtp.url()), ("PAPERBOY_LOGIN_LINK_MINUTES", "0")],
+    );
+    let community = Community {
+        _instance: instance,
+        smtp,
+        server,
+    };
+    let link = community.request_link("late@example.org").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let token_path = link.split('?').next().unwrap().to_owned();
+    let response = community
+        .server
+        .client()
+        .post(community.url(&token_path))
+        .header(ORIGIN, &community.server.base_url)
+        .form(&[("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(response.headers().get(SET_COOKIE).is_none());
+}
