@@ -30,6 +30,7 @@ macro_rules! store_conformance_suite {
             sessions_carry_their_user_until_they_end,
             votes_count_once_per_person_and_withdraw,
             rate_limits_count_hits_per_window,
+            submissions_put_papers_on_a_day_once_within_a_quota,
         );
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
@@ -510,5 +511,81 @@ pub async fn rate_limits_count_hits_per_window(store: &dyn Store) {
     assert!(
         store.take_rate_limit("login:1.2.3.4", 1200, 3).await.expect("hit"),
         "a new window starts afresh"
+    );
+}
+
+use crate::{NewSubmission, SubmitOutcome};
+
+pub async fn submissions_put_papers_on_a_day_once_within_a_quota(store: &dyn Store) {
+    let papers: Vec<Paper> = (1..=3).map(|n| full_paper(&format!("2602.0000{n}"))).collect();
+    store.merge_papers(papers).await.expect("merge");
+    let ada = signed_in(store, "ada@example.org").await;
+    let bob = signed_in(store, "bob@example.org").await;
+    let today = date(2026, 3, 2);
+    let submit = |user_id, paper: &str| NewSubmission {
+        paper: id(paper),
+        listing_date: today,
+        user_id,
+    };
+    assert_eq!(
+        store
+            .submit_paper(&submit(ada.id, "2602.00001"), 2)
+            .await
+            .expect("submit"),
+        SubmitOutcome::Accepted
+    );
+    assert_eq!(
+        store
+            .submit_paper(&submit(bob.id, "2602.00001"), 2)
+            .await
+            .expect("again"),
+        SubmitOutcome::AlreadySubmitted
+    );
+    assert_eq!(
+        store
+            .submit_paper(&submit(ada.id, "2602.00002"), 2)
+            .await
+            .expect("second"),
+        SubmitOutcome::Accepted
+    );
+    assert_eq!(
+        store
+            .submit_paper(&submit(ada.id, "2602.00003"), 2)
+            .await
+            .expect("third"),
+        SubmitOutcome::QuotaReached
+    );
+    let on_the_day = store.listing_candidates(today, today, None).await.expect("candidates");
+    assert_eq!(on_the_day.len(), 2, "submitted papers are on that day's list");
+    assert_eq!(store.latest_listing_day().await.expect("latest"), Some(today));
+    assert_eq!(
+        store
+            .listing_days_around(date(2026, 2, 28), date(2026, 2, 28))
+            .await
+            .expect("around")
+            .1,
+        Some(today)
+    );
+    let names = store
+        .submitters(&[id("2602.00001"), id("2602.00003")], today, today)
+        .await
+        .expect("submitters");
+    assert_eq!(names, vec![(id("2602.00001"), "ada".to_owned())]);
+    // An import rebuilding the paper's arXiv listings leaves the submission in place.
+    store
+        .merge_papers(vec![Paper {
+            title: "Retitled".into(),
+            latest_version: Some(3),
+            ..full_paper("2602.00001")
+        }])
+        .await
+        .expect("re-import");
+    assert_eq!(
+        store
+            .listing_candidates(today, today, None)
+            .await
+            .expect("candidates")
+            .len(),
+        2
     );
 }

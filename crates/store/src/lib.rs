@@ -94,6 +94,20 @@ pub struct Session {
     pub expires_at: i64,
 }
 
+#[derive(Clone, Debug)]
+pub struct NewSubmission {
+    pub paper: ArxivId,
+    pub listing_date: Date,
+    pub user_id: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    Accepted,
+    AlreadySubmitted,
+    QuotaReached,
+}
+
 /// See [`Store::content_version`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ContentVersion {
@@ -183,6 +197,19 @@ pub trait Store: Send + Sync {
     /// Counts one more hit in `bucket` for the window starting at `window_start`; answers
     /// whether the hit is within `limit`. Shared by every process using the database.
     async fn take_rate_limit(&self, bucket: &str, window_start: i64, limit: u32) -> Result<bool, StoreError>;
+
+    /// Puts a paper (already stored) on a day's list for a member, unless it is there already
+    /// or the member has used up the day's quota. One transaction, so two members racing for
+    /// the same paper cannot both win.
+    async fn submit_paper(&self, submission: &NewSubmission, daily_quota: u32) -> Result<SubmitOutcome, StoreError>;
+
+    /// Who submitted which of these papers for days from `first` to `last` (display names).
+    async fn submitters(
+        &self,
+        papers: &[ArxivId],
+        first: Date,
+        last: Date,
+    ) -> Result<Vec<(ArxivId, String)>, StoreError>;
 
     /// Cheap check that the database answers, for `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -11,7 +11,8 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use crate::paper_row::{COLUMNS, PaperRow};
 use crate::{
-    ContentVersion, MergeSummary, NewSession, Role, Session, Store, StoreError, StoreStats, User, fold_duplicates,
+    ContentVersion, MergeSummary, NewSession, NewSubmission, Role, Session, Store, StoreError, StoreStats,
+    SubmitOutcome, User, fold_duplicates,
 };
 
 /// SQLite accepts 32766 bound parameters per statement; stay well below.
@@ -181,7 +182,10 @@ impl Store for SqliteStore {
     ) -> Result<Vec<RankCandidate>, StoreError> {
         let mut query = QueryBuilder::<Sqlite>::new(
             "SELECT p.id AS id, MIN(l.listing_date) AS listed, COALESCE(p.imported_votes, 0) AS imported_votes, \
-             p.local_votes AS local_votes FROM paper_listings l JOIN papers p ON p.id = l.paper_id ",
+             p.local_votes AS local_votes \
+             FROM (SELECT listing_date, paper_id FROM paper_listings \
+                   UNION SELECT listing_date, paper_id FROM submissions WHERE NOT hidden) l \
+             JOIN papers p ON p.id = l.paper_id ",
         );
         if let Some(category) = category {
             query.push("JOIN paper_categories c ON c.paper_id = p.id AND (c.category = ");
@@ -226,8 +230,10 @@ impl Store for SqliteStore {
 
     async fn listing_days_around(&self, first: Date, last: Date) -> Result<(Option<Date>, Option<Date>), StoreError> {
         let row = sqlx::query(
-            "SELECT (SELECT MAX(listing_date) FROM paper_listings WHERE listing_date < ?) AS previous, \
-                    (SELECT MIN(listing_date) FROM paper_listings WHERE listing_date > ?) AS next",
+            "SELECT (SELECT MAX(d) FROM (SELECT MAX(listing_date) AS d FROM paper_listings WHERE listing_date < ?1 \
+                    UNION ALL SELECT MAX(listing_date) FROM submissions WHERE listing_date < ?1 AND NOT hidden)) AS previous, \
+                    (SELECT MIN(d) FROM (SELECT MIN(listing_date) AS d FROM paper_listings WHERE listing_date > ?2 \
+                    UNION ALL SELECT MIN(listing_date) FROM submissions WHERE listing_date > ?2 AND NOT hidden)) AS next",
         )
         .bind(first.to_string())
         .bind(last.to_string())
@@ -238,9 +244,12 @@ impl Store for SqliteStore {
     }
 
     async fn latest_listing_day(&self) -> Result<Option<Date>, StoreError> {
-        let latest: Option<String> = sqlx::query_scalar("SELECT MAX(listing_date) FROM paper_listings")
-            .fetch_one(&self.pool)
-            .await?;
+        let latest: Option<String> = sqlx::query_scalar(
+            "SELECT MAX(d) FROM (SELECT MAX(listing_date) AS d FROM paper_listings \
+             UNION ALL SELECT MAX(listing_date) FROM submissions WHERE NOT hidden)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
         Ok(latest.and_then(|text| text.parse().ok()))
     }
 
@@ -471,6 +480,69 @@ impl Store for SqliteStore {
             .await?;
         transaction.commit().await?;
         Ok(hits <= i64::from(limit))
+    }
+
+    async fn submit_paper(&self, submission: &NewSubmission, daily_quota: u32) -> Result<SubmitOutcome, StoreError> {
+        let day = submission.listing_date.to_string();
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let taken = sqlx::query("SELECT 1 FROM submissions WHERE paper_id = ? AND listing_date = ?")
+            .bind(submission.paper.as_str())
+            .bind(&day)
+            .fetch_optional(&mut *transaction)
+            .await?;
+        if taken.is_some() {
+            return Ok(SubmitOutcome::AlreadySubmitted);
+        }
+        let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM submissions WHERE user_id = ? AND listing_date = ?")
+            .bind(submission.user_id)
+            .bind(&day)
+            .fetch_one(&mut *transaction)
+            .await?;
+        if used >= i64::from(daily_quota) {
+            return Ok(SubmitOutcome::QuotaReached);
+        }
+        sqlx::query("INSERT INTO submissions (paper_id, listing_date, user_id, created_at) VALUES (?, ?, ?, ?)")
+            .bind(submission.paper.as_str())
+            .bind(&day)
+            .bind(submission.user_id)
+            .bind(jiff::Timestamp::now().as_second())
+            .execute(&mut *transaction)
+            .await?;
+        bump_content_version(&mut transaction).await?;
+        transaction.commit().await?;
+        Ok(SubmitOutcome::Accepted)
+    }
+
+    async fn submitters(
+        &self,
+        papers: &[ArxivId],
+        first: Date,
+        last: Date,
+    ) -> Result<Vec<(ArxivId, String)>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in papers.chunks(MAX_BINDS - 2) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "SELECT s.paper_id AS paper_id, u.display_name AS name FROM submissions s JOIN users u ON u.id = s.user_id \
+                 WHERE NOT s.hidden AND s.listing_date BETWEEN ",
+            );
+            query
+                .push_bind(first.to_string())
+                .push(" AND ")
+                .push_bind(last.to_string())
+                .push(" AND s.paper_id IN (");
+            let mut separated = query.separated(", ");
+            for id in chunk {
+                separated.push_bind(id.as_str());
+            }
+            query.push(") ORDER BY s.listing_date");
+            for row in query.build().fetch_all(&self.pool).await? {
+                let id: String = row.try_get("paper_id")?;
+                if let Ok(id) = ArxivId::parse(&id) {
+                    found.push((id, row.try_get("name")?));
+                }
+            }
+        }
+        Ok(found)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
