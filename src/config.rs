@@ -49,6 +49,15 @@ pub struct Config {
     pub login_links_per_client: u32,
     /// How long a sign-in link works.
     pub login_link_minutes: u32,
+    /// The arXiv API endpoint (a mirror or a test server may stand in).
+    pub arxiv_api_url: String,
+    /// Seconds between requests to arXiv; arXiv asks for at least 3, so less is only honoured
+    /// for endpoints that are not arXiv's.
+    pub arxiv_min_interval_seconds: f64,
+    /// Submissions take papers whose first version is at most this many days old.
+    pub submission_max_age_days: u32,
+    /// Papers one member may submit per day.
+    pub submissions_per_day: u32,
 }
 
 impl Default for Config {
@@ -69,6 +78,10 @@ impl Default for Config {
             mail_from: "Paperboy <paperboy@localhost>".to_owned(),
             login_links_per_client: 10,
             login_link_minutes: 15,
+            arxiv_api_url: "https://export.arxiv.org/api/query".to_owned(),
+            arxiv_min_interval_seconds: 3.0,
+            submission_max_age_days: 14,
+            submissions_per_day: 5,
         }
     }
 }
@@ -140,6 +153,18 @@ impl Config {
             .clone()
             .unwrap_or_else(|| format!("http://{}", self.addr));
         url.trim_end_matches('/').to_owned()
+    }
+}
+
+impl Config {
+    /// The pause between arXiv requests: never under arXiv's 3 s for arXiv's own hosts.
+    pub fn arxiv_min_interval(&self) -> std::time::Duration {
+        let seconds = if self.arxiv_api_url.contains("arxiv.org") {
+            self.arxiv_min_interval_seconds.max(3.0)
+        } else {
+            self.arxiv_min_interval_seconds.max(0.0)
+        };
+        std::time::Duration::from_secs_f64(seconds)
     }
 }
 

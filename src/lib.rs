@@ -2,6 +2,7 @@
 //! command-line roles that put them together. Domain types live in `paperboy-core`, SQL in
 //! `paperboy-store`, format readers in `paperboy-ingest`.
 
+pub mod arxiv;
 pub mod cli;
 pub mod config;
 pub mod demo;

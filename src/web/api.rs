@@ -78,9 +78,11 @@ async fn daily_papers_items(state: &AppState, params: DailyPapersParams) -> Resu
     };
     let request = ListRequest::from_params(Scope::Period(period), &list_params, limit)?;
     let view = load(state, request).await?;
-    // No paper on this instance has a submitter until community submissions exist, so a
-    // submitter filter honestly matches nothing rather than being ignored.
-    let entries = view.entries.iter().filter(|_| params.submitter.is_none());
+    // Hugging Face filters by who submitted the paper; here that is the member's display name.
+    let entries = view.entries.iter().filter(|entry| match &params.submitter {
+        Some(submitter) => entry.submitted_by.as_deref() == Some(submitter.as_str()),
+        None => true,
+    });
     Ok(entries
         .map(|entry| daily_paper_item(entry, &state.settings.trending))
         .collect())
@@ -160,6 +162,7 @@ fn daily_paper_item(entry: &Entry, parameters: &paperboy_core::TrendingParameter
         "title": entry.paper.title,
         "summary": entry.paper.abstract_text,
         "numComments": 0,
+        "submittedBy": entry.submitted_by.as_ref().map(|name| json!({"fullname": name, "name": name})),
         "isAuthorParticipating": false,
         "paper": paper,
     })
@@ -216,6 +219,7 @@ pub async fn search(
             paper,
             score,
             listed: listed.unwrap_or(Date::MIN),
+            submitted_by: None,
         };
         items.push(daily_paper_item(&entry, &state.settings.trending));
     }

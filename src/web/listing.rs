@@ -89,6 +89,8 @@ pub struct Entry {
     pub paper: Paper,
     pub score: TrendingScore,
     pub listed: Date,
+    /// The member who put the paper on this list, if one did.
+    pub submitted_by: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -154,7 +156,13 @@ pub async fn load(state: &AppState, request: ListRequest) -> Result<ListView, St
                 paper,
                 score,
                 listed: candidate.listed,
+                submitted_by: None,
             });
+        }
+    }
+    for (paper, name) in store.submitters(&ids, first, last).await? {
+        if let Some(entry) = entries.iter_mut().find(|entry| entry.paper.id == paper) {
+            entry.submitted_by = Some(name);
         }
     }
     let (previous, next) = match request.scope {

@@ -12,6 +12,7 @@ mod health;
 mod listing;
 mod metrics;
 mod pages;
+mod submit;
 mod votes;
 
 use std::sync::Arc;
@@ -31,6 +32,7 @@ use tower_http::timeout::TimeoutLayer;
 
 pub use api::{OPENAPI, ROUTES as API_ROUTES};
 
+use crate::arxiv::ArxivClient;
 use crate::config::Config;
 use crate::mail::Mailer;
 
@@ -44,6 +46,8 @@ pub struct Settings {
     pub access_log: bool,
     pub login_links_per_client: u32,
     pub login_link_minutes: u32,
+    pub submission_max_age_days: u32,
+    pub submissions_per_day: u32,
 }
 
 impl Settings {
@@ -56,6 +60,8 @@ impl Settings {
             access_log: config.access_log,
             login_links_per_client: config.login_links_per_client,
             login_link_minutes: config.login_link_minutes,
+            submission_max_age_days: config.submission_max_age_days,
+            submissions_per_day: config.submissions_per_day,
         }
     }
 }
@@ -65,15 +71,17 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub settings: Arc<Settings>,
     pub mailer: Arc<Mailer>,
+    pub arxiv: Arc<ArxivClient>,
     pub(crate) cache: Arc<cache::PageCache>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, settings: Settings, mailer: Mailer) -> AppState {
+    pub fn new(store: Arc<dyn Store>, settings: Settings, mailer: Mailer, arxiv: ArxivClient) -> AppState {
         AppState {
             store,
             settings: Arc::new(settings),
             mailer: Arc::new(mailer),
+            arxiv: Arc::new(arxiv),
             cache: Arc::new(cache::PageCache::default()),
         }
     }
@@ -116,6 +124,7 @@ pub fn router(state: AppState) -> Router {
         .route("/login/{token}", get(auth::login_confirm).post(auth::login_redeem))
         .route("/logout", axum::routing::post(auth::logout))
         .route("/account", get(auth::account).post(auth::account_update))
+        .route("/submit", get(submit::form).post(submit::submit))
         .route("/search", get(pages::lists::search))
         .route("/static/{version}/{*path}", get(assets::asset))
         .route("/healthz", get(health::healthz))
@@ -151,7 +160,18 @@ pub async fn bind_and_serve(
         ));
     }
     let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from, data_dir)?;
-    serve(listener, AppState::new(store, Settings::from_config(&config), mailer)).await
+    let user_agent = format!(
+        "Paperboy/{} ({}; {})",
+        env!("CARGO_PKG_VERSION"),
+        config.instance_name,
+        config.public_url()
+    );
+    let arxiv = ArxivClient::new(&config.arxiv_api_url, config.arxiv_min_interval(), &user_agent)?;
+    serve(
+        listener,
+        AppState::new(store, Settings::from_config(&config), mailer, arxiv),
+    )
+    .await
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.

@@ -7,3 +7,4 @@ mod helpers;
 mod import;
 mod serve;
 mod site;
+mod submit;

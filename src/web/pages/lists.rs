@@ -337,7 +337,16 @@ pub async fn search(State(state): State<AppState>, Query(params): Query<SearchPa
                 .first_listed()
                 .unwrap_or_else(|| now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date());
             let score = parameters.score(paper.imported_votes(), 0, listed, now);
-            CardView::from_entry(&crate::web::listing::Entry { paper, score, listed }, true, "/search")
+            CardView::from_entry(
+                &crate::web::listing::Entry {
+                    paper,
+                    score,
+                    listed,
+                    submitted_by: None,
+                },
+                true,
+                "/search",
+            )
         })
         .collect();
     let mut layout = Layout::new(

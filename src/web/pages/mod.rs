@@ -90,6 +90,7 @@ pub struct CardView {
     pub code: Option<CodeView>,
     pub listed: String,
     pub show_listed: bool,
+    pub submitted_by: Option<String>,
 }
 
 /// Long author lists are cut here on cards; the paper page shows them all.
@@ -115,6 +116,7 @@ impl CardView {
             code: paper.code_links.first().map(CodeView::from_link),
             listed: human_date(entry.listed),
             show_listed,
+            submitted_by: entry.submitted_by.clone(),
         }
     }
 }

@@ -1,0 +1,151 @@
+//! `/submit`: a member puts a new arXiv paper on today's page. Unknown papers are fetched from
+//! the arXiv API (politely: one request every three seconds for the whole process).
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use paperboy_core::{Date, Paper, VersionedArxivId};
+use paperboy_store::{NewSubmission, SubmitOutcome};
+use serde::Deserialize;
+
+use super::AppState;
+use super::auth::{CurrentUser, rate_limit, require_same_origin};
+use super::error::AppError;
+use super::pages::Layout;
+use crate::arxiv::FetchError;
+
+#[derive(Template)]
+#[template(path = "submit.html")]
+struct SubmitPage {
+    layout: Layout,
+    paper: String,
+    error: String,
+    max_age_days: u32,
+    quota: u32,
+}
+
+fn render(state: &AppState, paper: &str, error: &str) -> Result<Html<String>, AppError> {
+    let layout = Layout::new(
+        format!("Submit a paper · {}", state.settings.instance_name),
+        &state.settings.instance_name,
+    );
+    let page = SubmitPage {
+        layout,
+        paper: paper.to_owned(),
+        error: error.to_owned(),
+        max_age_days: state.settings.submission_max_age_days,
+        quota: state.settings.submissions_per_day,
+    };
+    Ok(Html(page.render().map_err(AppError::internal)?))
+}
+
+pub async fn form(State(state): State<AppState>, CurrentUser(session): CurrentUser) -> Result<Response, AppError> {
+    if session.is_none() {
+        return Ok(Redirect::to("/login?next=/submit").into_response());
+    }
+    Ok(render(&state, "", "")?.into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SubmitForm {
+    paper: String,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+    headers: HeaderMap,
+    Form(form): Form<SubmitForm>,
+) -> Result<Response, AppError> {
+    require_same_origin(&headers, &state)?;
+    let Some(session) = session else {
+        return Ok(Redirect::to("/login?next=/submit").into_response());
+    };
+    rate_limit(&state, &format!("submit:{}", session.user.id), 30, 3600).await?;
+    let refuse = |status: StatusCode, message: String| -> Result<Response, AppError> {
+        Ok((status, render(&state, &form.paper, &message)?).into_response())
+    };
+    let id = match VersionedArxivId::parse(&form.paper) {
+        Ok(versioned) => versioned.id,
+        Err(error) => return refuse(StatusCode::BAD_REQUEST, error.to_string()),
+    };
+    let paper = match state.store.paper(&id).await? {
+        Some(paper) => paper,
+        None => match state.arxiv.fetch(&id).await {
+            Ok(paper) => {
+                if let Some(message) = withdrawn(&paper) {
+                    return refuse(StatusCode::UNPROCESSABLE_ENTITY, message);
+                }
+                state.store.merge_papers(vec![paper.clone()]).await?;
+                paper
+            }
+            Err(error @ (FetchError::Unknown(_) | FetchError::Refused(_))) => {
+                return refuse(StatusCode::UNPROCESSABLE_ENTITY, error.to_string());
+            }
+            Err(error @ FetchError::Unreachable(_)) => {
+                tracing::warn!(%error, "arXiv API");
+                return refuse(
+                    StatusCode::BAD_GATEWAY,
+                    "arXiv could not be reached just now; please try again in a minute.".to_owned(),
+                );
+            }
+        },
+    };
+    if let Some(message) = withdrawn(&paper) {
+        return refuse(StatusCode::UNPROCESSABLE_ENTITY, message);
+    }
+    let today = today();
+    let max_age = i64::from(state.settings.submission_max_age_days);
+    if let Some(first) = paper.first_version_date.or(paper.first_listed())
+        && let Ok(age) = first.until(today).map(|span| i64::from(span.get_days()))
+        && age > max_age
+    {
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "arXiv:{id} first appeared on {first}, more than {max_age} days ago; submissions are for new papers."
+            ),
+        );
+    }
+    let submission = NewSubmission {
+        paper: id.clone(),
+        listing_date: today,
+        user_id: session.user.id,
+    };
+    match state
+        .store
+        .submit_paper(&submission, state.settings.submissions_per_day)
+        .await?
+    {
+        SubmitOutcome::Accepted => {}
+        SubmitOutcome::AlreadySubmitted => {
+            return refuse(
+                StatusCode::CONFLICT,
+                format!("arXiv:{id} has already been submitted today."),
+            );
+        }
+        SubmitOutcome::QuotaReached => {
+            let quota = state.settings.submissions_per_day;
+            return refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("You have submitted {quota} papers today, the daily limit. Thank you!"),
+            );
+        }
+    }
+    state.cache.refresh(state.store.as_ref()).await;
+    tracing::info!(user = session.user.id, paper = %id, "submitted");
+    Ok(Redirect::to(&format!("/papers/date/{today}#paper-{}", id.as_str().replace('/', "-"))).into_response())
+}
+
+/// arXiv keeps withdrawn papers with a comment (and often abstract) saying so.
+fn withdrawn(paper: &Paper) -> Option<String> {
+    let says_withdrawn = |text: &str| text.to_lowercase().contains("has been withdrawn");
+    let withdrawn = paper.comment.as_deref().is_some_and(says_withdrawn) || says_withdrawn(&paper.abstract_text);
+    withdrawn.then(|| format!("arXiv:{} has been withdrawn by its authors.", paper.id))
+}
+
+pub fn today() -> Date {
+    jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
+}

@@ -1,0 +1,234 @@
+//! Submitting papers, against a local stand-in for the arXiv API that replays the responses
+//! recorded from the real one (fixtures/recorded/arxiv-api), error response included.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Query, State};
+use reqwest::header::{COOKIE, LOCATION, ORIGIN};
+use serde::Deserialize;
+
+use crate::helpers::{Instance, Server, SmtpServer, between_all, fixture};
+
+/// What arXiv answers for an id it has no paper for: a feed without entries.
+const NO_RESULTS: &str = r#"<?xml version='1.0' encoding='UTF-8'?>
+<feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns="http://www.w3.org/2005/Atom">
+  <id>https://arxiv.org/api/empty</id><title>arXiv Query</title><updated>2026-06-14T02:30:47Z</updated>
+  <opensearch:itemsPerPage>1</opensearch:itemsPerPage><opensearch:totalResults>0</opensearch:totalResults><opensearch:startIndex>0</opensearch:startIndex>
+</feed>"#;
+
+/// An id that is well formed but that the stand-in answers with arXiv's recorded error response.
+const REFUSED_ID: &str = "2606.00404";
+
+#[derive(Clone, Default)]
+struct FakeArxiv {
+    requests: Arc<Mutex<Vec<(Instant, String)>>>,
+}
+
+#[derive(Deserialize)]
+struct QueryParams {
+    id_list: Option<String>,
+}
+
+async fn answer(State(fake): State<FakeArxiv>, Query(params): Query<QueryParams>) -> String {
+    let id = params.id_list.unwrap_or_default();
+    fake.requests.lock().unwrap().push((Instant::now(), id.clone()));
+    let recorded =
+        |name: &str| std::fs::read_to_string(fixture(&format!("fixtures/recorded/arxiv-api/{name}"))).unwrap();
+    if id == REFUSED_ID {
+        return recorded("error-bad-id.atom.xml");
+    }
+    for name in [
+        "query-transformer-cs.LG.atom.xml",
+        "query-testing-page0.atom.xml",
+        "query-testing-page1.atom.xml",
+    ] {
+        let body = recorded(name);
+        if body.contains(&format!("arxiv.org/abs/{id}v")) {
+            return body;
+        }
+    }
+    NO_RESULTS.to_owned()
+}
+
+async fn start_fake_arxiv() -> (String, FakeArxiv) {
+    let fake = FakeArxiv::default();
+    let app = axum::Router::new()
+        .route("/api/query", axum::routing::get(answer))
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}/api/query"), fake)
+}
+
+struct Site {
+    _instance: Instance,
+    smtp: SmtpServer,
+    server: Server,
+}
+
+impl Site {
+    async fn sign_in(&self, email: &str) -> String {
+        let client = self.server.client();
+        let base = &self.server.base_url;
+        client
+            .post(format!("{base}/login"))
+            .header(ORIGIN, base)
+            .form(&[("email", email)])
+            .send()
+            .await
+            .unwrap();
+        let mail = self.smtp.wait_for_message_to(email);
+        let link = between_all(&mail, base, "\n")
+            .into_iter()
+            .find(|rest| rest.starts_with("/login/"))
+            .unwrap()
+            .trim()
+            .to_owned();
+        let token_path = link.split('?').next().unwrap();
+        let response = client
+            .post(format!("{base}{token_path}"))
+            .header(ORIGIN, base)
+            .form(&[("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn submit(&self, cookie: &str, paper: &str) -> (u16, String, String) {
+        let base = &self.server.base_url;
+        let response = self
+            .server
+            .client()
+            .post(format!("{base}/submit"))
+            .header(COOKIE, cookie)
+            .header(ORIGIN, base)
+            .form(&[("paper", paper)])
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (status, location, response.text().await.unwrap())
+    }
+}
+
+#[tokio::test]
+async fn members_submit_new_papers_by_any_id_form_within_the_rules() {
+    let (arxiv_url, fake) = start_fake_arxiv().await;
+    let smtp = SmtpServer::start();
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server_with(
+        "serve",
+        &[
+            ("PAPERBOY_SMTP_URL", &smtp.url()),
+            ("PAPERBOY_ARXIV_API_URL", &arxiv_url),
+            ("PAPERBOY_ARXIV_MIN_INTERVAL_SECONDS", "0.5"),
+            // The recorded papers are from June 2026; a 2022 one stays too old.
+            ("PAPERBOY_SUBMISSION_MAX_AGE_DAYS", "400"),
+            ("PAPERBOY_SUBMISSIONS_PER_DAY", "2"),
+        ],
+    );
+    let site = Site {
+        _instance: instance,
+        smtp,
+        server,
+    };
+    let ada = site.sign_in("ada@example.org").await;
+    let bob = site.sign_in("bob@example.org").await;
+    let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+
+    let (status, location, _) = site.submit(&ada, "https://arxiv.org/abs/2606.13677v1").await;
+    assert_eq!(status, 303);
+    assert_eq!(location, format!("/papers/date/{today}#paper-2606.13677"));
+    let page = site.server.text(&format!("/papers/date/{today}")).await;
+    assert!(
+        page.contains("Mana: Dexterous Manipulation of Articulated Tools"),
+        "fetched from arXiv and on today's page"
+    );
+    assert!(page.contains("submitted by ada"));
+    let by_ada = site
+        .server
+        .json(&format!("/api/daily_papers?date={today}&submitter=ada"))
+        .await;
+    assert_eq!(by_ada.as_array().unwrap().len(), 1);
+    assert_eq!(by_ada[0]["paper"]["id"], "2606.13677");
+    assert_eq!(by_ada[0]["submittedBy"]["name"], "ada");
+    assert_eq!(
+        site.server
+            .json(&format!("/api/daily_papers?date={today}&submitter=bob"))
+            .await,
+        serde_json::json!([])
+    );
+
+    let (status, _, body) = site.submit(&bob, "arXiv:2606.13677").await;
+    assert_eq!(status, 409);
+    assert!(body.contains("has already been submitted today"));
+    let (status, _, body) = site.submit(&bob, "abc").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("is not an arXiv id"));
+    let (status, _, body) = site.submit(&bob, "2606.99999").await;
+    assert_eq!(status, 422);
+    assert!(body.contains("arXiv has no paper 2606.99999"), "{body}");
+    let (status, _, body) = site.submit(&bob, REFUSED_ID).await;
+    assert_eq!(status, 422);
+    assert!(
+        body.contains("incorrect id format"),
+        "the recorded error answer is shown: {body}"
+    );
+    let (status, _, body) = site.submit(&bob, "2202.12139").await;
+    assert_eq!(status, 422);
+    assert!(body.contains("more than 400 days ago"), "{body}");
+
+    assert_eq!(site.submit(&ada, "2606.13591").await.0, 303);
+    let (status, _, body) = site.submit(&ada, "2606.13568").await;
+    assert_eq!(status, 429);
+    assert!(body.contains("daily limit"));
+
+    // Every request to the stand-in kept the configured distance from the one before.
+    let requests = fake.requests.lock().unwrap().clone();
+    assert!(requests.len() >= 5, "{requests:?}");
+    for pair in requests.windows(2) {
+        let gap = pair[1].0.duration_since(pair[0].0);
+        assert!(
+            gap >= Duration::from_millis(480),
+            "requests {:?} and {:?} were {gap:?} apart",
+            pair[0].1,
+            pair[1].1
+        );
+    }
+
+    let signed_out = site
+        .server
+        .client()
+        .post(format!("{}/submit", site.server.base_url))
+        .header(ORIGIN, &site.server.base_url)
+        .form(&[("paper", "2606.13515")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), 303, "signed-out visitors are sent to sign in");
+    let cross_site = site
+        .server
+        .client()
+        .post(format!("{}/submit", site.server.base_url))
+        .header(COOKIE, &bob)
+        .header(ORIGIN, "https://evil.example")
+        .form(&[("paper", "2606.13515")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403);
+}
