@@ -31,6 +31,8 @@ macro_rules! store_conformance_suite {
             votes_count_once_per_person_and_withdraw,
             rate_limits_count_hits_per_window,
             submissions_put_papers_on_a_day_once_within_a_quota,
+            api_tokens_sign_in_until_revoked,
+            roles_bans_and_hidden_papers,
         );
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
@@ -588,4 +590,76 @@ pub async fn submissions_put_papers_on_a_day_once_within_a_quota(store: &dyn Sto
             .len(),
         2
     );
+}
+
+pub async fn api_tokens_sign_in_until_revoked(store: &dyn Store) {
+    let ada = signed_in(store, "ada@example.org").await;
+    let token_id = store
+        .create_api_token(ada.id, "laptop", "token-hash")
+        .await
+        .expect("create");
+    let found = store
+        .user_by_api_token("token-hash", 7)
+        .await
+        .expect("lookup")
+        .expect("token works");
+    assert_eq!(found.id, ada.id);
+    let tokens = store.api_tokens(ada.id).await.expect("list");
+    assert_eq!((tokens[0].name.as_str(), tokens[0].last_used_at), ("laptop", Some(7)));
+    let bob = signed_in(store, "bob@example.org").await;
+    assert!(
+        !store.revoke_api_token(bob.id, token_id).await.expect("revoke"),
+        "only the owner revokes"
+    );
+    assert!(store.revoke_api_token(ada.id, token_id).await.expect("revoke"));
+    assert_eq!(store.user_by_api_token("token-hash", 8).await.expect("lookup"), None);
+}
+
+pub async fn roles_bans_and_hidden_papers(store: &dyn Store) {
+    store
+        .merge_papers(vec![full_paper("2602.00001"), full_paper("2602.00002")])
+        .await
+        .expect("merge");
+    let ada = signed_in(store, "ada@example.org").await;
+    assert!(store.set_role("ADA@example.org", Role::Admin).await.expect("promote"));
+    assert_eq!(
+        store.user(ada.id).await.expect("user").expect("there").role,
+        Role::Admin
+    );
+    assert!(
+        !store
+            .set_role("nobody@example.org", Role::Admin)
+            .await
+            .expect("no such account")
+    );
+    let session = NewSession {
+        token_hash: "s".into(),
+        user_id: ada.id,
+        csrf_token: "c".into(),
+        expires_at: 10_000,
+    };
+    store.create_session(&session).await.expect("session");
+    store.set_vote(ada.id, &id("2602.00002"), true).await.expect("vote");
+    let activity = store.activity(ada.id, 10).await.expect("activity");
+    assert_eq!(activity.votes, vec![id("2602.00002")]);
+    assert!(store.set_role("ada@example.org", Role::Banned).await.expect("ban"));
+    assert_eq!(
+        store.session("s", 1).await.expect("session"),
+        None,
+        "a ban ends sessions"
+    );
+    assert_eq!(store.users().await.expect("users").len(), 1);
+
+    let day = date(2026, 2, 3);
+    assert!(store.set_paper_hidden(&id("2602.00001"), true).await.expect("hide"));
+    let shown: Vec<ArxivId> = store
+        .listing_candidates(day, day, None)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(shown, vec![id("2602.00002")], "a hidden paper leaves the lists");
+    store.set_paper_hidden(&id("2602.00001"), false).await.expect("show");
+    assert_eq!(store.listing_candidates(day, day, None).await.expect("list").len(), 2);
 }

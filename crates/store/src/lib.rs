@@ -108,6 +108,21 @@ pub enum SubmitOutcome {
     QuotaReached,
 }
 
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// What a person did here: votes and submissions, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Activity {
+    pub votes: Vec<ArxivId>,
+    pub submissions: Vec<(ArxivId, Date)>,
+}
+
 /// See [`Store::content_version`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ContentVersion {
@@ -210,6 +225,33 @@ pub trait Store: Send + Sync {
         first: Date,
         last: Date,
     ) -> Result<Vec<(ArxivId, String)>, StoreError>;
+
+    /// Makes a personal API token (kept by its hash) and answers its id.
+    async fn create_api_token(&self, user_id: i64, name: &str, token_hash: &str) -> Result<i64, StoreError>;
+
+    async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>, StoreError>;
+
+    /// Revokes one of the person's tokens; answers whether there was one.
+    async fn revoke_api_token(&self, user_id: i64, token_id: i64) -> Result<bool, StoreError>;
+
+    /// The person a bearer token belongs to (not banned), noting that it was used.
+    async fn user_by_api_token(&self, token_hash: &str, now: i64) -> Result<Option<User>, StoreError>;
+
+    async fn user(&self, user_id: i64) -> Result<Option<User>, StoreError>;
+
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+
+    /// Sets the role of the account with this address; answers whether there is one.
+    async fn set_role(&self, email: &str, role: Role) -> Result<bool, StoreError>;
+
+    /// The papers a person voted for and submitted, newest first.
+    async fn activity(&self, user_id: i64, limit: u32) -> Result<Activity, StoreError>;
+
+    /// Hides a paper from every list (or shows it again).
+    async fn set_paper_hidden(&self, paper: &ArxivId, hidden: bool) -> Result<bool, StoreError>;
+
+    /// Hides one submission from its day's list (or shows it again).
+    async fn set_submission_hidden(&self, paper: &ArxivId, day: Date, hidden: bool) -> Result<bool, StoreError>;
 
     /// Cheap check that the database answers, for `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;

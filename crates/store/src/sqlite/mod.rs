@@ -11,8 +11,8 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use crate::paper_row::{COLUMNS, PaperRow};
 use crate::{
-    ContentVersion, MergeSummary, NewSession, NewSubmission, Role, Session, Store, StoreError, StoreStats,
-    SubmitOutcome, User, fold_duplicates,
+    Activity, ApiToken, ContentVersion, MergeSummary, NewSession, NewSubmission, Role, Session, Store, StoreError,
+    StoreStats, SubmitOutcome, User, fold_duplicates,
 };
 
 /// SQLite accepts 32766 bound parameters per statement; stay well below.
@@ -185,7 +185,7 @@ impl Store for SqliteStore {
              p.local_votes AS local_votes \
              FROM (SELECT listing_date, paper_id FROM paper_listings \
                    UNION SELECT listing_date, paper_id FROM submissions WHERE NOT hidden) l \
-             JOIN papers p ON p.id = l.paper_id ",
+             JOIN papers p ON p.id = l.paper_id AND NOT p.hidden ",
         );
         if let Some(category) = category {
             query.push("JOIN paper_categories c ON c.paper_id = p.id AND (c.category = ");
@@ -543,6 +543,145 @@ impl Store for SqliteStore {
             }
         }
         Ok(found)
+    }
+
+    async fn create_api_token(&self, user_id: i64, name: &str, token_hash: &str) -> Result<i64, StoreError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(name)
+        .bind(jiff::Timestamp::now().as_second())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    async fn api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>, StoreError> {
+        let rows =
+            sqlx::query("SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY id")
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ApiToken {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    created_at: row.try_get("created_at")?,
+                    last_used_at: row.try_get("last_used_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn revoke_api_token(&self, user_id: i64, token_id: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM api_tokens WHERE id = ? AND user_id = ?")
+            .bind(token_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn user_by_api_token(&self, token_hash: &str, now: i64) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ? RETURNING user_id")
+            .bind(now)
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let user = self.user(row.try_get("user_id")?).await?;
+        Ok(user.filter(|user| user.role != Role::Banned))
+    }
+
+    async fn user(&self, user_id: i64) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query("SELECT id, email, display_name, role, created_at FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(user_row).transpose()
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let rows = sqlx::query("SELECT id, email, display_name, role, created_at FROM users ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(user_row).collect()
+    }
+
+    async fn set_role(&self, email: &str, role: Role) -> Result<bool, StoreError> {
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let done = sqlx::query("UPDATE users SET role = ? WHERE email = ?")
+            .bind(role.as_str())
+            .bind(email.to_lowercase())
+            .execute(&mut *transaction)
+            .await?;
+        if role == Role::Banned {
+            // A ban ends every way in at once.
+            sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE email = ?)")
+                .bind(email.to_lowercase())
+                .execute(&mut *transaction)
+                .await?;
+        }
+        transaction.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn activity(&self, user_id: i64, limit: u32) -> Result<Activity, StoreError> {
+        let votes =
+            sqlx::query("SELECT paper_id FROM votes WHERE user_id = ? ORDER BY created_at DESC, paper_id DESC LIMIT ?")
+                .bind(user_id)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+        let submissions = sqlx::query(
+            "SELECT paper_id, listing_date FROM submissions WHERE user_id = ? ORDER BY listing_date DESC, created_at DESC LIMIT ?",
+        )
+        .bind(user_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut activity = Activity::default();
+        for row in votes {
+            if let Ok(id) = ArxivId::parse(&row.try_get::<String, _>("paper_id")?) {
+                activity.votes.push(id);
+            }
+        }
+        for row in submissions {
+            let id = ArxivId::parse(&row.try_get::<String, _>("paper_id")?);
+            let day = row.try_get::<String, _>("listing_date")?.parse::<Date>();
+            if let (Ok(id), Ok(day)) = (id, day) {
+                activity.submissions.push((id, day));
+            }
+        }
+        Ok(activity)
+    }
+
+    async fn set_paper_hidden(&self, paper: &ArxivId, hidden: bool) -> Result<bool, StoreError> {
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let done = sqlx::query("UPDATE papers SET hidden = ? WHERE id = ?")
+            .bind(hidden)
+            .bind(paper.as_str())
+            .execute(&mut *transaction)
+            .await?;
+        bump_content_version(&mut transaction).await?;
+        transaction.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn set_submission_hidden(&self, paper: &ArxivId, day: Date, hidden: bool) -> Result<bool, StoreError> {
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let done = sqlx::query("UPDATE submissions SET hidden = ? WHERE paper_id = ? AND listing_date = ?")
+            .bind(hidden)
+            .bind(paper.as_str())
+            .bind(day.to_string())
+            .execute(&mut *transaction)
+            .await?;
+        bump_content_version(&mut transaction).await?;
+        transaction.commit().await?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
