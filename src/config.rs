@@ -58,6 +58,9 @@ pub struct Config {
     pub submission_max_age_days: u32,
     /// Papers one member may submit per day.
     pub submissions_per_day: u32,
+    /// State-changing requests (sign-in, votes, submissions, …) one client address may make per
+    /// ten minutes, on top of the per-account limits.
+    pub writes_per_client: u32,
 }
 
 impl Default for Config {
@@ -82,6 +85,7 @@ impl Default for Config {
             arxiv_min_interval_seconds: 3.0,
             submission_max_age_days: 14,
             submissions_per_day: 5,
+            writes_per_client: 600,
         }
     }
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use paperboy::cli;
+use paperboy_store::Role;
 
 #[derive(Parser)]
 #[command(
@@ -52,9 +53,26 @@ enum Command {
         #[arg(long)]
         addr: Option<SocketAddr>,
     },
+    /// Accounts: list them, make admins, ban.
+    #[command(subcommand)]
+    Users(UsersCommand),
     /// Benchmarks that print ratios against a baseline measured in the same run.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Every account with its role.
+    List,
+    /// Make an account an admin (it can hide papers and submissions).
+    Promote { email: String },
+    /// Make an admin a member again.
+    Demote { email: String },
+    /// Ban an account: its sessions end and it cannot sign in.
+    Ban { email: String },
+    /// Lift a ban.
+    Unban { email: String },
 }
 
 #[derive(Subcommand)]
@@ -84,6 +102,12 @@ fn main() -> ExitCode {
         Command::Stats { json } => cli::stats::run(&context, json),
         Command::Serve { addr } => cli::serve::run(&context, addr),
         Command::Demo { addr } => cli::demo::run(&context, addr),
+        Command::Users(UsersCommand::List) => cli::users::list(&context),
+        Command::Users(UsersCommand::Promote { email }) => cli::users::set_role(&context, &email, Role::Admin),
+        Command::Users(UsersCommand::Demote { email } | UsersCommand::Unban { email }) => {
+            cli::users::set_role(&context, &email, Role::Member)
+        }
+        Command::Users(UsersCommand::Ban { email }) => cli::users::set_role(&context, &email, Role::Banned),
         Command::Bench(BenchCommand::Import { file }) => cli::bench::import(&file),
         Command::Bench(BenchCommand::ParseOnly { file }) => cli::bench::parse_only(&file),
     };

@@ -7,6 +7,7 @@ pub mod import;
 pub mod progress;
 pub mod serve;
 pub mod stats;
+pub mod users;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -21,6 +21,9 @@ pub const ROUTES: &[&str] = &[
     "/api/papers/{id}",
     "/api/openapi.json",
     "/api/categories",
+    "/api/papers/index",
+    "/api/papers/{id}/upvote",
+    "/api/me/votes",
 ];
 
 pub const OPENAPI: &str = include_str!("openapi.json");

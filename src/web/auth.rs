@@ -339,34 +339,64 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result
     Ok(response)
 }
 
+pub struct TokenView {
+    pub id: i64,
+    pub name: String,
+    pub created: String,
+    pub last_used: String,
+}
+
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountPage {
     layout: Layout,
+    user_id: i64,
     email: String,
     display_name: String,
     csrf: String,
     notice: String,
+    tokens: Vec<TokenView>,
+    is_admin: bool,
 }
 
-fn render_account(state: &AppState, session: &Session, notice: &str) -> Result<Html<String>, AppError> {
+async fn render_account(state: &AppState, session: &Session, notice: &str) -> Result<Html<String>, AppError> {
     let layout = Layout::new(
         format!("Your account · {}", state.settings.instance_name),
         &state.settings.instance_name,
     );
+    let day = |seconds: i64| {
+        jiff::Timestamp::from_second(seconds)
+            .map(|t| t.to_zoned_datetime(jiff::tz::TimeZone::UTC).date().to_string())
+            .unwrap_or_default()
+    };
+    let tokens = state
+        .store
+        .api_tokens(session.user.id)
+        .await?
+        .into_iter()
+        .map(|token| TokenView {
+            id: token.id,
+            name: token.name,
+            created: day(token.created_at),
+            last_used: token.last_used_at.map(day).unwrap_or_else(|| "never".to_owned()),
+        })
+        .collect();
     let page = AccountPage {
         layout,
+        user_id: session.user.id,
         email: session.user.email.clone(),
         display_name: session.user.display_name.clone(),
         csrf: session.csrf_token.clone(),
         notice: notice.to_owned(),
+        tokens,
+        is_admin: session.user.role == paperboy_store::Role::Admin,
     };
     Ok(Html(page.render().map_err(AppError::internal)?))
 }
 
 pub async fn account(State(state): State<AppState>, CurrentUser(session): CurrentUser) -> Result<Response, AppError> {
     match session {
-        Some(session) => Ok(render_account(&state, &session, "")?.into_response()),
+        Some(session) => Ok(render_account(&state, &session, "").await?.into_response()),
         None => Ok(Redirect::to("/login?next=/account").into_response()),
     }
 }
@@ -399,7 +429,7 @@ pub async fn account_update(
     }
     state.store.set_display_name(session.user.id, &name).await?;
     session.user.display_name = name;
-    Ok(render_account(&state, &session, "Saved.")?.into_response())
+    Ok(render_account(&state, &session, "Saved.").await?.into_response())
 }
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters and `/` stay as they are).
@@ -413,4 +443,118 @@ pub fn percent_encode(text: &str) -> String {
         }
     }
     out
+}
+
+/// Who is calling the API: a personal token (`Authorization: Bearer …`), or a session cookie
+/// from one of our own pages. Answers 401 when neither, 403 for a cookie from elsewhere.
+pub struct ApiCaller(pub paperboy_store::User);
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = super::error::ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if let Some(token) = bearer {
+            return match state.store.user_by_api_token(&hash_token(token.trim()), now()).await? {
+                Some(user) => Ok(ApiCaller(user)),
+                None => Err(AppError {
+                    status: StatusCode::UNAUTHORIZED,
+                    message: "that API token is not valid".into(),
+                }
+                .into()),
+            };
+        }
+        let CurrentUser(session) = CurrentUser::from_request_parts(parts, state).await?;
+        let Some(session) = session else {
+            return Err(AppError {
+                status: StatusCode::UNAUTHORIZED,
+                message: "sign in, or send a personal API token".into(),
+            }
+            .into());
+        };
+        // A token is not sent by browsers on their own; a cookie is, so it needs the CSRF check.
+        require_same_origin(&parts.headers, state)?;
+        Ok(ApiCaller(session.user))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    name: String,
+    csrf: String,
+}
+
+/// `POST /account/tokens`: makes a personal API token and shows it once.
+pub async fn create_token(
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, AppError> {
+    let session = checked_session(&state, session, &headers, &form.csrf)?;
+    let name: String = form
+        .name
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(60)
+        .collect();
+    let name = if name.is_empty() { "API token".to_owned() } else { name };
+    let token = format!("pb_{}", random_token());
+    state
+        .store
+        .create_api_token(session.user.id, &name, &hash_token(&token))
+        .await?;
+    tracing::info!(user = session.user.id, "API token created");
+    let notice = format!("Your new token “{name}”: {token} — copy it now; it is not shown again.");
+    Ok(render_account(&state, &session, &notice).await?.into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// `POST /account/tokens/<id>/revoke`.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+    headers: HeaderMap,
+    Path(token_id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    let session = checked_session(&state, session, &headers, &form.csrf)?;
+    let revoked = state.store.revoke_api_token(session.user.id, token_id).await?;
+    let notice = if revoked {
+        "Token revoked."
+    } else {
+        "There is no such token."
+    };
+    Ok(render_account(&state, &session, notice).await?.into_response())
+}
+
+/// A signed-in session whose form came from our page and carries its token.
+fn checked_session(
+    state: &AppState,
+    session: Option<Session>,
+    headers: &HeaderMap,
+    csrf: &str,
+) -> Result<Session, AppError> {
+    require_same_origin(headers, state)?;
+    let session = session.ok_or_else(|| AppError {
+        status: StatusCode::UNAUTHORIZED,
+        message: "Please sign in again.".into(),
+    })?;
+    if csrf != session.csrf_token {
+        return Err(AppError {
+            status: StatusCode::FORBIDDEN,
+            message: "This form has expired; reload the page and try again.".into(),
+        });
+    }
+    Ok(session)
 }

@@ -6,10 +6,10 @@
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::cache::{cache_key, parse_http_date, respond};
@@ -48,6 +48,13 @@ pub async fn edge(State(state): State<AppState>, request: Request, next: Next) -
             (respond(entry, accepts_gzip), entry.route.clone())
         }
         None => {
+            let client = request
+                .extensions()
+                .get::<ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip());
+            if !is_get && let Err(refused) = limit_writes(&state, client).await {
+                return refused.into_response();
+            }
             let mut response = next.run(request).await;
             let route = response
                 .extensions_mut()
@@ -176,4 +183,17 @@ fn request_metrics(route: &str, method: &Method, status: StatusCode) -> (metrics
         metrics::counter!("http_requests_total", &labels),
         metrics::histogram!("http_request_duration_seconds", &labels[..2]),
     )
+}
+
+/// Every state-changing request counts against its client address (per-account limits sit in
+/// the handlers), so one address cannot flood sign-ins, votes or submissions.
+async fn limit_writes(state: &AppState, client: Option<std::net::IpAddr>) -> Result<(), super::error::AppError> {
+    let Some(client) = client else { return Ok(()) };
+    super::auth::rate_limit(
+        state,
+        &format!("writes-ip:{client}"),
+        state.settings.writes_per_client,
+        600,
+    )
+    .await
 }

@@ -10,6 +10,7 @@ mod error;
 mod feeds;
 mod health;
 mod listing;
+mod members;
 mod metrics;
 mod pages;
 mod submit;
@@ -48,6 +49,7 @@ pub struct Settings {
     pub login_link_minutes: u32,
     pub submission_max_age_days: u32,
     pub submissions_per_day: u32,
+    pub writes_per_client: u32,
 }
 
 impl Settings {
@@ -62,6 +64,7 @@ impl Settings {
             login_link_minutes: config.login_link_minutes,
             submission_max_age_days: config.submission_max_age_days,
             submissions_per_day: config.submissions_per_day,
+            writes_per_client: config.writes_per_client,
         }
     }
 }
@@ -98,6 +101,7 @@ pub fn router(state: AppState) -> Router {
             get(api::paper).post(votes::api_upvote).delete(votes::api_unvote),
         )
         .route("/api/me/votes", get(votes::my_votes))
+        .route(API_ROUTES[5], axum::routing::post(submit::api_index))
         .route(API_ROUTES[3], get(api::openapi))
         .route(API_ROUTES[4], get(api::categories))
         .route("/api/{*rest}", get(api::not_found))
@@ -125,6 +129,12 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", axum::routing::post(auth::logout))
         .route("/account", get(auth::account).post(auth::account_update))
         .route("/submit", get(submit::form).post(submit::submit))
+        .route("/account/tokens", axum::routing::post(auth::create_token))
+        .route("/account/tokens/{id}/revoke", axum::routing::post(auth::revoke_token))
+        .route("/users/{id}", get(members::profile))
+        .route("/admin", get(members::admin))
+        .route("/admin/papers", axum::routing::post(members::hide_paper))
+        .route("/admin/submissions", axum::routing::post(members::hide_submission))
         .route("/search", get(pages::lists::search))
         .route("/static/{version}/{*path}", get(assets::asset))
         .route("/healthz", get(health::healthz))

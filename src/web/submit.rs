@@ -2,17 +2,18 @@
 //! the arXiv API (politely: one request every three seconds for the whole process).
 
 use askama::Template;
-use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use paperboy_core::{Date, Paper, VersionedArxivId};
+use axum::{Form, Json};
+use paperboy_core::{ArxivId, Date, Paper, VersionedArxivId};
 use paperboy_store::{NewSubmission, SubmitOutcome};
 use serde::Deserialize;
+use serde_json::{Value, json};
 
 use super::AppState;
-use super::auth::{CurrentUser, rate_limit, require_same_origin};
-use super::error::AppError;
+use super::auth::{ApiCaller, CurrentUser, rate_limit, require_same_origin};
+use super::error::{ApiError, AppError};
 use super::pages::Layout;
 use crate::arxiv::FetchError;
 
@@ -63,38 +64,66 @@ pub async fn submit(
     let Some(session) = session else {
         return Ok(Redirect::to("/login?next=/submit").into_response());
     };
-    rate_limit(&state, &format!("submit:{}", session.user.id), 30, 3600).await?;
-    let refuse = |status: StatusCode, message: String| -> Result<Response, AppError> {
-        Ok((status, render(&state, &form.paper, &message)?).into_response())
-    };
-    let id = match VersionedArxivId::parse(&form.paper) {
+    match submit_for(&state, session.user.id, &form.paper).await? {
+        Ok((id, day)) => {
+            Ok(Redirect::to(&format!("/papers/date/{day}#paper-{}", id.as_str().replace('/', "-"))).into_response())
+        }
+        Err((status, message)) => Ok((status, render(&state, &form.paper, &message)?).into_response()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IndexRequest {
+    #[serde(rename = "arxivId")]
+    arxiv_id: String,
+}
+
+/// `POST /api/papers/index` with `{"arxivId": "…"}`, as on Hugging Face.
+pub async fn api_index(
+    State(state): State<AppState>,
+    ApiCaller(user): ApiCaller,
+    Json(request): Json<IndexRequest>,
+) -> Result<Json<Value>, ApiError> {
+    match submit_for(&state, user.id, &request.arxiv_id).await? {
+        Ok((id, day)) => Ok(Json(
+            json!({"id": id.as_str(), "listingDate": day.to_string(), "submittedBy": user.display_name}),
+        )),
+        Err((status, message)) => Err(ApiError(AppError { status, message })),
+    }
+}
+
+/// A refusal a member can act on: the status to answer and what to tell them.
+type Refusal = (StatusCode, String);
+
+/// Submits `text` (any arXiv id form) for a member, fetching it from arXiv if needed.
+async fn submit_for(state: &AppState, user_id: i64, text: &str) -> Result<Result<(ArxivId, Date), Refusal>, AppError> {
+    rate_limit(state, &format!("submit:{user_id}"), 30, 3600).await?;
+    let id = match VersionedArxivId::parse(text) {
         Ok(versioned) => versioned.id,
-        Err(error) => return refuse(StatusCode::BAD_REQUEST, error.to_string()),
+        Err(error) => return Ok(Err((StatusCode::BAD_REQUEST, error.to_string()))),
     };
     let paper = match state.store.paper(&id).await? {
         Some(paper) => paper,
         None => match state.arxiv.fetch(&id).await {
             Ok(paper) => {
                 if let Some(message) = withdrawn(&paper) {
-                    return refuse(StatusCode::UNPROCESSABLE_ENTITY, message);
+                    return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, message)));
                 }
                 state.store.merge_papers(vec![paper.clone()]).await?;
                 paper
             }
             Err(error @ (FetchError::Unknown(_) | FetchError::Refused(_))) => {
-                return refuse(StatusCode::UNPROCESSABLE_ENTITY, error.to_string());
+                return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, error.to_string())));
             }
             Err(error @ FetchError::Unreachable(_)) => {
                 tracing::warn!(%error, "arXiv API");
-                return refuse(
-                    StatusCode::BAD_GATEWAY,
-                    "arXiv could not be reached just now; please try again in a minute.".to_owned(),
-                );
+                let message = "arXiv could not be reached just now; please try again in a minute.".to_owned();
+                return Ok(Err((StatusCode::BAD_GATEWAY, message)));
             }
         },
     };
     if let Some(message) = withdrawn(&paper) {
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, message);
+        return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, message)));
     }
     let today = today();
     let max_age = i64::from(state.settings.submission_max_age_days);
@@ -102,17 +131,15 @@ pub async fn submit(
         && let Ok(age) = first.until(today).map(|span| i64::from(span.get_days()))
         && age > max_age
     {
-        return refuse(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!(
-                "arXiv:{id} first appeared on {first}, more than {max_age} days ago; submissions are for new papers."
-            ),
+        let message = format!(
+            "arXiv:{id} first appeared on {first}, more than {max_age} days ago; submissions are for new papers."
         );
+        return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, message)));
     }
     let submission = NewSubmission {
         paper: id.clone(),
         listing_date: today,
-        user_id: session.user.id,
+        user_id,
     };
     match state
         .store
@@ -121,22 +148,22 @@ pub async fn submit(
     {
         SubmitOutcome::Accepted => {}
         SubmitOutcome::AlreadySubmitted => {
-            return refuse(
+            return Ok(Err((
                 StatusCode::CONFLICT,
                 format!("arXiv:{id} has already been submitted today."),
-            );
+            )));
         }
         SubmitOutcome::QuotaReached => {
             let quota = state.settings.submissions_per_day;
-            return refuse(
+            return Ok(Err((
                 StatusCode::TOO_MANY_REQUESTS,
                 format!("You have submitted {quota} papers today, the daily limit. Thank you!"),
-            );
+            )));
         }
     }
     state.cache.refresh(state.store.as_ref()).await;
-    tracing::info!(user = session.user.id, paper = %id, "submitted");
-    Ok(Redirect::to(&format!("/papers/date/{today}#paper-{}", id.as_str().replace('/', "-"))).into_response())
+    tracing::info!(user = user_id, paper = %id, "submitted");
+    Ok(Ok((id, today)))
 }
 
 /// arXiv keeps withdrawn papers with a comment (and often abstract) saying so.

@@ -4,14 +4,14 @@
 use axum::Form;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_core::ArxivId;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::auth::{CurrentUser, percent_encode, rate_limit, require_same_origin, safe_next};
+use super::auth::{ApiCaller, CurrentUser, percent_encode, rate_limit, require_same_origin, safe_next};
 use super::error::{ApiError, AppError};
 
 /// Votes a person may cast or withdraw per ten minutes.
@@ -63,47 +63,37 @@ pub async fn vote_form(
 
 pub async fn api_upvote(
     state: State<AppState>,
-    user: CurrentUser,
-    headers: HeaderMap,
+    caller: ApiCaller,
     path: Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    api_vote(state, user, headers, path, true).await
+    api_vote(state, caller, path, true).await
 }
 
 pub async fn api_unvote(
     state: State<AppState>,
-    user: CurrentUser,
-    headers: HeaderMap,
+    caller: ApiCaller,
     path: Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    api_vote(state, user, headers, path, false).await
+    api_vote(state, caller, path, false).await
 }
 
 /// `POST` / `DELETE /api/papers/<id>/upvote`: answers the new count.
 async fn api_vote(
     State(state): State<AppState>,
-    CurrentUser(session): CurrentUser,
-    headers: HeaderMap,
+    ApiCaller(user): ApiCaller,
     Path(rest): Path<String>,
     voted: bool,
 ) -> Result<Json<Value>, ApiError> {
     let paper = upvote_target(&rest)?;
-    let Some(session) = session else {
-        return Err(ApiError(AppError {
-            status: StatusCode::UNAUTHORIZED,
-            message: "sign in to vote".into(),
-        }));
-    };
-    require_same_origin(&headers, &state)?;
-    rate_limit(&state, &format!("vote:{}", session.user.id), VOTES_PER_WINDOW, 600).await?;
+    rate_limit(&state, &format!("vote:{}", user.id), VOTES_PER_WINDOW, 600).await?;
     let local_votes = state
         .store
-        .set_vote(session.user.id, &paper, voted)
+        .set_vote(user.id, &paper, voted)
         .await?
         .ok_or_else(|| AppError::not_found(format!("paper {paper} is not on this instance")))?;
     let imported = state.store.paper(&paper).await?.map_or(0, |p| p.imported_votes());
     state.cache.refresh(state.store.as_ref()).await;
-    tracing::info!(user = session.user.id, paper = %paper, voted, "vote");
+    tracing::info!(user = user.id, paper = %paper, voted, "vote");
     Ok(Json(
         json!({"id": paper.as_str(), "upvotes": imported + local_votes, "localVotes": local_votes, "voted": voted}),
     ))

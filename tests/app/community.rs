@@ -391,3 +391,202 @@ async fn an_expired_link_does_not_sign_in() {
     assert_eq!(response.status(), 400);
     assert!(response.headers().get(SET_COOKIE).is_none());
 }
+
+#[tokio::test]
+async fn api_tokens_profiles_moderation_and_bans() {
+    let smtp = SmtpServer::start();
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server_with(
+        "serve",
+        &[
+            ("PAPERBOY_SMTP_URL", &smtp.url()),
+            ("PAPERBOY_SUBMISSION_MAX_AGE_DAYS", "100000"),
+        ],
+    );
+    let community = Community {
+        _instance: Instance::new(),
+        smtp,
+        server,
+    };
+    let cookie = community.sign_in("ada@example.org").await;
+    let client = community.server.client();
+    let base = community.server.base_url.clone();
+    let account = client
+        .get(format!("{base}/account"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = between_all(&account, "name=\"csrf\" value=\"", "\"")[0].to_owned();
+
+    // A personal token, shown once, works without cookies or Origin, and stops when revoked.
+    let made = client
+        .post(format!("{base}/account/tokens"))
+        .header(COOKIE, &cookie)
+        .header(ORIGIN, &base)
+        .form(&[("name", "laptop"), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = format!("pb_{}", between_all(&made, "pb_", " ")[0]);
+    assert_eq!(token.len(), 67, "{token}");
+    let bearer = format!("Bearer {token}");
+    let index = client
+        .post(format!("{base}/api/papers/index"))
+        .header("Authorization", &bearer)
+        .json(&serde_json::json!({"arxivId": "arXiv:2602.11330v1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(index.status(), 200);
+    let submitted: Value = index.json().await.unwrap();
+    assert_eq!(
+        (submitted["id"].as_str(), submitted["submittedBy"].as_str()),
+        (Some("2602.11330"), Some("ada"))
+    );
+    let again = client
+        .post(format!("{base}/api/papers/index"))
+        .header("Authorization", &bearer)
+        .json(&serde_json::json!({"arxivId": "2602.11330"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409);
+    let voted = client
+        .post(format!("{base}/api/papers/2602.11404/upvote"))
+        .header("Authorization", &bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(voted.status(), 200);
+    let wrong = client
+        .post(format!("{base}/api/papers/2602.11404/upvote"))
+        .header("Authorization", "Bearer pb_nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let listed = client
+        .get(format!("{base}/account"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(listed.contains("laptop — made"), "the token is listed");
+    assert!(!listed.contains(&token), "and never shown again");
+    let token_id = between_all(&listed, "action=\"/account/tokens/", "/revoke")[0].to_owned();
+    client
+        .post(format!("{base}/account/tokens/{token_id}/revoke"))
+        .header(COOKIE, &cookie)
+        .header(ORIGIN, &base)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let revoked = client
+        .post(format!("{base}/api/papers/2602.11404/upvote"))
+        .header("Authorization", &bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 401);
+
+    // The profile shows both.
+    let user_id = between_all(&listed, "href=\"/users/", "\"")[0].to_owned();
+    let profile = community.server.text(&format!("/users/{user_id}")).await;
+    assert!(
+        profile.contains("When agents choose bundles autonomously"),
+        "the submission"
+    );
+    assert!(
+        profile.contains("The Distortion of Prior-Independent b-Matching Mechanisms"),
+        "the vote"
+    );
+
+    // Admins are made on the command line and can hide a paper from every list.
+    let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    assert!(
+        community
+            .server
+            .text(&format!("/papers/date/{today}"))
+            .await
+            .contains("When agents choose bundles")
+    );
+    let forbidden = client
+        .post(format!("{base}/admin/papers"))
+        .header(COOKIE, &cookie)
+        .header(ORIGIN, &base)
+        .form(&[("csrf", csrf.as_str()), ("paper", "2602.11330"), ("hidden", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forbidden.status(), 403, "members cannot moderate");
+    let promote = instance.run(&["users", "promote", "ada@example.org"]);
+    assert_eq!(promote.code, 0, "{}", promote.stderr);
+    assert!(instance.run(&["users", "list"]).stdout.contains("admin"));
+    let hidden = client
+        .post(format!("{base}/admin/papers"))
+        .header(COOKIE, &cookie)
+        .header(ORIGIN, &base)
+        .form(&[("csrf", csrf.as_str()), ("paper", "2602.11330"), ("hidden", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hidden.status(), 200);
+    assert!(hidden.text().await.unwrap().contains("is hidden from every list"));
+    assert!(
+        !community
+            .server
+            .text(&format!("/papers/date/{today}"))
+            .await
+            .contains("When agents choose bundles")
+    );
+    assert!(
+        !community
+            .server
+            .text("/papers/date/2026-02-13?cat=cs.GT")
+            .await
+            .contains("When agents choose bundles")
+    );
+
+    // A ban ends the session at once.
+    assert_eq!(instance.run(&["users", "ban", "ada@example.org"]).code, 0);
+    let banned = client
+        .get(format!("{base}/account"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(banned.status(), 303, "back to sign-in");
+    assert_ne!(instance.run(&["users", "ban", "nobody@example.org"]).code, 0);
+}
+
+#[tokio::test]
+async fn one_client_address_cannot_flood_state_changing_requests() {
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server_with("serve", &[("PAPERBOY_WRITES_PER_CLIENT", "5")]);
+    let mut statuses = Vec::new();
+    for n in 0..7 {
+        let email = format!("flood{n}@example.org");
+        let response = server
+            .client()
+            .post(format!("{}/login", server.base_url))
+            .header(ORIGIN, &server.base_url)
+            .form(&[("email", email.as_str())])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 429, 429]);
+    assert_eq!(server.get("/").await.status(), 200, "reading is not limited");
+}
