@@ -142,14 +142,17 @@ impl From<Output> for Run {
 pub struct Server {
     pub child: Child,
     pub base_url: String,
+    log: tempfile::NamedTempFile,
 }
 
 impl Server {
     fn start(mut command: Command, subcommand: &str) -> Server {
+        // Logs go to a file, not a pipe nobody reads: a full pipe would block the server.
+        let log = tempfile::NamedTempFile::new().expect("log file");
         let mut child = command
             .args([subcommand, "--addr", "127.0.0.1:0"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::from(log.reopen().expect("log file")))
             .spawn()
             .expect("server starts");
         let stdout = child.stdout.take().expect("stdout piped");
@@ -163,10 +166,13 @@ impl Server {
         });
         let Ok(base_url) = receiver.recv_timeout(Duration::from_secs(120)) else {
             let _ = child.kill();
-            let output = child.wait_with_output().expect("server output");
-            panic!("server did not start: {}", String::from_utf8_lossy(&output.stderr));
+            let _ = child.wait();
+            panic!(
+                "server did not start: {}",
+                std::fs::read_to_string(log.path()).unwrap_or_default()
+            );
         };
-        Server { child, base_url }
+        Server { child, base_url, log }
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -198,13 +204,22 @@ impl Server {
     }
 
     /// Sends SIGTERM and waits for a clean exit, returning the exit code.
+    /// What the server has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap_or_default()
+    }
+
     pub fn terminate(mut self) -> i32 {
         // SAFETY: kill(2) on our own child's pid has no memory effects.
         unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
-                return status.code().unwrap_or(-1);
+                let code = status.code().unwrap_or(-1);
+                if code != 0 {
+                    eprintln!("server exited with {status}; its log:\n{}", self.log());
+                }
+                return code;
             }
             assert!(Instant::now() < deadline, "server did not stop on SIGTERM");
             std::thread::sleep(Duration::from_millis(50));
