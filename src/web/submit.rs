@@ -176,3 +176,20 @@ fn withdrawn(paper: &Paper) -> Option<String> {
 pub fn today() -> Date {
     jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn withdrawn_papers_are_recognised_by_what_arxiv_writes() {
+        let mut paper = Paper::new(paperboy_core::ArxivId::parse("2606.00001").unwrap());
+        paper.abstract_text = "We prove a thing.".into();
+        assert_eq!(withdrawn(&paper), None);
+        paper.comment = Some("This paper has been withdrawn by the author due to an error in Lemma 2".into());
+        assert_eq!(
+            withdrawn(&paper).unwrap(),
+            "arXiv:2606.00001 has been withdrawn by its authors."
+        );
+    }
+}

@@ -590,3 +590,31 @@ async fn one_client_address_cannot_flood_state_changing_requests() {
     assert_eq!(statuses, [200, 200, 200, 200, 200, 429, 429]);
     assert_eq!(server.get("/").await.status(), 200, "reading is not limited");
 }
+
+#[tokio::test]
+async fn without_a_mail_server_messages_are_written_to_the_data_dir_and_the_page_says_where() {
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server("serve");
+    let response = server
+        .client()
+        .post(format!("{}/login", server.base_url))
+        .header(ORIGIN, &server.base_url)
+        .form(&[("email", "demo@example.org")])
+        .send()
+        .await
+        .unwrap();
+    let page = response.text().await.unwrap();
+    let mail_dir = instance.data_dir.path().join("mail");
+    assert!(
+        page.contains(&format!("written as .eml files to {}", mail_dir.display())),
+        "{page}"
+    );
+    let files: Vec<_> = std::fs::read_dir(&mail_dir).unwrap().flatten().collect();
+    assert_eq!(files.len(), 1);
+    let message = crate::helpers::decode_quoted_printable(&std::fs::read_to_string(files[0].path()).unwrap());
+    assert!(message.contains("To: demo@example.org"));
+    assert!(
+        message.contains(&format!("{}/login/", server.base_url)),
+        "the link is in the message"
+    );
+}

@@ -573,6 +573,32 @@ pub async fn submissions_put_papers_on_a_day_once_within_a_quota(store: &dyn Sto
         .await
         .expect("submitters");
     assert_eq!(names, vec![(id("2602.00001"), "ada".to_owned())]);
+    assert!(
+        store
+            .set_submission_hidden(&id("2602.00002"), today, true)
+            .await
+            .expect("hide")
+    );
+    assert_eq!(
+        store
+            .listing_candidates(today, today, None)
+            .await
+            .expect("candidates")
+            .len(),
+        1,
+        "a hidden submission leaves its day"
+    );
+    assert!(
+        store
+            .submitters(&[id("2602.00002")], today, today)
+            .await
+            .expect("submitters")
+            .is_empty()
+    );
+    store
+        .set_submission_hidden(&id("2602.00002"), today, false)
+        .await
+        .expect("show");
     // An import rebuilding the paper's arXiv listings leaves the submission in place.
     store
         .merge_papers(vec![Paper {
