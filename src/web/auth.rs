@@ -73,10 +73,8 @@ fn session_cookie(headers: &HeaderMap) -> Option<String> {
 /// one of our own pages (`Origin`, or `Sec-Fetch-Site` where Origin is absent). A request that
 /// says neither is refused too: every browser that sends cookies sends one of them on a POST.
 pub fn require_same_origin(headers: &HeaderMap, state: &AppState) -> Result<(), AppError> {
-    let forbidden = || AppError {
-        status: StatusCode::FORBIDDEN,
-        message: "This request did not come from this site's own pages, so it was refused.".to_owned(),
-    };
+    let forbidden =
+        || AppError::forbidden("This request did not come from this site's own pages, so it was refused.".to_owned());
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
         let same_host = origin.split_once("://").is_some_and(|(_, rest)| rest == host);
@@ -413,16 +411,7 @@ pub async fn account_update(
     headers: HeaderMap,
     Form(form): Form<AccountForm>,
 ) -> Result<Response, AppError> {
-    require_same_origin(&headers, &state)?;
-    let Some(mut session) = session else {
-        return Ok(Redirect::to("/login?next=/account").into_response());
-    };
-    if form.csrf != session.csrf_token {
-        return Err(AppError {
-            status: StatusCode::FORBIDDEN,
-            message: "This form has expired; reload the page and try again.".into(),
-        });
-    }
+    let mut session = checked_session(&state, session, &headers, &form.csrf)?;
     let name = form.display_name.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.is_empty() || name.chars().count() > 60 || name.contains(char::is_control) {
         return Err(AppError::bad_request("A display name is 1 to 60 characters."));
@@ -461,20 +450,12 @@ impl FromRequestParts<AppState> for ApiCaller {
         if let Some(token) = bearer {
             return match state.store.user_by_api_token(&hash_token(token.trim()), now()).await? {
                 Some(user) => Ok(ApiCaller(user)),
-                None => Err(AppError {
-                    status: StatusCode::UNAUTHORIZED,
-                    message: "that API token is not valid".into(),
-                }
-                .into()),
+                None => Err(AppError::unauthorized("that API token is not valid").into()),
             };
         }
         let CurrentUser(session) = CurrentUser::from_request_parts(parts, state).await?;
         let Some(session) = session else {
-            return Err(AppError {
-                status: StatusCode::UNAUTHORIZED,
-                message: "sign in, or send a personal API token".into(),
-            }
-            .into());
+            return Err(AppError::unauthorized("sign in, or send a personal API token").into());
         };
         // A token is not sent by browsers on their own; a cookie is, so it needs the CSRF check.
         require_same_origin(&parts.headers, state)?;
@@ -539,22 +520,18 @@ pub async fn revoke_token(
 }
 
 /// A signed-in session whose form came from our page and carries its token.
-fn checked_session(
+pub fn checked_session(
     state: &AppState,
     session: Option<Session>,
     headers: &HeaderMap,
     csrf: &str,
 ) -> Result<Session, AppError> {
     require_same_origin(headers, state)?;
-    let session = session.ok_or_else(|| AppError {
-        status: StatusCode::UNAUTHORIZED,
-        message: "Please sign in again.".into(),
-    })?;
+    let session = session.ok_or_else(|| AppError::unauthorized("Please sign in again."))?;
     if csrf != session.csrf_token {
-        return Err(AppError {
-            status: StatusCode::FORBIDDEN,
-            message: "This form has expired; reload the page and try again.".into(),
-        });
+        return Err(AppError::forbidden(
+            "This form has expired; reload the page and try again.",
+        ));
     }
     Ok(session)
 }

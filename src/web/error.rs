@@ -22,6 +22,20 @@ impl AppError {
         }
     }
 
+    pub fn unauthorized(message: impl Into<String>) -> AppError {
+        AppError {
+            status: StatusCode::UNAUTHORIZED,
+            message: message.into(),
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> AppError {
+        AppError {
+            status: StatusCode::FORBIDDEN,
+            message: message.into(),
+        }
+    }
+
     pub fn not_found(message: impl Into<String>) -> AppError {
         AppError {
             status: StatusCode::NOT_FOUND,

@@ -4,14 +4,14 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use paperboy_core::{ArxivId, Date};
 use paperboy_store::{Role, Session};
 use serde::Deserialize;
 
 use super::AppState;
-use super::auth::{CurrentUser, require_same_origin};
+use super::auth::{CurrentUser, checked_session};
 use super::error::AppError;
 use super::pages::{Layout, human_date};
 
@@ -95,14 +95,8 @@ struct AdminPage {
 fn admin_session(session: Option<Session>) -> Result<Session, AppError> {
     match session {
         Some(session) if session.user.role == Role::Admin => Ok(session),
-        Some(_) => Err(AppError {
-            status: StatusCode::FORBIDDEN,
-            message: "Only admins can moderate.".into(),
-        }),
-        None => Err(AppError {
-            status: StatusCode::UNAUTHORIZED,
-            message: "Sign in as an admin first.".into(),
-        }),
+        Some(_) => Err(AppError::forbidden("Only admins can moderate.")),
+        None => Err(AppError::unauthorized("Sign in as an admin first.")),
     }
 }
 
@@ -187,14 +181,7 @@ fn moderation(
     headers: &HeaderMap,
     form: &HideForm,
 ) -> Result<(Session, ArxivId, bool), AppError> {
-    require_same_origin(headers, state)?;
-    let session = admin_session(session)?;
-    if form.csrf != session.csrf_token {
-        return Err(AppError {
-            status: StatusCode::FORBIDDEN,
-            message: "This form has expired; reload the page and try again.".into(),
-        });
-    }
+    let session = admin_session(Some(checked_session(state, session, headers, &form.csrf)?))?;
     let id = ArxivId::parse(&form.paper).map_err(|error| AppError::bad_request(error.to_string()))?;
     Ok((session, id, form.hidden.as_deref() == Some("true")))
 }
