@@ -52,15 +52,23 @@ pub async fn edge(State(state): State<AppState>, request: Request, next: Next) -
                 .extensions()
                 .get::<ConnectInfo<std::net::SocketAddr>>()
                 .map(|info| info.0.ip());
-            if !is_get && let Err(refused) = limit_writes(&state, client).await {
-                return refused.into_response();
+            let changes_state = matches!(method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE);
+            match if changes_state {
+                limit_writes(&state, client).await
+            } else {
+                Ok(())
+            } {
+                // Refused here, the answer still gets the headers, the count and the log line below.
+                Err(refused) => (refused.into_response(), "rate-limited".to_owned()),
+                Ok(()) => {
+                    let mut response = next.run(request).await;
+                    let route = response
+                        .extensions_mut()
+                        .remove::<Route>()
+                        .map_or_else(|| "unmatched".to_owned(), |r| r.0);
+                    (response, route)
+                }
             }
-            let mut response = next.run(request).await;
-            let route = response
-                .extensions_mut()
-                .remove::<Route>()
-                .map_or_else(|| "unmatched".to_owned(), |r| r.0);
-            (response, route)
         }
     };
     if is_get && response.status() == StatusCode::OK && conditions.unchanged(response.headers()) {

@@ -588,6 +588,21 @@ async fn one_client_address_cannot_flood_state_changing_requests() {
         statuses.push(response.status().as_u16());
     }
     assert_eq!(statuses, [200, 200, 200, 200, 200, 429, 429]);
+    let refused = server
+        .client()
+        .post(format!("{}/logout", server.base_url))
+        .header(ORIGIN, &server.base_url)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 429);
+    assert_eq!(
+        refused.headers()["x-content-type-options"],
+        "nosniff",
+        "refusals carry the security headers too"
+    );
+    let metrics = server.text("/metrics").await;
+    assert!(metrics.contains("route=\"rate-limited\""), "and are counted");
     assert_eq!(server.get("/").await.status(), 200, "reading is not limited");
 }
 
