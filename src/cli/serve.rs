@@ -1,16 +1,31 @@
-//! `paperboy serve [--addr HOST:PORT]`
+//! `paperboy serve [--addr HOST:PORT]`, and the start-up `paperboy demo` shares.
 
 use std::net::SocketAddr;
 
+use crate::cli::progress::TerminalProgress;
 use crate::cli::{Context, init_logging, runtime};
+use crate::demo::sample_sources;
+use crate::import::import;
 use crate::web::bind_and_serve;
 
 pub fn run(context: &Context, addr: Option<SocketAddr>) -> anyhow::Result<u8> {
+    serve(context, addr, false)
+}
+
+/// Opens the instance and serves it; with `demo_sample`, an empty instance first gets the
+/// sample shipped in the binary.
+pub fn serve(context: &Context, addr: Option<SocketAddr>, demo_sample: bool) -> anyhow::Result<u8> {
     let config = context.config()?;
     let _log_guard = init_logging(&config);
     let addr = addr.unwrap_or(config.addr);
     runtime()?.block_on(async {
         let store = context.open_store().await?;
+        if demo_sample && store.stats().await?.papers == 0 {
+            tracing::info!(data_dir = %context.data_dir.display(), "empty instance: importing the demo sample");
+            let mut progress = TerminalProgress::new();
+            let outcome = import(store.clone(), sample_sources(), config.import_batch_size, &mut progress).await?;
+            tracing::info!("demo sample: {}", outcome.summary_line());
+        }
         bind_and_serve(addr, config.clone(), store, &context.data_dir).await
     })?;
     Ok(0)

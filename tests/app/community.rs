@@ -57,6 +57,19 @@ impl Community {
             .to_owned()
     }
 
+    /// Presses the sign-in button of a link's page (the POST the page makes).
+    async fn redeem(&self, link: &str, next: &str) -> reqwest::Response {
+        let token_path = link.split('?').next().unwrap();
+        self.server
+            .client()
+            .post(self.url(token_path))
+            .header(ORIGIN, &self.server.base_url)
+            .form(&[("next", next)])
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Signs in through the link and returns the session cookie (`name=value`).
     async fn sign_in(&self, email: &str) -> String {
         let link = self.request_link(email).await;
@@ -66,15 +79,7 @@ impl Community {
             confirm.contains(&format!("action=\"{token_path}\"")),
             "the link opens a page with a sign-in button"
         );
-        let response = self
-            .server
-            .client()
-            .post(self.url(&token_path))
-            .header(ORIGIN, &self.server.base_url)
-            .form(&[("next", "/account")])
-            .send()
-            .await
-            .unwrap();
+        let response = self.redeem(&link, "/account").await;
         assert_eq!(response.status(), 303);
         assert_eq!(response.headers()[LOCATION], "/account");
         let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
@@ -116,18 +121,8 @@ async fn sign_in_by_link_vote_unvote_and_refuse_what_is_not_allowed() {
 
     // A used link does not work again.
     let link = community.request_link("grace@example.org").await;
-    let token_path = link.split('?').next().unwrap().to_owned();
-    let post_link = || {
-        community
-            .server
-            .client()
-            .post(community.url(&token_path))
-            .header(ORIGIN, &community.server.base_url)
-            .form(&[("next", "/")])
-            .send()
-    };
-    assert_eq!(post_link().await.unwrap().status(), 303);
-    let reused = post_link().await.unwrap();
+    assert_eq!(community.redeem(&link, "/").await.status(), 303);
+    let reused = community.redeem(&link, "/").await;
     assert_eq!(reused.status(), 400);
     assert!(reused.text().await.unwrap().contains("used already or has expired"));
 
@@ -378,16 +373,7 @@ async fn an_expired_link_does_not_sign_in() {
     };
     let link = community.request_link("late@example.org").await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let token_path = link.split('?').next().unwrap().to_owned();
-    let response = community
-        .server
-        .client()
-        .post(community.url(&token_path))
-        .header(ORIGIN, &community.server.base_url)
-        .form(&[("next", "/")])
-        .send()
-        .await
-        .unwrap();
+    let response = community.redeem(&link, "/").await;
     assert_eq!(response.status(), 400);
     assert!(response.headers().get(SET_COOKIE).is_none());
 }

@@ -161,7 +161,8 @@ fn hugging_face_daily_papers_raw_response() {
                 .any(|l| l.url == "https://github.com/MiniMax-AI/MSA")
         })
         .unwrap();
-    assert!(with_repo.imported_votes() >= 0);
+    assert_eq!(with_repo.id.as_str(), "2606.13392");
+    assert_eq!(with_repo.imported_votes(), 103);
 }
 
 #[test]
