@@ -55,6 +55,26 @@ impl Category {
             .map(|(_, full)| full.rsplit(" - ").next().unwrap_or(full))
     }
 
+    /// A category or archive in arXiv's taxonomy, however it is capitalised (`CS.cl` → `cs.CL`,
+    /// `Math` → `math`), for what people type into forms.
+    pub fn known(text: &str) -> Result<Category, CategoryError> {
+        let code = text.trim();
+        let found = TAXONOMY
+            .iter()
+            .map(|(known, _)| *known)
+            .find(|known| known.eq_ignore_ascii_case(code))
+            .or_else(|| {
+                TAXONOMY
+                    .iter()
+                    .map(|(known, _)| known.split('.').next().unwrap_or(known))
+                    .find(|archive| archive.eq_ignore_ascii_case(code))
+            });
+        match found {
+            Some(code) => Ok(Category(code.to_owned())),
+            None => Err(CategoryError(code.to_owned())),
+        }
+    }
+
     /// Finds the category for an `oai_dc` subject such as "Computer Science - Machine Learning".
     pub fn from_subject_name(subject: &str) -> Option<Category> {
         let subject = subject.trim();

@@ -4,6 +4,7 @@
 mod arxiv_id;
 mod category;
 mod code_link;
+mod digest;
 mod email;
 mod paper;
 mod period;
@@ -12,6 +13,9 @@ mod trending;
 pub use arxiv_id::{ArxivId, ArxivIdError, VersionedArxivId};
 pub use category::{Category, CategoryError, TAXONOMY};
 pub use code_link::{CodeHost, CodeLink, extract_code_links};
+pub use digest::{
+    DEFAULT_MAX_PAPERS, DigestPeriod, DigestPreferences, Frequency, MAX_PAPERS_LIMIT, PreferencesError, parse_weekday,
+};
 pub use email::{EmailAddress, EmailAddressError};
 pub use paper::{CommunityVotes, MergeOutcome, Paper};
 pub use period::{Period, PeriodError};

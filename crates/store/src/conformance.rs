@@ -3,9 +3,9 @@
 //! fresh, empty store; each check below then runs against it.
 
 use jiff::civil::date;
-use paperboy_core::{ArxivId, Category, CodeHost, CodeLink, CommunityVotes, Paper};
+use paperboy_core::{ArxivId, Category, CodeHost, CodeLink, CommunityVotes, DigestPreferences, Frequency, Paper};
 
-use crate::{MergeSummary, Store};
+use crate::{DeliveryOutcome, MergeSummary, NewDelivery, Store, SubscribeRequest, SubscriptionStatus};
 
 /// Generates one `#[tokio::test]` per check for the backend that `$make` opens.
 #[macro_export]
@@ -33,6 +33,12 @@ macro_rules! store_conformance_suite {
             submissions_put_papers_on_a_day_once_within_a_quota,
             api_tokens_sign_in_until_revoked,
             roles_bans_and_hidden_papers,
+            subscriptions_need_confirmation_once,
+            subscriptions_change_and_end,
+            deliveries_are_queued_once_per_period,
+            claims_hand_over_once_and_expire,
+            delivery_outcomes_retry_fail_and_bounce,
+            instance_secrets_are_made_once,
         );
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
@@ -688,4 +694,411 @@ pub async fn roles_bans_and_hidden_papers(store: &dyn Store) {
     assert_eq!(shown, vec![id("2602.00002")], "a hidden paper leaves the lists");
     store.set_paper_hidden(&id("2602.00001"), false).await.expect("show");
     assert_eq!(store.listing_candidates(day, day, None).await.expect("list").len(), 2);
+}
+
+fn weekly_cl() -> DigestPreferences {
+    DigestPreferences::parse("weekly", "cs.CL", "speech, translation", "5").expect("valid preferences")
+}
+
+pub async fn subscriptions_need_confirmation_once(store: &dyn Store) {
+    let first = store
+        .request_subscription("Ada@Example.org", &weekly_cl(), "link-1", 100, 1)
+        .await
+        .expect("request");
+    let SubscribeRequest::ConfirmationNeeded(pending) = first else {
+        panic!("a new address needs confirming, got {first:?}");
+    };
+    assert_eq!(pending.status, SubscriptionStatus::Pending);
+    assert_eq!(pending.email, "Ada@Example.org");
+    assert_eq!(pending.preferences, weekly_cl());
+    assert!(
+        store
+            .active_subscriptions(Frequency::Weekly, 0, 10)
+            .await
+            .expect("list")
+            .is_empty(),
+        "pending gets nothing"
+    );
+    // Asking again replaces the link: the first no longer works.
+    store
+        .request_subscription("ada@example.org", &DigestPreferences::default(), "link-2", 100, 2)
+        .await
+        .expect("request again");
+    assert_eq!(store.confirm_subscription("link-1", 3).await.expect("confirm"), None);
+    let active = store
+        .confirm_subscription("link-2", 3)
+        .await
+        .expect("confirm")
+        .expect("link-2 works");
+    assert_eq!(active.id, pending.id, "one subscription per mailbox, whatever the case");
+    assert_eq!(active.status, SubscriptionStatus::Active);
+    assert_eq!(active.preferences, DigestPreferences::default());
+    assert_eq!(
+        store.confirm_subscription("link-2", 4).await.expect("again"),
+        None,
+        "once"
+    );
+    let again = store
+        .request_subscription("ADA@example.org", &weekly_cl(), "link-3", 100, 5)
+        .await
+        .expect("request while active");
+    assert!(matches!(again, SubscribeRequest::AlreadyActive(ref s) if s.preferences == DigestPreferences::default()));
+    assert_eq!(
+        store.confirm_subscription("link-3", 6).await.expect("confirm"),
+        None,
+        "not stored"
+    );
+
+    store
+        .request_subscription("late@example.org", &weekly_cl(), "late-link", 100, 1)
+        .await
+        .expect("request");
+    assert_eq!(
+        store.confirm_subscription("late-link", 101).await.expect("late"),
+        None,
+        "expired"
+    );
+    let late = store
+        .subscription_by_email("late@example.org")
+        .await
+        .expect("lookup")
+        .expect("kept");
+    assert_eq!(late.status, SubscriptionStatus::Pending);
+}
+
+pub async fn subscriptions_change_and_end(store: &dyn Store) {
+    let member = store
+        .subscribe_confirmed("member@example.org", &DigestPreferences::default(), 1)
+        .await
+        .expect("subscribe");
+    assert_eq!(member.status, SubscriptionStatus::Active);
+    assert!(
+        store
+            .update_subscription(member.id, &weekly_cl(), 2)
+            .await
+            .expect("update")
+    );
+    let changed = store.subscription(member.id).await.expect("get").expect("there");
+    assert_eq!(changed.preferences, weekly_cl());
+    let weekly = store
+        .active_subscriptions(Frequency::Weekly, 0, 10)
+        .await
+        .expect("list");
+    assert_eq!(weekly.iter().map(|s| s.id).collect::<Vec<_>>(), [member.id]);
+    assert!(
+        store
+            .active_subscriptions(Frequency::Daily, 0, 10)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    assert!(store.unsubscribe(member.id, 3).await.expect("unsubscribe"));
+    assert!(!store.unsubscribe(member.id, 4).await.expect("twice"), "already gone");
+    assert!(
+        !store
+            .update_subscription(member.id, &weekly_cl(), 5)
+            .await
+            .expect("update")
+    );
+    assert!(
+        store
+            .active_subscriptions(Frequency::Weekly, 0, 10)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .subscription_by_email("MEMBER@example.org")
+            .await
+            .expect("get")
+            .map(|s| s.status),
+        Some(SubscriptionStatus::Unsubscribed)
+    );
+    // Coming back takes a confirmation again.
+    let back = store
+        .request_subscription("member@example.org", &weekly_cl(), "back", 100, 6)
+        .await
+        .expect("request");
+    assert!(matches!(back, SubscribeRequest::ConfirmationNeeded(_)));
+}
+
+async fn active(store: &dyn Store, email: &str) -> i64 {
+    store
+        .subscribe_confirmed(email, &DigestPreferences::default(), 1)
+        .await
+        .expect("subscribe")
+        .id
+}
+
+pub async fn deliveries_are_queued_once_per_period(store: &dyn Store) {
+    let ada = active(store, "ada@example.org").await;
+    let bob = active(store, "bob@example.org").await;
+    let papers = vec![id("2602.00002"), id("2602.00001")];
+    let queued = store
+        .enqueue_deliveries(
+            "daily:2026-02-13",
+            &[
+                NewDelivery {
+                    subscription_id: ada,
+                    papers: papers.clone(),
+                },
+                NewDelivery {
+                    subscription_id: bob,
+                    papers: vec![id("2602.00003")],
+                },
+            ],
+            10,
+        )
+        .await
+        .expect("enqueue");
+    assert_eq!(queued, 2);
+    let again = store
+        .enqueue_deliveries(
+            "daily:2026-02-13",
+            &[NewDelivery {
+                subscription_id: ada,
+                papers: vec![id("2602.00009")],
+            }],
+            11,
+        )
+        .await
+        .expect("enqueue again");
+    assert_eq!(again, 0, "one delivery per subscription and period");
+    let sent = store
+        .papers_already_sent(&[ada, bob], &[id("2602.00001"), id("2602.00003"), id("2602.00009")])
+        .await
+        .expect("sent");
+    let mut sent: Vec<(i64, String)> = sent.into_iter().map(|(s, p)| (s, p.to_string())).collect();
+    sent.sort();
+    assert_eq!(sent, [(ada, "2602.00001".to_owned()), (bob, "2602.00003".to_owned())]);
+    assert_eq!(
+        store
+            .delivery_counts(Some("daily:2026-02-13"))
+            .await
+            .expect("counts")
+            .queued,
+        2
+    );
+    assert_eq!(
+        store
+            .delivery_counts(Some("daily:2026-02-12"))
+            .await
+            .expect("counts")
+            .queued,
+        0
+    );
+    assert_eq!(store.next_delivery_due().await.expect("due"), Some(10));
+
+    assert!(!store.digest_run_exists("daily:2026-02-13").await.expect("run"));
+    assert!(
+        store
+            .record_digest_run("daily:2026-02-13", Frequency::Daily, 2, 12)
+            .await
+            .expect("record")
+    );
+    assert!(
+        !store
+            .record_digest_run("daily:2026-02-13", Frequency::Daily, 2, 13)
+            .await
+            .expect("record")
+    );
+    assert!(store.digest_run_exists("daily:2026-02-13").await.expect("run"));
+
+    let claimed = store.claim_deliveries(20, 60, 10, "worker-a").await.expect("claim");
+    let ada_delivery = claimed.iter().find(|d| d.subscription.id == ada).expect("ada's");
+    assert_eq!(ada_delivery.papers, papers, "the order is kept");
+    assert_eq!(ada_delivery.period, "daily:2026-02-13");
+    assert_eq!(ada_delivery.subscription.email, "ada@example.org");
+}
+
+pub async fn claims_hand_over_once_and_expire(store: &dyn Store) {
+    let ada = active(store, "ada@example.org").await;
+    let bob = active(store, "bob@example.org").await;
+    let deliveries: Vec<NewDelivery> = [ada, bob]
+        .iter()
+        .map(|&subscription_id| NewDelivery {
+            subscription_id,
+            papers: vec![id("2602.00001")],
+        })
+        .collect();
+    store
+        .enqueue_deliveries("weekly:2026-W07", &deliveries, 100)
+        .await
+        .expect("enqueue");
+    assert!(
+        store
+            .claim_deliveries(99, 60, 10, "early")
+            .await
+            .expect("claim")
+            .is_empty(),
+        "not due yet"
+    );
+    let first = store.claim_deliveries(100, 60, 1, "worker-a").await.expect("claim");
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].attempts, 1);
+    let second = store.claim_deliveries(101, 60, 10, "worker-b").await.expect("claim");
+    assert_eq!(
+        second.len(),
+        1,
+        "a claimed delivery is not claimed twice while its lease runs"
+    );
+    assert_ne!(second[0].id, first[0].id);
+    // worker-a stalls past its lease; worker-c takes over and worker-a may no longer hand over.
+    let taken = store.claim_deliveries(200, 60, 10, "worker-c").await.expect("claim");
+    assert_eq!(
+        taken.iter().map(|d| d.id).collect::<Vec<_>>(),
+        [first[0].id, second[0].id]
+    );
+    assert_eq!(taken[0].attempts, 2);
+    assert!(
+        !store
+            .hand_over_delivery(first[0].id, "worker-a")
+            .await
+            .expect("hand over")
+    );
+    assert!(
+        store
+            .hand_over_delivery(first[0].id, "worker-c")
+            .await
+            .expect("hand over")
+    );
+    assert!(
+        !store.hand_over_delivery(first[0].id, "worker-c").await.expect("twice"),
+        "handed over once"
+    );
+    // A handed-over delivery is never claimed again, even if its worker dies before finishing.
+    assert!(
+        store
+            .claim_deliveries(10_000, 60, 10, "later")
+            .await
+            .expect("claim")
+            .iter()
+            .all(|d| d.id != first[0].id)
+    );
+    let counts = store.delivery_counts(None).await.expect("counts");
+    assert_eq!((counts.handed_over, counts.sending), (1, 1));
+    // Unsubscribing cancels what has not been handed over, even mid-claim.
+    let bob_delivery = taken[1].id;
+    assert!(store.unsubscribe(bob, 300).await.expect("unsubscribe"));
+    assert!(
+        !store
+            .hand_over_delivery(bob_delivery, "worker-c")
+            .await
+            .expect("hand over")
+    );
+    let counts = store.delivery_counts(None).await.expect("counts");
+    assert_eq!((counts.cancelled, counts.outstanding()), (1, 0));
+}
+
+pub async fn delivery_outcomes_retry_fail_and_bounce(store: &dyn Store) {
+    let ada = active(store, "ada@example.org").await;
+    for (n, period) in ["daily:2026-02-10", "daily:2026-02-11", "daily:2026-02-12"]
+        .iter()
+        .enumerate()
+    {
+        store
+            .enqueue_deliveries(
+                period,
+                &[NewDelivery {
+                    subscription_id: ada,
+                    papers: vec![id(&format!("2602.0000{n}"))],
+                }],
+                1,
+            )
+            .await
+            .expect("enqueue");
+    }
+    let claimed = store.claim_deliveries(1, 60, 1, "w").await.expect("claim");
+    let retry = DeliveryOutcome::Retry {
+        error: "421 try later".into(),
+        next_attempt_at: 50,
+    };
+    store.finish_delivery(claimed[0].id, &retry, 2).await.expect("retry");
+    assert_eq!(
+        store.next_delivery_due().await.expect("due"),
+        Some(1),
+        "the others are due"
+    );
+    let bounce = |error: &str| DeliveryOutcome::Failed {
+        error: error.into(),
+        permanent: true,
+        bounce_limit: 2,
+    };
+    let next = store.claim_deliveries(3, 60, 2, "w").await.expect("claim");
+    assert_eq!(next.len(), 2, "the retried one waits until 50");
+    store
+        .finish_delivery(next[0].id, &bounce("550 no such user"), 4)
+        .await
+        .expect("fail");
+    assert_eq!(
+        store.subscription(ada).await.expect("get").expect("there").status,
+        SubscriptionStatus::Active,
+        "one bounce is not enough"
+    );
+    store
+        .finish_delivery(next[1].id, &bounce("550 no such user"), 5)
+        .await
+        .expect("fail");
+    assert_eq!(
+        store.subscription(ada).await.expect("get").expect("there").status,
+        SubscriptionStatus::Bounced
+    );
+    assert!(
+        store
+            .claim_deliveries(100, 60, 10, "w")
+            .await
+            .expect("claim")
+            .is_empty(),
+        "a bounced address is skipped"
+    );
+    let counts = store.delivery_counts(None).await.expect("counts");
+    assert_eq!((counts.failed, counts.queued), (2, 1));
+
+    // A success resets the count of failures in a row.
+    let bob = active(store, "bob@example.org").await;
+    for period in ["daily:2026-02-10", "daily:2026-02-11", "daily:2026-02-12"] {
+        store
+            .enqueue_deliveries(
+                period,
+                &[NewDelivery {
+                    subscription_id: bob,
+                    papers: vec![],
+                }],
+                200,
+            )
+            .await
+            .expect("enqueue");
+    }
+    let bobs = store.claim_deliveries(200, 60, 3, "w").await.expect("claim");
+    store
+        .finish_delivery(bobs[0].id, &bounce("550"), 201)
+        .await
+        .expect("fail");
+    assert!(store.hand_over_delivery(bobs[1].id, "w").await.expect("hand over"));
+    store
+        .finish_delivery(bobs[1].id, &DeliveryOutcome::Sent, 202)
+        .await
+        .expect("sent");
+    store
+        .finish_delivery(bobs[2].id, &bounce("550"), 203)
+        .await
+        .expect("fail");
+    assert_eq!(
+        store.subscription(bob).await.expect("get").expect("there").status,
+        SubscriptionStatus::Active
+    );
+    assert_eq!(store.delivery_counts(None).await.expect("counts").sent, 1);
+}
+
+pub async fn instance_secrets_are_made_once(store: &dyn Store) {
+    assert_eq!(
+        store.instance_secret("manage-links", "first").await.expect("secret"),
+        "first"
+    );
+    assert_eq!(
+        store.instance_secret("manage-links", "second").await.expect("secret"),
+        "first"
+    );
+    assert_eq!(store.instance_secret("other", "third").await.expect("secret"), "third");
 }

@@ -10,7 +10,7 @@ mod paper_row;
 mod sqlite;
 
 use async_trait::async_trait;
-use paperboy_core::{ArxivId, Category, Date, Paper, RankCandidate};
+use paperboy_core::{ArxivId, Category, Date, DigestPreferences, Frequency, Paper, RankCandidate};
 use serde::Serialize;
 
 pub use sqlite::SqliteStore;
@@ -129,6 +129,113 @@ pub struct ContentVersion {
     pub version: i64,
     /// Unix seconds of the last change; 0 before the first.
     pub changed_at: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubscriptionStatus {
+    /// Asked for, not yet confirmed from the mailbox: gets nothing.
+    Pending,
+    Active,
+    Unsubscribed,
+    /// Too many permanent delivery failures: skipped until the owner subscribes again.
+    Bounced,
+}
+
+impl SubscriptionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubscriptionStatus::Pending => "pending",
+            SubscriptionStatus::Active => "active",
+            SubscriptionStatus::Unsubscribed => "unsubscribed",
+            SubscriptionStatus::Bounced => "bounced",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<SubscriptionStatus> {
+        match text {
+            "pending" => Some(SubscriptionStatus::Pending),
+            "active" => Some(SubscriptionStatus::Active),
+            "unsubscribed" => Some(SubscriptionStatus::Unsubscribed),
+            "bounced" => Some(SubscriptionStatus::Bounced),
+            _ => None,
+        }
+    }
+}
+
+/// One mailbox's digest subscription.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subscription {
+    pub id: i64,
+    /// As typed (the domain lower-cased); one subscription per mailbox, whatever the case.
+    pub email: String,
+    pub status: SubscriptionStatus,
+    pub preferences: DigestPreferences,
+    pub created_at: i64,
+}
+
+/// What asking to subscribe did. The web answer is the same for both; only the mail differs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SubscribeRequest {
+    /// A confirmation link (the token given) now stands for this subscription.
+    ConfirmationNeeded(Subscription),
+    /// The address already gets digests; nothing changed.
+    AlreadyActive(Subscription),
+}
+
+/// A digest to queue: for one subscription, these papers in this order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewDelivery {
+    pub subscription_id: i64,
+    pub papers: Vec<ArxivId>,
+}
+
+/// A delivery a worker has claimed: it alone may hand it over until `lease_until`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimedDelivery {
+    pub id: i64,
+    /// Proof of the claim, checked when handing over.
+    pub claim: String,
+    pub subscription: Subscription,
+    /// The period key, e.g. `daily:2026-02-13`.
+    pub period: String,
+    pub papers: Vec<ArxivId>,
+    /// Attempts so far, this one included.
+    pub attempts: u32,
+}
+
+/// How a delivery attempt ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    /// The SMTP server accepted the message.
+    Sent,
+    /// A transient failure (4xx, refused connection, timeout): try again at `next_attempt_at`.
+    Retry { error: String, next_attempt_at: i64 },
+    /// Given up. A permanent refusal (5xx) counts against the address, which is marked bounced
+    /// after `bounce_limit` of them in a row.
+    Failed {
+        error: String,
+        permanent: bool,
+        bounce_limit: u32,
+    },
+}
+
+/// How many deliveries are in each state, for reports and `digest run`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DeliveryCounts {
+    pub queued: u64,
+    pub sending: u64,
+    pub handed_over: u64,
+    pub sent: u64,
+    pub failed: u64,
+    pub cancelled: u64,
+}
+
+impl DeliveryCounts {
+    /// Deliveries that may still go out.
+    pub fn outstanding(&self) -> u64 {
+        self.queued + self.sending
+    }
 }
 
 /// What the store holds, for `paperboy stats`.
@@ -252,6 +359,104 @@ pub trait Store: Send + Sync {
 
     /// Hides one submission from its day's list (or shows it again).
     async fn set_submission_hidden(&self, paper: &ArxivId, day: Date, hidden: bool) -> Result<bool, StoreError>;
+
+    /// Asks for a digest subscription for `email`, to be confirmed with the link whose hash is
+    /// `token_hash` before `expires_at`. A new, pending, unsubscribed or bounced address becomes
+    /// pending with these preferences and this token (earlier links stop working); an active one
+    /// is left exactly as it is.
+    async fn request_subscription(
+        &self,
+        email: &str,
+        preferences: &DigestPreferences,
+        token_hash: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<SubscribeRequest, StoreError>;
+
+    /// Uses up a confirmation link: the subscription becomes active. `None` when the link is
+    /// unknown, used or expired.
+    async fn confirm_subscription(&self, token_hash: &str, now: i64) -> Result<Option<Subscription>, StoreError>;
+
+    /// Subscribes an address whose owner has proved it already (a signed-in member, or an
+    /// operator's import): active at once, with these preferences.
+    async fn subscribe_confirmed(
+        &self,
+        email: &str,
+        preferences: &DigestPreferences,
+        now: i64,
+    ) -> Result<Subscription, StoreError>;
+
+    async fn subscription(&self, id: i64) -> Result<Option<Subscription>, StoreError>;
+
+    /// The subscription of this mailbox (any case), in whatever state.
+    async fn subscription_by_email(&self, email: &str) -> Result<Option<Subscription>, StoreError>;
+
+    /// Changes what an active or pending subscription gets; answers whether there was one.
+    async fn update_subscription(&self, id: i64, preferences: &DigestPreferences, now: i64)
+    -> Result<bool, StoreError>;
+
+    /// Ends a subscription and cancels its digests not yet handed to the mail server. Answers
+    /// whether it was subscribed (pending or active) before.
+    async fn unsubscribe(&self, id: i64, now: i64) -> Result<bool, StoreError>;
+
+    /// Active subscriptions of one frequency, in id order after `after`.
+    async fn active_subscriptions(
+        &self,
+        frequency: Frequency,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Subscription>, StoreError>;
+
+    /// Which of `papers` each of these subscriptions has been sent (or has queued) already.
+    async fn papers_already_sent(
+        &self,
+        subscriptions: &[i64],
+        papers: &[ArxivId],
+    ) -> Result<Vec<(i64, ArxivId)>, StoreError>;
+
+    /// Queues digests for `period`, one transaction. A subscription that already has one for
+    /// the period keeps it and this one is dropped; answers how many were queued.
+    async fn enqueue_deliveries(&self, period: &str, deliveries: &[NewDelivery], now: i64) -> Result<u64, StoreError>;
+
+    /// Notes that `period` has been composed (first time only; answers whether it was the first).
+    async fn record_digest_run(
+        &self,
+        period: &str,
+        frequency: Frequency,
+        deliveries: u64,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+
+    async fn digest_run_exists(&self, period: &str) -> Result<bool, StoreError>;
+
+    /// Claims up to `limit` deliveries that are due (queued and due, or claimed by a worker
+    /// whose lease ran out) for `lease_seconds`, marking them with `claim` (random, one per
+    /// call); only those of active subscriptions.
+    async fn claim_deliveries(
+        &self,
+        now: i64,
+        lease_seconds: i64,
+        limit: u32,
+        claim: &str,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError>;
+
+    /// Marks a claimed delivery as handed to the mail server: after this it is never sent
+    /// again, whatever happens. Answers `false` (and changes nothing) when the claim has been
+    /// lost: the lease ran out and another worker took it, or the subscriber left.
+    async fn hand_over_delivery(&self, id: i64, claim: &str) -> Result<bool, StoreError>;
+
+    /// Records how a claimed or handed-over delivery ended.
+    async fn finish_delivery(&self, id: i64, outcome: &DeliveryOutcome, now: i64) -> Result<(), StoreError>;
+
+    /// Deliveries by state, for one period or all.
+    async fn delivery_counts(&self, period: Option<&str>) -> Result<DeliveryCounts, StoreError>;
+
+    /// The earliest time a queued delivery becomes due, if any is queued.
+    async fn next_delivery_due(&self) -> Result<Option<i64>, StoreError>;
+
+    /// The secret called `name`, shared by every process on this database; `fresh` becomes it
+    /// if there is none yet.
+    async fn instance_secret(&self, name: &str, fresh: &str) -> Result<String, StoreError>;
 
     /// Cheap check that the database answers, for `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;

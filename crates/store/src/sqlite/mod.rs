@@ -5,14 +5,17 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use paperboy_core::{ArxivId, Category, Date, Paper, RankCandidate};
+use paperboy_core::{ArxivId, Category, Date, DigestPreferences, Frequency, Paper, RankCandidate};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
+mod digests;
+
 use crate::paper_row::{COLUMNS, PaperRow};
 use crate::{
-    Activity, ApiToken, ContentVersion, MergeSummary, NewSession, NewSubmission, Role, Session, Store, StoreError,
-    StoreStats, SubmitOutcome, User, fold_duplicates,
+    Activity, ApiToken, ClaimedDelivery, ContentVersion, DeliveryCounts, DeliveryOutcome, MergeSummary, NewDelivery,
+    NewSession, NewSubmission, Role, Session, Store, StoreError, StoreStats, SubmitOutcome, SubscribeRequest,
+    Subscription, User, fold_duplicates,
 };
 
 /// SQLite accepts 32766 bound parameters per statement; stay well below.
@@ -682,6 +685,116 @@ impl Store for SqliteStore {
         bump_content_version(&mut transaction).await?;
         transaction.commit().await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn request_subscription(
+        &self,
+        email: &str,
+        preferences: &DigestPreferences,
+        token_hash: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<SubscribeRequest, StoreError> {
+        digests::request_subscription(&self.pool, email, preferences, token_hash, expires_at, now).await
+    }
+
+    async fn confirm_subscription(&self, token_hash: &str, now: i64) -> Result<Option<Subscription>, StoreError> {
+        digests::confirm_subscription(&self.pool, token_hash, now).await
+    }
+
+    async fn subscribe_confirmed(
+        &self,
+        email: &str,
+        preferences: &DigestPreferences,
+        now: i64,
+    ) -> Result<Subscription, StoreError> {
+        digests::subscribe_confirmed(&self.pool, email, preferences, now).await
+    }
+
+    async fn subscription(&self, id: i64) -> Result<Option<Subscription>, StoreError> {
+        digests::subscription(&self.pool, id).await
+    }
+
+    async fn subscription_by_email(&self, email: &str) -> Result<Option<Subscription>, StoreError> {
+        digests::subscription_by_email(&self.pool, email).await
+    }
+
+    async fn update_subscription(
+        &self,
+        id: i64,
+        preferences: &DigestPreferences,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        digests::update_subscription(&self.pool, id, preferences, now).await
+    }
+
+    async fn unsubscribe(&self, id: i64, now: i64) -> Result<bool, StoreError> {
+        digests::unsubscribe(&self.pool, id, now).await
+    }
+
+    async fn active_subscriptions(
+        &self,
+        frequency: Frequency,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Subscription>, StoreError> {
+        digests::active_subscriptions(&self.pool, frequency, after, limit).await
+    }
+
+    async fn papers_already_sent(
+        &self,
+        subscriptions: &[i64],
+        papers: &[ArxivId],
+    ) -> Result<Vec<(i64, ArxivId)>, StoreError> {
+        digests::papers_already_sent(&self.pool, subscriptions, papers).await
+    }
+
+    async fn enqueue_deliveries(&self, period: &str, deliveries: &[NewDelivery], now: i64) -> Result<u64, StoreError> {
+        digests::enqueue_deliveries(&self.pool, period, deliveries, now).await
+    }
+
+    async fn record_digest_run(
+        &self,
+        period: &str,
+        frequency: Frequency,
+        deliveries: u64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        digests::record_digest_run(&self.pool, period, frequency, deliveries, now).await
+    }
+
+    async fn digest_run_exists(&self, period: &str) -> Result<bool, StoreError> {
+        digests::digest_run_exists(&self.pool, period).await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: i64,
+        lease_seconds: i64,
+        limit: u32,
+        claim: &str,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        digests::claim_deliveries(&self.pool, now, lease_seconds, limit, claim).await
+    }
+
+    async fn hand_over_delivery(&self, id: i64, claim: &str) -> Result<bool, StoreError> {
+        digests::hand_over_delivery(&self.pool, id, claim).await
+    }
+
+    async fn finish_delivery(&self, id: i64, outcome: &DeliveryOutcome, now: i64) -> Result<(), StoreError> {
+        digests::finish_delivery(&self.pool, id, outcome, now).await
+    }
+
+    async fn delivery_counts(&self, period: Option<&str>) -> Result<DeliveryCounts, StoreError> {
+        digests::delivery_counts(&self.pool, period).await
+    }
+
+    async fn next_delivery_due(&self) -> Result<Option<i64>, StoreError> {
+        digests::next_delivery_due(&self.pool).await
+    }
+
+    async fn instance_secret(&self, name: &str, fresh: &str) -> Result<String, StoreError> {
+        digests::instance_secret(&self.pool, name, fresh).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
