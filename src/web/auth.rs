@@ -232,12 +232,11 @@ pub async fn login_submit(
         name = state.settings.instance_name,
         minutes = state.settings.login_link_minutes,
     );
-    let mail = Email {
-        to: email.clone(),
-        subject: format!("Sign in to {}", state.settings.instance_name),
+    let mail = Email::text(
+        email.clone(),
+        format!("Sign in to {}", state.settings.instance_name),
         text,
-        html: None,
-    };
+    );
     if let Err(error) = state.mailer.send(mail).await {
         // The answer must not differ by address, so a failure is logged, not shown.
         tracing::error!(error = format!("{error:#}"), "sign-in mail not sent");

@@ -169,7 +169,7 @@ pub async fn bind_and_serve(
             listener.local_addr().context("while reading the listening address")?
         ));
     }
-    let mailer = Mailer::new(config.smtp_url.as_deref(), &config.mail_from, data_dir)?;
+    let mailer = Mailer::from_config(&config, data_dir)?;
     let user_agent = format!(
         "Paperboy/{} ({}; {})",
         env!("CARGO_PKG_VERSION"),
