@@ -61,6 +61,24 @@ pub struct Config {
     /// State-changing requests (sign-in, votes, submissions, …) one client address may make per
     /// ten minutes, on top of the per-account limits.
     pub writes_per_client: u32,
+    /// UTC time (HH:MM) the daily digest goes out: after arXiv's announcement at 20:00 US
+    /// Eastern (00:00 or 01:00 UTC), and after the day's import.
+    pub digest_daily_time: String,
+    /// The weekday the weekly digest of the week before goes out (at `digest_daily_time`).
+    pub digest_weekly_day: String,
+    /// SMTP connections digests are sent over at once.
+    pub digest_connections: u32,
+    /// Wait before the first retry after a transient failure; it doubles with each attempt.
+    pub digest_retry_seconds: u32,
+    /// Attempts at one digest before it is given up.
+    pub digest_max_attempts: u32,
+    /// Permanent failures (5xx) in a row after which an address is marked bounced and skipped.
+    pub digest_bounce_limit: u32,
+    /// How long a worker holds the digests it claimed before another may take them over.
+    pub digest_lease_seconds: u32,
+    /// Subscribe requests one client address may make per hour (each address gets at most 3
+    /// confirmation mails a day).
+    pub subscribe_requests_per_client: u32,
 }
 
 impl Default for Config {
@@ -86,6 +104,14 @@ impl Default for Config {
             submission_max_age_days: 14,
             submissions_per_day: 5,
             writes_per_client: 600,
+            digest_daily_time: "02:00".to_owned(),
+            digest_weekly_day: "saturday".to_owned(),
+            digest_connections: 4,
+            digest_retry_seconds: 60,
+            digest_max_attempts: 10,
+            digest_bounce_limit: 3,
+            digest_lease_seconds: 300,
+            subscribe_requests_per_client: 10,
         }
     }
 }
@@ -137,7 +163,34 @@ impl Config {
             config.trending_window_days > 0,
             "trending_window_days must be at least 1"
         );
+        config.digest_daily_time()?;
+        config.digest_weekly_day()?;
+        anyhow::ensure!(config.digest_connections > 0, "digest_connections must be at least 1");
+        anyhow::ensure!(config.digest_max_attempts > 0, "digest_max_attempts must be at least 1");
+        anyhow::ensure!(config.digest_bounce_limit > 0, "digest_bounce_limit must be at least 1");
+        anyhow::ensure!(
+            config.digest_lease_seconds > 0,
+            "digest_lease_seconds must be at least 1"
+        );
         Ok(config)
+    }
+
+    pub fn digest_daily_time(&self) -> anyhow::Result<jiff::civil::Time> {
+        let text = self.digest_daily_time.trim();
+        let parsed = text
+            .split_once(':')
+            .and_then(|(hour, minute)| Some((hour.parse::<i8>().ok()?, minute.parse::<i8>().ok()?)))
+            .and_then(|(hour, minute)| jiff::civil::Time::new(hour, minute, 0, 0).ok());
+        parsed.ok_or_else(|| anyhow::anyhow!("digest_daily_time must be a UTC time like 02:00, not {text:?}"))
+    }
+
+    pub fn digest_weekly_day(&self) -> anyhow::Result<jiff::civil::Weekday> {
+        paperboy_core::parse_weekday(&self.digest_weekly_day).ok_or_else(|| {
+            anyhow::anyhow!(
+                "digest_weekly_day must be a weekday such as saturday, not {:?}",
+                self.digest_weekly_day
+            )
+        })
     }
 }
 

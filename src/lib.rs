@@ -1,11 +1,13 @@
-//! The Paperboy application: configuration, the import pipeline, the web server and the
-//! command-line roles that put them together. Domain types live in `paperboy-core`, SQL in
+//! The Paperboy application: configuration, the import pipeline, the web server, e-mail
+//! digests and the command-line roles that put them together. Domain types live in `paperboy-core`, SQL in
 //! `paperboy-store`, format readers in `paperboy-ingest`.
 
 pub mod arxiv;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod digest;
 pub mod import;
 pub mod mail;
+pub mod secrets;
 pub mod web;

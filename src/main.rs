@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use paperboy::cli;
+use paperboy_core::{Date, Frequency};
 use paperboy_store::Role;
 
 #[derive(Parser)]
@@ -56,6 +57,12 @@ enum Command {
     /// Accounts: list them, make admins, ban.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// E-mail digests: compose and send them now, or preview one.
+    #[command(subcommand)]
+    Digest(DigestCommand),
+    /// Digest subscribers.
+    #[command(subcommand)]
+    Subscribers(SubscribersCommand),
     /// Benchmarks that print ratios against a baseline measured in the same run.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -73,6 +80,46 @@ enum UsersCommand {
     Ban { email: String },
     /// Lift a ban.
     Unban { email: String },
+}
+
+#[derive(Subcommand)]
+enum DigestCommand {
+    /// Compose the period's digests and send every digest that is due.
+    Run {
+        #[arg(long, value_parser = parse_frequency)]
+        frequency: Frequency,
+        /// The day (daily) or a day of the week (weekly); default: the period due now.
+        #[arg(long)]
+        date: Option<Date>,
+        /// Keep retrying until every digest of the period is sent or given up.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Print the digest an address would get, as it would be sent.
+    Preview {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        date: Option<Date>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SubscribersCommand {
+    /// Subscribe the addresses in FILE (one per line, `-` for stdin) as confirmed, for lists
+    /// whose consent you already hold.
+    Import {
+        file: PathBuf,
+        #[arg(long, value_parser = parse_frequency, default_value = "daily")]
+        frequency: Frequency,
+        /// Categories, e.g. "cs.CL cs.LG" (default: all).
+        #[arg(long, default_value = "")]
+        categories: String,
+    },
+}
+
+fn parse_frequency(text: &str) -> Result<Frequency, String> {
+    Frequency::parse(text).map_err(|error| error.to_string())
 }
 
 #[derive(Subcommand)]
@@ -108,6 +155,15 @@ fn main() -> ExitCode {
             cli::users::set_role(&context, &email, Role::Member)
         }
         Command::Users(UsersCommand::Ban { email }) => cli::users::set_role(&context, &email, Role::Banned),
+        Command::Digest(DigestCommand::Run { frequency, date, wait }) => {
+            cli::digest::run(&context, frequency, date, wait)
+        }
+        Command::Digest(DigestCommand::Preview { email, date }) => cli::digest::preview(&context, &email, date),
+        Command::Subscribers(SubscribersCommand::Import {
+            file,
+            frequency,
+            categories,
+        }) => cli::digest::import_subscribers(&context, &file, frequency, &categories),
         Command::Bench(BenchCommand::Import { file }) => cli::bench::import(&file),
         Command::Bench(BenchCommand::ParseOnly { file }) => cli::bench::parse_only(&file),
     };

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod demo;
+pub mod digest;
 pub mod import;
 pub mod progress;
 pub mod serve;

@@ -16,28 +16,15 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use paperboy_core::EmailAddress;
 use paperboy_store::{NewSession, Session};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::error::AppError;
 use super::pages::Layout;
 use crate::mail::Email;
+pub use crate::secrets::{hash_token, random_token};
 
 pub const SESSION_COOKIE: &str = "paperboy_session";
 const SESSION_SECONDS: i64 = 30 * 24 * 3600;
-
-/// A fresh 256-bit secret, as 64 hex digits.
-pub fn random_token() -> String {
-    let bytes: [u8; 32] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn hash_token(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 fn now() -> i64 {
     jiff::Timestamp::now().as_second()
@@ -354,6 +341,7 @@ struct AccountPage {
     notice: String,
     tokens: Vec<TokenView>,
     is_admin: bool,
+    digest_status: String,
 }
 
 async fn render_account(state: &AppState, session: &Session, notice: &str) -> Result<Html<String>, AppError> {
@@ -378,6 +366,13 @@ async fn render_account(state: &AppState, session: &Session, notice: &str) -> Re
             last_used: token.last_used_at.map(day).unwrap_or_else(|| "never".to_owned()),
         })
         .collect();
+    let digest_status = match state.store.subscription_by_email(&session.user.email).await? {
+        Some(subscription) if subscription.status == paperboy_store::SubscriptionStatus::Active => format!(
+            "You get a {} digest of up to {} papers.",
+            subscription.preferences.frequency, subscription.preferences.max_papers
+        ),
+        _ => "You do not get a digest.".to_owned(),
+    };
     let page = AccountPage {
         layout,
         user_id: session.user.id,
@@ -387,6 +382,7 @@ async fn render_account(state: &AppState, session: &Session, notice: &str) -> Re
         notice: notice.to_owned(),
         tokens,
         is_admin: session.user.role == paperboy_store::Role::Admin,
+        digest_status,
     };
     Ok(Html(page.render().map_err(AppError::internal)?))
 }

@@ -14,6 +14,7 @@ mod members;
 mod metrics;
 mod pages;
 mod submit;
+mod subscriptions;
 mod votes;
 
 use std::sync::Arc;
@@ -35,6 +36,7 @@ pub use api::{OPENAPI, ROUTES as API_ROUTES};
 
 use crate::arxiv::ArxivClient;
 use crate::config::Config;
+use crate::digest::{DigestSettings, Digests};
 use crate::mail::Mailer;
 
 /// What handlers need from the configuration, resolved once.
@@ -50,6 +52,7 @@ pub struct Settings {
     pub submission_max_age_days: u32,
     pub submissions_per_day: u32,
     pub writes_per_client: u32,
+    pub subscribe_requests_per_client: u32,
 }
 
 impl Settings {
@@ -65,6 +68,7 @@ impl Settings {
             submission_max_age_days: config.submission_max_age_days,
             submissions_per_day: config.submissions_per_day,
             writes_per_client: config.writes_per_client,
+            subscribe_requests_per_client: config.subscribe_requests_per_client,
         }
     }
 }
@@ -75,16 +79,18 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub mailer: Arc<Mailer>,
     pub arxiv: Arc<ArxivClient>,
+    pub digests: Arc<Digests>,
     pub(crate) cache: Arc<cache::PageCache>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, settings: Settings, mailer: Mailer, arxiv: ArxivClient) -> AppState {
+    pub fn new(settings: Settings, digests: Arc<Digests>, arxiv: ArxivClient) -> AppState {
         AppState {
-            store,
+            store: Arc::clone(&digests.store),
             settings: Arc::new(settings),
-            mailer: Arc::new(mailer),
+            mailer: Arc::clone(&digests.mailer),
             arxiv: Arc::new(arxiv),
+            digests,
             cache: Arc::new(cache::PageCache::default()),
         }
     }
@@ -131,6 +137,23 @@ pub fn router(state: AppState) -> Router {
         .route("/submit", get(submit::form).post(submit::submit))
         .route("/account/tokens", axum::routing::post(auth::create_token))
         .route("/account/tokens/{id}/revoke", axum::routing::post(auth::revoke_token))
+        .route("/subscribe", get(subscriptions::form).post(subscriptions::subscribe))
+        .route(
+            "/subscribe/confirm/{token}",
+            get(subscriptions::confirm_page).post(subscriptions::confirm),
+        )
+        .route(
+            "/subscription/{link}",
+            get(subscriptions::manage).post(subscriptions::manage_update),
+        )
+        .route(
+            "/unsubscribe/{link}",
+            get(subscriptions::one_click_page).post(subscriptions::one_click),
+        )
+        .route(
+            "/account/subscription",
+            get(subscriptions::account_page).post(subscriptions::account_update),
+        )
         .route("/users/{id}", get(members::profile))
         .route("/admin", get(members::admin))
         .route("/admin/papers", axum::routing::post(members::hide_paper))
@@ -169,7 +192,10 @@ pub async fn bind_and_serve(
             listener.local_addr().context("while reading the listening address")?
         ));
     }
-    let mailer = Mailer::from_config(&config, data_dir)?;
+    let mailer = Arc::new(Mailer::from_config(&config, data_dir)?);
+    let digests = Arc::new(Digests::new(store, mailer, DigestSettings::from_config(&config)?).await?);
+    // Every replica runs the clock: the queue's unique rows and claims keep them from doubling.
+    tokio::spawn(Arc::clone(&digests).run_scheduler());
     let user_agent = format!(
         "Paperboy/{} ({}; {})",
         env!("CARGO_PKG_VERSION"),
@@ -177,11 +203,7 @@ pub async fn bind_and_serve(
         config.public_url()
     );
     let arxiv = ArxivClient::new(&config.arxiv_api_url, config.arxiv_min_interval(), &user_agent)?;
-    serve(
-        listener,
-        AppState::new(store, Settings::from_config(&config), mailer, arxiv),
-    )
-    .await
+    serve(listener, AppState::new(Settings::from_config(&config), digests, arxiv)).await
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.

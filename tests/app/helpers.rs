@@ -269,17 +269,25 @@ pub struct SmtpServer {
     maildir: tempfile::TempDir,
 }
 
+/// A port nothing listens on (yet).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("free port")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
 impl SmtpServer {
     pub fn start() -> SmtpServer {
+        SmtpServer::start_on(free_port())
+    }
+
+    pub fn start_on(port: u16) -> SmtpServer {
         let maildir = tempfile::tempdir().expect("maildir");
         for sub in ["tmp", "new", "cur"] {
             std::fs::create_dir_all(maildir.path().join(sub)).expect("maildir subdirectory");
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("free port")
-            .local_addr()
-            .expect("addr")
-            .port();
         let child = Command::new("python3")
             .args([
                 "-m",
@@ -308,6 +316,22 @@ impl SmtpServer {
 
     pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far, raw.
+    pub fn messages(&self) -> Vec<Vec<u8>> {
+        std::fs::read_dir(self.maildir.path().join("new"))
+            .expect("maildir")
+            .flatten()
+            .filter_map(|entry| std::fs::read(entry.path()).ok())
+            .collect()
+    }
+
+    /// How many messages have arrived so far.
+    pub fn count(&self) -> usize {
+        std::fs::read_dir(self.maildir.path().join("new"))
+            .expect("maildir")
+            .count()
     }
 
     /// The decoded text of the first message to `recipient`, waiting for it to arrive.

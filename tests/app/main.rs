@@ -3,6 +3,7 @@
 
 mod browser;
 mod community;
+mod digest;
 mod helpers;
 mod import;
 mod serve;

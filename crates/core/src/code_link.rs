@@ -15,6 +15,19 @@ pub enum CodeHost {
     ProjectPage,
 }
 
+impl CodeHost {
+    /// How pages and mails name the link.
+    pub fn label(self) -> &'static str {
+        match self {
+            CodeHost::Github => "GitHub",
+            CodeHost::Gitlab => "GitLab",
+            CodeHost::Gitee => "Gitee",
+            CodeHost::HuggingFace => "Hugging Face",
+            CodeHost::ProjectPage => "Project page",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CodeLink {
     pub host: CodeHost,

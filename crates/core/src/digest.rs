@@ -6,7 +6,7 @@ use std::fmt;
 
 use jiff::civil::{Date, Weekday};
 
-use crate::{Category, Paper, Period};
+use crate::{Category, Paper, Period, human_date};
 
 /// Papers per digest when the subscriber does not say.
 pub const DEFAULT_MAX_PAPERS: u32 = 10;
@@ -201,20 +201,24 @@ impl DigestPeriod {
         format!("{}:{}", self.frequency, self.period)
     }
 
+    /// Reads a key made by [`DigestPeriod::key`].
+    pub fn parse_key(key: &str) -> Option<DigestPeriod> {
+        let (frequency, period) = key.split_once(':')?;
+        let frequency = Frequency::parse(frequency).ok()?;
+        let period = match frequency {
+            Frequency::Daily => Period::parse_day(period).ok()?,
+            Frequency::Weekly => Period::parse_week(period).ok()?,
+        };
+        Some(DigestPeriod { frequency, period })
+    }
+
     pub fn bounds(&self) -> (Date, Date) {
         self.period.bounds()
     }
 
     /// "Thu, 12 Feb 2026" for a day; "week of Mon, 9 Feb 2026" for a week.
     pub fn label(&self) -> String {
-        let (first, _) = self.bounds();
-        let day = format!(
-            "{}, {} {} {}",
-            weekday_name(first.weekday()),
-            first.day(),
-            MONTHS[first.month() as usize - 1],
-            first.year()
-        );
+        let day = human_date(self.bounds().0);
         match self.frequency {
             Frequency::Daily => day,
             Frequency::Weekly => format!("week of {day}"),
@@ -222,23 +226,7 @@ impl DigestPeriod {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-fn weekday_name(weekday: Weekday) -> &'static str {
-    match weekday {
-        Weekday::Monday => "Mon",
-        Weekday::Tuesday => "Tue",
-        Weekday::Wednesday => "Wed",
-        Weekday::Thursday => "Thu",
-        Weekday::Friday => "Fri",
-        Weekday::Saturday => "Sat",
-        Weekday::Sunday => "Sun",
-    }
-}
-
-/// A weekday from its English name or three-letter abbreviation, for configuration.
+/// A weekday from its English name or its first three letters or more, for configuration.
 pub fn parse_weekday(text: &str) -> Option<Weekday> {
     let lower = text.trim().to_lowercase();
     [
@@ -251,10 +239,7 @@ pub fn parse_weekday(text: &str) -> Option<Weekday> {
         Weekday::Sunday,
     ]
     .into_iter()
-    .find(|weekday| {
-        let short = weekday_name(*weekday).to_lowercase();
-        lower == short || (lower.len() >= 3 && format!("{weekday:?}").to_lowercase().starts_with(&lower))
-    })
+    .find(|weekday| lower.len() >= 3 && format!("{weekday:?}").to_lowercase().starts_with(&lower))
 }
 
 #[cfg(test)]
@@ -317,6 +302,9 @@ mod tests {
         assert_eq!(week.key(), "weekly:2026-W07");
         assert_eq!(week.bounds(), (date(2026, 2, 9), date(2026, 2, 15)));
         assert_eq!(week.label(), "week of Mon, 9 Feb 2026");
+        assert_eq!(DigestPeriod::parse_key(&week.key()), Some(week));
+        assert_eq!(DigestPeriod::parse_key(&day.key()), Some(day));
+        assert_eq!(DigestPeriod::parse_key("daily:2026-W07"), None);
         assert_eq!(parse_weekday("Monday"), Some(Weekday::Monday));
         assert_eq!(parse_weekday("sun"), Some(Weekday::Sunday));
         assert_eq!(parse_weekday("x"), None);

@@ -18,7 +18,7 @@ pub use digest::{
 };
 pub use email::{EmailAddress, EmailAddressError};
 pub use paper::{CommunityVotes, MergeOutcome, Paper};
-pub use period::{Period, PeriodError};
+pub use period::{Period, PeriodError, human_date};
 pub use trending::{RankCandidate, Sort, TrendingParameters, TrendingScore, announcement_time, rank};
 
 pub use jiff::Timestamp;

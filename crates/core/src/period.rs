@@ -114,6 +114,19 @@ impl Period {
     }
 }
 
+/// `Fri, 13 Feb 2026`: the form arXiv's own listings use.
+pub fn human_date(date: Date) -> String {
+    const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let weekday = WEEKDAYS[date.weekday().to_monday_zero_offset() as usize];
+    let month = MONTHS[(date.month() - 1) as usize];
+    format!("{weekday}, {} {month} {}", date.day(), date.year())
+}
+
+/// Month abbreviations as arXiv and mail headers write them.
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

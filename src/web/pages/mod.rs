@@ -6,7 +6,7 @@ pub mod paper;
 
 use askama::Template;
 use axum::http::StatusCode;
-use paperboy_core::{CodeHost, CodeLink, Date, Paper};
+use paperboy_core::{CodeLink, Paper};
 
 use super::assets::ASSET_PREFIX;
 use super::listing::Entry;
@@ -58,15 +58,8 @@ pub struct CodeView {
 
 impl CodeView {
     pub fn from_link(link: &CodeLink) -> CodeView {
-        let label = match link.host {
-            CodeHost::Github => "GitHub",
-            CodeHost::Gitlab => "GitLab",
-            CodeHost::Gitee => "Gitee",
-            CodeHost::HuggingFace => "Hugging Face",
-            CodeHost::ProjectPage => "Project page",
-        };
         CodeView {
-            label: label.to_owned(),
+            label: link.host.label().to_owned(),
             url: link.url.clone(),
         }
     }
@@ -125,16 +118,7 @@ pub fn paper_path(paper: &Paper) -> String {
     format!("/papers/{}", paper.id)
 }
 
-/// `Fri, 13 Feb 2026`: the form arXiv's own listings use.
-pub fn human_date(date: Date) -> String {
-    let weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][date.weekday().to_monday_zero_offset() as usize];
-    let month = MONTHS[(date.month() - 1) as usize];
-    format!("{weekday}, {} {month} {}", date.day(), date.year())
-}
-
-pub const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+pub use paperboy_core::human_date;
 
 #[derive(Template)]
 #[template(path = "error.html")]

@@ -1,0 +1,162 @@
+//! Composing a period's digests: rank the period's papers once, then give each active
+//! subscriber of that frequency the top papers that match their topics and that they have not
+//! been sent before, and queue them. Composing a period twice queues nothing new.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::Context;
+use paperboy_core::{ArxivId, DigestPeriod, Paper, Sort, announcement_time, rank};
+use paperboy_store::NewDelivery;
+use serde::Serialize;
+
+use super::Digests;
+
+/// Subscriptions composed per transaction.
+const BATCH: u32 = 500;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ComposeReport {
+    pub period: String,
+    /// Papers listed in the period.
+    pub papers: usize,
+    pub subscribers: u64,
+    /// Digests queued by this run (not counting ones queued before).
+    pub queued: u64,
+    /// Subscribers for whom the period held nothing new.
+    pub nothing_new: u64,
+}
+
+/// A paper as a digest shows it: the paper and its votes (imported and cast here).
+#[derive(Clone, Debug)]
+pub struct RankedPaper {
+    pub paper: Paper,
+    pub votes: i64,
+}
+
+/// A period's papers, best first by trending score at the end of the period.
+#[derive(Debug, Default)]
+pub struct PeriodPapers {
+    pub ranked: Vec<RankedPaper>,
+    position: HashMap<ArxivId, usize>,
+}
+
+impl PeriodPapers {
+    pub async fn load(digests: &Digests, period: &DigestPeriod) -> anyhow::Result<PeriodPapers> {
+        let (first, last) = period.bounds();
+        let candidates = digests
+            .store
+            .listing_candidates(first, last, None)
+            .await
+            .context("while listing the period's papers")?;
+        let end = last.tomorrow().unwrap_or(last);
+        let ranked = rank(
+            candidates,
+            Sort::Trending,
+            &digests.settings.trending,
+            announcement_time(end),
+        );
+        let votes: HashMap<ArxivId, i64> = ranked
+            .iter()
+            .map(|(candidate, score)| (candidate.id.clone(), score.votes()))
+            .collect();
+        let ids: Vec<ArxivId> = ranked.into_iter().map(|(candidate, _)| candidate.id).collect();
+        let papers = digests.store.papers_by_ids(&ids).await?;
+        let ranked: Vec<RankedPaper> = papers
+            .into_iter()
+            .map(|paper| RankedPaper {
+                votes: votes.get(&paper.id).copied().unwrap_or(0),
+                paper,
+            })
+            .collect();
+        let position = ranked
+            .iter()
+            .enumerate()
+            .map(|(index, ranked)| (ranked.paper.id.clone(), index))
+            .collect();
+        Ok(PeriodPapers { ranked, position })
+    }
+
+    /// The papers one subscriber gets: matching, not sent before, at most `max_papers`.
+    pub fn pick(
+        &self,
+        preferences: &paperboy_core::DigestPreferences,
+        already_sent: Option<&HashSet<ArxivId>>,
+    ) -> Vec<&RankedPaper> {
+        self.ranked
+            .iter()
+            .filter(|ranked| already_sent.is_none_or(|sent| !sent.contains(&ranked.paper.id)))
+            .filter(|ranked| preferences.matches(&ranked.paper))
+            .take(preferences.max_papers as usize)
+            .collect()
+    }
+
+    /// The papers with these ids, in the order given.
+    pub fn select(&self, ids: &[ArxivId]) -> Vec<&RankedPaper> {
+        ids.iter()
+            .filter_map(|id| self.position.get(id).map(|&index| &self.ranked[index]))
+            .collect()
+    }
+}
+
+impl Digests {
+    /// Queues the digests of `period` for every active subscriber of its frequency.
+    pub async fn compose(&self, period: &DigestPeriod, now: i64) -> anyhow::Result<ComposeReport> {
+        let key = period.key();
+        let papers = PeriodPapers::load(self, period).await?;
+        let mut report = ComposeReport {
+            period: key.clone(),
+            papers: papers.ranked.len(),
+            ..ComposeReport::default()
+        };
+        if !papers.ranked.is_empty() {
+            let ids: Vec<ArxivId> = papers.ranked.iter().map(|ranked| ranked.paper.id.clone()).collect();
+            let mut after = 0;
+            loop {
+                let subscriptions = self
+                    .store
+                    .active_subscriptions(period.frequency, after, BATCH)
+                    .await
+                    .context("while reading subscriptions")?;
+                let Some(last) = subscriptions.last() else { break };
+                after = last.id;
+                let subscription_ids: Vec<i64> = subscriptions.iter().map(|s| s.id).collect();
+                let mut sent: HashMap<i64, HashSet<ArxivId>> = HashMap::new();
+                for (subscription, paper) in self.store.papers_already_sent(&subscription_ids, &ids).await? {
+                    sent.entry(subscription).or_default().insert(paper);
+                }
+                let mut deliveries = Vec::new();
+                for subscription in &subscriptions {
+                    report.subscribers += 1;
+                    let picked = papers.pick(&subscription.preferences, sent.get(&subscription.id));
+                    if picked.is_empty() {
+                        report.nothing_new += 1;
+                        continue;
+                    }
+                    deliveries.push(NewDelivery {
+                        subscription_id: subscription.id,
+                        papers: picked.into_iter().map(|ranked| ranked.paper.id.clone()).collect(),
+                    });
+                }
+                report.queued += self
+                    .store
+                    .enqueue_deliveries(&key, &deliveries, now)
+                    .await
+                    .context("while queueing digests")?;
+            }
+        }
+        // Recorded last: a crash before this leaves the period to be composed again, which
+        // completes the queue without doubling anything.
+        self.store
+            .record_digest_run(&key, period.frequency, report.queued, now)
+            .await?;
+        tracing::info!(
+            period = %key,
+            papers = report.papers,
+            subscribers = report.subscribers,
+            queued = report.queued,
+            nothing_new = report.nothing_new,
+            "digests composed"
+        );
+        Ok(report)
+    }
+}

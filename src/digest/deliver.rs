@@ -1,0 +1,203 @@
+//! Sending queued digests: claim what is due, render, hand over to SMTP over a few pooled
+//! connections at once, and record the outcome. Transient failures come back later with
+//! exponential backoff; permanent ones count towards marking the address bounced.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use paperboy_core::DigestPeriod;
+use paperboy_store::{ClaimedDelivery, DeliveryOutcome};
+use serde::Serialize;
+use tokio::task::JoinSet;
+
+use super::Digests;
+use super::compose::PeriodPapers;
+use crate::mail::SmtpError;
+
+/// Longest wait between two attempts, however many there were.
+const MAX_BACKOFF_SECONDS: i64 = 6 * 3600;
+
+/// What one pass over the queue did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DeliveryReport {
+    pub sent: u64,
+    pub retrying: u64,
+    pub failed: u64,
+    /// Sent, but the server never confirmed it; recorded as handed over and not resent.
+    pub unconfirmed: u64,
+}
+
+impl DeliveryReport {
+    fn add(&mut self, other: &DeliveryReport) {
+        self.sent += other.sent;
+        self.retrying += other.retrying;
+        self.failed += other.failed;
+        self.unconfirmed += other.unconfirmed;
+    }
+}
+
+fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// The wait before attempt `attempts + 1`: the configured first wait, doubled per attempt.
+pub fn backoff_seconds(first_wait: u32, attempts: u32) -> i64 {
+    let doubling = 2_i64.saturating_pow(attempts.saturating_sub(1));
+    i64::from(first_wait).saturating_mul(doubling).min(MAX_BACKOFF_SECONDS)
+}
+
+impl Digests {
+    /// Sends every delivery that is due now, then returns. Deliveries waiting for a retry stay
+    /// queued for a later pass.
+    pub async fn deliver_due(self: &Arc<Self>) -> anyhow::Result<DeliveryReport> {
+        let mut report = DeliveryReport::default();
+        let connections = self.settings.connections.max(1) as usize;
+        loop {
+            let claim = crate::secrets::random_token();
+            let claimed = self
+                .store
+                .claim_deliveries(
+                    now(),
+                    i64::from(self.settings.lease_seconds),
+                    (connections * 16) as u32,
+                    &claim,
+                )
+                .await
+                .context("while claiming digests to send")?;
+            if claimed.is_empty() {
+                return Ok(report);
+            }
+            // Each connection works through its share; the pool keeps them open between messages.
+            let mut shares: Vec<Vec<ClaimedDelivery>> = (0..connections).map(|_| Vec::new()).collect();
+            for (index, delivery) in claimed.into_iter().enumerate() {
+                shares[index % connections].push(delivery);
+            }
+            let mut workers = JoinSet::new();
+            for share in shares.into_iter().filter(|share| !share.is_empty()) {
+                let digests = Arc::clone(self);
+                workers.spawn(async move {
+                    let mut report = DeliveryReport::default();
+                    for delivery in share {
+                        digests.deliver_one(delivery, &mut report).await?;
+                    }
+                    anyhow::Ok(report)
+                });
+            }
+            while let Some(done) = workers.join_next().await {
+                report.add(&done.context("a delivery worker panicked")??);
+            }
+        }
+    }
+
+    async fn period_papers(&self, key: &str) -> anyhow::Result<Arc<PeriodPapers>> {
+        let mut cache = self.period_papers.lock().await;
+        if let Some(papers) = cache.get(key) {
+            return Ok(Arc::clone(papers));
+        }
+        let period = DigestPeriod::parse_key(key).with_context(|| format!("unknown digest period {key:?}"))?;
+        let papers = Arc::new(PeriodPapers::load(self, &period).await?);
+        // Only the periods in flight matter; an old one is dropped when a new one comes.
+        if cache.len() > 8 {
+            cache.clear();
+        }
+        cache.insert(key.to_owned(), Arc::clone(&papers));
+        Ok(papers)
+    }
+
+    async fn deliver_one(&self, delivery: ClaimedDelivery, report: &mut DeliveryReport) -> anyhow::Result<()> {
+        let attempt = self.attempt(&delivery).await;
+        let outcome = match attempt {
+            Ok(()) => {
+                report.sent += 1;
+                DeliveryOutcome::Sent
+            }
+            Err(SmtpError::Withdrawn) => {
+                tracing::info!(
+                    delivery = delivery.id,
+                    "digest withdrawn before sending (unsubscribed or taken over)"
+                );
+                return Ok(());
+            }
+            Err(SmtpError::Unknown(error)) => {
+                report.unconfirmed += 1;
+                tracing::warn!(
+                    delivery = delivery.id,
+                    error,
+                    "digest sent without confirmation; not resending"
+                );
+                return Ok(());
+            }
+            Err(SmtpError::Permanent(error)) => {
+                report.failed += 1;
+                tracing::warn!(delivery = delivery.id, error, "digest refused for good");
+                DeliveryOutcome::Failed {
+                    error,
+                    permanent: true,
+                    bounce_limit: self.settings.bounce_limit,
+                }
+            }
+            Err(SmtpError::Transient(error)) if delivery.attempts >= self.settings.max_attempts => {
+                report.failed += 1;
+                tracing::warn!(
+                    delivery = delivery.id,
+                    error,
+                    attempts = delivery.attempts,
+                    "digest given up"
+                );
+                DeliveryOutcome::Failed {
+                    error,
+                    permanent: false,
+                    bounce_limit: self.settings.bounce_limit,
+                }
+            }
+            Err(SmtpError::Transient(error)) => {
+                report.retrying += 1;
+                let wait = backoff_seconds(self.settings.retry_seconds, delivery.attempts);
+                tracing::info!(delivery = delivery.id, error, wait, "digest will be retried");
+                DeliveryOutcome::Retry {
+                    error,
+                    next_attempt_at: now() + wait,
+                }
+            }
+        };
+        self.store
+            .finish_delivery(delivery.id, &outcome, now())
+            .await
+            .context("while recording a delivery")?;
+        Ok(())
+    }
+
+    async fn attempt(&self, delivery: &ClaimedDelivery) -> Result<(), SmtpError> {
+        let render = async {
+            let period =
+                DigestPeriod::parse_key(&delivery.period).with_context(|| format!("period {:?}", delivery.period))?;
+            let papers = self.period_papers(&delivery.period).await?;
+            let selected = papers.select(&delivery.papers);
+            let email = self.digest_email(&delivery.subscription, &period, &selected)?;
+            let to = email.to.clone();
+            anyhow::Ok((to, self.mailer.build(email)?))
+        };
+        // A digest that cannot be rendered now (the database is busy, say) is tried again later.
+        let (to, message) = render
+            .await
+            .map_err(|error| SmtpError::Transient(format!("while composing the message: {error:#}")))?;
+        self.mailer
+            .deliver(&to, &message, || async {
+                Ok(self.store.hand_over_delivery(delivery.id, &delivery.claim).await?)
+            })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff_seconds(60, 1), 60);
+        assert_eq!(backoff_seconds(60, 2), 120);
+        assert_eq!(backoff_seconds(60, 5), 960);
+        assert_eq!(backoff_seconds(60, 40), MAX_BACKOFF_SECONDS);
+    }
+}

@@ -1,0 +1,149 @@
+//! E-mail digests: composing each period's digests into the delivery queue ([`compose`]),
+//! rendering one subscriber's message ([`message`]), sending what is due ([`deliver`]), and the
+//! clock that does both inside `paperboy serve` ([`schedule`]).
+//!
+//! The queue is the database: one row per (subscription, period) under a unique constraint,
+//! so reruns, restarts and several workers cannot send a second copy.
+
+pub mod compose;
+pub mod deliver;
+pub mod message;
+pub mod schedule;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::Context;
+use hmac::{Hmac, Mac};
+use paperboy_core::TrendingParameters;
+use paperboy_store::{Store, Subscription};
+use sha2::Sha256;
+
+use crate::config::Config;
+use crate::mail::Mailer;
+
+/// What digests need from the configuration, resolved once.
+#[derive(Clone, Debug)]
+pub struct DigestSettings {
+    pub instance_name: String,
+    pub public_url: String,
+    pub trending: TrendingParameters,
+    pub daily_time: jiff::civil::Time,
+    pub weekly_day: jiff::civil::Weekday,
+    pub connections: u32,
+    pub retry_seconds: u32,
+    pub max_attempts: u32,
+    pub bounce_limit: u32,
+    pub lease_seconds: u32,
+}
+
+impl DigestSettings {
+    pub fn from_config(config: &Config) -> anyhow::Result<DigestSettings> {
+        Ok(DigestSettings {
+            instance_name: config.instance_name.clone(),
+            public_url: config.public_url(),
+            trending: config.trending(),
+            daily_time: config.digest_daily_time()?,
+            weekly_day: config.digest_weekly_day()?,
+            connections: config.digest_connections,
+            retry_seconds: config.digest_retry_seconds,
+            max_attempts: config.digest_max_attempts,
+            bounce_limit: config.digest_bounce_limit,
+            lease_seconds: config.digest_lease_seconds,
+        })
+    }
+}
+
+/// Everything digests need, shared by the web server, the scheduler and the CLI.
+pub struct Digests {
+    pub store: Arc<dyn Store>,
+    pub mailer: Arc<Mailer>,
+    pub settings: DigestSettings,
+    links: LinkSigner,
+    /// Papers of the periods being delivered, loaded once per period rather than per message.
+    period_papers: tokio::sync::Mutex<HashMap<String, Arc<compose::PeriodPapers>>>,
+}
+
+impl Digests {
+    pub async fn new(store: Arc<dyn Store>, mailer: Arc<Mailer>, settings: DigestSettings) -> anyhow::Result<Digests> {
+        let links = LinkSigner::load(store.as_ref()).await?;
+        Ok(Digests {
+            store,
+            mailer,
+            settings,
+            links,
+            period_papers: tokio::sync::Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The page where a subscriber changes or ends the subscription, no account needed.
+    pub fn manage_url(&self, subscription: &Subscription) -> String {
+        format!(
+            "{}/subscription/{}",
+            self.settings.public_url,
+            self.links.token(subscription)
+        )
+    }
+
+    /// The RFC 8058 one-click address: a POST here unsubscribes at once.
+    pub fn unsubscribe_url(&self, subscription: &Subscription) -> String {
+        format!(
+            "{}/unsubscribe/{}",
+            self.settings.public_url,
+            self.links.token(subscription)
+        )
+    }
+
+    /// The subscription a manage or unsubscribe link stands for, if its signature holds.
+    pub async fn subscription_for_link(&self, token: &str) -> anyhow::Result<Option<Subscription>> {
+        let Some(id) = LinkSigner::subscription_id(token) else {
+            return Ok(None);
+        };
+        let subscription = self.store.subscription(id).await?;
+        Ok(subscription.filter(|subscription| self.links.verify(token, subscription)))
+    }
+}
+
+/// Signs manage links: `<subscription id>-<HMAC-SHA256 of the id and mailbox>`. The key lives in
+/// the database, so every replica signs alike, and links need no table of their own.
+struct LinkSigner {
+    key: Vec<u8>,
+}
+
+impl LinkSigner {
+    async fn load(store: &dyn Store) -> anyhow::Result<LinkSigner> {
+        let fresh = crate::secrets::random_token();
+        let key = store
+            .instance_secret("digest-links", &fresh)
+            .await
+            .context("while loading the key that signs digest links")?;
+        Ok(LinkSigner { key: key.into_bytes() })
+    }
+
+    fn signature(&self, id: i64, email: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!("HMAC takes any key"));
+        mac.update(format!("manage\0{id}\0{}", email.to_lowercase()).as_bytes());
+        mac.finalize().into_bytes()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    fn token(&self, subscription: &Subscription) -> String {
+        format!(
+            "{}-{}",
+            subscription.id,
+            self.signature(subscription.id, &subscription.email)
+        )
+    }
+
+    fn subscription_id(token: &str) -> Option<i64> {
+        token.split_once('-')?.0.parse().ok()
+    }
+
+    fn verify(&self, token: &str, subscription: &Subscription) -> bool {
+        let expected = self.token(subscription);
+        // Constant-time: the comparison must not leak how much of a guess was right.
+        expected.len() == token.len() && expected.bytes().zip(token.bytes()).fold(0, |acc, (a, b)| acc | (a ^ b)) == 0
+    }
+}
