@@ -126,6 +126,14 @@ fn parse_frequency(text: &str) -> Result<Frequency, String> {
 enum BenchCommand {
     /// Import FILE into a fresh data dir, against a parse-only baseline of the same file.
     Import { file: PathBuf },
+    /// Compose and deliver the daily digest for N subscribers to an SMTP server, against a
+    /// baseline of plain sends (see scripts/bench-digest.sh).
+    Digest {
+        #[arg(long, default_value_t = 10_000)]
+        subscribers: usize,
+        #[arg(long)]
+        smtp_url: String,
+    },
     /// Parse FILE without storing it (the baseline; run by `bench import`).
     #[command(hide = true)]
     ParseOnly { file: PathBuf },
@@ -165,6 +173,7 @@ fn main() -> ExitCode {
             categories,
         }) => cli::digest::import_subscribers(&context, &file, frequency, &categories),
         Command::Bench(BenchCommand::Import { file }) => cli::bench::import(&file),
+        Command::Bench(BenchCommand::Digest { subscribers, smtp_url }) => cli::bench::digest(subscribers, &smtp_url),
         Command::Bench(BenchCommand::ParseOnly { file }) => cli::bench::parse_only(&file),
     };
     match result {

@@ -128,3 +128,112 @@ fn wait_with_rusage(pid: u32) -> anyhow::Result<(i32, i64)> {
     };
     Ok((exit_code, usage.ru_maxrss))
 }
+
+/// `bench digest --subscribers N --smtp-url URL`: the daily digest of the demo's latest day for
+/// N confirmed subscribers, composed and delivered to the SMTP server at URL (start one that
+/// discards, e.g. `scripts/bench-digest.sh`). The baseline sends N copies of one ready-made
+/// digest over the same connections with no database: the floor the server and network set.
+pub fn digest(subscribers: usize, smtp_url: &str) -> anyhow::Result<u8> {
+    use crate::digest::{DigestSettings, Digests};
+    use paperboy_core::{DigestPeriod, DigestPreferences, EmailAddress, Frequency};
+    use paperboy_store::Store;
+    use std::sync::Arc;
+
+    let data_dir = std::env::temp_dir().join(format!("paperboy-bench-digest-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    std::fs::create_dir_all(&data_dir).context("while creating the benchmark's data dir")?;
+    let config = crate::config::Config {
+        smtp_url: Some(smtp_url.to_owned()),
+        public_url: Some("https://paperboy.example".to_owned()),
+        ..crate::config::Config::default()
+    };
+    let result = crate::cli::runtime()?.block_on(async {
+        let store: Arc<dyn Store> =
+            Arc::new(paperboy_store::SqliteStore::open(&data_dir.join(crate::config::DATABASE_FILE_NAME)).await?);
+        let mut quiet = crate::import::Silent;
+        crate::import::import(Arc::clone(&store), crate::demo::sample_sources(), 2000, &mut quiet).await?;
+        let day = store
+            .latest_listing_day()
+            .await?
+            .context("the demo sample has no listings")?;
+        let started = Instant::now();
+        for n in 0..subscribers {
+            store
+                .subscribe_confirmed(&format!("reader{n:05}@example.org"), &DigestPreferences::default(), 0)
+                .await?;
+        }
+        println!("bench digest: {subscribers} subscribers, daily digest of {day}, SMTP {smtp_url}");
+        println!(
+            "  setup     subscribing             {:>7.2} s",
+            seconds(started.elapsed())
+        );
+        let mailer = Arc::new(crate::mail::Mailer::from_config(&config, &data_dir)?);
+        let digests = Arc::new(Digests::new(store, Arc::clone(&mailer), DigestSettings::from_config(&config)?).await?);
+        let period = DigestPeriod::containing(Frequency::Daily, day);
+
+        // Baseline: one rendered digest, sent N times over the same number of connections.
+        let papers = crate::digest::compose::PeriodPapers::load(&digests, &period).await?;
+        let sample = digests
+            .store
+            .subscription_by_email("reader00000@example.org")
+            .await?
+            .context("the first subscriber is missing")?;
+        let picked = papers.pick(&sample.preferences, None);
+        let message = Arc::new(mailer.build(digests.digest_email(&sample, &period, &picked)?)?);
+        let to = EmailAddress::parse(&sample.email)?;
+        let connections = digests.settings.connections as usize;
+        let started = Instant::now();
+        let mut senders = tokio::task::JoinSet::new();
+        for worker in 0..connections {
+            let (mailer, message, to) = (Arc::clone(&mailer), Arc::clone(&message), to.clone());
+            let share = subscribers / connections + usize::from(worker < subscribers % connections);
+            senders.spawn(async move {
+                for _ in 0..share {
+                    mailer
+                        .deliver(&to, &message, || async { Ok(true) })
+                        .await
+                        .map_err(|error| anyhow::anyhow!("baseline send failed: {error}"))?;
+                }
+                anyhow::Ok(())
+            });
+        }
+        while let Some(done) = senders.join_next().await {
+            done??;
+        }
+        let baseline = started.elapsed();
+        println!(
+            "  baseline  SMTP only, no database  {:>7.2} s  {:>6.0} messages/s",
+            seconds(baseline),
+            subscribers as f64 / seconds(baseline)
+        );
+
+        let started = Instant::now();
+        let composed = digests.compose(&period, jiff::Timestamp::now().as_second()).await?;
+        let compose_time = started.elapsed();
+        let report = digests.deliver_due().await?;
+        let total = started.elapsed();
+        anyhow::ensure!(
+            report.sent as usize == subscribers,
+            "only {} of {subscribers} digests were sent ({report:?})",
+            report.sent
+        );
+        println!(
+            "  digest    compose + queue         {:>7.2} s  ({} queued)",
+            seconds(compose_time),
+            composed.queued
+        );
+        println!(
+            "  digest    compose + deliver       {:>7.2} s  {:>6.0} messages/s",
+            seconds(total),
+            subscribers as f64 / seconds(total)
+        );
+        println!(
+            "  ratio     digest / baseline       {:>7.2}×",
+            seconds(total) / seconds(baseline).max(1e-9)
+        );
+        anyhow::Ok(())
+    });
+    let _ = std::fs::remove_dir_all(&data_dir);
+    result?;
+    Ok(0)
+}

@@ -356,3 +356,59 @@ async fn sign_in_through_the_mailed_link_and_vote_without_a_reload() {
         ))
         .await;
 }
+
+#[tokio::test]
+async fn subscribe_from_the_banner_confirm_and_see_the_settings() {
+    let smtp = crate::helpers::SmtpServer::start();
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server_with("serve", &[("PAPERBOY_SMTP_URL", &smtp.url())]);
+    let browser = Browser::start().await;
+    browser.resize(390, 844).await;
+
+    browser
+        .open(&format!("{}/papers/date/2026-02-13", server.base_url))
+        .await;
+    browser
+        .run("document.querySelector('.banner a.button').click(); return true;")
+        .await;
+    browser.wait_for("return location.pathname === '/subscribe';").await;
+    assert_eq!(
+        browser
+            .run("return document.documentElement.scrollWidth <= window.innerWidth;")
+            .await,
+        json!(true),
+        "the form fits a phone"
+    );
+    browser
+        .run(
+            "document.getElementById('email').value = 'reader@example.org';
+             document.querySelector('input[name=frequency][value=weekly]').checked = true;
+             document.getElementById('categories').value = 'cs.CL';
+             document.querySelector('form.stacked button').click(); return true;",
+        )
+        .await;
+    browser
+        .wait_for("return document.body.textContent.indexOf('a message is on its way') >= 0;")
+        .await;
+    let mail = smtp.wait_for_message_to("reader@example.org");
+    let link = crate::helpers::between_all(&mail, &server.base_url, "\n")
+        .into_iter()
+        .find(|rest| rest.starts_with("/subscribe/confirm/"))
+        .expect("a confirmation link in the mail")
+        .trim()
+        .to_owned();
+    browser.open(&format!("{}{link}", server.base_url)).await;
+    browser
+        .run("document.querySelector('.message form button').click(); return true;")
+        .await;
+    browser
+        .wait_for("return location.pathname.indexOf('/subscription/') === 0;")
+        .await;
+    assert_eq!(
+        browser
+            .run("return [document.querySelector('.subscription-status').textContent, document.getElementById('categories').value, document.querySelector('input[name=frequency]:checked').value];")
+            .await,
+        json!(["subscribed", "cs.CL", "weekly"])
+    );
+    browser.screenshot("digest-settings").await;
+}

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use mail_parser::{MessageParser, MimeHeaders};
 use reqwest::header::ORIGIN;
 
+use paperboy_store::Store;
+
 use crate::helpers::{Instance, Run, Server, SmtpServer, between_all, free_port};
 
 struct Received {
@@ -531,8 +533,17 @@ async fn a_sender_killed_halfway_is_finished_by_the_next_run_without_doubles() {
     let counts = digests_per_address(&smtp);
     let doubles: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
     assert!(doubles.is_empty(), "sent twice: {doubles:?}");
+    // The only digests that may be missing are the ones in the instant between being recorded
+    // as handed over and the server taking them (at most one per SMTP connection): SMTP cannot
+    // tell whether those arrived, and Paperboy chooses never to send a second copy.
     let missing: Vec<_> = addresses.iter().filter(|a| !counts.contains_key(*a)).collect();
-    assert!(missing.is_empty(), "never sent: {} of them", missing.len());
+    let store = instance.store().await;
+    let unconfirmed = store.delivery_counts(None).await.expect("counts").handed_over;
+    assert!(
+        missing.len() as u64 <= unconfirmed && unconfirmed <= 4,
+        "{} never sent, {unconfirmed} handed over when the sender died",
+        missing.len()
+    );
 }
 
 #[tokio::test]
