@@ -179,7 +179,16 @@ pub fn digest(subscribers: usize, smtp_url: &str) -> anyhow::Result<u8> {
             .await?
             .context("the first subscriber is missing")?;
         let picked = papers.pick(&sample.preferences, None);
+        let started = Instant::now();
+        for _ in 0..subscribers {
+            mailer.build(digests.digest_email(&sample, &period, &picked)?)?;
+        }
+        println!(
+            "  render    {subscribers} messages, no SMTP {:>7.2} s",
+            seconds(started.elapsed())
+        );
         let message = Arc::new(mailer.build(digests.digest_email(&sample, &period, &picked)?)?);
+        println!("  message   {} bytes", message.len());
         let to = EmailAddress::parse(&sample.email)?;
         let connections = digests.settings.connections as usize;
         let started = Instant::now();

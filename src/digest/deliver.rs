@@ -14,6 +14,9 @@ use super::Digests;
 use super::compose::PeriodPapers;
 use crate::mail::SmtpError;
 
+/// Deliveries one worker claims at a time (and records the outcomes of in one transaction).
+const CLAIM_BATCH: u32 = 16;
+
 /// Longest wait between two attempts, however many there were.
 const MAX_BACKOFF_SECONDS: i64 = 6 * 3600;
 
@@ -50,42 +53,45 @@ impl Digests {
     /// Sends every delivery that is due now, then returns. Deliveries waiting for a retry stay
     /// queued for a later pass.
     pub async fn deliver_due(self: &Arc<Self>) -> anyhow::Result<DeliveryReport> {
+        // Each connection's worker claims and sends its own small batches, so a slow message
+        // holds up only its own connection, not a whole round.
+        let mut workers = JoinSet::new();
+        for _ in 0..self.settings.connections.max(1) {
+            let digests = Arc::clone(self);
+            workers.spawn(async move { digests.work_through_queue().await });
+        }
         let mut report = DeliveryReport::default();
-        let connections = self.settings.connections.max(1) as usize;
+        while let Some(done) = workers.join_next().await {
+            report.add(&done.context("a delivery worker panicked")??);
+        }
+        Ok(report)
+    }
+
+    async fn work_through_queue(&self) -> anyhow::Result<DeliveryReport> {
+        let mut report = DeliveryReport::default();
         loop {
             let claim = crate::secrets::random_token();
             let claimed = self
                 .store
-                .claim_deliveries(
-                    now(),
-                    i64::from(self.settings.lease_seconds),
-                    (connections * 16) as u32,
-                    &claim,
-                )
+                .claim_deliveries(now(), i64::from(self.settings.lease_seconds), CLAIM_BATCH, &claim)
                 .await
                 .context("while claiming digests to send")?;
             if claimed.is_empty() {
                 return Ok(report);
             }
-            // Each connection works through its share; the pool keeps them open between messages.
-            let mut shares: Vec<Vec<ClaimedDelivery>> = (0..connections).map(|_| Vec::new()).collect();
-            for (index, delivery) in claimed.into_iter().enumerate() {
-                shares[index % connections].push(delivery);
+            // Outcomes are recorded per batch: the hand-over already made each message safe
+            // from being sent twice, so this is bookkeeping, not a commit point.
+            let mut outcomes = Vec::with_capacity(claimed.len());
+            for delivery in claimed {
+                let id = delivery.id;
+                if let Some(outcome) = self.deliver_one(delivery, &mut report).await {
+                    outcomes.push((id, outcome));
+                }
             }
-            let mut workers = JoinSet::new();
-            for share in shares.into_iter().filter(|share| !share.is_empty()) {
-                let digests = Arc::clone(self);
-                workers.spawn(async move {
-                    let mut report = DeliveryReport::default();
-                    for delivery in share {
-                        digests.deliver_one(delivery, &mut report).await?;
-                    }
-                    anyhow::Ok(report)
-                });
-            }
-            while let Some(done) = workers.join_next().await {
-                report.add(&done.context("a delivery worker panicked")??);
-            }
+            self.store
+                .finish_deliveries(&outcomes, now())
+                .await
+                .context("while recording deliveries")?;
         }
     }
 
@@ -104,7 +110,8 @@ impl Digests {
         Ok(papers)
     }
 
-    async fn deliver_one(&self, delivery: ClaimedDelivery, report: &mut DeliveryReport) -> anyhow::Result<()> {
+    /// Sends one digest; answers what to record (nothing when it is no longer ours to record).
+    async fn deliver_one(&self, delivery: ClaimedDelivery, report: &mut DeliveryReport) -> Option<DeliveryOutcome> {
         let attempt = self.attempt(&delivery).await;
         let outcome = match attempt {
             Ok(()) => {
@@ -116,7 +123,7 @@ impl Digests {
                     delivery = delivery.id,
                     "digest withdrawn before sending (unsubscribed or taken over)"
                 );
-                return Ok(());
+                return None;
             }
             Err(SmtpError::Unknown(error)) => {
                 report.unconfirmed += 1;
@@ -125,7 +132,7 @@ impl Digests {
                     error,
                     "digest sent without confirmation; not resending"
                 );
-                return Ok(());
+                return None;
             }
             Err(SmtpError::Permanent(error)) => {
                 report.failed += 1;
@@ -160,11 +167,7 @@ impl Digests {
                 }
             }
         };
-        self.store
-            .finish_delivery(delivery.id, &outcome, now())
-            .await
-            .context("while recording a delivery")?;
-        Ok(())
+        Some(outcome)
     }
 
     async fn attempt(&self, delivery: &ClaimedDelivery) -> Result<(), SmtpError> {

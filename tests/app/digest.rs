@@ -539,6 +539,10 @@ async fn a_sender_killed_halfway_is_finished_by_the_next_run_without_doubles() {
     let missing: Vec<_> = addresses.iter().filter(|a| !counts.contains_key(*a)).collect();
     let store = instance.store().await;
     let unconfirmed = store.delivery_counts(None).await.expect("counts").handed_over;
+    eprintln!(
+        "killed after {before} messages; {unconfirmed} unconfirmed, {} missing",
+        missing.len()
+    );
     assert!(
         missing.len() as u64 <= unconfirmed && unconfirmed <= 4,
         "{} never sent, {unconfirmed} handed over when the sender died",

@@ -1014,7 +1014,10 @@ pub async fn delivery_outcomes_retry_fail_and_bounce(store: &dyn Store) {
         error: "421 try later".into(),
         next_attempt_at: 50,
     };
-    store.finish_delivery(claimed[0].id, &retry, 2).await.expect("retry");
+    store
+        .finish_deliveries(&[(claimed[0].id, retry)], 2)
+        .await
+        .expect("retry");
     assert_eq!(
         store.next_delivery_due().await.expect("due"),
         Some(1),
@@ -1028,7 +1031,7 @@ pub async fn delivery_outcomes_retry_fail_and_bounce(store: &dyn Store) {
     let next = store.claim_deliveries(3, 60, 2, "w").await.expect("claim");
     assert_eq!(next.len(), 2, "the retried one waits until 50");
     store
-        .finish_delivery(next[0].id, &bounce("550 no such user"), 4)
+        .finish_deliveries(&[(next[0].id, bounce("550 no such user"))], 4)
         .await
         .expect("fail");
     assert_eq!(
@@ -1037,7 +1040,7 @@ pub async fn delivery_outcomes_retry_fail_and_bounce(store: &dyn Store) {
         "one bounce is not enough"
     );
     store
-        .finish_delivery(next[1].id, &bounce("550 no such user"), 5)
+        .finish_deliveries(&[(next[1].id, bounce("550 no such user"))], 5)
         .await
         .expect("fail");
     assert_eq!(
@@ -1071,19 +1074,19 @@ pub async fn delivery_outcomes_retry_fail_and_bounce(store: &dyn Store) {
             .expect("enqueue");
     }
     let bobs = store.claim_deliveries(200, 60, 3, "w").await.expect("claim");
-    store
-        .finish_delivery(bobs[0].id, &bounce("550"), 201)
-        .await
-        .expect("fail");
     assert!(store.hand_over_delivery(bobs[1].id, "w").await.expect("hand over"));
+    // One batch, applied in order: fail, succeed, fail is not two failures in a row.
     store
-        .finish_delivery(bobs[1].id, &DeliveryOutcome::Sent, 202)
+        .finish_deliveries(
+            &[
+                (bobs[0].id, bounce("550")),
+                (bobs[1].id, DeliveryOutcome::Sent),
+                (bobs[2].id, bounce("550")),
+            ],
+            201,
+        )
         .await
-        .expect("sent");
-    store
-        .finish_delivery(bobs[2].id, &bounce("550"), 203)
-        .await
-        .expect("fail");
+        .expect("finish");
     assert_eq!(
         store.subscription(bob).await.expect("get").expect("there").status,
         SubscriptionStatus::Active

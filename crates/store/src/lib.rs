@@ -445,8 +445,8 @@ pub trait Store: Send + Sync {
     /// lost: the lease ran out and another worker took it, or the subscriber left.
     async fn hand_over_delivery(&self, id: i64, claim: &str) -> Result<bool, StoreError>;
 
-    /// Records how a claimed or handed-over delivery ended.
-    async fn finish_delivery(&self, id: i64, outcome: &DeliveryOutcome, now: i64) -> Result<(), StoreError>;
+    /// Records how claimed or handed-over deliveries ended, in one transaction.
+    async fn finish_deliveries(&self, outcomes: &[(i64, DeliveryOutcome)], now: i64) -> Result<(), StoreError>;
 
     /// Deliveries by state, for one period or all.
     async fn delivery_counts(&self, period: Option<&str>) -> Result<DeliveryCounts, StoreError>;

@@ -295,38 +295,58 @@ pub(super) async fn enqueue_deliveries(
 ) -> Result<u64, StoreError> {
     let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
     let mut queued = 0;
-    for delivery in deliveries {
-        let papers = serde_json::Value::from(
-            delivery
-                .papers
-                .iter()
-                .map(|paper| paper.as_str().to_owned())
-                .collect::<Vec<_>>(),
-        )
-        .to_string();
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO digest_deliveries (subscription_id, period, papers, next_attempt_at, created_at) \
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (subscription_id, period) DO NOTHING RETURNING id",
-        )
-        .bind(delivery.subscription_id)
-        .bind(period)
-        .bind(papers)
-        .bind(now)
-        .bind(now)
-        .fetch_optional(&mut *transaction)
-        .await?;
-        let Some(id) = id else { continue };
-        queued += 1;
-        for paper in &delivery.papers {
-            sqlx::query(
-                "INSERT INTO digest_papers (subscription_id, paper_id, delivery_id) VALUES (?, ?, ?) \
-                 ON CONFLICT DO NOTHING",
+    // Multi-row statements: a batch of 500 digests is a handful of round trips, not thousands.
+    for chunk in deliveries.chunks(1000) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO digest_deliveries (subscription_id, period, papers, next_attempt_at, created_at) ",
+        );
+        insert.push_values(chunk, |mut row, delivery| {
+            let papers = serde_json::Value::from(
+                delivery
+                    .papers
+                    .iter()
+                    .map(|paper| paper.as_str().to_owned())
+                    .collect::<Vec<_>>(),
             )
-            .bind(delivery.subscription_id)
-            .bind(paper.as_str())
-            .bind(id)
-            .execute(&mut *transaction)
-            .await?;
+            .to_string();
+            row.push_bind(delivery.subscription_id)
+                .push_bind(period)
+                .push_bind(papers)
+                .push_bind(now)
+                .push_bind(now);
+        });
+        // Only the rows actually inserted come back: a subscription that already has this
+        // period's digest keeps it, and its papers are not recorded twice.
+        insert.push(" ON CONFLICT (subscription_id, period) DO NOTHING RETURNING id, subscription_id");
+        let inserted: Vec<(i64, i64)> = insert.build_query_as().fetch_all(&mut *transaction).await?;
+        queued += inserted.len() as u64;
+        let delivery_of: std::collections::HashMap<i64, i64> = inserted
+            .into_iter()
+            .map(|(id, subscription)| (subscription, id))
+            .collect();
+        let sent: Vec<(i64, &ArxivId, i64)> = chunk
+            .iter()
+            .filter_map(|delivery| {
+                let id = *delivery_of.get(&delivery.subscription_id)?;
+                Some(
+                    delivery
+                        .papers
+                        .iter()
+                        .map(move |paper| (delivery.subscription_id, paper, id)),
+                )
+            })
+            .flatten()
+            .collect();
+        for rows in sent.chunks(super::MAX_BINDS / 3) {
+            let mut insert =
+                QueryBuilder::<Sqlite>::new("INSERT INTO digest_papers (subscription_id, paper_id, delivery_id) ");
+            insert.push_values(rows, |mut row, (subscription, paper, delivery)| {
+                row.push_bind(*subscription)
+                    .push_bind(paper.as_str())
+                    .push_bind(*delivery);
+            });
+            insert.push(" ON CONFLICT DO NOTHING");
+            insert.build().execute(&mut *transaction).await?;
         }
     }
     transaction.commit().await?;
@@ -369,21 +389,37 @@ pub(super) async fn claim_deliveries(
     claim: &str,
 ) -> Result<Vec<ClaimedDelivery>, StoreError> {
     let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT d.id AS delivery_id, d.period, d.papers, d.attempts, {} \
-         FROM digest_deliveries d JOIN subscriptions s ON s.id = d.subscription_id AND s.status = 'active' \
-         WHERE (d.state = 'queued' AND d.next_attempt_at <= ?1) OR (d.state = 'sending' AND d.lease_until < ?1) \
-         ORDER BY d.next_attempt_at, d.id LIMIT ?2",
+    let columns = format!(
+        "d.id AS delivery_id, d.period, d.papers, d.attempts, {}",
         SUBSCRIPTION_COLUMNS
             .split(", ")
             .map(|column| format!("s.{column} AS {column}"))
             .collect::<Vec<_>>()
             .join(", ")
-    )))
-    .bind(now)
-    .bind(i64::from(limit))
-    .fetch_all(&mut *transaction)
-    .await?;
+    );
+    // Two queries rather than one with OR, so each walks the (state, next_attempt_at) index in
+    // order instead of sorting every queued row on every claim. Lapsed claims go first.
+    let mut rows = Vec::new();
+    for condition in [
+        "d.state = 'sending' AND d.lease_until < ?1 ORDER BY d.lease_until, d.id",
+        "d.state = 'queued' AND d.next_attempt_at <= ?1 ORDER BY d.next_attempt_at, d.id",
+    ] {
+        let wanted = i64::from(limit) - rows.len() as i64;
+        if wanted <= 0 {
+            break;
+        }
+        rows.extend(
+            sqlx::query(AssertSqlSafe(format!(
+                "SELECT {columns} FROM digest_deliveries d \
+                 JOIN subscriptions s ON s.id = d.subscription_id AND s.status = 'active' \
+                 WHERE {condition} LIMIT ?2"
+            )))
+            .bind(now)
+            .bind(wanted)
+            .fetch_all(&mut *transaction)
+            .await?,
+        );
+    }
     let mut claimed = Vec::with_capacity(rows.len());
     for row in rows {
         let id: i64 = row.try_get("delivery_id")?;
@@ -415,27 +451,42 @@ pub(super) async fn claim_deliveries(
 }
 
 pub(super) async fn hand_over_delivery(pool: &SqlitePool, id: i64, claim: &str) -> Result<bool, StoreError> {
-    let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
+    // One statement, so one round trip: it commits on its own, atomically, under the write lock.
     let done = sqlx::query(
         "UPDATE digest_deliveries SET state = 'handed_over', lease_until = NULL \
          WHERE id = ? AND state = 'sending' AND claim = ? \
-         AND subscription_id IN (SELECT id FROM subscriptions WHERE status = 'active')",
+         AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = digest_deliveries.subscription_id \
+                     AND s.status = 'active')",
     )
     .bind(id)
     .bind(claim)
-    .execute(&mut *transaction)
+    .execute(pool)
     .await?;
-    transaction.commit().await?;
     Ok(done.rows_affected() > 0)
 }
 
-pub(super) async fn finish_delivery(
+pub(super) async fn finish_deliveries(
     pool: &SqlitePool,
+    outcomes: &[(i64, DeliveryOutcome)],
+    now: i64,
+) -> Result<(), StoreError> {
+    if outcomes.is_empty() {
+        return Ok(());
+    }
+    let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
+    for (id, outcome) in outcomes {
+        finish_one(&mut transaction, *id, outcome, now).await?;
+    }
+    transaction.commit().await?;
+    Ok(())
+}
+
+async fn finish_one(
+    connection: &mut sqlx::SqliteConnection,
     id: i64,
     outcome: &DeliveryOutcome,
     now: i64,
 ) -> Result<(), StoreError> {
-    let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
     match outcome {
         DeliveryOutcome::Sent => {
             sqlx::query(
@@ -444,13 +495,13 @@ pub(super) async fn finish_delivery(
             )
             .bind(now)
             .bind(id)
-            .execute(&mut *transaction)
+            .execute(&mut *connection)
             .await?;
             sqlx::query(
                 "UPDATE subscriptions SET failures = 0 WHERE id = (SELECT subscription_id FROM digest_deliveries WHERE id = ?)",
             )
             .bind(id)
-            .execute(&mut *transaction)
+            .execute(&mut *connection)
             .await?;
         }
         DeliveryOutcome::Retry { error, next_attempt_at } => {
@@ -462,7 +513,7 @@ pub(super) async fn finish_delivery(
             .bind(next_attempt_at)
             .bind(error)
             .bind(id)
-            .execute(&mut *transaction)
+            .execute(&mut *connection)
             .await?;
         }
         DeliveryOutcome::Failed {
@@ -476,7 +527,7 @@ pub(super) async fn finish_delivery(
             )
             .bind(error)
             .bind(id)
-            .execute(&mut *transaction)
+            .execute(&mut *connection)
             .await?;
             if *permanent {
                 sqlx::query(
@@ -486,12 +537,11 @@ pub(super) async fn finish_delivery(
                 )
                 .bind(i64::from(*bounce_limit))
                 .bind(id)
-                .execute(&mut *transaction)
+                .execute(&mut *connection)
                 .await?;
             }
         }
     }
-    transaction.commit().await?;
     Ok(())
 }
 

@@ -781,8 +781,8 @@ impl Store for SqliteStore {
         digests::hand_over_delivery(&self.pool, id, claim).await
     }
 
-    async fn finish_delivery(&self, id: i64, outcome: &DeliveryOutcome, now: i64) -> Result<(), StoreError> {
-        digests::finish_delivery(&self.pool, id, outcome, now).await
+    async fn finish_deliveries(&self, outcomes: &[(i64, DeliveryOutcome)], now: i64) -> Result<(), StoreError> {
+        digests::finish_deliveries(&self.pool, outcomes, now).await
     }
 
     async fn delivery_counts(&self, period: Option<&str>) -> Result<DeliveryCounts, StoreError> {
