@@ -13,6 +13,8 @@ use super::Digests;
 
 /// How often the clock looks; also the longest a retry waits beyond its time.
 const PASS_INTERVAL: Duration = Duration::from_secs(15);
+/// After downtime, a daily digest older than this is no longer worth sending.
+const DAILY_CATCH_UP_DAYS: i64 = 7;
 
 /// The daily period due at `now`: the day of the latest daily tick.
 pub fn due_daily(now: DateTime, daily_time: jiff::civil::Time) -> DigestPeriod {
@@ -42,16 +44,16 @@ impl Digests {
     /// One pass of the clock at `now` (UTC): compose what is due, then send what is due.
     pub async fn scheduler_pass(self: &Arc<Self>, now: jiff::Timestamp) -> anyhow::Result<()> {
         let civil = jiff::tz::TimeZone::UTC.to_datetime(now);
-        let periods = [
-            due_daily(civil, self.settings.daily_time),
-            due_weekly(civil, self.settings.weekly_day, self.settings.daily_time),
-        ];
-        for period in periods {
+        let daily = self
+            .latest_listed_day(due_daily(civil, self.settings.daily_time))
+            .await?;
+        let weekly = Some(due_weekly(civil, self.settings.weekly_day, self.settings.daily_time));
+        for period in [daily, weekly].into_iter().flatten() {
             if self.store.digest_run_exists(&period.key()).await? {
                 continue;
             }
-            // A day without listings yet is looked at again next pass: the import may be late.
-            // Once the next tick passes, this period is no longer the latest and is left alone.
+            // A period without listings yet is looked at again next pass: the import may be
+            // late. Once a later tick passes, it is no longer the latest and is left alone.
             let (first, last) = period.bounds();
             if self.store.listing_candidates(first, last, None).await?.is_empty() {
                 continue;
@@ -60,6 +62,23 @@ impl Digests {
         }
         self.deliver_due().await?;
         Ok(())
+    }
+
+    /// The daily period to compose: the due day, or when that day had no announcement (a
+    /// weekend, a holiday, or downtime that ended on one) the last day that had one, so the
+    /// missed digest still goes out, once — unless it is too old to be news.
+    async fn latest_listed_day(&self, due: DigestPeriod) -> anyhow::Result<Option<DigestPeriod>> {
+        let (day, _) = due.bounds();
+        if !self.store.listing_candidates(day, day, None).await?.is_empty() {
+            return Ok(Some(due));
+        }
+        let (before, _) = self.store.listing_days_around(day, day).await?;
+        let oldest = day
+            .checked_sub(jiff::Span::new().days(DAILY_CATCH_UP_DAYS))
+            .unwrap_or(day);
+        Ok(before
+            .filter(|listed| *listed >= oldest)
+            .map(|listed| DigestPeriod::containing(Frequency::Daily, listed)))
     }
 
     /// Runs the clock until the process ends. Errors are logged and the next pass tries again.
@@ -82,6 +101,71 @@ impl Digests {
 mod tests {
     use super::*;
     use jiff::civil::{date, time};
+    use paperboy_core::DigestPreferences;
+    use paperboy_store::{SqliteStore, Store};
+
+    use crate::digest::DigestSettings;
+    use crate::mail::Mailer;
+
+    async fn instance_with_a_week_of_papers(mail: &std::path::Path) -> Arc<Digests> {
+        let store = Arc::new(SqliteStore::in_memory().await.expect("store"));
+        let papers = [("2602.00011", 11), ("2602.00012", 12), ("2602.00013", 13)].map(|(id, day)| {
+            let mut paper = paperboy_store::conformance::full_paper(id);
+            paper.listing_dates = [date(2026, 2, day)].into();
+            paper
+        });
+        store.merge_papers(papers.to_vec()).await.expect("merge");
+        store
+            .subscribe_confirmed("ada@example.org", &DigestPreferences::default(), 0)
+            .await
+            .expect("subscribe");
+        let mailer = Mailer::new(None, "Paperboy <paperboy@localhost>", mail, "localhost").expect("mailer");
+        let settings = DigestSettings::from_config(&crate::config::Config::default()).expect("settings");
+        Arc::new(Digests::new(store, Arc::new(mailer), settings).await.expect("digests"))
+    }
+
+    fn sent(mail: &std::path::Path) -> Vec<String> {
+        std::fs::read_dir(mail.join("mail"))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|entry| std::fs::read_to_string(entry.path()).expect("readable"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn after_downtime_the_missed_day_goes_out_once() {
+        let mail = tempfile::tempdir().expect("temp dir");
+        let digests = instance_with_a_week_of_papers(mail.path()).await;
+        let at = |text: &str| text.parse::<jiff::Timestamp>().expect("timestamp");
+        // Down from Wednesday until Saturday morning: three ticks missed, one digest sent, of
+        // the last day with papers.
+        digests.scheduler_pass(at("2026-02-14T03:00:00Z")).await.expect("pass");
+        digests.scheduler_pass(at("2026-02-14T03:00:15Z")).await.expect("pass");
+        digests.scheduler_pass(at("2026-02-15T03:00:00Z")).await.expect("pass");
+        let messages = sent(mail.path());
+        assert_eq!(messages.len(), 1, "one digest, not one per missed tick");
+        assert!(messages[0].contains("Fri, 13 Feb 2026"), "{}", messages[0]);
+        // A week later, without new papers, nothing stale goes out.
+        digests.scheduler_pass(at("2026-02-23T03:00:00Z")).await.expect("pass");
+        assert_eq!(sent(mail.path()).len(), 1);
+    }
+
+    #[tokio::test]
+    async fn nothing_goes_out_before_the_tick_or_before_the_papers() {
+        let mail = tempfile::tempdir().expect("temp dir");
+        let digests = instance_with_a_week_of_papers(mail.path()).await;
+        let at = |text: &str| text.parse::<jiff::Timestamp>().expect("timestamp");
+        // Before Friday's tick, Thursday's digest is the due one.
+        digests.scheduler_pass(at("2026-02-13T01:00:00Z")).await.expect("pass");
+        let messages = sent(mail.path());
+        assert_eq!(messages.len(), 1);
+        assert!(messages[0].contains("Thu, 12 Feb 2026"));
+        digests.scheduler_pass(at("2026-02-13T02:30:00Z")).await.expect("pass");
+        assert_eq!(sent(mail.path()).len(), 2, "Friday's after its tick");
+    }
 
     #[test]
     fn the_daily_tick_covers_today_once_its_time_has_passed() {

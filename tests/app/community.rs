@@ -619,3 +619,65 @@ async fn without_a_mail_server_messages_are_written_to_the_data_dir_and_the_page
         "the link is in the message"
     );
 }
+
+#[tokio::test]
+async fn members_manage_their_digest_from_their_account() {
+    let community = start();
+    let cookie = community.sign_in("ada@example.org").await;
+    let get = |path: &'static str| {
+        community
+            .server
+            .client()
+            .get(community.url(path))
+            .header(COOKIE, &cookie)
+            .send()
+    };
+    let account = get("/account").await.unwrap().text().await.unwrap();
+    assert!(account.contains("You do not get a digest."), "{account}");
+    let subscribe = get("/subscribe").await.unwrap();
+    assert_eq!(
+        subscribe.headers()[LOCATION],
+        "/account/subscription",
+        "members go to their own page"
+    );
+    let page = get("/account/subscription").await.unwrap().text().await.unwrap();
+    assert!(page.contains("not subscribed"), "{page}");
+    let csrf = between_all(&page, "name=\"csrf\" value=\"", "\"")[0].to_owned();
+    let post = |fields: Vec<(&'static str, String)>| {
+        community
+            .server
+            .client()
+            .post(community.url("/account/subscription"))
+            .header(COOKIE, &cookie)
+            .header(ORIGIN, &community.server.base_url)
+            .form(&fields)
+            .send()
+    };
+    let without_token = post(vec![("action", "save".into())]).await.unwrap();
+    assert_eq!(without_token.status(), 403, "the form's token is required");
+    let wrong_token = post(vec![("action", "save".into()), ("csrf", "nope".into())])
+        .await
+        .unwrap();
+    assert_eq!(wrong_token.status(), 403);
+    let saved = post(vec![
+        ("action", "save".into()),
+        ("csrf", csrf.clone()),
+        ("frequency", "weekly".into()),
+        ("max_papers", "7".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(saved.status(), 200);
+    // A signed-in member's address is proven: no confirmation mail, active at once.
+    let account = get("/account").await.unwrap().text().await.unwrap();
+    assert!(
+        account.contains("You get a weekly digest of up to 7 papers."),
+        "{account}"
+    );
+    let left = post(vec![("action", "unsubscribe".into()), ("csrf", csrf)])
+        .await
+        .unwrap();
+    assert!(left.text().await.unwrap().contains("Unsubscribed"));
+    let account = get("/account").await.unwrap().text().await.unwrap();
+    assert!(account.contains("You do not get a digest."));
+}

@@ -284,6 +284,11 @@ impl SmtpServer {
     }
 
     pub fn start_on(port: u16) -> SmtpServer {
+        SmtpServer::start_with("aiosmtpd.handlers.Mailbox", port)
+    }
+
+    /// With another handler class, e.g. `smtp_handlers.RefusingMailbox` from `tests/support`.
+    pub fn start_with(handler: &str, port: u16) -> SmtpServer {
         let maildir = tempfile::tempdir().expect("maildir");
         for sub in ["tmp", "new", "cur"] {
             std::fs::create_dir_all(maildir.path().join(sub)).expect("maildir subdirectory");
@@ -296,9 +301,10 @@ impl SmtpServer {
                 "-l",
                 &format!("127.0.0.1:{port}"),
                 "-c",
-                "aiosmtpd.handlers.Mailbox",
+                handler,
             ])
             .arg(maildir.path())
+            .env("PYTHONPATH", fixture("tests/support"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
