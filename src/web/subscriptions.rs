@@ -465,10 +465,19 @@ pub async fn manage_update(
     })
 }
 
-#[derive(Debug, Deserialize)]
-pub struct OneClick {
-    #[serde(rename = "List-Unsubscribe")]
-    list_unsubscribe: Option<String>,
+/// Whether a one-click body says `List-Unsubscribe=One-Click`. RFC 8058 §3.1 asks for
+/// multipart/form-data and allows application/x-www-form-urlencoded; both are read.
+fn is_one_click(content_type: &str, body: &[u8]) -> bool {
+    let body = String::from_utf8_lossy(body);
+    if content_type.starts_with("multipart/form-data") {
+        // One part named List-Unsubscribe whose value is One-Click.
+        return body.split("Content-Disposition:").skip(1).any(|part| {
+            let (headers, value) = part.split_once("\r\n\r\n").unwrap_or((part, ""));
+            headers.contains("name=\"List-Unsubscribe\"")
+                && value.split("\r\n").next().map(str::trim) == Some("One-Click")
+        });
+    }
+    body.trim().split('&').any(|pair| pair == "List-Unsubscribe=One-Click")
 }
 
 /// `POST /unsubscribe/<link>` with `List-Unsubscribe=One-Click` (RFC 8058): unsubscribes at
@@ -477,9 +486,14 @@ pub struct OneClick {
 pub async fn one_click(
     State(state): State<AppState>,
     Path(link): Path<String>,
-    Form(form): Form<OneClick>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    if form.list_unsubscribe.as_deref() != Some("One-Click") {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    if !is_one_click(content_type, &body) {
         return Err(AppError::bad_request("expected List-Unsubscribe=One-Click (RFC 8058)"));
     }
     let subscription = linked_subscription(&state, &link).await?;
@@ -570,4 +584,27 @@ pub async fn account_update(
         )
             .into_response(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_one_click;
+
+    #[test]
+    fn one_click_bodies_are_read_in_both_encodings() {
+        assert!(is_one_click(
+            "application/x-www-form-urlencoded",
+            b"List-Unsubscribe=One-Click"
+        ));
+        let multipart =
+            b"--b\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--b--\r\n";
+        assert!(is_one_click("multipart/form-data; boundary=b", multipart));
+        assert!(!is_one_click(
+            "application/x-www-form-urlencoded",
+            b"List-Unsubscribe=Maybe"
+        ));
+        assert!(!is_one_click("application/x-www-form-urlencoded", b""));
+        let other_field = b"--b\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nOne-Click\r\n--b--\r\n";
+        assert!(!is_one_click("multipart/form-data; boundary=b", other_field));
+    }
 }
