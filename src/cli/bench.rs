@@ -168,7 +168,15 @@ pub fn digest(subscribers: usize, smtp_url: &str) -> anyhow::Result<u8> {
             seconds(started.elapsed())
         );
         let mailer = Arc::new(crate::mail::Mailer::from_config(&config, &data_dir)?);
-        let digests = Arc::new(Digests::new(store, Arc::clone(&mailer), DigestSettings::from_config(&config)?).await?);
+        let digests = Arc::new(
+            Digests::new(
+                store,
+                Arc::clone(&mailer),
+                DigestSettings::from_config(&config)?,
+                &data_dir,
+            )
+            .await?,
+        );
         let period = DigestPeriod::containing(Frequency::Daily, day);
 
         // Baseline: one rendered digest, sent N times over the same number of connections.
@@ -199,7 +207,7 @@ pub fn digest(subscribers: usize, smtp_url: &str) -> anyhow::Result<u8> {
             senders.spawn(async move {
                 for _ in 0..share {
                     mailer
-                        .deliver(&to, &message, || async { Ok(true) })
+                        .deliver(&to, &message, &mut crate::mail::NoHandOver)
                         .await
                         .map_err(|error| anyhow::anyhow!("baseline send failed: {error}"))?;
                 }

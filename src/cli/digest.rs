@@ -19,7 +19,7 @@ async fn open_digests(context: &Context, config: &Config) -> anyhow::Result<Arc<
     let store = context.open_store().await?;
     let mailer = Arc::new(Mailer::from_config(config, &context.data_dir)?);
     Ok(Arc::new(
-        Digests::new(store, mailer, DigestSettings::from_config(config)?).await?,
+        Digests::new(store, mailer, DigestSettings::from_config(config)?, &context.data_dir).await?,
     ))
 }
 

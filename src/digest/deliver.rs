@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 
 use super::Digests;
 use super::compose::PeriodPapers;
-use crate::mail::SmtpError;
+use crate::mail::{HandOver, SmtpError};
 
 /// Deliveries one worker claims at a time (and records the outcomes of in one transaction).
 const CLAIM_BATCH: u32 = 16;
@@ -53,6 +53,7 @@ impl Digests {
     /// Sends every delivery that is due now, then returns. Deliveries waiting for a retry stay
     /// queued for a later pass.
     pub async fn deliver_due(self: &Arc<Self>) -> anyhow::Result<DeliveryReport> {
+        self.settle_unconfirmed_hand_overs().await?;
         // Each connection's worker claims and sends its own small batches, so a slow message
         // holds up only its own connection, not a whole round.
         let mut workers = JoinSet::new();
@@ -70,7 +71,7 @@ impl Digests {
     async fn work_through_queue(&self) -> anyhow::Result<DeliveryReport> {
         let mut report = DeliveryReport::default();
         loop {
-            let claim = crate::secrets::random_token();
+            let claim = format!("{}{}", self.claim_prefix, crate::secrets::random_token());
             let claimed = self
                 .store
                 .claim_deliveries(now(), i64::from(self.settings.lease_seconds), CLAIM_BATCH, &claim)
@@ -93,6 +94,32 @@ impl Digests {
                 .await
                 .context("while recording deliveries")?;
         }
+    }
+
+    /// After a crash: this machine's handed-over deliveries whose worker is gone are settled by
+    /// the journal. Not in it: the `.` was never written, so the server dropped the message and
+    /// it is queued again. In it: never sent again. Other machines' are left to them.
+    async fn settle_unconfirmed_hand_overs(&self) -> anyhow::Result<()> {
+        let stale = self.store.unconfirmed_hand_overs(now()).await?;
+        let ours: Vec<(i64, String)> = stale
+            .into_iter()
+            .filter(|(_, claim)| claim.starts_with(&self.claim_prefix))
+            .collect();
+        if ours.is_empty() {
+            return Ok(());
+        }
+        let journal = self.journal.entries()?;
+        for (id, claim) in ours {
+            let reached_server = journal.contains(&(id, claim.clone()));
+            if self.store.resolve_hand_over(id, &claim, reached_server, now()).await? {
+                tracing::info!(
+                    delivery = id,
+                    reached_server,
+                    "settled a hand-over interrupted by a crash"
+                );
+            }
+        }
+        Ok(())
     }
 
     async fn period_papers(&self, key: &str) -> anyhow::Result<Arc<PeriodPapers>> {
@@ -184,17 +211,90 @@ impl Digests {
         let (to, message) = render
             .await
             .map_err(|error| SmtpError::Transient(format!("while composing the message: {error:#}")))?;
-        self.mailer
-            .deliver(&to, &message, || async {
-                Ok(self.store.hand_over_delivery(delivery.id, &delivery.claim).await?)
-            })
-            .await
+        let mut hand_over = DeliveryHandOver {
+            digests: self,
+            delivery,
+        };
+        self.mailer.deliver(&to, &message, &mut hand_over).await
+    }
+}
+
+/// The two records of a digest's hand-over: the database (is it still ours?), then the journal
+/// immediately before the `.`.
+struct DeliveryHandOver<'a> {
+    digests: &'a Digests,
+    delivery: &'a ClaimedDelivery,
+}
+
+impl HandOver for DeliveryHandOver<'_> {
+    async fn claim(&mut self) -> anyhow::Result<bool> {
+        Ok(self
+            .digests
+            .store
+            .hand_over_delivery(self.delivery.id, &self.delivery.claim)
+            .await?)
+    }
+
+    fn about_to_end(&mut self) -> anyhow::Result<()> {
+        self.digests.journal.record(self.delivery.id, &self.delivery.claim)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::digest::test_support::{instance_with_a_week_of_papers, sent};
+
+    /// A delivery this machine claimed and recorded as handed over in the database, by a
+    /// worker that then died (its lease long over); optionally journaled before it died.
+    async fn interrupted_hand_over(digests: &Digests, journaled: bool) {
+        let period = DigestPeriod::containing(paperboy_core::Frequency::Daily, jiff::civil::date(2026, 2, 13));
+        digests.compose(&period, 0).await.expect("compose");
+        let claim = format!("{}dead-worker", digests.claim_prefix);
+        let claimed = digests.store.claim_deliveries(0, 60, 10, &claim).await.expect("claim");
+        assert_eq!(claimed.len(), 1);
+        assert!(
+            digests
+                .store
+                .hand_over_delivery(claimed[0].id, &claim)
+                .await
+                .expect("hand over")
+        );
+        if journaled {
+            digests.journal.record(claimed[0].id, &claim).expect("journal");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hand_over_cut_short_before_the_journal_is_sent_again() {
+        let mail = tempfile::tempdir().expect("temp dir");
+        let digests = instance_with_a_week_of_papers(mail.path()).await;
+        interrupted_hand_over(&digests, false).await;
+        let report = digests.deliver_due().await.expect("deliver");
+        assert_eq!(report.sent, 1, "the `.` was never written, so it goes again");
+        assert_eq!(sent(mail.path()).len(), 1);
+        digests.deliver_due().await.expect("deliver");
+        assert_eq!(sent(mail.path()).len(), 1, "once");
+    }
+
+    #[tokio::test]
+    async fn a_journaled_hand_over_is_never_sent_again() {
+        let mail = tempfile::tempdir().expect("temp dir");
+        let digests = instance_with_a_week_of_papers(mail.path()).await;
+        interrupted_hand_over(&digests, true).await;
+        let report = digests.deliver_due().await.expect("deliver");
+        assert_eq!(report.sent, 0);
+        assert!(sent(mail.path()).is_empty());
+        assert!(
+            digests
+                .store
+                .unconfirmed_hand_overs(i64::MAX)
+                .await
+                .expect("list")
+                .is_empty(),
+            "settled"
+        );
+    }
 
     #[test]
     fn backoff_doubles_and_is_capped() {

@@ -7,6 +7,7 @@
 
 pub mod compose;
 pub mod deliver;
+pub mod journal;
 pub mod message;
 pub mod schedule;
 
@@ -60,18 +61,39 @@ pub struct Digests {
     pub mailer: Arc<Mailer>,
     pub settings: DigestSettings,
     links: LinkSigner,
+    journal: journal::HandOverJournal,
+    /// Starts every claim this process makes, so that after a crash it knows which
+    /// handed-over deliveries its own journal speaks for (`<machine and data dir>/`).
+    claim_prefix: String,
     /// Papers of the periods being delivered, loaded once per period rather than per message.
     period_papers: tokio::sync::Mutex<HashMap<String, Arc<compose::PeriodPapers>>>,
 }
 
 impl Digests {
-    pub async fn new(store: Arc<dyn Store>, mailer: Arc<Mailer>, settings: DigestSettings) -> anyhow::Result<Digests> {
+    /// `data_dir` holds the hand-over journal.
+    pub async fn new(
+        store: Arc<dyn Store>,
+        mailer: Arc<Mailer>,
+        settings: DigestSettings,
+        data_dir: &std::path::Path,
+    ) -> anyhow::Result<Digests> {
         let links = LinkSigner::load(store.as_ref()).await?;
+        let journal_dir = data_dir.join("digest-journal");
+        let place = format!(
+            "{}\0{}",
+            machine_name(),
+            std::fs::canonicalize(data_dir)
+                .unwrap_or_else(|_| data_dir.to_owned())
+                .display()
+        );
+        let claim_prefix = format!("{}/", &crate::secrets::hash_token(&place)[..16]);
         Ok(Digests {
             store,
             mailer,
             settings,
             links,
+            journal: journal::HandOverJournal::new(&journal_dir),
+            claim_prefix,
             period_papers: tokio::sync::Mutex::new(HashMap::new()),
         })
     }
@@ -102,6 +124,13 @@ impl Digests {
         let subscription = self.store.subscription(id).await?;
         Ok(subscription.filter(|subscription| self.links.verify(token, subscription)))
     }
+}
+
+/// This machine's name, so claims made by two machines sharing a database never mix.
+fn machine_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_else(|_| "localhost".to_owned())
 }
 
 /// Signs manage links: `<subscription id>-<HMAC-SHA256 of the id and mailbox>`. The key lives in
@@ -145,5 +174,51 @@ impl LinkSigner {
         let expected = self.token(subscription);
         // Constant-time: the comparison must not leak how much of a guess was right.
         expected.len() == token.len() && expected.bytes().zip(token.bytes()).fold(0, |acc, (a, b)| acc | (a ^ b)) == 0
+    }
+}
+
+/// A small instance for the digest modules' tests: papers listed on 11, 12 and 13 February
+/// 2026, one daily subscriber, mail written as files under the given directory.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::sync::Arc;
+
+    use jiff::civil::date;
+    use paperboy_core::DigestPreferences;
+    use paperboy_store::{SqliteStore, Store};
+
+    use super::{DigestSettings, Digests};
+    use crate::mail::Mailer;
+
+    pub async fn instance_with_a_week_of_papers(mail: &std::path::Path) -> Arc<Digests> {
+        let store = Arc::new(SqliteStore::in_memory().await.expect("store"));
+        let papers = [("2602.00011", 11), ("2602.00012", 12), ("2602.00013", 13)].map(|(id, day)| {
+            let mut paper = paperboy_store::conformance::full_paper(id);
+            paper.listing_dates = [date(2026, 2, day)].into();
+            paper
+        });
+        store.merge_papers(papers.to_vec()).await.expect("merge");
+        store
+            .subscribe_confirmed("ada@example.org", &DigestPreferences::default(), 0)
+            .await
+            .expect("subscribe");
+        let mailer = Mailer::new(None, "Paperboy <paperboy@localhost>", mail, "localhost").expect("mailer");
+        let settings = DigestSettings::from_config(&crate::config::Config::default()).expect("settings");
+        Arc::new(
+            Digests::new(store, Arc::new(mailer), settings, mail)
+                .await
+                .expect("digests"),
+        )
+    }
+
+    pub fn sent(mail: &std::path::Path) -> Vec<String> {
+        std::fs::read_dir(mail.join("mail"))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|entry| std::fs::read_to_string(entry.path()).expect("readable"))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }

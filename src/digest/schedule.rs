@@ -100,40 +100,8 @@ impl Digests {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::digest::test_support::{instance_with_a_week_of_papers, sent};
     use jiff::civil::{date, time};
-    use paperboy_core::DigestPreferences;
-    use paperboy_store::{SqliteStore, Store};
-
-    use crate::digest::DigestSettings;
-    use crate::mail::Mailer;
-
-    async fn instance_with_a_week_of_papers(mail: &std::path::Path) -> Arc<Digests> {
-        let store = Arc::new(SqliteStore::in_memory().await.expect("store"));
-        let papers = [("2602.00011", 11), ("2602.00012", 12), ("2602.00013", 13)].map(|(id, day)| {
-            let mut paper = paperboy_store::conformance::full_paper(id);
-            paper.listing_dates = [date(2026, 2, day)].into();
-            paper
-        });
-        store.merge_papers(papers.to_vec()).await.expect("merge");
-        store
-            .subscribe_confirmed("ada@example.org", &DigestPreferences::default(), 0)
-            .await
-            .expect("subscribe");
-        let mailer = Mailer::new(None, "Paperboy <paperboy@localhost>", mail, "localhost").expect("mailer");
-        let settings = DigestSettings::from_config(&crate::config::Config::default()).expect("settings");
-        Arc::new(Digests::new(store, Arc::new(mailer), settings).await.expect("digests"))
-    }
-
-    fn sent(mail: &std::path::Path) -> Vec<String> {
-        std::fs::read_dir(mail.join("mail"))
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .map(|entry| std::fs::read_to_string(entry.path()).expect("readable"))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
 
     #[tokio::test]
     async fn after_downtime_the_missed_day_goes_out_once() {

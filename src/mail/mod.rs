@@ -12,7 +12,7 @@ use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use paperboy_core::EmailAddress;
 
-pub use smtp::SmtpError;
+pub use smtp::{HandOver, NoHandOver, SmtpError};
 use smtp::{SmtpClient, SmtpSettings};
 
 /// One message to one person: plain text, optionally with an HTML alternative.
@@ -134,17 +134,18 @@ impl Mailer {
     pub async fn send(&self, email: Email) -> anyhow::Result<()> {
         let to = email.to.clone();
         let message = self.build(email)?;
-        self.deliver(&to, &message, || async { Ok(true) })
+        self.deliver(&to, &message, &mut NoHandOver)
             .await
             .context("while sending the message")
     }
 
-    /// Delivers a built message; see [`SmtpClient::send`] for when `hand_over` runs.
-    pub async fn deliver<F, Fut>(&self, to: &EmailAddress, message: &[u8], hand_over: F) -> Result<(), SmtpError>
-    where
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = anyhow::Result<bool>>,
-    {
+    /// Delivers a built message; see [`HandOver`] for when `hand_over` runs.
+    pub async fn deliver(
+        &self,
+        to: &EmailAddress,
+        message: &[u8],
+        hand_over: &mut impl HandOver,
+    ) -> Result<(), SmtpError> {
         match &self.transport {
             Transport::Smtp(client) => client.send(&self.from_address(), to.as_str(), message, hand_over).await,
             Transport::Files(directory) => {
@@ -152,11 +153,14 @@ impl Mailer {
                     SmtpError::Transient(format!("writing to {}: {error}", directory.display()))
                 };
                 tokio::fs::create_dir_all(directory).await.map_err(transient)?;
-                match hand_over().await {
+                match hand_over.claim().await {
                     Ok(true) => {}
                     Ok(false) => return Err(SmtpError::Withdrawn),
                     Err(error) => return Err(SmtpError::Transient(format!("{error:#}"))),
                 }
+                hand_over
+                    .about_to_end()
+                    .map_err(|error| SmtpError::Transient(format!("{error:#}")))?;
                 let name = format!(
                     "{}-{:08x}.eml",
                     jiff::Timestamp::now().as_millisecond(),

@@ -24,6 +24,30 @@ const DATA_END_TIMEOUT: Duration = Duration::from_secs(300);
 /// Idle connections older than this are closed instead of reused (servers drop them anyway).
 const IDLE_LIMIT: Duration = Duration::from_secs(20);
 
+/// What a queued message's sender records at the moment the message becomes the server's.
+pub trait HandOver: Send {
+    /// Runs once the body is with the server, before the `.`: answering `false` abandons the
+    /// message unsent (the delivery is no longer ours).
+    fn claim(&mut self) -> impl std::future::Future<Output = anyhow::Result<bool>> + Send;
+
+    /// Runs immediately before the `.` is written, on the same thread with nothing in between,
+    /// so what it records is as close to the server's acceptance as a sender can get.
+    fn about_to_end(&mut self) -> anyhow::Result<()>;
+}
+
+/// One-off mail (sign-in links, confirmations): nothing to record.
+pub struct NoHandOver;
+
+impl HandOver for NoHandOver {
+    async fn claim(&mut self) -> anyhow::Result<bool> {
+        Ok(true)
+    }
+
+    fn about_to_end(&mut self) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
 /// Why a message did not go through, in the terms a retry policy needs.
 #[derive(Debug, thiserror::Error)]
 pub enum SmtpError {
@@ -334,15 +358,16 @@ impl SmtpClient {
         }
     }
 
-    /// Sends `message` (a whole RFC 5322 message) from `from` to `to`. `hand_over` runs once the
-    /// body is with the server, before the `.`; answering `false` abandons the message unsent.
-    pub async fn send<F, Fut>(&self, from: &str, to: &str, message: &[u8], hand_over: F) -> Result<(), SmtpError>
-    where
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = anyhow::Result<bool>>,
-    {
+    /// Sends `message` (a whole RFC 5322 message) from `from` to `to`, calling `hand_over` once
+    /// the body is with the server (see [`HandOver`]).
+    pub async fn send(
+        &self,
+        from: &str,
+        to: &str,
+        message: &[u8],
+        hand_over: &mut impl HandOver,
+    ) -> Result<(), SmtpError> {
         let body = dot_stuffed(message);
-        let mut hand_over = Some(hand_over);
         // A pooled connection the server has quietly closed fails on its first command; that is
         // no reason to give up, so one fresh connection is tried before reporting the error.
         let mut reused = true;
@@ -367,13 +392,17 @@ impl SmtpClient {
                 Err(error) => return Err(error),
             }
             connection.write(&body, "sending the message").await?;
-            let hook = hand_over.take().ok_or(SmtpError::Withdrawn)?;
-            match hook().await {
+            match hand_over.claim().await {
                 Ok(true) => {}
                 // Closing without the `.` makes the server drop the transaction.
                 Ok(false) => return Err(SmtpError::Withdrawn),
                 Err(error) => return Err(SmtpError::Transient(format!("recording the hand-over: {error:#}"))),
             }
+            hand_over
+                .about_to_end()
+                .map_err(|error| SmtpError::Transient(format!("recording the hand-over: {error:#}")))?;
+            // Straight after `about_to_end`, with no await in between: the socket is writable
+            // (it just took the body), so the `.` leaves in this same step.
             connection.write(b".\r\n", "ending the message").await?;
             return match connection.read_reply("ending the message", DATA_END_TIMEOUT).await {
                 Ok(reply) if reply.code / 100 == 2 => {

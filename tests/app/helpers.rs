@@ -284,31 +284,26 @@ impl SmtpServer {
     }
 
     pub fn start_on(port: u16) -> SmtpServer {
-        SmtpServer::start_with("aiosmtpd.handlers.Mailbox", port)
+        SmtpServer::start_with("Mailbox", port)
     }
 
-    /// With another handler class, e.g. `smtp_handlers.RefusingMailbox` from `tests/support`.
+    /// With another handler from `tests/support/smtp_handlers.py` (e.g. `RefusingMailbox`).
+    /// The server is aiosmtpd as `tests/support/smtp_server.py` runs it: like Postfix, it keeps
+    /// a message whose final `.` has arrived even if the client vanishes before the reply.
     pub fn start_with(handler: &str, port: u16) -> SmtpServer {
         let maildir = tempfile::tempdir().expect("maildir");
         for sub in ["tmp", "new", "cur"] {
             std::fs::create_dir_all(maildir.path().join(sub)).expect("maildir subdirectory");
         }
         let child = Command::new("python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                handler,
-            ])
+            .arg(fixture("tests/support/smtp_server.py"))
+            .arg(port.to_string())
             .arg(maildir.path())
-            .env("PYTHONPATH", fixture("tests/support"))
+            .arg(handler)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("python3 -m aiosmtpd starts (pip install aiosmtpd)");
+            .expect("python3 tests/support/smtp_server.py starts (pip install aiosmtpd)");
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(

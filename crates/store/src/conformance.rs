@@ -39,6 +39,7 @@ macro_rules! store_conformance_suite {
             claims_hand_over_once_and_expire,
             delivery_outcomes_retry_fail_and_bounce,
             instance_secrets_are_made_once,
+            unconfirmed_hand_overs_are_settled_once,
         );
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
@@ -1104,4 +1105,82 @@ pub async fn instance_secrets_are_made_once(store: &dyn Store) {
         "first"
     );
     assert_eq!(store.instance_secret("other", "third").await.expect("secret"), "third");
+}
+
+pub async fn unconfirmed_hand_overs_are_settled_once(store: &dyn Store) {
+    let ada = active(store, "ada@example.org").await;
+    let bob = active(store, "bob@example.org").await;
+    let deliveries: Vec<NewDelivery> = [ada, bob]
+        .iter()
+        .map(|&subscription_id| NewDelivery {
+            subscription_id,
+            papers: vec![id("2602.00001")],
+        })
+        .collect();
+    store
+        .enqueue_deliveries("daily:2026-02-13", &deliveries, 1)
+        .await
+        .expect("enqueue");
+    let claimed = store.claim_deliveries(1, 60, 10, "host/a").await.expect("claim");
+    for delivery in &claimed {
+        assert!(
+            store
+                .hand_over_delivery(delivery.id, "host/a")
+                .await
+                .expect("hand over")
+        );
+    }
+    // The worker answers for the first; then dies.
+    store
+        .finish_deliveries(&[(claimed[0].id, DeliveryOutcome::Sent)], 2)
+        .await
+        .expect("sent");
+    assert!(
+        store.unconfirmed_hand_overs(60).await.expect("list").is_empty(),
+        "lease still runs"
+    );
+    let stale = store.unconfirmed_hand_overs(62).await.expect("list");
+    assert_eq!(stale, vec![(claimed[1].id, "host/a".to_owned())]);
+    assert!(
+        !store
+            .resolve_hand_over(claimed[1].id, "host/b", false, 62)
+            .await
+            .expect("resolve"),
+        "claim must match"
+    );
+    assert!(
+        store
+            .resolve_hand_over(claimed[1].id, "host/a", false, 62)
+            .await
+            .expect("resolve")
+    );
+    let again = store.claim_deliveries(63, 60, 10, "host/c").await.expect("claim");
+    assert_eq!(
+        again.iter().map(|d| d.id).collect::<Vec<_>>(),
+        [claimed[1].id],
+        "back in the queue"
+    );
+    assert!(
+        store
+            .hand_over_delivery(claimed[1].id, "host/c")
+            .await
+            .expect("hand over")
+    );
+    assert!(
+        store
+            .resolve_hand_over(claimed[1].id, "host/c", true, 200)
+            .await
+            .expect("resolve")
+    );
+    assert!(
+        store.unconfirmed_hand_overs(1000).await.expect("list").is_empty(),
+        "settled for good"
+    );
+    assert!(
+        store
+            .claim_deliveries(1000, 60, 10, "host/d")
+            .await
+            .expect("claim")
+            .is_empty()
+    );
 }

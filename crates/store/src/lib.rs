@@ -445,6 +445,16 @@ pub trait Store: Send + Sync {
     /// lost: the lease ran out and another worker took it, or the subscriber left.
     async fn hand_over_delivery(&self, id: i64, claim: &str) -> Result<bool, StoreError>;
 
+    /// Handed-over deliveries whose worker's lease ran out before an answer was recorded (the
+    /// worker died, or the server never answered): `(id, claim)`.
+    async fn unconfirmed_hand_overs(&self, now: i64) -> Result<Vec<(i64, String)>, StoreError>;
+
+    /// Settles an unconfirmed hand-over: when the message `reached_server` it stays handed over
+    /// for good; otherwise it goes back to the queue. Answers `false` when the delivery has moved
+    /// on since (another claim, an answer recorded).
+    async fn resolve_hand_over(&self, id: i64, claim: &str, reached_server: bool, now: i64)
+    -> Result<bool, StoreError>;
+
     /// Records how claimed or handed-over deliveries ended, in one transaction.
     async fn finish_deliveries(&self, outcomes: &[(i64, DeliveryOutcome)], now: i64) -> Result<(), StoreError>;
 

@@ -453,7 +453,7 @@ pub(super) async fn claim_deliveries(
 pub(super) async fn hand_over_delivery(pool: &SqlitePool, id: i64, claim: &str) -> Result<bool, StoreError> {
     // One statement, so one round trip: it commits on its own, atomically, under the write lock.
     let done = sqlx::query(
-        "UPDATE digest_deliveries SET state = 'handed_over', lease_until = NULL \
+        "UPDATE digest_deliveries SET state = 'handed_over' \
          WHERE id = ? AND state = 'sending' AND claim = ? \
          AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = digest_deliveries.subscription_id \
                      AND s.status = 'active')",
@@ -462,6 +462,39 @@ pub(super) async fn hand_over_delivery(pool: &SqlitePool, id: i64, claim: &str) 
     .bind(claim)
     .execute(pool)
     .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub(super) async fn unconfirmed_hand_overs(pool: &SqlitePool, now: i64) -> Result<Vec<(i64, String)>, StoreError> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, claim FROM digest_deliveries \
+         WHERE state = 'handed_over' AND lease_until < ? AND claim IS NOT NULL ORDER BY id",
+    )
+    .bind(now)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
+
+pub(super) async fn resolve_hand_over(
+    pool: &SqlitePool,
+    id: i64,
+    claim: &str,
+    reached_server: bool,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let statement = if reached_server {
+        "UPDATE digest_deliveries SET lease_until = NULL WHERE id = ?1 AND claim = ?2 AND state = 'handed_over'"
+    } else {
+        "UPDATE digest_deliveries SET state = 'queued', claim = NULL, lease_until = NULL, next_attempt_at = ?3 \
+         WHERE id = ?1 AND claim = ?2 AND state = 'handed_over'"
+    };
+    let done = sqlx::query(statement)
+        .bind(id)
+        .bind(claim)
+        .bind(now)
+        .execute(pool)
+        .await?;
     Ok(done.rows_affected() > 0)
 }
 

@@ -781,6 +781,20 @@ impl Store for SqliteStore {
         digests::hand_over_delivery(&self.pool, id, claim).await
     }
 
+    async fn unconfirmed_hand_overs(&self, now: i64) -> Result<Vec<(i64, String)>, StoreError> {
+        digests::unconfirmed_hand_overs(&self.pool, now).await
+    }
+
+    async fn resolve_hand_over(
+        &self,
+        id: i64,
+        claim: &str,
+        reached_server: bool,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        digests::resolve_hand_over(&self.pool, id, claim, reached_server, now).await
+    }
+
     async fn finish_deliveries(&self, outcomes: &[(i64, DeliveryOutcome)], now: i64) -> Result<(), StoreError> {
         digests::finish_deliveries(&self.pool, outcomes, now).await
     }
