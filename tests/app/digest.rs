@@ -616,3 +616,36 @@ async fn preview_prints_the_message_a_subscriber_would_get() {
     let unknown = instance.run(&["digest", "preview", "--email", "nobody@example.org"]);
     assert_eq!(unknown.code, 2);
 }
+
+#[tokio::test]
+async fn confirmation_mails_are_limited_per_address_and_per_client() {
+    let smtp = SmtpServer::start();
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server_with(
+        "serve",
+        &[
+            ("PAPERBOY_SMTP_URL", &smtp.url()),
+            ("PAPERBOY_SUBSCRIBE_REQUESTS_PER_CLIENT", "5"),
+        ],
+    );
+    for _ in 0..4 {
+        let response = subscribe(&server, &[("email", "target@example.org")]).await;
+        assert_eq!(response.status(), 200, "the answer does not change at the limit");
+    }
+    let wait_until = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < wait_until {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let confirmations = received(&smtp)
+        .into_iter()
+        .filter(|m| m.to == "target@example.org")
+        .count();
+    assert_eq!(
+        confirmations, 3,
+        "at most three confirmation mails a day to one address"
+    );
+    let fifth = subscribe(&server, &[("email", "other@example.org")]).await;
+    assert_eq!(fifth.status(), 200);
+    let sixth = subscribe(&server, &[("email", "third@example.org")]).await;
+    assert_eq!(sixth.status(), 429, "one client may ask only so often");
+}
