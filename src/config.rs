@@ -61,6 +61,9 @@ pub struct Config {
     /// State-changing requests (sign-in, votes, submissions, …) one client address may make per
     /// ten minutes, on top of the per-account limits.
     pub writes_per_client: u32,
+    /// Whether `serve` runs the digest clock (compose when due, send the queue). Every replica
+    /// may; turn it off to drive digests from cron with `paperboy digest run` instead.
+    pub digest_schedule: bool,
     /// UTC time (HH:MM) the daily digest goes out: after arXiv's announcement at 20:00 US
     /// Eastern (00:00 or 01:00 UTC), and after the day's import.
     pub digest_daily_time: String,
@@ -104,6 +107,7 @@ impl Default for Config {
             submission_max_age_days: 14,
             submissions_per_day: 5,
             writes_per_client: 600,
+            digest_schedule: true,
             digest_daily_time: "02:00".to_owned(),
             digest_weekly_day: "saturday".to_owned(),
             digest_connections: 4,

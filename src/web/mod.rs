@@ -194,8 +194,10 @@ pub async fn bind_and_serve(
     }
     let mailer = Arc::new(Mailer::from_config(&config, data_dir)?);
     let digests = Arc::new(Digests::new(store, mailer, DigestSettings::from_config(&config)?, data_dir).await?);
-    // Every replica runs the clock: the queue's unique rows and claims keep them from doubling.
-    tokio::spawn(Arc::clone(&digests).run_scheduler());
+    // Every replica may run the clock: the queue's unique rows and claims keep them from doubling.
+    if config.digest_schedule {
+        tokio::spawn(Arc::clone(&digests).run_scheduler());
+    }
     let user_agent = format!(
         "Paperboy/{} ({}; {})",
         env!("CARGO_PKG_VERSION"),

@@ -12,6 +12,10 @@ use paperboy_store::Store;
 
 use crate::helpers::{Instance, Run, Server, SmtpServer, between_all, free_port};
 
+/// Servers in these tests leave digests to the `digest run` the test starts, so that two
+/// processes never share a run and the test knows when it is over.
+const NO_CLOCK: (&str, &str) = ("PAPERBOY_DIGEST_SCHEDULE", "false");
+
 struct Received {
     to: String,
     subject: String,
@@ -131,7 +135,7 @@ fn linked_papers(digest: &Received, base_url: &str) -> Vec<String> {
 async fn subscribers_get_exactly_the_digest_they_asked_for_until_they_leave() {
     let smtp = SmtpServer::start();
     let instance = Instance::with_demo_data();
-    let server = instance.spawn_server_with("serve", &[("PAPERBOY_SMTP_URL", &smtp.url())]);
+    let server = instance.spawn_server_with("serve", &[("PAPERBOY_SMTP_URL", &smtp.url()), NO_CLOCK]);
     let settings = [
         ("PAPERBOY_SMTP_URL", smtp.url()),
         ("PAPERBOY_PUBLIC_URL", server.base_url.clone()),
@@ -287,7 +291,7 @@ async fn subscribers_get_exactly_the_digest_they_asked_for_until_they_leave() {
 async fn manage_links_change_topics_and_reject_forgeries() {
     let smtp = SmtpServer::start();
     let instance = Instance::with_demo_data();
-    let server = instance.spawn_server_with("serve", &[("PAPERBOY_SMTP_URL", &smtp.url())]);
+    let server = instance.spawn_server_with("serve", &[("PAPERBOY_SMTP_URL", &smtp.url()), NO_CLOCK]);
     subscribe(&server, &[("email", "ada@example.org")]).await;
     confirm(&server, &smtp, "ada@example.org").await;
     let daily = digest_run(
