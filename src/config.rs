@@ -229,6 +229,17 @@ impl Config {
     }
 }
 
+/// The host part of a URL (`paperboy.example` of `https://paperboy.example:8443/x`), or
+/// `localhost` when there is none. IPv6 literals are not expected in `public_url`.
+pub fn host_of(url: &str) -> &str {
+    url.split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split(['/', ':'])
+        .next()
+        .filter(|host| !host.is_empty())
+        .unwrap_or("localhost")
+}
+
 /// The paths of one instance's data directory.
 #[derive(Clone, Debug)]
 pub struct DataDir {
@@ -251,6 +262,13 @@ impl DataDir {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts_are_read_from_urls() {
+        assert_eq!(host_of("https://paperboy.example:8443/x"), "paperboy.example");
+        assert_eq!(host_of("http://127.0.0.1:8080"), "127.0.0.1");
+        assert_eq!(host_of("http://"), "localhost");
+    }
 
     #[test]
     fn the_example_file_lists_every_key_with_its_default() {

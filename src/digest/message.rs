@@ -142,14 +142,7 @@ impl Digests {
         };
         let text = DigestText { digest: &view }.render()?;
         let html = DigestHtml { digest: &view }.render()?;
-        let host = public_url
-            .split_once("://")
-            .map_or(public_url.as_str(), |(_, rest)| rest)
-            .split(['/', ':'])
-            .next()
-            .unwrap_or("localhost")
-            .to_owned();
-        let list_id = format!("{}.digest.{host}", period.frequency);
+        let list_id = format!("{}.digest.{}", period.frequency, crate::config::host_of(public_url));
         let mailto = format!(
             "mailto:{}?subject=unsubscribe%20{}",
             self.mailer.from_address(),

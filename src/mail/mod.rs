@@ -70,14 +70,14 @@ impl Mailer {
     /// The mailer an instance's configuration asks for.
     pub fn from_config(config: &crate::config::Config, data_dir: &std::path::Path) -> anyhow::Result<Mailer> {
         let public_url = config.public_url();
-        let host = public_url
-            .split_once("://")
-            .map_or(public_url.as_str(), |(_, rest)| rest)
-            .split(['/', ':'])
-            .next()
-            .filter(|host| !host.is_empty())
-            .unwrap_or("localhost");
-        Mailer::new(config.smtp_url.as_deref(), &config.mail_from, data_dir, host)
+        let host = crate::config::host_of(&public_url);
+        // RFC 5321 §4.1.3: an address in EHLO is written as a literal, `[127.0.0.1]`.
+        let hello_name = if host.parse::<std::net::IpAddr>().is_ok() {
+            format!("[{host}]")
+        } else {
+            host.to_owned()
+        };
+        Mailer::new(config.smtp_url.as_deref(), &config.mail_from, data_dir, &hello_name)
     }
 
     /// Where mail goes when there is no SMTP server, for the pages to say so.
