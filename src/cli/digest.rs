@@ -76,11 +76,7 @@ pub fn run(context: &Context, frequency: Frequency, date: Option<Date>, wait: bo
             let due = digests.store.next_delivery_due().await?.unwrap_or(0);
             let pause = (due - jiff::Timestamp::now().as_second()).clamp(1, 5);
             tokio::time::sleep(Duration::from_secs(pause as u64)).await;
-            let more = digests.deliver_due().await?;
-            report.sent += more.sent;
-            report.retrying += more.retrying;
-            report.failed += more.failed;
-            report.unconfirmed += more.unconfirmed;
+            report.add(&digests.deliver_due().await?);
         }
     })
 }

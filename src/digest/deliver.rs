@@ -31,7 +31,7 @@ pub struct DeliveryReport {
 }
 
 impl DeliveryReport {
-    fn add(&mut self, other: &DeliveryReport) {
+    pub fn add(&mut self, other: &DeliveryReport) {
         self.sent += other.sent;
         self.retrying += other.retrying;
         self.failed += other.failed;
