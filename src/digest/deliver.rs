@@ -99,7 +99,7 @@ impl Digests {
     /// After a crash: this machine's handed-over deliveries whose worker is gone are settled by
     /// the journal. Not in it: the `.` was never written, so the server dropped the message and
     /// it is queued again. In it: never sent again. Other machines' are left to them.
-    async fn settle_unconfirmed_hand_overs(&self) -> anyhow::Result<()> {
+    async fn settle_unconfirmed_hand_overs(self: &Arc<Self>) -> anyhow::Result<()> {
         let stale = self.store.unconfirmed_hand_overs(now()).await?;
         let ours: Vec<(i64, String)> = stale
             .into_iter()
@@ -108,7 +108,11 @@ impl Digests {
         if ours.is_empty() {
             return Ok(());
         }
-        let journal = self.journal.entries()?;
+        // Up to a few days of lines: read off the async threads.
+        let digests = Arc::clone(self);
+        let journal = tokio::task::spawn_blocking(move || digests.journal.entries())
+            .await
+            .context("the journal reader panicked")??;
         for (id, claim) in ours {
             let reached_server = journal.contains(&(id, claim.clone()));
             if self.store.resolve_hand_over(id, &claim, reached_server, now()).await? {

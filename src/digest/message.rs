@@ -87,19 +87,7 @@ impl Digests {
     ) -> anyhow::Result<Email> {
         let public_url = &self.settings.public_url;
         let subject = format!("Trending papers — {}", period.label());
-        let preferences = &subscription.preferences;
-        let mut topics = Vec::new();
-        if !preferences.categories.is_empty() {
-            topics.push(format!("in {}", preferences.categories_text()));
-        }
-        if !preferences.keywords.is_empty() {
-            topics.push(format!("mentioning {}", preferences.keywords_text()));
-        }
-        let topics = if topics.is_empty() {
-            "all categories".to_owned()
-        } else {
-            topics.join(", ")
-        };
+        let topics = subscription.preferences.topics();
         let view = DigestView {
             instance_name: self.settings.instance_name.clone(),
             heading: subject.clone(),

@@ -153,14 +153,7 @@ impl Mailer {
                     SmtpError::Transient(format!("writing to {}: {error}", directory.display()))
                 };
                 tokio::fs::create_dir_all(directory).await.map_err(transient)?;
-                match hand_over.claim().await {
-                    Ok(true) => {}
-                    Ok(false) => return Err(SmtpError::Withdrawn),
-                    Err(error) => return Err(SmtpError::Transient(format!("{error:#}"))),
-                }
-                hand_over
-                    .about_to_end()
-                    .map_err(|error| SmtpError::Transient(format!("{error:#}")))?;
+                smtp::hand_over_now(hand_over).await?;
                 let name = format!(
                     "{}-{:08x}.eml",
                     jiff::Timestamp::now().as_millisecond(),

@@ -35,6 +35,18 @@ pub trait HandOver: Send {
     fn about_to_end(&mut self) -> anyhow::Result<()>;
 }
 
+/// Runs both steps of a hand-over, in order, as the last thing before the `.` is written.
+pub(crate) async fn hand_over_now(hand_over: &mut impl HandOver) -> Result<(), SmtpError> {
+    let recording_failed = |error: anyhow::Error| SmtpError::Transient(format!("recording the hand-over: {error:#}"));
+    match hand_over.claim().await {
+        Ok(true) => {}
+        // Going no further (for SMTP: closing without the `.`) leaves nothing with the server.
+        Ok(false) => return Err(SmtpError::Withdrawn),
+        Err(error) => return Err(recording_failed(error)),
+    }
+    hand_over.about_to_end().map_err(recording_failed)
+}
+
 /// One-off mail (sign-in links, confirmations): nothing to record.
 pub struct NoHandOver;
 
@@ -392,15 +404,7 @@ impl SmtpClient {
                 Err(error) => return Err(error),
             }
             connection.write(&body, "sending the message").await?;
-            match hand_over.claim().await {
-                Ok(true) => {}
-                // Closing without the `.` makes the server drop the transaction.
-                Ok(false) => return Err(SmtpError::Withdrawn),
-                Err(error) => return Err(SmtpError::Transient(format!("recording the hand-over: {error:#}"))),
-            }
-            hand_over
-                .about_to_end()
-                .map_err(|error| SmtpError::Transient(format!("recording the hand-over: {error:#}")))?;
+            hand_over_now(hand_over).await?;
             // Straight after `about_to_end`, with no await in between: the socket is writable
             // (it just took the body), so the `.` leaves in this same step.
             connection.write(b".\r\n", "ending the message").await?;

@@ -26,7 +26,7 @@ pub use crate::secrets::{hash_token, random_token};
 pub const SESSION_COOKIE: &str = "paperboy_session";
 const SESSION_SECONDS: i64 = 30 * 24 * 3600;
 
-fn now() -> i64 {
+pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 

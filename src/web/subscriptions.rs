@@ -16,7 +16,7 @@ use paperboy_store::{SubscribeRequest, Subscription, SubscriptionStatus};
 use serde::Deserialize;
 
 use super::AppState;
-use super::auth::{CurrentUser, FormView, checked_session, hash_token, message_page, random_token, rate_limit};
+use super::auth::{CurrentUser, FormView, checked_session, hash_token, message_page, now, random_token, rate_limit};
 use super::error::AppError;
 use super::pages::Layout;
 use crate::mail::Email;
@@ -25,10 +25,6 @@ use crate::mail::Email;
 const CONFIRMATION_HOURS: i64 = 48;
 /// Confirmation mails one address gets per day, whoever asks.
 const CONFIRMATIONS_PER_ADDRESS: u32 = 3;
-
-fn now() -> i64 {
-    jiff::Timestamp::now().as_second()
-}
 
 /// The preference fields as a form shows them.
 pub struct PreferencesView {
@@ -202,17 +198,12 @@ pub async fn subscribe(
 }
 
 fn describe(preferences: &DigestPreferences) -> String {
-    let mut parts = vec![format!(
-        "{} digest of up to {} papers",
-        preferences.frequency, preferences.max_papers
-    )];
-    if !preferences.categories.is_empty() {
-        parts.push(format!("in {}", preferences.categories_text()));
-    }
-    if !preferences.keywords.is_empty() {
-        parts.push(format!("mentioning {}", preferences.keywords_text()));
-    }
-    parts.join(" ")
+    format!(
+        "{} digest of up to {} papers, {}",
+        preferences.frequency,
+        preferences.max_papers,
+        preferences.topics()
+    )
 }
 
 fn confirmation_mail(state: &AppState, email: &EmailAddress, subscription: &Subscription, token: &str) -> Email {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use serde_json::{Value, json};
 
-use crate::helpers::{Instance, Server};
+use crate::helpers::{Instance, Server, link_in};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -310,12 +310,7 @@ async fn sign_in_through_the_mailed_link_and_vote_without_a_reload() {
         .wait_for("return document.body.textContent.indexOf('a sign-in link is on its way') >= 0;")
         .await;
     let mail = smtp.wait_for_message_to("reader@example.org");
-    let link = crate::helpers::between_all(&mail, &server.base_url, "\n")
-        .into_iter()
-        .find(|rest| rest.starts_with("/login/"))
-        .expect("a link in the mail")
-        .trim()
-        .to_owned();
+    let link = link_in(&mail, &server.base_url, "/login/");
     browser.open(&format!("{}{link}", server.base_url)).await;
     browser
         .run("document.querySelector('.message form button').click(); return true;")
@@ -391,12 +386,7 @@ async fn subscribe_from_the_banner_confirm_and_see_the_settings() {
         .wait_for("return document.body.textContent.indexOf('a message is on its way') >= 0;")
         .await;
     let mail = smtp.wait_for_message_to("reader@example.org");
-    let link = crate::helpers::between_all(&mail, &server.base_url, "\n")
-        .into_iter()
-        .find(|rest| rest.starts_with("/subscribe/confirm/"))
-        .expect("a confirmation link in the mail")
-        .trim()
-        .to_owned();
+    let link = link_in(&mail, &server.base_url, "/subscribe/confirm/");
     browser.open(&format!("{}{link}", server.base_url)).await;
     browser
         .run("document.querySelector('.message form button').click(); return true;")

@@ -4,7 +4,7 @@
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use serde_json::Value;
 
-use crate::helpers::{Instance, Server, SmtpServer, between_all};
+use crate::helpers::{Instance, Server, SmtpServer, between_all, link_in};
 
 struct Community {
     _instance: Instance,
@@ -49,12 +49,7 @@ impl Community {
         assert!(response.text().await.unwrap().contains("a sign-in link is on its way"));
         let mail = self.smtp.wait_for_message_to(email);
         assert!(mail.contains("Subject: Sign in to Paperboy"), "{mail}");
-        between_all(&mail, &self.server.base_url, "\n")
-            .into_iter()
-            .find(|rest| rest.starts_with("/login/"))
-            .unwrap_or_else(|| panic!("no sign-in link in {mail}"))
-            .trim()
-            .to_owned()
+        link_in(&mail, &self.server.base_url, "/login/")
     }
 
     /// Presses the sign-in button of a link's page (the POST the page makes).

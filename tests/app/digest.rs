@@ -10,7 +10,7 @@ use reqwest::header::ORIGIN;
 
 use paperboy_store::Store;
 
-use crate::helpers::{Instance, Run, Server, SmtpServer, between_all, free_port};
+use crate::helpers::{Instance, Run, Server, SmtpServer, between_all, free_port, link_in};
 
 /// Servers in these tests leave digests to the `digest run` the test starts, so that two
 /// processes never share a run and the test knows when it is over.
@@ -84,12 +84,7 @@ async fn subscribe(server: &Server, fields: &[(&str, &str)]) -> reqwest::Respons
 /// Reads the confirmation link from the captured mail and presses its button.
 async fn confirm(server: &Server, smtp: &SmtpServer, address: &str) {
     let mail = smtp.wait_for_message_to(address);
-    let link = between_all(&mail, &server.base_url, "\n")
-        .into_iter()
-        .find(|rest| rest.starts_with("/subscribe/confirm/"))
-        .unwrap_or_else(|| panic!("no confirmation link in {mail}"))
-        .trim()
-        .to_owned();
+    let link = link_in(&mail, &server.base_url, "/subscribe/confirm/");
     let page = server.text(&link).await;
     assert!(page.contains("Start my digest"), "{page}");
     let response = server
@@ -317,12 +312,7 @@ async fn manage_links_change_topics_and_reject_forgeries() {
         assert!(Instant::now() < deadline, "no reminder mail");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let manage = between_all(&reminder.text, &server.base_url, "\n")
-        .into_iter()
-        .find(|rest| rest.starts_with("/subscription/"))
-        .expect("a manage link")
-        .trim()
-        .to_owned();
+    let manage = link_in(&reminder.text, &server.base_url, "/subscription/");
     assert!(server.text(&manage).await.contains("ada@example.org"));
     let forged = format!("{}0", &manage[..manage.len() - 1]);
     assert_eq!(

@@ -365,6 +365,16 @@ impl Drop for SmtpServer {
     }
 }
 
+/// The path of the first link in `mail` to `base_url` whose path starts with `prefix`.
+pub fn link_in(mail: &str, base_url: &str, prefix: &str) -> String {
+    between_all(mail, base_url, "\n")
+        .into_iter()
+        .find(|rest| rest.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no {prefix} link in {mail}"))
+        .trim()
+        .to_owned()
+}
+
 /// Undoes quoted-printable (soft line breaks and `=XX`), enough to read links in a message.
 pub fn decode_quoted_printable(text: &str) -> String {
     let joined = text.replace("=\r\n", "").replace("=\n", "");

@@ -154,6 +154,22 @@ impl DigestPreferences {
         self.keywords.iter().any(|keyword| contains_phrase(&text, keyword))
     }
 
+    /// What the subscriber chose, in words: "all categories", or "in cs.CL, mentioning speech".
+    pub fn topics(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.categories.is_empty() {
+            parts.push(format!("in {}", self.categories_text()));
+        }
+        if !self.keywords.is_empty() {
+            parts.push(format!("mentioning {}", self.keywords_text()));
+        }
+        if parts.is_empty() {
+            "all categories".to_owned()
+        } else {
+            parts.join(", ")
+        }
+    }
+
     pub fn categories_text(&self) -> String {
         self.categories
             .iter()
@@ -263,6 +279,11 @@ mod tests {
         assert_eq!(preferences.categories_text(), "cs.CL, cs.LG");
         assert_eq!(preferences.keywords, ["diffusion", "state space"]);
         assert_eq!(preferences.max_papers, DEFAULT_MAX_PAPERS);
+        assert_eq!(
+            preferences.topics(),
+            "in cs.CL, cs.LG, mentioning diffusion, state space"
+        );
+        assert_eq!(DigestPreferences::default().topics(), "all categories");
         assert_eq!(
             DigestPreferences::parse("hourly", "", "", "").unwrap_err().to_string(),
             "frequency must be daily or weekly, not \"hourly\""

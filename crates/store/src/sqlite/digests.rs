@@ -54,6 +54,17 @@ fn keywords_column(preferences: &DigestPreferences) -> String {
     serde_json::Value::from(preferences.keywords.clone()).to_string()
 }
 
+type SqliteQuery<'q> = sqlx::query::Query<'q, Sqlite, <Sqlite as sqlx::Database>::Arguments>;
+
+/// Binds the four preference columns, in table order: frequency, categories, keywords, max_papers.
+fn bind_preferences<'q>(query: SqliteQuery<'q>, preferences: &DigestPreferences) -> SqliteQuery<'q> {
+    query
+        .bind(preferences.frequency.as_str())
+        .bind(categories_column(preferences))
+        .bind(keywords_column(preferences))
+        .bind(i64::from(preferences.max_papers))
+}
+
 async fn subscription_where(
     connection: &mut sqlx::SqliteConnection,
     column: &'static str,
@@ -67,6 +78,16 @@ async fn subscription_where(
     .fetch_optional(&mut *connection)
     .await?;
     row.as_ref().map(subscription_row).transpose()
+}
+
+/// The subscription an upsert in this transaction has just written.
+async fn just_written(connection: &mut sqlx::SqliteConnection, key: &str) -> Result<Subscription, StoreError> {
+    subscription_where(connection, "email_key", key)
+        .await?
+        .ok_or_else(|| StoreError::CorruptRow {
+            id: key.to_owned(),
+            reason: "subscription vanished while being written".to_owned(),
+        })
 }
 
 pub(super) async fn request_subscription(
@@ -85,7 +106,7 @@ pub(super) async fn request_subscription(
         transaction.commit().await?;
         return Ok(SubscribeRequest::AlreadyActive(existing));
     }
-    sqlx::query(
+    let upsert = sqlx::query(
         "INSERT INTO subscriptions (email, email_key, status, frequency, categories, keywords, max_papers, \
          confirm_token_hash, confirm_expires_at, created_at, updated_at) \
          VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?) \
@@ -95,23 +116,15 @@ pub(super) async fn request_subscription(
          confirm_expires_at = excluded.confirm_expires_at, updated_at = excluded.updated_at",
     )
     .bind(email)
-    .bind(&key)
-    .bind(preferences.frequency.as_str())
-    .bind(categories_column(preferences))
-    .bind(keywords_column(preferences))
-    .bind(i64::from(preferences.max_papers))
-    .bind(token_hash)
-    .bind(expires_at)
-    .bind(now)
-    .bind(now)
-    .execute(&mut *transaction)
-    .await?;
-    let subscription = subscription_where(&mut transaction, "email_key", &key)
-        .await?
-        .ok_or_else(|| StoreError::CorruptRow {
-            id: key.clone(),
-            reason: "subscription vanished while being written".to_owned(),
-        })?;
+    .bind(&key);
+    bind_preferences(upsert, preferences)
+        .bind(token_hash)
+        .bind(expires_at)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *transaction)
+        .await?;
+    let subscription = just_written(&mut transaction, &key).await?;
     transaction.commit().await?;
     Ok(SubscribeRequest::ConfirmationNeeded(subscription))
 }
@@ -153,7 +166,7 @@ pub(super) async fn subscribe_confirmed(
 ) -> Result<Subscription, StoreError> {
     let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
     let key = email.to_lowercase();
-    sqlx::query(
+    let upsert = sqlx::query(
         "INSERT INTO subscriptions (email, email_key, status, frequency, categories, keywords, max_papers, \
          created_at, confirmed_at, updated_at) VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (email_key) DO UPDATE SET status = 'active', frequency = excluded.frequency, \
@@ -162,22 +175,14 @@ pub(super) async fn subscribe_confirmed(
          confirmed_at = excluded.confirmed_at, updated_at = excluded.updated_at",
     )
     .bind(email)
-    .bind(&key)
-    .bind(preferences.frequency.as_str())
-    .bind(categories_column(preferences))
-    .bind(keywords_column(preferences))
-    .bind(i64::from(preferences.max_papers))
-    .bind(now)
-    .bind(now)
-    .bind(now)
-    .execute(&mut *transaction)
-    .await?;
-    let subscription = subscription_where(&mut transaction, "email_key", &key)
-        .await?
-        .ok_or_else(|| StoreError::CorruptRow {
-            id: key.clone(),
-            reason: "subscription vanished while being written".to_owned(),
-        })?;
+    .bind(&key);
+    bind_preferences(upsert, preferences)
+        .bind(now)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *transaction)
+        .await?;
+    let subscription = just_written(&mut transaction, &key).await?;
     transaction.commit().await?;
     Ok(subscription)
 }
@@ -198,18 +203,15 @@ pub(super) async fn update_subscription(
     preferences: &DigestPreferences,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
+    let update = sqlx::query(
         "UPDATE subscriptions SET frequency = ?, categories = ?, keywords = ?, max_papers = ?, updated_at = ? \
          WHERE id = ? AND status IN ('pending', 'active')",
-    )
-    .bind(preferences.frequency.as_str())
-    .bind(categories_column(preferences))
-    .bind(keywords_column(preferences))
-    .bind(i64::from(preferences.max_papers))
-    .bind(now)
-    .bind(id)
-    .execute(pool)
-    .await?;
+    );
+    let done = bind_preferences(update, preferences)
+        .bind(now)
+        .bind(id)
+        .execute(pool)
+        .await?;
     Ok(done.rows_affected() > 0)
 }
 
