@@ -82,6 +82,12 @@ pub struct Config {
     /// Subscribe requests one client address may make per hour (each address gets at most 3
     /// confirmation mails a day).
     pub subscribe_requests_per_client: u32,
+    /// Where the sentence-embedding model's files are (see scripts/fetch-model.sh); default
+    /// `<data dir>/models/all-MiniLM-L6-v2`. Without them, search is keyword-only.
+    pub model_dir: Option<PathBuf>,
+    /// Whether `serve` embeds new papers as they arrive (it uses the CPU while it does; turn it
+    /// off to run `paperboy embed` at quiet times instead).
+    pub embed_in_background: bool,
 }
 
 impl Default for Config {
@@ -116,6 +122,8 @@ impl Default for Config {
             digest_bounce_limit: 3,
             digest_lease_seconds: 300,
             subscribe_requests_per_client: 10,
+            model_dir: None,
+            embed_in_background: true,
         }
     }
 }
@@ -256,6 +264,11 @@ impl DataDir {
 
     pub fn database(&self) -> PathBuf {
         self.root.join(DATABASE_FILE_NAME)
+    }
+
+    /// The full-text index: a cache of the database, rebuilt when missing.
+    pub fn search_index(&self) -> PathBuf {
+        self.root.join("search-index")
     }
 }
 

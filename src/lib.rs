@@ -9,5 +9,6 @@ pub mod demo;
 pub mod digest;
 pub mod import;
 pub mod mail;
+pub mod search;
 pub mod secrets;
 pub mod web;

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use paperboy::cli;
 use paperboy_core::{Date, Frequency};
+use paperboy_search::{Fusion, Mode};
 use paperboy_store::Role;
 
 #[derive(Parser)]
@@ -63,6 +64,19 @@ enum Command {
     /// Digest subscribers.
     #[command(subcommand)]
     Subscribers(SubscribersCommand),
+    /// Rebuild the search index from the database, with a progress bar (a server rebuilds a
+    /// missing or outdated index by itself).
+    Reindex,
+    /// Embed the papers that have no embedding yet, for semantic search (needs the model:
+    /// scripts/fetch-model.sh).
+    Embed {
+        /// Embed at most this many.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Measure search quality.
+    #[command(subcommand)]
+    Eval(EvalCommand),
     /// Benchmarks that print ratios against a baseline measured in the same run.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -123,6 +137,35 @@ fn parse_frequency(text: &str) -> Result<Frequency, String> {
 }
 
 #[derive(Subcommand)]
+enum EvalCommand {
+    /// nDCG@10, Recall@100 and MRR@10 on a BEIR-format dataset (corpus.jsonl, queries.jsonl,
+    /// qrels/*.tsv), ranked by the service's own code.
+    Beir {
+        dir: PathBuf,
+        /// The judgments (default: qrels/test.tsv, or the only file in qrels/).
+        #[arg(long)]
+        qrels: Option<PathBuf>,
+        /// keyword, semantic or hybrid (default: hybrid when the model is there, else keyword).
+        #[arg(long, value_parser = parse_mode)]
+        mode: Option<Mode>,
+        /// How hybrid fuses the rankings: convex (the service's) or rrf.
+        #[arg(long, value_parser = parse_fusion)]
+        fusion: Option<Fusion>,
+        /// Print {"ndcg@10": …, "recall@100": …, "mrr@10": …, "queries": …}.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_mode(text: &str) -> Result<Mode, String> {
+    Mode::parse(text).ok_or_else(|| format!("{text:?} is not a mode: keyword, semantic or hybrid"))
+}
+
+fn parse_fusion(text: &str) -> Result<Fusion, String> {
+    Fusion::parse(text).ok_or_else(|| format!("{text:?} is not a fusion: convex or rrf"))
+}
+
+#[derive(Subcommand)]
 enum BenchCommand {
     /// Import FILE into a fresh data dir, against a parse-only baseline of the same file.
     Import { file: PathBuf },
@@ -172,6 +215,15 @@ fn main() -> ExitCode {
             frequency,
             categories,
         }) => cli::digest::import_subscribers(&context, &file, frequency, &categories),
+        Command::Reindex => cli::search::reindex(&context),
+        Command::Embed { limit } => cli::search::embed(&context, limit),
+        Command::Eval(EvalCommand::Beir {
+            dir,
+            qrels,
+            mode,
+            fusion,
+            json,
+        }) => cli::search::eval_beir(&context, &dir, qrels.as_deref(), mode, fusion, json),
         Command::Bench(BenchCommand::Import { file }) => cli::bench::import(&file),
         Command::Bench(BenchCommand::Digest { subscribers, smtp_url }) => cli::bench::digest(subscribers, &smtp_url),
         Command::Bench(BenchCommand::ParseOnly { file }) => cli::bench::parse_only(&file),

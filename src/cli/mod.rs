@@ -6,6 +6,7 @@ pub mod demo;
 pub mod digest;
 pub mod import;
 pub mod progress;
+pub mod search;
 pub mod serve;
 pub mod stats;
 pub mod users;

@@ -158,7 +158,7 @@ fn paper_object(
     object
 }
 
-fn daily_paper_item(entry: &Entry, parameters: &paperboy_core::TrendingParameters) -> Value {
+pub(crate) fn daily_paper_item(entry: &Entry, parameters: &paperboy_core::TrendingParameters) -> Value {
     let paper = paper_object(&entry.paper, &entry.score, Some(entry.listed), parameters);
     json!({
         "publishedAt": paper["submittedOnDailyAt"].clone(),
@@ -171,7 +171,7 @@ fn daily_paper_item(entry: &Entry, parameters: &paperboy_core::TrendingParameter
     })
 }
 
-fn score_now(state: &AppState, paper: &Paper, local_votes: i64) -> (TrendingScore, Option<Date>) {
+pub(crate) fn score_now(state: &AppState, paper: &Paper, local_votes: i64) -> (TrendingScore, Option<Date>) {
     let listed = paper.first_listed();
     let now = jiff::Timestamp::now();
     let announced = listed
@@ -196,37 +196,6 @@ pub async fn paper(State(state): State<AppState>, Path(raw): Path<String>) -> Re
     let local_votes = state.store.local_votes(&paper.id).await?;
     let (score, listed) = score_now(&state, &paper, local_votes);
     Ok(Json(paper_object(&paper, &score, listed, &state.settings.trending)))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct SearchParams {
-    q: Option<String>,
-    limit: Option<String>,
-}
-
-pub async fn search(
-    State(state): State<AppState>,
-    Query(params): Query<SearchParams>,
-) -> Result<Json<Value>, ApiError> {
-    let query = params.q.unwrap_or_default();
-    if query.trim().is_empty() {
-        return Err(AppError::bad_request("q must not be empty").into());
-    }
-    let limit = parse_number(params.limit.as_deref(), 20, 1, 100, "limit")?;
-    let papers = state.store.search_papers(&query, limit).await?;
-    let mut items = Vec::with_capacity(papers.len());
-    for paper in papers {
-        let local_votes = state.store.local_votes(&paper.id).await?;
-        let (score, listed) = score_now(&state, &paper, local_votes);
-        let entry = Entry {
-            paper,
-            score,
-            listed: listed.unwrap_or(Date::MIN),
-            submitted_by: None,
-        };
-        items.push(daily_paper_item(&entry, &state.settings.trending));
-    }
-    Ok(Json(Value::Array(items)))
 }
 
 pub async fn openapi() -> Response {

@@ -175,13 +175,31 @@ fn updated(view: &ListView) -> Date {
 }
 
 fn atom(state: &AppState, view: &ListView, page_path: &str, self_url: &str) -> Result<String, AppError> {
+    atom_document(
+        state,
+        &feed_title(state, view),
+        updated(view),
+        &view.entries,
+        page_path,
+        self_url,
+    )
+}
+
+/// An Atom feed of `entries` (lists and saved searches share it).
+pub(crate) fn atom_document(
+    state: &AppState,
+    title: &str,
+    updated: Date,
+    entries: &[crate::web::listing::Entry],
+    page_path: &str,
+    self_url: &str,
+) -> Result<String, AppError> {
     use atom_syndication::{Category, Content, Entry, Feed, FixedDateTime, Link, Person, Text};
     let time = |date: Date| -> Result<FixedDateTime, AppError> {
         FixedDateTime::parse_from_rfc3339(&rfc3339(date)).map_err(AppError::internal)
     };
     let base = &state.settings.public_url;
-    let entries = view
-        .entries
+    let entries = entries
         .iter()
         .map(|entry| {
             let paper = &entry.paper;
@@ -233,8 +251,8 @@ fn atom(state: &AppState, view: &ListView, page_path: &str, self_url: &str) -> R
         .collect::<Result<Vec<_>, AppError>>()?;
     let feed = Feed {
         id: format!("{base}{page_path}"),
-        title: Text::plain(feed_title(state, view)),
-        updated: time(updated(view))?,
+        title: Text::plain(title.to_owned()),
+        updated: time(updated)?,
         links: vec![
             Link {
                 href: self_url.to_owned(),

@@ -13,6 +13,7 @@ mod listing;
 mod members;
 mod metrics;
 mod pages;
+mod search;
 mod submit;
 mod subscriptions;
 mod votes;
@@ -38,6 +39,7 @@ use crate::arxiv::ArxivClient;
 use crate::config::Config;
 use crate::digest::{DigestSettings, Digests};
 use crate::mail::Mailer;
+use crate::search::Search;
 
 /// What handlers need from the configuration, resolved once.
 #[derive(Clone, Debug)]
@@ -80,17 +82,19 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     pub arxiv: Arc<ArxivClient>,
     pub digests: Arc<Digests>,
+    pub search: Arc<Search>,
     pub(crate) cache: Arc<cache::PageCache>,
 }
 
 impl AppState {
-    pub fn new(settings: Settings, digests: Arc<Digests>, arxiv: ArxivClient) -> AppState {
+    pub fn new(settings: Settings, digests: Arc<Digests>, search: Arc<Search>, arxiv: ArxivClient) -> AppState {
         AppState {
             store: Arc::clone(&digests.store),
             settings: Arc::new(settings),
             mailer: Arc::clone(&digests.mailer),
             arxiv: Arc::new(arxiv),
             digests,
+            search,
             cache: Arc::new(cache::PageCache::default()),
         }
     }
@@ -101,7 +105,7 @@ pub fn router(state: AppState) -> Router {
     metrics::handle();
     let api = Router::new()
         .route(API_ROUTES[0], get(api::daily_papers))
-        .route(API_ROUTES[1], get(api::search))
+        .route(API_ROUTES[1], get(search::api))
         .route(
             "/api/papers/{*id}",
             get(api::paper).post(votes::api_upvote).delete(votes::api_unvote),
@@ -158,7 +162,8 @@ pub fn router(state: AppState) -> Router {
         .route("/admin", get(members::admin))
         .route("/admin/papers", axum::routing::post(members::hide_paper))
         .route("/admin/submissions", axum::routing::post(members::hide_submission))
-        .route("/search", get(pages::lists::search))
+        .route("/search", get(search::page))
+        .route("/feeds/search.atom", get(search::feed))
         .route("/static/{version}/{*path}", get(assets::asset))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::render))
@@ -205,7 +210,39 @@ pub async fn bind_and_serve(
         config.public_url()
     );
     let arxiv = ArxivClient::new(&config.arxiv_api_url, config.arxiv_min_interval(), &user_agent)?;
-    serve(listener, AppState::new(Settings::from_config(&config), digests, arxiv)).await
+    let search = open_search(&config, &digests.store, data_dir).await?;
+    serve(
+        listener,
+        AppState::new(Settings::from_config(&config), digests, search, arxiv),
+    )
+    .await
+}
+
+/// Opens the search index (rebuilding it if it is missing or outdated, before the first request)
+/// and starts keeping it, and the embeddings, up to date.
+async fn open_search(
+    config: &Config,
+    store: &Arc<dyn Store>,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<Arc<Search>> {
+    let data_dir = crate::config::DataDir::create(data_dir.to_path_buf())?;
+    let model_dir = config
+        .model_dir
+        .clone()
+        .unwrap_or_else(|| crate::search::default_model_dir(&data_dir.root));
+    let search = Arc::new(Search::open(Arc::clone(store), &data_dir.search_index(), Some(&model_dir)).await?);
+    if search.semantic_available() {
+        tracing::info!(model = %model_dir.display(), "semantic search on");
+        search.follow_embeddings().await?;
+    } else {
+        tracing::info!(model = %model_dir.display(), "no embedding model: search is keyword-only (scripts/fetch-model.sh)");
+    }
+    search
+        .catch_up()
+        .await
+        .context("while bringing the search index up to date")?;
+    search.run_in_background(config.embed_in_background);
+    Ok(search)
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.

@@ -8,6 +8,7 @@ mod digest;
 mod email;
 mod paper;
 mod period;
+mod search_document;
 mod trending;
 
 pub use arxiv_id::{ArxivId, ArxivIdError, VersionedArxivId};
@@ -19,6 +20,7 @@ pub use digest::{
 pub use email::{EmailAddress, EmailAddressError};
 pub use paper::{CommunityVotes, MergeOutcome, Paper};
 pub use period::{Period, PeriodError, human_date};
+pub use search_document::SearchDocument;
 pub use trending::{RankCandidate, Sort, TrendingParameters, TrendingScore, announcement_time, rank};
 
 pub use jiff::Timestamp;

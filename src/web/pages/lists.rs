@@ -1,10 +1,9 @@
-//! The list pages: `/` (the latest day), a day, a week, a month, cross-day trending, search.
+//! The list pages: `/` (the latest day), a day, a week, a month, cross-day trending.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_core::{Period, Sort};
-use serde::Deserialize;
 
 use super::{CardView, FeedLink, Layout, human_date};
 use crate::web::AppState;
@@ -300,60 +299,4 @@ pub fn feed_links(path: &str, request: &ListRequest) -> Vec<FeedLink> {
         mime,
     })
     .collect()
-}
-
-#[derive(Debug, Deserialize)]
-pub struct SearchParams {
-    q: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "search.html")]
-struct SearchPage {
-    layout: Layout,
-    query: String,
-    cards: Vec<CardView>,
-}
-
-/// Simple word matching for now; ids go straight to their paper.
-pub async fn search(State(state): State<AppState>, Query(params): Query<SearchParams>) -> Result<Response, AppError> {
-    let query = params.q.unwrap_or_default().trim().to_owned();
-    if let Ok(id) = paperboy_core::ArxivId::parse(&query)
-        && state.store.paper(&id).await?.is_some()
-    {
-        return Ok(Redirect::to(&format!("/papers/{id}")).into_response());
-    }
-    let papers = if query.is_empty() {
-        Vec::new()
-    } else {
-        state.store.search_papers(&query, 50).await?
-    };
-    let parameters = state.settings.trending;
-    let now = jiff::Timestamp::now();
-    let cards = papers
-        .into_iter()
-        .map(|paper| {
-            let listed = paper
-                .first_listed()
-                .unwrap_or_else(|| now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date());
-            let score = parameters.score(paper.imported_votes(), 0, listed, now);
-            CardView::from_entry(
-                &crate::web::listing::Entry {
-                    paper,
-                    score,
-                    listed,
-                    submitted_by: None,
-                },
-                true,
-                "/search",
-            )
-        })
-        .collect();
-    let mut layout = Layout::new(
-        format!("Search: {query} · {}", state.settings.instance_name),
-        &state.settings.instance_name,
-    );
-    layout.query = query.clone();
-    let page = SearchPage { layout, query, cards };
-    Ok(axum::response::Html(page.render().map_err(AppError::internal)?).into_response())
 }

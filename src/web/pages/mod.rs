@@ -84,6 +84,25 @@ pub struct CardView {
     pub listed: String,
     pub show_listed: bool,
     pub submitted_by: Option<String>,
+    /// Set on search results: the title and an excerpt with the matches marked.
+    pub highlight: Option<HighlightView>,
+}
+
+pub struct HighlightView {
+    pub title: Vec<(String, bool)>,
+    pub excerpt: Vec<(String, bool)>,
+    /// Whether the excerpt is cut from a longer abstract.
+    pub cut: bool,
+}
+
+impl HighlightView {
+    pub fn new(title: &paperboy_search::Highlight, excerpt: &paperboy_search::Highlight) -> HighlightView {
+        HighlightView {
+            title: crate::web::search::pieces(title),
+            excerpt: crate::web::search::pieces(excerpt),
+            cut: excerpt.excerpt,
+        }
+    }
 }
 
 /// Long author lists are cut here on cards; the paper page shows them all.
@@ -110,6 +129,7 @@ impl CardView {
             listed: human_date(entry.listed),
             show_listed,
             submitted_by: entry.submitted_by.clone(),
+            highlight: None,
         }
     }
 }

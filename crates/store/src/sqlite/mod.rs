@@ -5,17 +5,18 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use paperboy_core::{ArxivId, Category, Date, DigestPreferences, Frequency, Paper, RankCandidate};
+use paperboy_core::{ArxivId, Category, Date, DigestPreferences, Frequency, Paper, RankCandidate, SearchDocument};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 mod digests;
+mod search;
 
 use crate::paper_row::{COLUMNS, PaperRow};
 use crate::{
     Activity, ApiToken, ClaimedDelivery, ContentVersion, DeliveryCounts, DeliveryOutcome, MergeSummary, NewDelivery,
-    NewSession, NewSubmission, Role, Session, Store, StoreError, StoreStats, SubmitOutcome, SubscribeRequest,
-    Subscription, User, fold_duplicates,
+    NewSession, NewSubmission, Role, SearchChange, SearchLogBounds, Session, Store, StoreError, StoreStats,
+    StoredEmbedding, SubmitOutcome, SubscribeRequest, Subscription, TextToEmbed, User, fold_duplicates,
 };
 
 /// SQLite accepts 32766 bound parameters per statement; stay well below.
@@ -254,34 +255,6 @@ impl Store for SqliteStore {
         .fetch_one(&self.pool)
         .await?;
         Ok(latest.and_then(|text| text.parse().ok()))
-    }
-
-    async fn search_papers(&self, text: &str, limit: u32) -> Result<Vec<Paper>, StoreError> {
-        let words: Vec<String> = text.split_whitespace().take(10).map(like_pattern).collect();
-        if words.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut query = QueryBuilder::<Sqlite>::new("SELECT ");
-        query.push(COLUMNS.join(", ")).push(" FROM papers WHERE 1 = 1");
-        for word in &words {
-            query
-                .push(" AND (title LIKE ")
-                .push_bind(word.clone())
-                .push(" ESCAPE '\\'");
-            query
-                .push(" OR abstract LIKE ")
-                .push_bind(word.clone())
-                .push(" ESCAPE '\\'");
-            query
-                .push(" OR authors LIKE ")
-                .push_bind(word.clone())
-                .push(" ESCAPE '\\')");
-        }
-        query
-            .push(" ORDER BY first_listed DESC, id DESC LIMIT ")
-            .push_bind(i64::from(limit));
-        let rows: Vec<PaperRow> = query.build_query_as().fetch_all(&self.pool).await?;
-        rows.into_iter().map(PaperRow::into_paper).collect()
     }
 
     async fn content_version(&self) -> Result<ContentVersion, StoreError> {
@@ -811,6 +784,52 @@ impl Store for SqliteStore {
         digests::instance_secret(&self.pool, name, fresh).await
     }
 
+    async fn search_log_bounds(&self) -> Result<SearchLogBounds, StoreError> {
+        search::search_log_bounds(&self.pool).await
+    }
+
+    async fn search_changes_after(&self, position: i64, limit: u32) -> Result<Vec<SearchChange>, StoreError> {
+        search::search_changes_after(&self.pool, position, limit).await
+    }
+
+    async fn prune_search_log(&self, before: i64) -> Result<u64, StoreError> {
+        search::prune_search_log(&self.pool, before).await
+    }
+
+    async fn search_documents(&self, ids: &[String]) -> Result<Vec<SearchDocument>, StoreError> {
+        search::search_documents(&self.pool, ids).await
+    }
+
+    async fn search_documents_after(&self, after: Option<&str>, limit: u32) -> Result<Vec<SearchDocument>, StoreError> {
+        search::search_documents_after(&self.pool, after, limit).await
+    }
+
+    async fn texts_to_embed(&self, model: &str, limit: u32) -> Result<Vec<TextToEmbed>, StoreError> {
+        search::texts_to_embed(&self.pool, model, limit).await
+    }
+
+    async fn save_embeddings(
+        &self,
+        model: &str,
+        embeddings: &[(String, Vec<f32>)],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        search::save_embeddings(&self.pool, model, embeddings, now).await
+    }
+
+    async fn embeddings_after(
+        &self,
+        model: &str,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<StoredEmbedding>, StoreError> {
+        search::embeddings_after(&self.pool, model, after_seq, limit).await
+    }
+
+    async fn embedding_coverage(&self, model: &str) -> Result<(u64, u64), StoreError> {
+        search::embedding_coverage(&self.pool, model).await
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
@@ -921,12 +940,6 @@ async fn bump_content_version(connection: &mut sqlx::SqliteConnection) -> Result
         .execute(&mut *connection)
         .await?;
     Ok(())
-}
-
-/// `word` as a LIKE pattern matching it anywhere, with LIKE's own wildcards taken literally.
-fn like_pattern(word: &str) -> String {
-    let escaped = word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
 }
 
 fn user_row(row: sqlx::sqlite::SqliteRow) -> Result<User, StoreError> {

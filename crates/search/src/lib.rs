@@ -1,0 +1,19 @@
+//! Paperboy's search: the query language, a tantivy full-text index that is a cache of the
+//! database, exact vector neighbours, and the fusion of the two rankings.
+//!
+//! This crate knows nothing of the database or the model: the application feeds it documents
+//! and vectors. It is heavy to compile (tantivy) and rarely changes, which is why it stands alone.
+
+pub mod analysis;
+pub mod fusion;
+pub mod index;
+pub mod metrics;
+pub mod query;
+pub mod retrieve;
+pub mod vectors;
+
+pub use fusion::{DEFAULT_FUSION, Fusion};
+pub use index::{Checkpoint, Filters, Highlight, Highlighter, Hit, HitPage, IndexError, SearchIndex, Sort};
+pub use query::{ParsedQuery, QueryError, parse};
+pub use retrieve::{FUSION_DEPTH, Mode, retrieve};
+pub use vectors::VectorIndex;

@@ -1,0 +1,145 @@
+//! `paperboy reindex`, `paperboy embed` and `paperboy eval beir`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use paperboy_embed::Embedder;
+use paperboy_search::{DEFAULT_FUSION, Fusion, Mode};
+
+use crate::cli::{Context, init_logging, runtime};
+use crate::config::{Config, DataDir};
+use crate::search::beir::{Dataset, Prepared};
+use crate::search::{Search, default_model_dir};
+
+fn bar(total: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{bar:40}} {{pos}}/{{len}} {what} ({{per_sec}}, {{eta}} left)"
+        ))
+        .expect("a valid template"),
+    );
+    bar
+}
+
+pub fn model_dir(context: &Context, config: &Config) -> PathBuf {
+    config
+        .model_dir
+        .clone()
+        .unwrap_or_else(|| default_model_dir(&context.data_dir))
+}
+
+/// Rebuilds the full-text index from the database.
+pub fn reindex(context: &Context) -> anyhow::Result<u8> {
+    let config = context.config()?;
+    let _log_guard = init_logging(&config);
+    runtime()?.block_on(async {
+        let store = context.open_store().await?;
+        let data_dir = DataDir::create(context.data_dir.clone())?;
+        let search = Search::open(store, &data_dir.search_index(), None).await?;
+        let started = Instant::now();
+        let progress = bar(0, "papers");
+        let papers = search
+            .rebuild(&mut |done, total| {
+                progress.set_length(total);
+                progress.set_position(done);
+            })
+            .await?;
+        progress.finish_and_clear();
+        println!(
+            "indexed {papers} papers in {:.1} s; the index takes {:.1} MB",
+            started.elapsed().as_secs_f64(),
+            search.index_size() as f64 / 1e6
+        );
+        anyhow::Ok(())
+    })?;
+    Ok(0)
+}
+
+/// Embeds every paper that has no embedding yet.
+pub fn embed(context: &Context, limit: Option<usize>) -> anyhow::Result<u8> {
+    let config = context.config()?;
+    let _log_guard = init_logging(&config);
+    let model_dir = model_dir(context, &config);
+    if !Embedder::present(&model_dir) {
+        anyhow::bail!(
+            "{}",
+            Embedder::load(&model_dir)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        );
+    }
+    runtime()?.block_on(async {
+        let store = context.open_store().await?;
+        // The embeddings go to the database only: a running server may hold the index.
+        let search = Search::in_memory_with_model(store.clone(), &model_dir).await?;
+        let model = search.embedder().expect("loaded").name().to_string();
+        let (papers, embedded) = store.embedding_coverage(&model).await?;
+        let missing = (papers - embedded) as usize;
+        let todo = limit.map_or(missing, |limit| limit.min(missing));
+        let progress = bar(todo as u64, "papers");
+        let started = Instant::now();
+        let done = search
+            .embed_missing(todo, &mut |done| progress.set_position(done as u64))
+            .await?;
+        progress.finish_and_clear();
+        let seconds = started.elapsed().as_secs_f64();
+        println!(
+            "embedded {done} papers in {seconds:.1} s ({:.1} papers/s); {} of {papers} papers have an embedding",
+            done as f64 / seconds.max(1e-9),
+            embedded as usize + done
+        );
+        anyhow::Ok(())
+    })?;
+    Ok(0)
+}
+
+/// Evaluates retrieval on a BEIR dataset and prints nDCG@10, Recall@100 and MRR@10.
+pub fn eval_beir(
+    context: &Context,
+    dir: &Path,
+    qrels: Option<&Path>,
+    mode: Option<Mode>,
+    fusion: Option<Fusion>,
+    as_json: bool,
+) -> anyhow::Result<u8> {
+    let config = context.config()?;
+    let model_present = Embedder::present(&model_dir(context, &config));
+    let mode = mode.unwrap_or(if model_present { Mode::Hybrid } else { Mode::Keyword });
+    let dataset = Dataset::read(dir, qrels)?;
+    let embedder = if mode == Mode::Keyword {
+        None
+    } else {
+        Some(Embedder::load(&model_dir(context, &config))?)
+    };
+    let started = Instant::now();
+    let progress = bar(dataset.documents.len() as u64, "documents embedded");
+    if embedder.is_none() || as_json {
+        progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let cache_dir = context.data_dir.join("eval-cache");
+    let prepared = Prepared::build(&dataset, embedder.as_ref(), &cache_dir, &mut |done, total| {
+        progress.set_length(total as u64);
+        progress.set_position(done as u64);
+    })?;
+    progress.finish_and_clear();
+    let built = started.elapsed();
+    let report = prepared.evaluate(&dataset, mode, fusion.unwrap_or(DEFAULT_FUSION))?;
+    if as_json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!("{} on {} ({} queries)", mode.as_str(), dir.display(), report.queries);
+        println!("nDCG@10     {:.4}", report.ndcg_at_10);
+        println!("Recall@100  {:.4}", report.recall_at_100);
+        println!("MRR@10      {:.4}", report.mrr_at_10);
+        println!(
+            "indexed {} documents in {:.1} s, ranked in {:.1} s",
+            dataset.documents.len(),
+            built.as_secs_f64(),
+            (started.elapsed() - built).as_secs_f64()
+        );
+    }
+    Ok(0)
+}

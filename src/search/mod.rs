@@ -1,0 +1,554 @@
+//! Search as the service runs it: the full-text index kept up to date from the database's change
+//! log, embeddings made in the background and held in memory, and the query path that ranks by
+//! keyword, meaning, or both.
+//!
+//! The index and the vectors are caches: delete them and they are rebuilt from the database.
+
+pub mod beir;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use paperboy_embed::{Embedder, paper_text};
+use paperboy_search::{
+    DEFAULT_FUSION, Filters, Hit, IndexError, Mode, ParsedQuery, QueryError, SearchIndex, Sort, VectorIndex, retrieve,
+};
+use paperboy_store::Store;
+
+/// Changes read from the log per index commit.
+const INDEX_BATCH: u32 = 1_000;
+/// Papers per index commit while rebuilding.
+const REBUILD_BATCH: u32 = 2_000;
+/// Papers embedded per database write.
+const EMBED_BATCH: u32 = 64;
+/// How often the background tasks look for new work when there was none.
+const IDLE_POLL: Duration = Duration::from_millis(500);
+/// Change-log entries older than this are pruned; an index further behind is rebuilt.
+const LOG_RETENTION_SECONDS: i64 = 7 * 24 * 3600;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("{0}")]
+    Query(#[from] QueryError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error("embedding the query failed: {0}")]
+    Embed(#[from] paperboy_embed::EmbedError),
+    #[error("the search task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// What a search asks for.
+#[derive(Clone, Debug)]
+pub struct SearchRequest {
+    pub query: ParsedQuery,
+    /// Keyword, semantic or hybrid; `None` is the best available.
+    pub mode: Option<Mode>,
+    pub filters: Filters,
+    pub sort: Sort,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// What a search found: a page of ids in order, and how it was ranked.
+#[derive(Clone, Debug)]
+pub struct SearchResults {
+    pub hits: Vec<Hit>,
+    /// All matches for keyword ranking; the ranked candidates for semantic and hybrid.
+    pub total: usize,
+    pub mode: Mode,
+    /// Set when the mode asked for could not be used (no model yet), in words for the page.
+    pub notice: Option<String>,
+}
+
+/// How far the index and the embeddings have come.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct SearchStatus {
+    pub indexed: u64,
+    pub behind: i64,
+    pub semantic: bool,
+    pub embedded: usize,
+}
+
+pub struct Search {
+    store: Arc<dyn Store>,
+    index: Arc<SearchIndex>,
+    index_dir: Option<PathBuf>,
+    vectors: Arc<RwLock<VectorIndex>>,
+    embedder: Option<Arc<Embedder>>,
+    /// The last embedding (by its `seq`) loaded into `vectors`.
+    followed: AtomicI64,
+}
+
+/// Where the model's files are looked for by default.
+pub fn default_model_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("models").join(paperboy_embed::MODEL_NAME)
+}
+
+impl Search {
+    /// Opens the index in `index_dir` and, when `model_dir` holds the model, loads it and the
+    /// stored embeddings. Without a model, search is keyword-only.
+    pub async fn open(store: Arc<dyn Store>, index_dir: &Path, model_dir: Option<&Path>) -> anyhow::Result<Search> {
+        let index = {
+            let dir = index_dir.to_path_buf();
+            tokio::task::spawn_blocking(move || SearchIndex::open(&dir))
+                .await?
+                .map_err(|error| match error {
+                    IndexError::Tantivy(tantivy_error) if tantivy_error.to_string().contains("Lock") => {
+                        anyhow::anyhow!(
+                            "the search index in {} is in use by another paperboy process (a running server keeps \
+                         it up to date by itself; stop it to rebuild)",
+                            index_dir.display()
+                        )
+                    }
+                    other => other.into(),
+                })?
+        };
+        let embedder = match model_dir {
+            Some(dir) if Embedder::present(dir) => {
+                let dir = dir.to_path_buf();
+                let embedder = tokio::task::spawn_blocking(move || Embedder::load(&dir)).await??;
+                Some(Arc::new(embedder))
+            }
+            _ => None,
+        };
+        Ok(Search::assemble(store, index, Some(index_dir.to_path_buf()), embedder))
+    }
+
+    /// A search over an index in memory with the model in `model_dir`: for `paperboy embed`,
+    /// which writes embeddings to the database while a server may hold the index on disk.
+    pub async fn in_memory_with_model(store: Arc<dyn Store>, model_dir: &Path) -> anyhow::Result<Search> {
+        let dir = model_dir.to_path_buf();
+        let embedder = tokio::task::spawn_blocking(move || Embedder::load(&dir)).await??;
+        Ok(Search::assemble(
+            store,
+            SearchIndex::in_memory()?,
+            None,
+            Some(Arc::new(embedder)),
+        ))
+    }
+
+    fn assemble(
+        store: Arc<dyn Store>,
+        index: SearchIndex,
+        index_dir: Option<PathBuf>,
+        embedder: Option<Arc<Embedder>>,
+    ) -> Search {
+        let dimensions = embedder.as_ref().map_or(0, |e| e.dimensions());
+        Search {
+            store,
+            index: Arc::new(index),
+            index_dir,
+            vectors: Arc::new(RwLock::new(VectorIndex::new(dimensions))),
+            embedder,
+            followed: AtomicI64::new(0),
+        }
+    }
+
+    pub fn semantic_available(&self) -> bool {
+        self.embedder.is_some()
+    }
+
+    pub fn embedder(&self) -> Option<&Embedder> {
+        self.embedder.as_deref()
+    }
+
+    pub async fn status(&self) -> anyhow::Result<SearchStatus> {
+        let newest = self.store.search_log_bounds().await?.newest;
+        let checkpoint = self.index.checkpoint()?;
+        Ok(SearchStatus {
+            indexed: self.index.len(),
+            behind: if checkpoint.complete {
+                newest - checkpoint.position
+            } else {
+                newest.max(1)
+            },
+            semantic: self.semantic_available(),
+            embedded: self.vectors.read().expect("vector lock").len(),
+        })
+    }
+
+    /// Bytes the index takes on disk.
+    pub fn index_size(&self) -> u64 {
+        self.index_dir.as_deref().map_or(0, SearchIndex::size_on_disk)
+    }
+
+    /// Brings the index up to date with the database: follows the change log from the index's
+    /// checkpoint, or rebuilds when the index is new, half-built, of an older schema, or so far
+    /// behind that the log no longer reaches back to it. Returns the papers written.
+    pub async fn catch_up(&self) -> anyhow::Result<u64> {
+        let checkpoint = self.index.checkpoint()?;
+        let bounds = self.store.search_log_bounds().await?;
+        if !checkpoint.complete || bounds.oldest > checkpoint.position + 1 {
+            return self.rebuild(&mut |_, _| {}).await;
+        }
+        self.follow_log(checkpoint.position).await
+    }
+
+    /// Applies the change log after `position` to the index.
+    async fn follow_log(&self, mut position: i64) -> anyhow::Result<u64> {
+        let mut written = 0;
+        loop {
+            let changes = self.store.search_changes_after(position, INDEX_BATCH).await?;
+            let Some(last) = changes.last() else { break };
+            let last = last.seq;
+            let ids: Vec<String> = changes
+                .into_iter()
+                .map(|c| c.paper_id)
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect();
+            let documents = self.store.search_documents(&ids).await?;
+            let present: HashSet<&str> = documents.iter().map(|d| d.id.as_str()).collect();
+            let removed: Vec<String> = ids
+                .iter()
+                .filter(|id| !present.contains(id.as_str()))
+                .cloned()
+                .collect();
+            written += documents.len() as u64;
+            let index = Arc::clone(&self.index);
+            tokio::task::spawn_blocking(move || index.apply(&documents, &removed, Some(last))).await??;
+            position = last;
+        }
+        Ok(written)
+    }
+
+    /// Empties the index and fills it again from the database; `progress(done, total)`.
+    pub async fn rebuild(&self, progress: &mut (dyn FnMut(u64, u64) + Send)) -> anyhow::Result<u64> {
+        // Changes after this point are followed by the log afterwards; those before are in the walk.
+        let start = self.store.search_log_bounds().await?.newest;
+        let total = self.store.stats().await?.papers;
+        let index = Arc::clone(&self.index);
+        tokio::task::spawn_blocking(move || index.clear()).await??;
+        let mut after: Option<String> = None;
+        let mut done = 0;
+        loop {
+            let documents = self
+                .store
+                .search_documents_after(after.as_deref(), REBUILD_BATCH)
+                .await?;
+            let Some(last) = documents.last() else { break };
+            after = Some(last.id.clone());
+            done += documents.len() as u64;
+            let index = Arc::clone(&self.index);
+            tokio::task::spawn_blocking(move || index.apply(&documents, &[], None)).await??;
+            progress(done, total);
+        }
+        let index = Arc::clone(&self.index);
+        tokio::task::spawn_blocking(move || index.apply(&[], &[], Some(start))).await??;
+        tracing::info!(papers = done, "search index rebuilt");
+        Ok(done + self.follow_log(start).await?)
+    }
+
+    /// Loads embeddings written since the last call (by this process or another) into memory.
+    pub async fn follow_embeddings(&self) -> anyhow::Result<usize> {
+        let Some(embedder) = &self.embedder else { return Ok(0) };
+        let mut loaded = 0;
+        loop {
+            let after = self.followed.load(Ordering::SeqCst);
+            let batch = self.store.embeddings_after(embedder.name(), after, 5_000).await?;
+            let Some(last) = batch.last() else { break };
+            self.followed.store(last.seq, Ordering::SeqCst);
+            {
+                let mut vectors = self.vectors.write().expect("vector lock");
+                for stored in &batch {
+                    vectors.insert(&stored.paper_id, &stored.vector);
+                }
+            }
+            loaded += batch.len();
+        }
+        Ok(loaded)
+    }
+
+    /// Embeds up to `limit` papers that have no embedding yet and stores the vectors; returns
+    /// how many. `progress(done)` after each batch.
+    pub async fn embed_missing(&self, limit: usize, progress: &mut (dyn FnMut(usize) + Send)) -> anyhow::Result<usize> {
+        let Some(embedder) = &self.embedder else { return Ok(0) };
+        let mut done = 0;
+        while done < limit {
+            let texts = self.store.texts_to_embed(embedder.name(), EMBED_BATCH).await?;
+            if texts.is_empty() {
+                break;
+            }
+            let embedder_for_task = Arc::clone(embedder);
+            let (ids, vectors) = tokio::task::spawn_blocking(move || {
+                let inputs: Vec<String> = texts.iter().map(|t| paper_text(&t.title, &t.abstract_text)).collect();
+                let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+                let vectors = embedder_for_task.embed(&refs)?;
+                Ok::<_, paperboy_embed::EmbedError>((
+                    texts.into_iter().map(|t| t.paper_id).collect::<Vec<_>>(),
+                    vectors,
+                ))
+            })
+            .await??;
+            let pairs: Vec<(String, Vec<f32>)> = ids.into_iter().zip(vectors).collect();
+            self.store
+                .save_embeddings(embedder.name(), &pairs, jiff::Timestamp::now().as_second())
+                .await?;
+            done += pairs.len();
+            progress(done);
+        }
+        Ok(done)
+    }
+
+    /// Keeps the index and the embeddings up to date for as long as the process runs.
+    pub fn run_in_background(self: &Arc<Self>, embed: bool) {
+        let search = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut last_prune = 0;
+            loop {
+                match search.catch_up().await {
+                    Ok(0) => tokio::time::sleep(IDLE_POLL).await,
+                    Ok(written) => tracing::debug!(written, "search index caught up"),
+                    Err(error) => {
+                        tracing::error!(error = format!("{error:#}"), "search indexing failed; retrying");
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                    }
+                }
+                let now = jiff::Timestamp::now().as_second();
+                if now - last_prune > 3600 {
+                    last_prune = now;
+                    if let Err(error) = search.store.prune_search_log(now - LOG_RETENTION_SECONDS).await {
+                        tracing::warn!(%error, "pruning the search change log failed");
+                    }
+                }
+            }
+        });
+        if self.embedder.is_none() {
+            return;
+        }
+        let search = Arc::clone(self);
+        tokio::spawn(async move {
+            loop {
+                let work = if embed {
+                    search.embed_missing(EMBED_BATCH as usize, &mut |_| {}).await
+                } else {
+                    Ok(0)
+                };
+                let followed = search.follow_embeddings().await;
+                match (work, followed) {
+                    (Ok(0), Ok(_)) => tokio::time::sleep(IDLE_POLL * 4).await,
+                    (Ok(_), Ok(_)) => {}
+                    (Err(error), _) | (_, Err(error)) => {
+                        tracing::error!(error = format!("{error:#}"), "embedding papers failed; retrying");
+                        tokio::time::sleep(Duration::from_secs(10)).await;
+                    }
+                }
+            }
+        });
+    }
+
+    /// Runs a search. Semantic and hybrid ranking need the model; without it they fall back to
+    /// keyword ranking and say so. Sorting by date or votes uses keyword matching (a ranking by
+    /// meaning has no "all matches" to sort).
+    pub async fn query(&self, request: SearchRequest) -> Result<SearchResults, SearchError> {
+        let available = self.semantic_available();
+        let wanted = request
+            .mode
+            .unwrap_or(if available { Mode::Hybrid } else { Mode::Keyword });
+        let mut notice = None;
+        let free_text = request.query.free_text();
+        let mode = if wanted == Mode::Keyword || request.sort != Sort::Relevance || request.query.is_empty() {
+            Mode::Keyword
+        } else if !available {
+            notice = Some(format!(
+                "{} search needs the embedding model, which this instance does not have: these are keyword results.",
+                if wanted == Mode::Semantic { "Semantic" } else { "Hybrid" }
+            ));
+            Mode::Keyword
+        } else if free_text.trim().is_empty() {
+            Mode::Keyword
+        } else {
+            wanted
+        };
+        let index = Arc::clone(&self.index);
+        if mode == Mode::Keyword {
+            let page = tokio::task::spawn_blocking(move || {
+                index.search(
+                    &request.query,
+                    &request.filters,
+                    request.sort,
+                    request.offset,
+                    request.limit,
+                )
+            })
+            .await??;
+            return Ok(SearchResults {
+                hits: page.hits,
+                total: page.total,
+                mode,
+                notice,
+            });
+        }
+        let embedder = Arc::clone(self.embedder.as_ref().expect("semantic modes have a model"));
+        let vectors = Arc::clone(&self.vectors);
+        let ranked = tokio::task::spawn_blocking(move || -> Result<Vec<Hit>, SearchError> {
+            let query_vector = embedder.embed_one(&free_text)?;
+            let vectors = vectors.read().expect("vector lock");
+            let depth = (request.offset + request.limit).max(paperboy_search::FUSION_DEPTH);
+            Ok(retrieve(
+                &index,
+                Some((&vectors, &query_vector)),
+                &request.query,
+                &request.filters,
+                mode,
+                DEFAULT_FUSION,
+                depth,
+            )?)
+        })
+        .await??;
+        let total = ranked.len();
+        let hits = ranked.into_iter().skip(request.offset).take(request.limit).collect();
+        Ok(SearchResults {
+            hits,
+            total,
+            mode,
+            notice,
+        })
+    }
+
+    /// Papers like this one: nearest embeddings when there are some, else shared telling words.
+    pub async fn similar(&self, id: &str, limit: usize) -> anyhow::Result<Vec<String>> {
+        {
+            let vectors = self.vectors.read().expect("vector lock");
+            if let Some(vector) = vectors.vector(id) {
+                let hits = vectors.nearest(vector, limit, None, Some(id));
+                return Ok(hits.into_iter().map(|h| h.id).collect());
+            }
+        }
+        let Some(document) = self.store.search_documents(&[id.to_string()]).await?.pop() else {
+            return Ok(Vec::new());
+        };
+        let index = Arc::clone(&self.index);
+        let hits = tokio::task::spawn_blocking(move || index.more_like_this(&document, limit)).await??;
+        Ok(hits.into_iter().map(|h| h.id).collect())
+    }
+
+    /// Marks the query's matches in titles and abstracts.
+    pub fn highlighter(&self, query: &ParsedQuery) -> anyhow::Result<paperboy_search::Highlighter> {
+        self.index.highlighter(query).context("while preparing highlights")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use paperboy_core::{ArxivId, Category, Paper};
+    use paperboy_search::parse;
+    use paperboy_store::SqliteStore;
+
+    use super::*;
+
+    fn paper(id: &str, title: &str, abstract_text: &str, category: &str) -> Paper {
+        let mut paper = Paper::new(ArxivId::parse(id).unwrap());
+        paper.title = title.into();
+        paper.abstract_text = abstract_text.into();
+        paper.authors = vec!["Ada Lovelace".into()];
+        paper.categories = vec![Category::parse(category).unwrap()];
+        paper.primary_category = paper.categories.first().cloned();
+        paper
+    }
+
+    async fn search_with(embedder: Option<Embedder>) -> Search {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.unwrap());
+        store
+            .merge_papers(vec![
+                paper(
+                    "2602.00001",
+                    "Graph neural networks",
+                    "Message passing on graph data.",
+                    "cs.LG",
+                ),
+                paper(
+                    "2602.00002",
+                    "Neural networks for graphs",
+                    "Graph learning with message passing.",
+                    "cs.CV",
+                ),
+                paper(
+                    "2602.00003",
+                    "A chocolate cake recipe",
+                    "Baking with cocoa and sugar.",
+                    "cs.CL",
+                ),
+            ])
+            .await
+            .unwrap();
+        let search = Search::assemble(store, SearchIndex::in_memory().unwrap(), None, embedder.map(Arc::new));
+        search.catch_up().await.unwrap();
+        search
+    }
+
+    fn request(text: &str, mode: Option<Mode>) -> SearchRequest {
+        SearchRequest {
+            query: parse(text).unwrap(),
+            mode,
+            filters: Filters::default(),
+            sort: Sort::Relevance,
+            offset: 0,
+            limit: 10,
+        }
+    }
+
+    fn ids(results: &SearchResults) -> Vec<&str> {
+        results.hits.iter().map(|h| h.id.as_str()).collect()
+    }
+
+    const WORDS: &[&str] = &[
+        "graph", "neural", "networks", "message", "passing", "cake", "recipe", "baking", "cocoa",
+    ];
+
+    #[tokio::test]
+    async fn hybrid_search_embeds_new_papers_and_honours_restrictions() {
+        let search = search_with(Some(Embedder::tiny(WORDS, 3).unwrap())).await;
+        assert_eq!(search.status().await.unwrap().embedded, 0);
+        assert_eq!(search.embed_missing(100, &mut |_| {}).await.unwrap(), 3);
+        assert_eq!(search.follow_embeddings().await.unwrap(), 3);
+        assert_eq!(
+            search.embed_missing(100, &mut |_| {}).await.unwrap(),
+            0,
+            "nothing is embedded twice"
+        );
+
+        let hybrid = search.query(request("graph message passing", None)).await.unwrap();
+        assert_eq!(hybrid.mode, Mode::Hybrid, "hybrid is the default with a model");
+        assert_eq!(
+            &ids(&hybrid)[..2].iter().collect::<HashSet<_>>(),
+            &["2602.00001", "2602.00002"].iter().collect()
+        );
+
+        // Semantic ranking ranks every paper, but only among those a prefix allows.
+        let semantic = search
+            .query(request("graph cat:cs.CV", Some(Mode::Semantic)))
+            .await
+            .unwrap();
+        assert_eq!(ids(&semantic), ["2602.00002"]);
+        let excluded = search
+            .query(request("graph -cake", Some(Mode::Semantic)))
+            .await
+            .unwrap();
+        assert!(!ids(&excluded).contains(&"2602.00003"));
+
+        let similar = search.similar("2602.00001", 5).await.unwrap();
+        assert_eq!(similar.len(), 2, "every other paper, never itself: {similar:?}");
+        assert!(!similar.contains(&"2602.00001".to_string()));
+    }
+
+    #[tokio::test]
+    async fn without_a_model_search_is_keyword_only_and_says_so() {
+        let search = search_with(None).await;
+        let results = search.query(request("graph", Some(Mode::Semantic))).await.unwrap();
+        assert_eq!(results.mode, Mode::Keyword);
+        assert!(results.notice.unwrap().contains("keyword results"));
+        assert_eq!(results.total, 2);
+        let similar = search.similar("2602.00001", 5).await.unwrap();
+        assert_eq!(
+            similar,
+            ["2602.00002"],
+            "shared words find the neighbour without embeddings"
+        );
+    }
+}

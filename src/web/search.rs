@@ -1,0 +1,392 @@
+//! Search over HTTP: the page (`/search`), the saved-search feed (`/feeds/search.atom`) and the
+//! API (`/api/papers/search`). All three read the same parameters the same way.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use paperboy_core::{ArxivId, Date, Paper};
+use paperboy_search::{Filters, Highlight, Mode, Sort, parse};
+use serde::Deserialize;
+
+use crate::search::{SearchRequest, SearchResults};
+use crate::web::AppState;
+use crate::web::error::AppError;
+use crate::web::listing::Entry;
+use crate::web::pages::{CardView, FeedLink, Layout};
+
+/// Every search parameter, as text: each is checked and a bad one named in the error.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct SearchParams {
+    pub q: Option<String>,
+    pub mode: Option<String>,
+    pub sort: Option<String>,
+    /// Categories or archives, separated by commas or spaces: any of them.
+    pub cat: Option<String>,
+    pub from: Option<String>,
+    pub until: Option<String>,
+    pub page: Option<String>,
+    pub limit: Option<String>,
+}
+
+/// Results per page on the search page and in the feed.
+const PAGE_SIZE: usize = 20;
+/// Deepest result a page can reach: the index is not a bulk export.
+const MAX_OFFSET: usize = 1_000;
+
+/// The parameters, read. An error says which parameter and why.
+struct Read {
+    text: String,
+    request: SearchRequest,
+    page: usize,
+}
+
+fn read(params: &SearchParams, page_size: usize) -> Result<Read, String> {
+    let text = params.q.clone().unwrap_or_default().trim().to_string();
+    let query = parse(&text).map_err(|error| format!("The query could not be read: {error}."))?;
+    let mode = match params.mode.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        None => None,
+        Some(mode) => {
+            Some(Mode::parse(mode).ok_or_else(|| format!("mode must be keyword, semantic or hybrid, not {mode:?}."))?)
+        }
+    };
+    let sort = match params.sort.as_deref().map(str::trim).unwrap_or("") {
+        "" | "relevance" => {
+            if text.is_empty() {
+                Sort::New
+            } else {
+                Sort::Relevance
+            }
+        }
+        "new" => Sort::New,
+        "votes" => Sort::Votes,
+        other => return Err(format!("sort must be relevance, new or votes, not {other:?}.")),
+    };
+    let date = |name: &str, value: &Option<String>| -> Result<Option<Date>, String> {
+        match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(text) => text
+                .parse::<Date>()
+                .map(Some)
+                .map_err(|_| format!("{name} must be a date like 2026-02-13, not {text:?}.")),
+        }
+    };
+    let categories: Vec<String> = params
+        .cat
+        .as_deref()
+        .unwrap_or("")
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect();
+    if let Some(bad) = categories
+        .iter()
+        .find(|c| !c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '.' || ch == '-'))
+    {
+        return Err(format!(
+            "cat takes arXiv categories like cs.CV or archives like cs, not {bad:?}."
+        ));
+    }
+    let filters = Filters {
+        categories,
+        from: date("from", &params.from)?,
+        until: date("until", &params.until)?,
+    };
+    let page = match params.page.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        None => 1,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|&p| p >= 1)
+            .ok_or_else(|| format!("page must be a number from 1, not {text:?}."))?,
+    };
+    let offset = (page - 1) * page_size;
+    if offset > MAX_OFFSET {
+        return Err(format!(
+            "Results go {MAX_OFFSET} deep; narrow the search to see further."
+        ));
+    }
+    let request = SearchRequest {
+        query,
+        mode,
+        filters,
+        sort,
+        offset,
+        limit: page_size,
+    };
+    Ok(Read { text, request, page })
+}
+
+/// The search's parameters as a query string, with `page` replaced.
+fn query_string(params: &SearchParams, page: Option<usize>) -> String {
+    let mut pairs = Vec::new();
+    for (name, value) in [
+        ("q", &params.q),
+        ("mode", &params.mode),
+        ("sort", &params.sort),
+        ("cat", &params.cat),
+        ("from", &params.from),
+        ("until", &params.until),
+    ] {
+        if let Some(value) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            pairs.push(format!("{name}={}", urlencode(value)));
+        }
+    }
+    if let Some(page) = page.filter(|&p| p > 1) {
+        pairs.push(format!("page={page}"));
+    }
+    if pairs.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", pairs.join("&"))
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// The papers of a result page, in order, with their current scores.
+async fn entries(state: &AppState, results: &SearchResults) -> Result<Vec<Entry>, AppError> {
+    let ids: Vec<ArxivId> = results
+        .hits
+        .iter()
+        .filter_map(|hit| ArxivId::parse(&hit.id).ok())
+        .collect();
+    let papers = state.store.papers_by_ids(&ids).await?;
+    let mut entries = Vec::with_capacity(papers.len());
+    for paper in papers {
+        let local_votes = state.store.local_votes(&paper.id).await?;
+        entries.push(entry(state, paper, local_votes));
+    }
+    Ok(entries)
+}
+
+fn entry(state: &AppState, paper: Paper, local_votes: i64) -> Entry {
+    let (score, listed) = crate::web::api::score_now(state, &paper, local_votes);
+    Entry {
+        listed: listed.or(paper.first_version_date).unwrap_or(Date::MIN),
+        score,
+        paper,
+        submitted_by: None,
+    }
+}
+
+pub struct PageLink {
+    pub label: &'static str,
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    layout: Layout,
+    text: String,
+    mode: &'static str,
+    sort: &'static str,
+    cat: String,
+    from: String,
+    until: String,
+    semantic: bool,
+    problem: Option<String>,
+    notice: Option<String>,
+    summary: String,
+    cards: Vec<CardView>,
+    previous: Option<PageLink>,
+    next: Option<PageLink>,
+    feed: String,
+}
+
+pub async fn page(State(state): State<AppState>, Query(params): Query<SearchParams>) -> Result<Response, AppError> {
+    let text = params.q.clone().unwrap_or_default().trim().to_string();
+    // An arXiv id goes straight to its paper.
+    if let Ok(id) = ArxivId::parse(&text)
+        && state.store.paper(&id).await?.is_some()
+    {
+        return Ok(Redirect::to(&format!("/papers/{id}")).into_response());
+    }
+    let semantic = state.search.semantic_available();
+    let mut layout = Layout::new(
+        if text.is_empty() {
+            format!("Search · {}", state.settings.instance_name)
+        } else {
+            format!("Search: {text} · {}", state.settings.instance_name)
+        },
+        &state.settings.instance_name,
+    );
+    layout.query = text.clone();
+    let feed = format!("/feeds/search.atom{}", query_string(&params, None));
+    let field = |value: &Option<String>| value.clone().unwrap_or_default();
+    let mut page = SearchPage {
+        layout,
+        text: text.clone(),
+        mode: params.mode.as_deref().and_then(Mode::parse).map_or("", Mode::as_str),
+        sort: match params.sort.as_deref() {
+            Some("new") => "new",
+            Some("votes") => "votes",
+            _ => "relevance",
+        },
+        cat: field(&params.cat),
+        from: field(&params.from),
+        until: field(&params.until),
+        semantic,
+        problem: None,
+        notice: None,
+        summary: String::new(),
+        cards: Vec::new(),
+        previous: None,
+        next: None,
+        feed: feed.clone(),
+    };
+    let nothing_asked = text.is_empty() && params.cat.as_deref().unwrap_or("").trim().is_empty();
+    let read = match read(&params, PAGE_SIZE) {
+        Ok(read) => read,
+        Err(problem) => {
+            page.problem = Some(problem);
+            let html = page.render().map_err(AppError::internal)?;
+            return Ok((StatusCode::BAD_REQUEST, Html(html)).into_response());
+        }
+    };
+    if nothing_asked && read.request.filters.is_empty() {
+        return Ok(Html(page.render().map_err(AppError::internal)?).into_response());
+    }
+    let highlighter = state
+        .search
+        .highlighter(&read.request.query)
+        .map_err(AppError::internal)?;
+    let results = state
+        .search
+        .query(read.request.clone())
+        .await
+        .map_err(AppError::internal)?;
+    let entries = entries(&state, &results).await?;
+    page.layout.feeds.push(FeedLink {
+        label: "Atom",
+        title: "Atom feed of this search".into(),
+        href: feed,
+        mime: "application/atom+xml",
+    });
+    page.notice = results.notice.clone();
+    page.summary = summary(&results, read.request.sort);
+    let back = format!("/search{}", query_string(&params, Some(read.page)));
+    page.cards = entries
+        .iter()
+        .map(|entry| {
+            let mut card = CardView::from_entry(entry, true, &back);
+            if !read.text.is_empty() {
+                card.highlight = Some(crate::web::pages::HighlightView::new(
+                    &highlighter.title(&entry.paper.title),
+                    &highlighter.abstract_excerpt(&entry.paper.abstract_text),
+                ));
+            }
+            card
+        })
+        .collect();
+    if read.page > 1 {
+        page.previous = Some(PageLink {
+            label: "← Previous",
+            href: format!("/search{}", query_string(&params, Some(read.page - 1))),
+        });
+    }
+    if read.request.offset + read.request.limit < results.total.min(MAX_OFFSET + PAGE_SIZE) {
+        page.next = Some(PageLink {
+            label: "Next →",
+            href: format!("/search{}", query_string(&params, Some(read.page + 1))),
+        });
+    }
+    Ok(Html(page.render().map_err(AppError::internal)?).into_response())
+}
+
+fn summary(results: &SearchResults, sort: Sort) -> String {
+    let ranking = match (results.mode, sort) {
+        (_, Sort::New) => "newest first",
+        (_, Sort::Votes) => "most votes first",
+        (Mode::Keyword, _) => "ranked by keyword relevance",
+        (Mode::Semantic, _) => "ranked by meaning",
+        (Mode::Hybrid, _) => "ranked by keywords and meaning",
+    };
+    match (results.total, results.mode) {
+        (0, _) => "No paper matches this search.".into(),
+        (1, _) => format!("1 paper, {ranking}."),
+        (n, Mode::Keyword) => format!("{n} papers, {ranking}."),
+        (n, _) => format!("The {n} closest papers, {ranking}."),
+    }
+}
+
+/// `/feeds/search.atom?q=…`: a saved search for feed readers, newest matches first unless the
+/// URL sorts otherwise.
+pub async fn feed(State(state): State<AppState>, Query(mut params): Query<SearchParams>) -> Result<Response, AppError> {
+    if params.sort.as_deref().unwrap_or("").is_empty() {
+        params.sort = Some("new".into());
+    }
+    let read = read(&params, PAGE_SIZE).map_err(AppError::bad_request)?;
+    let results = state.search.query(read.request).await.map_err(AppError::internal)?;
+    let entries = entries(&state, &results).await?;
+    let base = &state.settings.public_url;
+    let title = if read.text.is_empty() {
+        format!("Search · {}", state.settings.instance_name)
+    } else {
+        format!("“{}” · {}", read.text, state.settings.instance_name)
+    };
+    params.sort = params.sort.filter(|s| s != "new");
+    let page_path = format!("/search{}", query_string(&params, None));
+    let self_url = format!("{base}/feeds/search.atom{}", query_string(&params, None));
+    let updated = entries.iter().map(|e| e.listed).max().unwrap_or(Date::MIN);
+    let body = crate::web::feeds::atom_document(&state, &title, updated, &entries, &page_path, &self_url)?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        body,
+    )
+        .into_response())
+}
+
+/// `GET /api/papers/search?q=&limit=&mode=` (and sort, cat, from, until, page): the daily-papers
+/// item shape, best first. `X-Total-Count` and `X-Search-Mode` say how many matched and how.
+pub async fn api(
+    State(state): State<AppState>,
+    Query(params): Query<SearchParams>,
+) -> Result<Response, crate::web::error::ApiError> {
+    if params.q.as_deref().unwrap_or("").trim().is_empty() && params.cat.as_deref().unwrap_or("").trim().is_empty() {
+        return Err(AppError::bad_request("q must not be empty").into());
+    }
+    let limit = match params.limit.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        None => 20,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|l| (1..=100).contains(l))
+            .ok_or_else(|| AppError::bad_request(format!("limit must be a number from 1 to 100, not {text:?}")))?,
+    };
+    let read = read(&params, limit).map_err(AppError::bad_request)?;
+    let results = state.search.query(read.request).await.map_err(AppError::internal)?;
+    let entries = entries(&state, &results).await?;
+    let items: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|entry| crate::web::api::daily_paper_item(entry, &state.settings.trending))
+        .collect();
+    let mut response = axum::Json(items).into_response();
+    let headers = response.headers_mut();
+    headers.insert("x-total-count", HeaderValue::from(results.total as u64));
+    headers.insert("x-search-mode", HeaderValue::from_static(results.mode.as_str()));
+    if let Some(notice) = results.notice.as_deref().and_then(|n| HeaderValue::from_str(n).ok()) {
+        headers.insert("x-search-notice", notice);
+    }
+    Ok(response)
+}
+
+/// Highlight pieces for templates: text and whether it is a match.
+pub fn pieces(highlight: &Highlight) -> Vec<(String, bool)> {
+    highlight
+        .pieces()
+        .into_iter()
+        .map(|(text, marked)| (text.to_string(), marked))
+        .collect()
+}
