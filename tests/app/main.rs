@@ -6,6 +6,7 @@ mod community;
 mod digest;
 mod helpers;
 mod import;
+mod search;
 mod serve;
 mod site;
 mod submit;

@@ -42,6 +42,39 @@ pub struct PaperView {
 struct PaperPage {
     layout: Layout,
     paper: PaperView,
+    similar: Vec<SimilarView>,
+}
+
+pub struct SimilarView {
+    pub href: String,
+    pub title: String,
+    pub authors: String,
+}
+
+/// Papers offered under "Similar papers".
+const SIMILAR_PAPERS: usize = 5;
+
+/// Nearest by meaning when the paper has an embedding, else by shared telling words.
+async fn similar(state: &AppState, paper: &Paper) -> Result<Vec<SimilarView>, AppError> {
+    let ids = state
+        .search
+        .similar(paper.id.as_str(), SIMILAR_PAPERS)
+        .await
+        .map_err(AppError::internal)?;
+    let ids: Vec<ArxivId> = ids.iter().filter_map(|id| ArxivId::parse(id).ok()).collect();
+    let papers = state.store.papers_by_ids(&ids).await?;
+    Ok(papers
+        .into_iter()
+        .map(|paper| SimilarView {
+            href: paper_path(&paper),
+            authors: match paper.authors.as_slice() {
+                [] => String::new(),
+                [one] => one.clone(),
+                [first, ..] => format!("{first} et al."),
+            },
+            title: paper.title,
+        })
+        .collect())
 }
 
 pub async fn paper(State(state): State<AppState>, page: PageKey, Path(raw): Path<String>) -> Response {
@@ -61,7 +94,8 @@ pub async fn paper(State(state): State<AppState>, page: PageKey, Path(raw): Path
             .await?
             .ok_or_else(|| not_found(&versioned.id))?;
         let local_votes = state.store.local_votes(&paper.id).await?;
-        paper_page(&state, paper, local_votes)
+        let similar = similar(&state, &paper).await?;
+        paper_page(&state, paper, local_votes, similar)
             .render()
             .map_err(AppError::internal)
     })
@@ -75,7 +109,7 @@ fn not_found(id: &ArxivId) -> AppError {
     ))
 }
 
-fn paper_page(state: &AppState, paper: Paper, local_votes: i64) -> PaperPage {
+fn paper_page(state: &AppState, paper: Paper, local_votes: i64, similar: Vec<SimilarView>) -> PaperPage {
     let url = format!("{}{}", state.settings.public_url, paper_path(&paper));
     let mut layout = Layout::new(
         format!("{} · {}", paper.title, state.settings.instance_name),
@@ -155,7 +189,11 @@ fn paper_page(state: &AppState, paper: Paper, local_votes: i64) -> PaperPage {
         facts,
         bibtex: bibtex(&paper),
     };
-    PaperPage { layout, paper: view }
+    PaperPage {
+        layout,
+        paper: view,
+        similar,
+    }
 }
 
 /// Google Scholar's `citation_*` tags (what Zotero reads too) and Open Graph for link previews.

@@ -1,0 +1,309 @@
+//! Search as a person and a client meet it: the page, the feed, the API, and an index that keeps
+//! up with the database through imports, restarts, deletion and kill -9.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::helpers::{Instance, Server, fixture};
+
+/// Polls `/healthz` until the index holds every paper the database does, and returns that count.
+async fn wait_until_indexed(server: &Server, papers: u64) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let health = server.json("/healthz").await;
+        if health["search"]["indexed"] == papers && health["search"]["behind"] == 0 {
+            return health;
+        }
+        assert!(Instant::now() < deadline, "the index did not catch up: {health}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn ids(items: &serde_json::Value) -> Vec<String> {
+    items
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|item| item["paper"]["id"].as_str().expect("an id").to_string())
+        .collect()
+}
+
+const DEMO_PAPERS: u64 = 3994;
+const QUERIES: [&str; 5] = [
+    "PaperBanana",
+    "au:korner",
+    "\"academic illustration\"",
+    "diffusion cat:cs.CV -video",
+    "language models",
+];
+
+async fn answers(server: &Server) -> Vec<Vec<String>> {
+    let mut all = Vec::new();
+    for query in QUERIES {
+        let path = format!("/api/papers/search?limit=50&q={}", urlencode(query));
+        all.push(ids(&server.json(&path).await));
+    }
+    all
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_search_page_ranks_highlights_filters_and_explains_bad_queries() {
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server("serve");
+    wait_until_indexed(&server, DEMO_PAPERS).await;
+
+    let page = server.text("/search?q=PaperBanana").await;
+    let first = page.find("2601.23265").expect("PaperBanana is found");
+    assert!(page[..first].matches("class=\"card\"").count() <= 1, "and comes first");
+    assert!(page.contains("<mark>PaperBanana</mark>"), "the match is marked");
+    assert!(
+        page.contains("href=\"/feeds/search.atom?q=PaperBanana\""),
+        "a feed of the search is offered"
+    );
+    assert!(
+        page.contains("keywords only"),
+        "without the model the page says search is keyword-only"
+    );
+
+    // Accents and initials: Felicia Körner wrote 2601.22851.
+    for query in ["au:korner", "au:%22F.+K%C3%B6rner%22", "au:%22Felicia+Korner%22"] {
+        let page = server.text(&format!("/search?q={query}")).await;
+        assert!(page.contains("2601.22851"), "{query}");
+    }
+
+    // Filters and sorts travel in the URL, and the form shows them again.
+    let filtered = server
+        .json("/api/papers/search?q=diffusion&cat=cs.CL&from=2026-02-10&until=2026-02-12&sort=new&limit=100")
+        .await;
+    let found = filtered.as_array().unwrap();
+    assert!(!found.is_empty());
+    let mut previous = "9999".to_string();
+    for item in found {
+        let listed = item["paper"]["submittedOnDailyAt"].as_str().unwrap().to_string();
+        assert!(
+            listed.as_str() >= "2026-02-10" && listed.as_str() < "2026-02-13",
+            "{listed}"
+        );
+        assert!(listed <= previous, "newest first");
+        previous = listed;
+    }
+    let form = server.text("/search?q=diffusion&cat=cs.CL&sort=votes").await;
+    assert!(form.contains("value=\"cs.CL\"") && form.contains("value=\"votes\" selected"));
+
+    // A query that cannot be read gets the search page with the reason, not an error page.
+    let response = server.get("/search?q=%22diffusion+models").await;
+    assert_eq!(response.status(), 400);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains("a quoted phrase is not closed (at character 1)"),
+        "{body}"
+    );
+    assert!(body.contains("name=\"q\""), "the form is there to fix it");
+    let response = server.get("/api/papers/search?q=a+OR").await;
+    assert_eq!(response.status(), 400);
+    let error: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        error["error"]
+            .as_str()
+            .unwrap()
+            .contains("ends where a word was expected"),
+        "{error}"
+    );
+    assert_eq!(server.get("/api/papers/search?q=x&mode=magic").await.status(), 400);
+    assert_eq!(server.get("/search?q=x&from=yesterday").await.status(), 400);
+
+    // Output is escaped.
+    let hostile = server.text("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E").await;
+    assert!(!hostile.contains("<script>alert(1)"));
+    server.terminate();
+}
+
+#[tokio::test]
+async fn the_api_says_how_it_ranked_and_asking_for_meaning_without_a_model_falls_back() {
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server("serve");
+    wait_until_indexed(&server, DEMO_PAPERS).await;
+    let response = server
+        .get("/api/papers/search?q=PaperBanana&mode=semantic&limit=3")
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-search-mode"], "keyword");
+    assert!(
+        response.headers()["x-search-notice"]
+            .to_str()
+            .unwrap()
+            .contains("keyword results")
+    );
+    let items: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(ids(&items)[0], "2601.23265");
+    assert!(ids(&items).len() <= 3);
+
+    let page = server.text("/papers/2601.23265").await;
+    let similar = page.split("id=\"similar\"").nth(1).expect("a similar-papers section");
+    assert!(
+        similar.matches("href=\"/papers/").count() >= 3,
+        "papers sharing its words are offered"
+    );
+    assert!(
+        !similar.contains("href=\"/papers/2601.23265\""),
+        "never the paper itself"
+    );
+    server.terminate();
+}
+
+#[tokio::test]
+async fn a_search_feed_is_a_saved_search_that_grows_with_new_papers() {
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server("serve");
+    wait_until_indexed(&server, DEMO_PAPERS).await;
+    // Gaussian splatting in the title and street anywhere: none of the demo's 35 splatting papers.
+    let url = "/feeds/search.atom?q=ti%3A%22gaussian+splatting%22+street";
+    let response = server.get(url).await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/atom+xml")
+    );
+    let feed = feed_rs::parser::parse(response.bytes().await.unwrap().as_ref()).expect("valid Atom");
+    assert!(feed.entries.is_empty());
+    assert!(feed.title.unwrap().content.contains("ti:\"gaussian splatting\" street"));
+
+    // 2503.12001 ("3D Gaussian Splatting against Moving Objects…") arrives with an import.
+    assert_eq!(instance.import(&[fixture("fixtures/recorded/listings-sample.jsonl")]).code, 0);
+    wait_until_indexed(&server, DEMO_PAPERS + 40).await;
+    let feed = feed_rs::parser::parse(server.get(url).await.bytes().await.unwrap().as_ref()).unwrap();
+    let ids: Vec<&str> = feed.entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert!(ids[0].ends_with("/papers/2503.12001"), "{ids:?}");
+    server.terminate();
+}
+
+#[tokio::test]
+async fn a_paper_imported_while_the_server_runs_is_found_within_seconds() {
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server("serve");
+    wait_until_indexed(&server, DEMO_PAPERS).await;
+    let query = "/api/papers/search?q=ti:CORDIC";
+    assert!(ids(&server.json(query).await).is_empty());
+
+    let imported = Instant::now();
+    assert_eq!(instance.import(&[fixture("fixtures/recorded/listings-sample.jsonl")]).code, 0);
+    loop {
+        if ids(&server.json(query).await) == ["2503.11685"] {
+            break;
+        }
+        assert!(
+            imported.elapsed() < Duration::from_secs(5),
+            "not findable 5 s after its import"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!(
+        "findable {} ms after the import finished",
+        imported.elapsed().as_millis()
+    );
+    server.terminate();
+}
+
+#[tokio::test]
+async fn deleting_the_index_loses_nothing_reindex_and_restarts_rebuild_the_same_results() {
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server("serve");
+    wait_until_indexed(&server, DEMO_PAPERS).await;
+    let before = answers(&server).await;
+    assert!(before.iter().all(|found| !found.is_empty()), "{before:?}");
+    assert_eq!(server.terminate(), 0);
+
+    let index_dir = instance.data_dir.path().join("search-index");
+    std::fs::remove_dir_all(&index_dir).expect("the server made an index");
+    let run = instance.run(&["reindex"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(&format!("indexed {DEMO_PAPERS} papers")),
+        "{}",
+        run.stdout
+    );
+    let server = instance.spawn_server("serve");
+    assert_eq!(
+        answers(&server).await,
+        before,
+        "paperboy reindex restores the same results"
+    );
+    assert_eq!(server.terminate(), 0);
+
+    // Without reindex, a server finds no index and builds one before it answers.
+    std::fs::remove_dir_all(&index_dir).unwrap();
+    let server = instance.spawn_server("serve");
+    assert_eq!(
+        answers(&server).await,
+        before,
+        "a server rebuilds a missing index by itself"
+    );
+
+    // And reindex refuses, clearly, to fight a running server for the index.
+    let run = instance.run(&["reindex"]);
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr.contains("in use by another paperboy process"),
+        "{}",
+        run.stderr
+    );
+    server.terminate();
+}
+
+#[tokio::test]
+async fn kill_9_while_indexing_loses_nothing() {
+    let instance = Instance::with_demo_data();
+    // Kill the server at different moments of its first full build and of following a big
+    // import; each restart must end with every paper indexed, once.
+    for delay_ms in [150, 400, 900] {
+        let mut child = instance
+            .command()
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("server starts");
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().expect("SIGKILL");
+        child.wait().unwrap();
+    }
+    let server = instance.spawn_server("serve");
+    wait_until_indexed(&server, DEMO_PAPERS).await;
+    let importer = {
+        let mut command = instance.command();
+        command
+            .arg("import")
+            .arg(fixture("fixtures/recorded/listings-sample.jsonl"))
+            .arg(fixture("fixtures/recorded/kaggle-snapshot-first200.jsonl.gz"));
+        command.output().expect("import runs")
+    };
+    assert!(importer.status.success());
+    // Killed while the new papers are being followed (or just after: either must hold).
+    let pid = server.child.id();
+    // SAFETY: kill(2) on our own child's pid has no memory effects.
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    drop(server);
+
+    let papers = instance.stats()["papers"].as_u64().unwrap();
+    assert!(papers > DEMO_PAPERS + 200, "the import added papers: {papers}");
+    let server = instance.spawn_server("serve");
+    wait_until_indexed(&server, papers).await;
+    // Nothing twice: a query for one new paper finds one document.
+    assert_eq!(
+        ids(&server.json("/api/papers/search?q=ti:CORDIC").await),
+        ["2503.11685"]
+    );
+    server.terminate();
+}
