@@ -177,6 +177,20 @@ enum BenchCommand {
         #[arg(long)]
         smtp_url: String,
     },
+    /// Import FILE, build the search index, and measure search latency (against tantivy's own
+    /// query parser), embedding throughput and semantic and hybrid latency.
+    Search {
+        #[arg(default_value = "../shared/data/arxiv/cs-listings-2025-03_2026-07.jsonl.gz")]
+        file: PathBuf,
+        #[arg(long, default_value_t = 1_000)]
+        queries: usize,
+        /// Papers embedded to measure throughput.
+        #[arg(long, default_value_t = 128)]
+        embed_sample: usize,
+        /// The embedding model (default: <temp data dir>/models/all-MiniLM-L6-v2, i.e. none).
+        #[arg(long)]
+        model_dir: Option<PathBuf>,
+    },
     /// Parse FILE without storing it (the baseline; run by `bench import`).
     #[command(hide = true)]
     ParseOnly { file: PathBuf },
@@ -226,6 +240,12 @@ fn main() -> ExitCode {
         }) => cli::search::eval_beir(&context, &dir, qrels.as_deref(), mode, fusion, json),
         Command::Bench(BenchCommand::Import { file }) => cli::bench::import(&file),
         Command::Bench(BenchCommand::Digest { subscribers, smtp_url }) => cli::bench::digest(subscribers, &smtp_url),
+        Command::Bench(BenchCommand::Search {
+            file,
+            queries,
+            embed_sample,
+            model_dir,
+        }) => cli::bench_search::search(&file, queries, embed_sample, model_dir),
         Command::Bench(BenchCommand::ParseOnly { file }) => cli::bench::parse_only(&file),
     };
     match result {

@@ -428,6 +428,13 @@ impl Search {
         Ok(hits.into_iter().map(|h| h.id).collect())
     }
 
+    /// The benchmark's baseline (see [`SearchIndex::baseline_search`]).
+    pub async fn baseline_search(&self, text: &str, limit: usize) -> anyhow::Result<usize> {
+        let index = Arc::clone(&self.index);
+        let text = text.to_string();
+        Ok(tokio::task::spawn_blocking(move || index.baseline_search(&text, limit)).await??)
+    }
+
     /// Marks the query's matches in titles and abstracts.
     pub fn highlighter(&self, query: &ParsedQuery) -> anyhow::Result<paperboy_search::Highlighter> {
         self.index.highlighter(query).context("while preparing highlights")

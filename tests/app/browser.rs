@@ -402,3 +402,58 @@ async fn subscribe_from_the_banner_confirm_and_see_the_settings() {
     );
     browser.screenshot("digest-settings").await;
 }
+
+#[tokio::test]
+async fn search_from_the_header_shows_marked_matches_and_keeps_the_filters() {
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server("serve");
+    let browser = Browser::start().await;
+    browser.resize(390, 844).await;
+    browser.open(&format!("{}/", server.base_url)).await;
+    browser
+        .run(
+            "const box = document.querySelector('header input[name=q]');
+             box.value = 'academic illustration';
+             box.form.submit(); return true;",
+        )
+        .await;
+    browser.wait_for("return location.pathname === '/search';").await;
+    assert_eq!(
+        browser
+            .run("return [...document.querySelectorAll('.card')].length > 0 && document.querySelector('.card h2 a').textContent;")
+            .await,
+        json!("PaperBanana: Automating Academic Illustration for AI Scientists"),
+        "the paper whose title holds both words comes first"
+    );
+    let marks = browser
+        .run(
+            "return [...document.querySelector('.card').querySelectorAll('mark')]
+                 .filter(m => getComputedStyle(m).backgroundColor !== 'rgba(0, 0, 0, 0)')
+                 .map(m => m.textContent.toLowerCase());",
+        )
+        .await;
+    let marks: Vec<String> = serde_json::from_value(marks).unwrap();
+    assert!(
+        marks.contains(&"academic".into()) && marks.contains(&"illustration".into()),
+        "{marks:?}"
+    );
+
+    browser
+        .run(
+            "document.querySelector('select[name=sort]').value = 'new';
+             document.querySelector('input[name=cat]').value = 'cs.CL';
+             document.querySelector('form.search-form').submit(); return true;",
+        )
+        .await;
+    browser
+        .wait_for("return location.search.indexOf('sort=new') >= 0;")
+        .await;
+    assert_eq!(
+        browser
+            .run("return [document.querySelector('select[name=sort]').value, document.querySelector('input[name=cat]').value, document.documentElement.scrollWidth <= window.innerWidth];")
+            .await,
+        json!(["new", "cs.CL", true]),
+        "the form keeps what was asked, and fits a phone"
+    );
+    browser.screenshot("search").await;
+}

@@ -180,7 +180,12 @@ async fn a_search_feed_is_a_saved_search_that_grows_with_new_papers() {
     assert!(feed.title.unwrap().content.contains("ti:\"gaussian splatting\" street"));
 
     // 2503.12001 ("3D Gaussian Splatting against Moving Objects…") arrives with an import.
-    assert_eq!(instance.import(&[fixture("fixtures/recorded/listings-sample.jsonl")]).code, 0);
+    assert_eq!(
+        instance
+            .import(&[fixture("fixtures/recorded/listings-sample.jsonl")])
+            .code,
+        0
+    );
     wait_until_indexed(&server, DEMO_PAPERS + 40).await;
     let feed = feed_rs::parser::parse(server.get(url).await.bytes().await.unwrap().as_ref()).unwrap();
     let ids: Vec<&str> = feed.entries.iter().map(|e| e.id.as_str()).collect();
@@ -198,7 +203,12 @@ async fn a_paper_imported_while_the_server_runs_is_found_within_seconds() {
     assert!(ids(&server.json(query).await).is_empty());
 
     let imported = Instant::now();
-    assert_eq!(instance.import(&[fixture("fixtures/recorded/listings-sample.jsonl")]).code, 0);
+    assert_eq!(
+        instance
+            .import(&[fixture("fixtures/recorded/listings-sample.jsonl")])
+            .code,
+        0
+    );
     loop {
         if ids(&server.json(query).await) == ["2503.11685"] {
             break;

@@ -388,6 +388,19 @@ impl SearchIndex {
         self.ids(&searcher, addresses)
     }
 
+    /// The benchmark's baseline: `text` through tantivy's own query parser over title and
+    /// abstract, top `limit` by score — what tantivy does with no query language, author
+    /// matching or filters of ours. Not used to serve searches.
+    pub fn baseline_search(&self, text: &str, limit: usize) -> Result<usize, IndexError> {
+        let parser =
+            tantivy::query::QueryParser::for_index(&self.index, vec![self.fields.title, self.fields.abstract_text]);
+        let (query, _) = parser.parse_query_lenient(text);
+        let searcher = self.reader.searcher();
+        Ok(searcher
+            .search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?
+            .len())
+    }
+
     /// Marks what `query` matched in a title (whole) and an abstract (the best excerpt).
     pub fn highlighter(&self, query: &ParsedQuery) -> Result<Highlighter, IndexError> {
         let searcher = self.reader.searcher();
