@@ -148,7 +148,8 @@ enum EvalCommand {
         /// keyword, semantic or hybrid (default: hybrid when the model is there, else keyword).
         #[arg(long, value_parser = parse_mode)]
         mode: Option<Mode>,
-        /// How hybrid fuses the rankings: convex (the service's) or rrf.
+        /// How hybrid fuses the rankings: convex (the service's), convex:W (semantic weight W),
+        /// rrf or rrf:K.
         #[arg(long, value_parser = parse_fusion)]
         fusion: Option<Fusion>,
         /// Print {"ndcg@10": …, "recall@100": …, "mrr@10": …, "queries": …}.
@@ -162,7 +163,7 @@ fn parse_mode(text: &str) -> Result<Mode, String> {
 }
 
 fn parse_fusion(text: &str) -> Result<Fusion, String> {
-    Fusion::parse(text).ok_or_else(|| format!("{text:?} is not a fusion: convex or rrf"))
+    Fusion::parse(text).ok_or_else(|| format!("{text:?} is not a fusion: convex, convex:W (0 to 1), rrf or rrf:K"))
 }
 
 #[derive(Subcommand)]

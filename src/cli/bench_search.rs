@@ -207,6 +207,15 @@ async fn run(
     for text in queries.iter().take(20) {
         search.query(request(text, Mode::Hybrid)).await?;
     }
+    let mut embedding_only = Vec::new();
+    for text in &queries {
+        let free_text = parse(text).expect("benchmark queries parse").free_text();
+        let started = Instant::now();
+        embedder.embed_one(&free_text)?;
+        embedding_only.push(started.elapsed());
+    }
+    let (p50, p99, mean) = percentiles(embedding_only);
+    println!("  query embedding alone: p50 {p50:.2} ms  p99 {p99:.2} ms  mean {mean:.2} ms");
     for mode in [Mode::Semantic, Mode::Hybrid] {
         let mut samples = Vec::new();
         for text in &queries {

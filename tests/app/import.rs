@@ -22,7 +22,9 @@ fn every_fixture() -> Vec<PathBuf> {
                 .and_then(|n| n.to_str())
                 .unwrap_or_default()
                 .to_owned();
-            if !name.contains("error-bad-id") {
+            // The embedding model's reference vectors are a fixture, but not of papers.
+            let not_papers = entry.starts_with(fixture("fixtures/recorded/minilm"));
+            if !name.contains("error-bad-id") && !not_papers {
                 files.push(entry);
             }
         }

@@ -317,3 +317,108 @@ async fn kill_9_while_indexing_loses_nothing() {
     );
     server.terminate();
 }
+
+/// A small instance (the 40 papers of the listings sample) with a tiny model written where the
+/// real one would be: the server's whole semantic path, in seconds.
+fn instance_with_tiny_model() -> Instance {
+    let instance = Instance::new();
+    assert_eq!(
+        instance
+            .import(&[fixture("fixtures/recorded/listings-sample.jsonl")])
+            .code,
+        0
+    );
+    let words = [
+        "gaussian",
+        "splatting",
+        "diffusion",
+        "vision",
+        "language",
+        "robot",
+        "video",
+        "3d",
+        "image",
+    ];
+    let model_dir = instance.data_dir.path().join("models").join("all-MiniLM-L6-v2");
+    paperboy_embed::Embedder::write_tiny(&model_dir, &words, 5).expect("tiny model");
+    instance
+}
+
+async fn wait_until_embedded(server: &Server, papers: u64) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let health = server.json("/healthz").await;
+        assert_eq!(health["search"]["semantic"], true, "{health}");
+        if health["search"]["embedded"] == papers {
+            return;
+        }
+        assert!(Instant::now() < deadline, "embeddings did not catch up: {health}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn with_a_model_the_server_embeds_new_papers_and_ranks_by_keywords_and_meaning() {
+    let instance = instance_with_tiny_model();
+    let server = instance.spawn_server("serve");
+    wait_until_embedded(&server, 40).await;
+
+    let response = server.get("/api/papers/search?q=gaussian+splatting&limit=5").await;
+    assert_eq!(
+        response.headers()["x-search-mode"],
+        "hybrid",
+        "hybrid is the default with a model"
+    );
+    let items: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(ids(&items).len(), 5);
+    assert!(
+        ids(&items)[..3].contains(&"2503.12001".to_string()),
+        "keywords still count: {items}"
+    );
+
+    // Ranking by meaning ranks among what a prefix allows.
+    let robots = server
+        .json("/api/papers/search?q=robot+cat:cs.RO&mode=semantic&limit=50")
+        .await;
+    assert!(!ids(&robots).is_empty());
+    for item in robots.as_array().unwrap() {
+        let categories = item["paper"]["categories"].to_string();
+        assert!(categories.contains("cs.RO"), "{categories}");
+    }
+    let page = server.text("/search?q=gaussian+splatting").await;
+    assert!(
+        !page.contains("keywords only"),
+        "with a model the page offers ranking by meaning"
+    );
+    assert!(page.contains("ranked by keywords and meaning"));
+
+    // kill -9 in the middle of embedding new papers, then `paperboy embed` and a restart.
+    assert_eq!(
+        instance
+            .import(&[fixture("fixtures/recorded/kaggle-snapshot-first200.jsonl.gz")])
+            .code,
+        0
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // SAFETY: kill(2) on our own child's pid has no memory effects.
+    unsafe { libc::kill(server.child.id() as libc::pid_t, libc::SIGKILL) };
+    drop(server);
+    let papers = instance.stats()["papers"].as_u64().unwrap();
+    let run = instance.run(&["embed"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains(&format!("{papers} of {papers} papers have an embedding")),
+        "{}",
+        run.stdout
+    );
+    let again = instance.run(&["embed"]);
+    assert!(
+        again.stdout.contains("embedded 0 papers"),
+        "nothing is embedded twice: {}",
+        again.stdout
+    );
+    let server = instance.spawn_server("serve");
+    wait_until_embedded(&server, papers).await;
+    server.terminate();
+}

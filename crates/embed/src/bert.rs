@@ -5,10 +5,10 @@
 
 use candle_core::{D, DType, Module, Result, Tensor};
 use candle_nn::{Embedding, LayerNorm, Linear, VarBuilder, embedding, layer_norm, linear};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The fields of a checkpoint's `config.json` the encoder needs.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct BertConfig {
     pub vocab_size: usize,
     pub hidden_size: usize,

@@ -86,16 +86,7 @@ impl Embedder {
     /// A tiny randomly initialised BERT with a tokenizer over `words`: for tests of everything
     /// around the model, where the real weights are not worth the wait. Deterministic per `seed`.
     pub fn tiny(words: &[&str], seed: u64) -> Result<Embedder, EmbedError> {
-        let config = BertConfig {
-            vocab_size: words.len() + 5,
-            hidden_size: 16,
-            num_hidden_layers: 2,
-            num_attention_heads: 2,
-            intermediate_size: 32,
-            max_position_embeddings: MAX_TOKENS + 2,
-            type_vocab_size: 2,
-            layer_norm_eps: 1e-12,
-        };
+        let config = tiny_config(words);
         let tensors = tiny_weights(&config, seed)?;
         let vb = VarBuilder::from_tensors(tensors, DType::F32, &Device::Cpu);
         let model = Bert::load(vb, &config)?;
@@ -103,6 +94,39 @@ impl Embedder {
         Embedder::assemble(model, tokenizer, &config, "tiny-test-model".to_string())
     }
 
+    /// Writes the tiny model's three files to `dir`, so that a server can load it as it would
+    /// the real one (tests of the service with a model, in seconds).
+    pub fn write_tiny(dir: &Path, words: &[&str], seed: u64) -> Result<(), EmbedError> {
+        let fail = |reason: String| EmbedError::Load {
+            dir: dir.to_path_buf(),
+            reason,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+        let config = tiny_config(words);
+        let config_text = serde_json::to_string_pretty(&config).map_err(|e| fail(e.to_string()))?;
+        std::fs::write(dir.join("config.json"), config_text).map_err(|e| fail(e.to_string()))?;
+        candle_core::safetensors::save(&tiny_weights(&config, seed)?, dir.join("model.safetensors"))?;
+        tiny_tokenizer(words)?
+            .save(dir.join("tokenizer.json"), false)
+            .map_err(|e| fail(e.to_string()))?;
+        Ok(())
+    }
+}
+
+fn tiny_config(words: &[&str]) -> BertConfig {
+    BertConfig {
+        vocab_size: words.len() + 5,
+        hidden_size: 16,
+        num_hidden_layers: 2,
+        num_attention_heads: 2,
+        intermediate_size: 32,
+        max_position_embeddings: MAX_TOKENS + 2,
+        type_vocab_size: 2,
+        layer_norm_eps: 1e-12,
+    }
+}
+
+impl Embedder {
     fn assemble(
         model: Bert,
         mut tokenizer: Tokenizer,
@@ -274,6 +298,28 @@ mod tests {
             );
         }
         assert!(cosine(&together[0], &together[2]) < 0.999);
+    }
+
+    #[test]
+    fn the_tiny_model_written_to_files_loads_as_the_real_one_would() {
+        let words = ["graph", "neural", "network"];
+        let dir = tempfile_dir();
+        Embedder::write_tiny(&dir, &words, 11).unwrap();
+        assert!(Embedder::present(&dir));
+        let loaded = Embedder::load(&dir).unwrap();
+        let built = Embedder::tiny(&words, 11).unwrap();
+        let (a, b) = (
+            loaded.embed_one("graph network").unwrap(),
+            built.embed_one("graph network").unwrap(),
+        );
+        assert!(cosine(&a, &b) > 1.0 - 1e-6);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("paperboy-tiny-model-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
     }
 
     #[test]

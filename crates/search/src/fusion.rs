@@ -19,10 +19,19 @@ pub enum Fusion {
 pub const DEFAULT_FUSION: Fusion = Fusion::Convex { semantic_weight: 0.5 };
 
 impl Fusion {
+    /// `convex` (the default weight), `convex:W` (semantic weight W in [0, 1]), `rrf` (k = 60)
+    /// or `rrf:K`.
     pub fn parse(text: &str) -> Option<Fusion> {
-        match text {
-            "rrf" => Some(Fusion::Reciprocal { k: 60.0 }),
-            "convex" => Some(DEFAULT_FUSION),
+        let (name, parameter) = match text.split_once(':') {
+            Some((name, value)) => (name, Some(value.parse::<f32>().ok()?)),
+            None => (text, None),
+        };
+        match (name, parameter) {
+            ("rrf", k) => Some(Fusion::Reciprocal { k: k.unwrap_or(60.0) }).filter(|_| k.is_none_or(|k| k > 0.0)),
+            ("convex", None) => Some(DEFAULT_FUSION),
+            ("convex", Some(w)) => (0.0..=1.0)
+                .contains(&w)
+                .then_some(Fusion::Convex { semantic_weight: w }),
             _ => None,
         }
     }
@@ -85,5 +94,13 @@ mod tests {
             assert_eq!(fused.len(), 4);
         }
         assert_eq!(Fusion::Convex { semantic_weight: 0.0 }.fuse(&keyword, &[])[0].id, "a");
+        assert_eq!(
+            Fusion::parse("convex:0.3"),
+            Some(Fusion::Convex { semantic_weight: 0.3 })
+        );
+        assert_eq!(Fusion::parse("rrf"), Some(Fusion::Reciprocal { k: 60.0 }));
+        assert_eq!(Fusion::parse("rrf:10"), Some(Fusion::Reciprocal { k: 10.0 }));
+        assert_eq!(Fusion::parse("convex:2"), None);
+        assert_eq!(Fusion::parse("magic"), None);
     }
 }
