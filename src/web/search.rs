@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::search::{SearchRequest, SearchResults};
 use crate::web::AppState;
+use crate::web::auth::percent_encode;
 use crate::web::error::AppError;
 use crate::web::listing::Entry;
 use crate::web::pages::{CardView, FeedLink, Layout};
@@ -129,7 +130,7 @@ fn query_string(params: &SearchParams, page: Option<usize>) -> String {
         ("until", &params.until),
     ] {
         if let Some(value) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            pairs.push(format!("{name}={}", urlencode(value)));
+            pairs.push(format!("{name}={}", percent_encode(value)));
         }
     }
     if let Some(page) = page.filter(|&p| p > 1) {
@@ -140,18 +141,6 @@ fn query_string(params: &SearchParams, page: Option<usize>) -> String {
     } else {
         format!("?{}", pairs.join("&"))
     }
-}
-
-fn urlencode(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
 }
 
 /// The papers of a result page, in order, with their current scores.
