@@ -413,12 +413,17 @@ impl Search {
 
     /// Papers like this one: nearest embeddings when there are some, else shared telling words.
     pub async fn similar(&self, id: &str, limit: usize) -> anyhow::Result<Vec<String>> {
-        {
-            let vectors = self.vectors.read().expect("vector lock");
-            if let Some(vector) = vectors.vector(id) {
-                let hits = vectors.nearest(vector, limit, None, Some(id));
-                return Ok(hits.into_iter().map(|h| h.id).collect());
-            }
+        // A scan of every vector takes milliseconds: off the async workers.
+        let vectors = Arc::clone(&self.vectors);
+        let paper = id.to_string();
+        let neighbours = tokio::task::spawn_blocking(move || {
+            let vectors = vectors.read().expect("vector lock");
+            let vector = vectors.vector(&paper)?;
+            Some(vectors.nearest(vector, limit, None, Some(&paper)))
+        })
+        .await?;
+        if let Some(hits) = neighbours {
+            return Ok(hits.into_iter().map(|h| h.id).collect());
         }
         let Some(document) = self.store.search_documents(&[id.to_string()]).await?.pop() else {
             return Ok(Vec::new());
