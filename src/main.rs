@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use paperboy::cli;
 use paperboy_core::{Date, Frequency};
-use paperboy_search::{Fusion, Mode};
+use paperboy_search::{Fusion, KeywordWeights, Mode};
 use paperboy_store::Role;
 
 #[derive(Parser)]
@@ -152,6 +152,13 @@ enum EvalCommand {
         /// rrf or rrf:K.
         #[arg(long, value_parser = parse_fusion)]
         fusion: Option<Fusion>,
+        /// How much a title match counts against an abstract match (the service: 1.2).
+        #[arg(long)]
+        title_boost: Option<f32>,
+        /// The share of a word's other fields added to its best field's score; 1 sums them (the
+        /// service: 0.3).
+        #[arg(long)]
+        tie_breaker: Option<f32>,
         /// Print {"ndcg@10": …, "recall@100": …, "mrr@10": …, "queries": …}.
         #[arg(long)]
         json: bool,
@@ -237,8 +244,17 @@ fn main() -> ExitCode {
             qrels,
             mode,
             fusion,
+            title_boost,
+            tie_breaker,
             json,
-        }) => cli::search::eval_beir(&context, &dir, qrels.as_deref(), mode, fusion, json),
+        }) => {
+            let defaults = KeywordWeights::default();
+            let weights = KeywordWeights {
+                title_boost: title_boost.unwrap_or(defaults.title_boost),
+                tie_breaker: tie_breaker.unwrap_or(defaults.tie_breaker),
+            };
+            cli::search::eval_beir(&context, &dir, qrels.as_deref(), mode, fusion, weights, json)
+        }
         Command::Bench(BenchCommand::Import { file }) => cli::bench::import(&file),
         Command::Bench(BenchCommand::Digest { subscribers, smtp_url }) => cli::bench::digest(subscribers, &smtp_url),
         Command::Bench(BenchCommand::Search {

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use paperboy_embed::Embedder;
-use paperboy_search::{DEFAULT_FUSION, Fusion, Mode};
+use paperboy_search::{DEFAULT_FUSION, Fusion, KeywordWeights, Mode};
 
 use crate::cli::{Context, init_logging, runtime};
 use crate::config::{Config, DataDir};
@@ -103,6 +103,7 @@ pub fn eval_beir(
     qrels: Option<&Path>,
     mode: Option<Mode>,
     fusion: Option<Fusion>,
+    weights: KeywordWeights,
     as_json: bool,
 ) -> anyhow::Result<u8> {
     let config = context.config()?;
@@ -120,7 +121,7 @@ pub fn eval_beir(
         progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let cache_dir = context.data_dir.join("eval-cache");
-    let prepared = Prepared::build(&dataset, embedder.as_ref(), &cache_dir, &mut |done, total| {
+    let prepared = Prepared::build(&dataset, embedder.as_ref(), weights, &cache_dir, &mut |done, total| {
         progress.set_length(total as u64);
         progress.set_position(done as u64);
     })?;

@@ -9,7 +9,7 @@ use anyhow::{Context as _, bail};
 use paperboy_core::SearchDocument;
 use paperboy_embed::{Embedder, paper_text};
 use paperboy_search::metrics::{Judgments, mrr_at, ndcg_at, recall_at};
-use paperboy_search::{Filters, Fusion, Mode, ParsedQuery, SearchIndex, VectorIndex, retrieve};
+use paperboy_search::{Filters, Fusion, KeywordWeights, Mode, ParsedQuery, SearchIndex, VectorIndex, retrieve};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -203,10 +203,11 @@ impl Prepared {
     pub fn build(
         dataset: &Dataset,
         embedder: Option<&Embedder>,
+        weights: KeywordWeights,
         cache_dir: &Path,
         progress: &mut dyn FnMut(usize, usize),
     ) -> anyhow::Result<Prepared> {
-        let index = SearchIndex::in_memory()?;
+        let index = SearchIndex::in_memory_weighted(weights)?;
         index.apply(&dataset.documents, &[], Some(1))?;
         let vectors = match embedder {
             None => None,

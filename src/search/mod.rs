@@ -159,7 +159,7 @@ impl Search {
 
     pub async fn status(&self) -> anyhow::Result<SearchStatus> {
         let newest = self.store.search_log_bounds().await?.newest;
-        let checkpoint = self.index.checkpoint()?;
+        let checkpoint = self.index.checkpoint();
         Ok(SearchStatus {
             indexed: self.index.len(),
             behind: if checkpoint.complete {
@@ -181,7 +181,7 @@ impl Search {
     /// checkpoint, or rebuilds when the index is new, half-built, of an older schema, or so far
     /// behind that the log no longer reaches back to it. Returns the papers written.
     pub async fn catch_up(&self) -> anyhow::Result<u64> {
-        let checkpoint = self.index.checkpoint()?;
+        let checkpoint = self.index.checkpoint();
         let bounds = self.store.search_log_bounds().await?;
         if !checkpoint.complete || bounds.oldest > checkpoint.position + 1 {
             return self.rebuild(&mut |_, _| {}).await;

@@ -21,8 +21,9 @@ pub const MODEL_NAME: &str = "all-MiniLM-L6-v2";
 pub const MODEL_FILES: [&str; 3] = ["config.json", "model.safetensors", "tokenizer.json"];
 /// Longer inputs are cut, as Sentence-Transformers does for this model.
 pub const MAX_TOKENS: usize = 256;
-/// Texts embedded in one forward pass. Eight was fastest on two cores (7.3 papers/s against 5.6
-/// at 4 and 5.5 at 16): larger batches allocate attention tensors of tens of megabytes.
+/// Texts embedded in one forward pass. Eight was fastest on two cores in a one-off comparison
+/// with 4 and 16 (`paperboy embed` with this constant changed): larger batches allocate
+/// attention tensors of tens of megabytes.
 const BATCH: usize = 8;
 
 #[derive(Debug, thiserror::Error)]

@@ -28,13 +28,25 @@ use crate::query::{Node, ParsedQuery, Scope};
 
 /// Bumped whenever the schema or the analysis changes: an index with another version is rebuilt.
 pub const SCHEMA_VERSION: u32 = 1;
-/// A title match counts this many times an abstract match: a title is the paper's own summary.
-/// SciFact (train) prefers 1.0 (nDCG@10 0.692 against 0.688 here): its claims paraphrase
-/// abstracts. People searching papers type titles, so titles keep an edge.
-pub const TITLE_BOOST: f32 = 1.2;
-/// A word's score is its best field's plus this share of the other fields' (0.3: best on
-/// SciFact train among 0.1–0.7; summing the fields instead gave 0.672 at best).
-pub const FIELD_TIE_BREAKER: f32 = 0.3;
+/// How keyword matches in different fields add up. The service uses the default; `paperboy eval
+/// beir --title-boost --tie-breaker` tries others (the README has the numbers).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KeywordWeights {
+    /// A title match counts this many times an abstract match. SciFact (train) prefers 1.0: its
+    /// claims paraphrase abstracts; people searching papers type titles, so titles keep an edge.
+    pub title_boost: f32,
+    /// A word's score is its best field's plus this share of the other fields'; 1.0 sums them.
+    pub tie_breaker: f32,
+}
+
+impl Default for KeywordWeights {
+    fn default() -> Self {
+        KeywordWeights {
+            title_boost: 1.2,
+            tie_breaker: 0.3,
+        }
+    }
+}
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
@@ -137,6 +149,9 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
+    weights: KeywordWeights,
+    /// The last committed checkpoint, kept so that asking for it reads no file.
+    committed: Mutex<Checkpoint>,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -200,7 +215,14 @@ impl SearchIndex {
 
     /// An index in memory: for evaluations and tests.
     pub fn in_memory() -> Result<SearchIndex, IndexError> {
-        SearchIndex::wrap(Index::create_in_ram(schema().0))
+        SearchIndex::in_memory_weighted(KeywordWeights::default())
+    }
+
+    /// An index in memory that ranks keyword matches with `weights`: for evaluations.
+    pub fn in_memory_weighted(weights: KeywordWeights) -> Result<SearchIndex, IndexError> {
+        let mut index = SearchIndex::wrap(Index::create_in_ram(schema().0))?;
+        index.weights = weights;
+        Ok(index)
     }
 
     fn wrap(index: Index) -> Result<SearchIndex, IndexError> {
@@ -208,23 +230,27 @@ impl SearchIndex {
         let (_, fields) = schema();
         let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        // The checkpoint on disk; an incomplete one for a new index, one whose build was cut
+        // short, or one of another schema version: all must be built again.
+        let committed = index
+            .load_metas()?
+            .payload
+            .and_then(|payload| serde_json::from_str::<Checkpoint>(&payload).ok())
+            .filter(|checkpoint| checkpoint.schema == SCHEMA_VERSION)
+            .unwrap_or_default();
         Ok(SearchIndex {
             index,
             reader,
             writer: Mutex::new(writer),
             fields,
+            weights: KeywordWeights::default(),
+            committed: Mutex::new(committed),
         })
     }
 
-    /// The committed checkpoint; an incomplete one for a new index, one whose build was cut
-    /// short, or one of another schema version: all must be built again.
-    pub fn checkpoint(&self) -> Result<Checkpoint, IndexError> {
-        let metas = self.index.load_metas()?;
-        let checkpoint = metas
-            .payload
-            .and_then(|payload| serde_json::from_str::<Checkpoint>(&payload).ok())
-            .filter(|checkpoint| checkpoint.schema == SCHEMA_VERSION);
-        Ok(checkpoint.unwrap_or_default())
+    /// The committed checkpoint (from memory: this process is the index's only writer).
+    pub fn checkpoint(&self) -> Checkpoint {
+        *self.committed.lock().expect("the checkpoint lock is never poisoned")
     }
 
     /// Writes `documents` (replacing earlier versions; hidden ones are removed) and commits
@@ -255,6 +281,7 @@ impl SearchIndex {
         let mut commit = writer.prepare_commit()?;
         commit.set_payload(&serde_json::to_string(&checkpoint).expect("a checkpoint serialises"));
         commit.commit()?;
+        *self.committed.lock().expect("the checkpoint lock is never poisoned") = checkpoint;
         drop(writer);
         self.reader.reload()?;
         Ok(())
@@ -539,7 +566,7 @@ impl SearchIndex {
             Scope::Anywhere => {
                 let mut options = Vec::new();
                 if let Some(title) = self.text_in(f.title, text) {
-                    options.push(Box::new(BoostQuery::new(title, TITLE_BOOST)) as Box<dyn Query>);
+                    options.push(Box::new(BoostQuery::new(title, self.weights.title_boost)) as Box<dyn Query>);
                 }
                 options.extend(self.text_in(f.abstract_text, text));
                 // A phrase of several words may be a name; a plain word may be a surname.
@@ -556,7 +583,7 @@ impl SearchIndex {
                     1 => options.pop(),
                     _ => Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
                         options,
-                        FIELD_TIE_BREAKER,
+                        self.weights.tie_breaker,
                     ))),
                 };
             }

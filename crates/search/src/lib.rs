@@ -13,7 +13,9 @@ pub mod retrieve;
 pub mod vectors;
 
 pub use fusion::{DEFAULT_FUSION, Fusion};
-pub use index::{Checkpoint, Filters, Highlight, Highlighter, Hit, HitPage, IndexError, SearchIndex, Sort};
+pub use index::{
+    Checkpoint, Filters, Highlight, Highlighter, Hit, HitPage, IndexError, KeywordWeights, SearchIndex, Sort,
+};
 pub use query::{ParsedQuery, QueryError, parse};
 pub use retrieve::{FUSION_DEPTH, Mode, retrieve};
 pub use vectors::VectorIndex;

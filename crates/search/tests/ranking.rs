@@ -177,7 +177,7 @@ fn changes_replace_and_hidden_papers_leave() {
     assert_eq!(index.len(), 2);
     assert_eq!(ids(&index, "autoregressive"), ["1"]);
     assert!(ids(&index, "au:korner").is_empty());
-    assert_eq!(index.checkpoint().unwrap().position, 7);
+    assert_eq!(index.checkpoint().position, 7);
 }
 
 #[test]
