@@ -2,6 +2,7 @@
 //! rules that hold between them. No I/O here; every other crate builds on these types.
 
 mod arxiv_id;
+mod calendar;
 mod category;
 mod code_link;
 mod digest;
@@ -12,6 +13,7 @@ mod search_document;
 mod trending;
 
 pub use arxiv_id::{ArxivId, ArxivIdError, VersionedArxivId};
+pub use calendar::{AnnouncementCalendar, KNOWN_HOLIDAYS};
 pub use category::{Category, CategoryError, TAXONOMY};
 pub use code_link::{CodeHost, CodeLink, extract_code_links};
 pub use digest::{

@@ -7,6 +7,7 @@
 
 mod formats;
 mod input;
+pub mod responses;
 mod text;
 pub mod xml;
 

@@ -73,6 +73,9 @@ pub struct RecordStream<R: BufRead> {
     record_names: &'static [&'static str],
     buffer: Vec<u8>,
     root_seen: bool,
+    /// Elements opened outside records and not yet closed: a document that ends with some
+    /// still open was cut short, even when it breaks between two records.
+    open_elements: usize,
     finished: bool,
     /// Lines read so far, so that errors can say where.
     line: usize,
@@ -87,6 +90,7 @@ impl<R: BufRead> RecordStream<R> {
             record_names,
             buffer: Vec::new(),
             root_seen: false,
+            open_elements: 0,
             finished: false,
             line: 1,
         }
@@ -113,10 +117,14 @@ impl<R: BufRead> RecordStream<R> {
             };
             self.track_lines();
             match event {
-                Event::Start(start) | Event::Empty(start) if !self.root_seen => {
+                Event::Start(start) if !self.root_seen => {
                     self.root_seen = true;
-                    let name = local_name(&start);
-                    return Ok(Some(XmlItem::Root(name)));
+                    self.open_elements = 1;
+                    return Ok(Some(XmlItem::Root(local_name(&start))));
+                }
+                Event::Empty(start) if !self.root_seen => {
+                    self.root_seen = true;
+                    return Ok(Some(XmlItem::Root(local_name(&start))));
                 }
                 Event::Start(start) => {
                     let name = local_name(&start);
@@ -124,7 +132,9 @@ impl<R: BufRead> RecordStream<R> {
                         let element = self.read_subtree(&start, name)?;
                         return Ok(Some(XmlItem::Record(element)));
                     }
+                    self.open_elements += 1;
                 }
+                Event::End(_) => self.open_elements = self.open_elements.saturating_sub(1),
                 Event::Empty(start) => {
                     let name = local_name(&start);
                     if self.record_names.contains(&name.as_str()) {
@@ -135,6 +145,9 @@ impl<R: BufRead> RecordStream<R> {
                 Event::Eof => {
                     if !self.root_seen {
                         return Err(self.error("no XML element found"));
+                    }
+                    if self.open_elements > 0 {
+                        return Err(self.error("the document ends before its last element is closed (cut short?)"));
                     }
                     return Ok(None);
                 }

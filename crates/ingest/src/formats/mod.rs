@@ -1,12 +1,12 @@
 //! One module per source format; each turns its records into [`Paper`]s.
 
 mod announcement;
-mod atom;
+pub(crate) mod atom;
 mod hugging_face;
 mod kaggle;
 mod listing;
-mod oai_pmh;
-mod rss;
+pub(crate) mod oai_pmh;
+pub(crate) mod rss;
 
 use std::io::BufRead;
 
