@@ -5,7 +5,7 @@
 use jiff::civil::date;
 use paperboy_core::{ArxivId, Category, CodeHost, CodeLink, CommunityVotes, DigestPreferences, Frequency, Paper};
 
-use crate::{DeliveryOutcome, MergeSummary, NewDelivery, SearchLogBounds, Store, SubscribeRequest, SubscriptionStatus};
+use crate::{DeliveryOutcome, HarvestCheckpoint, HarvestRun, MergeSummary, NewDelivery, SearchLogBounds, Store, SubscribeRequest, SubscriptionStatus};
 
 /// Generates one `#[tokio::test]` per check for the backend that `$make` opens.
 #[macro_export]
@@ -41,6 +41,8 @@ macro_rules! store_conformance_suite {
             delivery_outcomes_retry_fail_and_bounce,
             instance_secrets_are_made_once,
             unconfirmed_hand_overs_are_settled_once,
+            harvest_checkpoints_move_with_their_papers,
+            harvest_runs_are_logged_newest_first,
         );
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
@@ -1283,4 +1285,59 @@ pub async fn unconfirmed_hand_overs_are_settled_once(store: &dyn Store) {
             .expect("claim")
             .is_empty()
     );
+}
+
+pub async fn harvest_checkpoints_move_with_their_papers(store: &dyn Store) {
+    assert_eq!(store.harvest_checkpoint("feed").await.expect("reads"), None);
+    let checkpoint = |value: &str| HarvestCheckpoint {
+        name: "feed".into(),
+        value: value.into(),
+        updated_at: 1_000,
+    };
+    let summary = store
+        .merge_harvested(vec![full_paper("2602.00001"), full_paper("2602.00002")], &checkpoint("{\"page\":1}"))
+        .await
+        .expect("merges");
+    assert_eq!(summary.new, 2);
+    assert_eq!(
+        store.harvest_checkpoint("feed").await.expect("reads"),
+        Some(checkpoint("{\"page\":1}"))
+    );
+    // The same page again (a resumed run) changes no paper, and the position still moves.
+    let again = store
+        .merge_harvested(vec![full_paper("2602.00002")], &checkpoint("{\"page\":2}"))
+        .await
+        .expect("merges");
+    assert_eq!((again.new, again.updated, again.unchanged), (0, 0, 1));
+    // A page with no papers moves the position too.
+    store
+        .merge_harvested(Vec::new(), &checkpoint("{\"page\":3}"))
+        .await
+        .expect("merges");
+    assert_eq!(
+        store.harvest_checkpoint("feed").await.expect("reads").map(|c| c.value),
+        Some("{\"page\":3}".to_owned())
+    );
+    assert_eq!(store.stats().await.expect("stats").papers, 2);
+    store.delete_harvest_checkpoint("feed").await.expect("deletes");
+    assert_eq!(store.harvest_checkpoint("feed").await.expect("reads"), None);
+}
+
+pub async fn harvest_runs_are_logged_newest_first(store: &dyn Store) {
+    assert_eq!(store.last_successful_harvest().await.expect("reads"), None);
+    let run = |finished_at: i64, succeeded: bool| HarvestRun {
+        kind: "scheduled".into(),
+        started_at: finished_at - 10,
+        finished_at,
+        succeeded,
+        requests: 4,
+        papers_new: 3,
+        papers_updated: 1,
+        message: format!("run at {finished_at}"),
+    };
+    store.record_harvest_run(&run(100, true)).await.expect("records");
+    store.record_harvest_run(&run(200, false)).await.expect("records");
+    assert_eq!(store.last_successful_harvest().await.expect("reads"), Some(100));
+    let runs = store.harvest_runs(10).await.expect("reads");
+    assert_eq!(runs, vec![run(200, false), run(100, true)]);
 }

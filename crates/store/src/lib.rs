@@ -280,6 +280,30 @@ pub struct StoredEmbedding {
     pub vector: Vec<f32>,
 }
 
+/// A harvest position, as the harvester writes it (JSON it alone reads).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HarvestCheckpoint {
+    pub name: String,
+    pub value: String,
+    /// Unix seconds.
+    pub updated_at: i64,
+}
+
+/// One finished harvest run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HarvestRun {
+    /// `scheduled`, `once`, `backfill`, …
+    pub kind: String,
+    pub started_at: i64,
+    pub finished_at: i64,
+    pub succeeded: bool,
+    pub requests: u32,
+    pub papers_new: u64,
+    pub papers_updated: u64,
+    /// What went wrong, or a one-line summary.
+    pub message: String,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Merges records into the store in one transaction (all or nothing), applying
@@ -495,7 +519,6 @@ pub trait Store: Send + Sync {
     /// if there is none yet.
     async fn instance_secret(&self, name: &str, fresh: &str) -> Result<String, StoreError>;
 
-    /// Cheap check that the database answers, for `/healthz`.
     /// The first and last entries of the search index's change log.
     async fn search_log_bounds(&self) -> Result<SearchLogBounds, StoreError>;
 
@@ -530,6 +553,29 @@ pub trait Store: Send + Sync {
     /// Visible papers, and how many of them have an embedding by `model`.
     async fn embedding_coverage(&self, model: &str) -> Result<(u64, u64), StoreError>;
 
+    /// The harvest position called `name`, if one was saved.
+    async fn harvest_checkpoint(&self, name: &str) -> Result<Option<HarvestCheckpoint>, StoreError>;
+
+    /// Merges harvested papers and moves their checkpoint in one transaction: after a crash,
+    /// either both happened or neither did.
+    async fn merge_harvested(
+        &self,
+        records: Vec<Paper>,
+        checkpoint: &HarvestCheckpoint,
+    ) -> Result<MergeSummary, StoreError>;
+
+    /// Forgets a harvest position (a finished back-fill).
+    async fn delete_harvest_checkpoint(&self, name: &str) -> Result<(), StoreError>;
+
+    async fn record_harvest_run(&self, run: &HarvestRun) -> Result<(), StoreError>;
+
+    /// The latest runs, newest first.
+    async fn harvest_runs(&self, limit: u32) -> Result<Vec<HarvestRun>, StoreError>;
+
+    /// When the last successful run finished (unix seconds).
+    async fn last_successful_harvest(&self) -> Result<Option<i64>, StoreError>;
+
+    /// Cheap check that the database answers, for `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
 }
 

@@ -10,11 +10,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 mod digests;
+mod harvest;
 mod search;
 
 use crate::paper_row::{COLUMNS, PaperRow};
 use crate::{
-    Activity, ApiToken, ClaimedDelivery, ContentVersion, DeliveryCounts, DeliveryOutcome, MergeSummary, NewDelivery,
+    Activity, ApiToken, ClaimedDelivery, ContentVersion, DeliveryCounts, DeliveryOutcome, HarvestCheckpoint, HarvestRun,
+    MergeSummary, NewDelivery,
     NewSession, NewSubmission, Role, SearchChange, SearchLogBounds, Session, Store, StoreError, StoreStats,
     StoredEmbedding, SubmitOutcome, SubscribeRequest, Subscription, TextToEmbed, User, fold_duplicates,
 };
@@ -94,37 +96,7 @@ impl Store for SqliteStore {
         // IMMEDIATE: a write transaction that starts as a reader can fail to upgrade while a
         // vote commits; taking the write lock first makes it wait (busy_timeout) instead.
         let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let ids: Vec<&str> = records.iter().map(|paper| paper.id.as_str()).collect();
-        let mut held: std::collections::HashMap<ArxivId, Paper> = Self::load_papers(&mut transaction, &ids)
-            .await?
-            .into_iter()
-            .map(|paper| (paper.id.clone(), paper))
-            .collect();
-        let mut summary = MergeSummary::default();
-        let mut changed: Vec<(Paper, bool)> = Vec::new();
-        for record in records {
-            match held.remove(&record.id) {
-                Some(mut paper) => {
-                    if paper.merge(record) {
-                        summary.updated += 1;
-                        changed.push((paper, false));
-                    } else {
-                        summary.unchanged += 1;
-                    }
-                }
-                None => {
-                    // Merging into an empty paper applies the same rules (dedupe, primary first).
-                    let mut paper = Paper::new(record.id.clone());
-                    paper.merge(record);
-                    summary.new += 1;
-                    changed.push((paper, true));
-                }
-            }
-        }
-        if !changed.is_empty() {
-            write_papers(&mut transaction, &changed).await?;
-            bump_content_version(&mut transaction).await?;
-        }
+        let summary = merge_in(&mut transaction, records).await?;
         transaction.commit().await?;
         Ok(summary)
     }
@@ -830,10 +802,79 @@ impl Store for SqliteStore {
         search::embedding_coverage(&self.pool, model).await
     }
 
+    async fn harvest_checkpoint(&self, name: &str) -> Result<Option<HarvestCheckpoint>, StoreError> {
+        harvest::checkpoint(&self.pool, name).await
+    }
+
+    async fn merge_harvested(
+        &self,
+        records: Vec<Paper>,
+        checkpoint: &HarvestCheckpoint,
+    ) -> Result<MergeSummary, StoreError> {
+        let records = fold_duplicates(records);
+        let mut transaction = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let summary = merge_in(&mut transaction, records).await?;
+        harvest::save_checkpoint(&mut transaction, checkpoint).await?;
+        transaction.commit().await?;
+        Ok(summary)
+    }
+
+    async fn delete_harvest_checkpoint(&self, name: &str) -> Result<(), StoreError> {
+        harvest::delete_checkpoint(&self.pool, name).await
+    }
+
+    async fn record_harvest_run(&self, run: &HarvestRun) -> Result<(), StoreError> {
+        harvest::record_run(&self.pool, run).await
+    }
+
+    async fn harvest_runs(&self, limit: u32) -> Result<Vec<HarvestRun>, StoreError> {
+        harvest::runs(&self.pool, limit).await
+    }
+
+    async fn last_successful_harvest(&self) -> Result<Option<i64>, StoreError> {
+        harvest::last_success(&self.pool).await
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+}
+
+/// Merges records into what the transaction sees (see [`Store::merge_papers`]).
+async fn merge_in(connection: &mut sqlx::SqliteConnection, records: Vec<Paper>) -> Result<MergeSummary, StoreError> {
+    let ids: Vec<&str> = records.iter().map(|paper| paper.id.as_str()).collect();
+    let mut held: std::collections::HashMap<ArxivId, Paper> = SqliteStore::load_papers(&mut *connection, &ids)
+        .await?
+        .into_iter()
+        .map(|paper| (paper.id.clone(), paper))
+        .collect();
+    let mut summary = MergeSummary::default();
+    let mut changed: Vec<(Paper, bool)> = Vec::new();
+    for record in records {
+        match held.remove(&record.id) {
+            Some(mut paper) => {
+                if paper.merge(record) {
+                    summary.updated += 1;
+                    changed.push((paper, false));
+                } else {
+                    summary.unchanged += 1;
+                }
+            }
+            None => {
+                // Merging into an empty paper applies the same rules (dedupe, primary first).
+                let mut paper = Paper::new(record.id.clone());
+                paper.merge(record);
+                summary.new += 1;
+                changed.push((paper, true));
+            }
+        }
+    }
+    if !changed.is_empty() {
+        write_papers(&mut *connection, &changed).await?;
+        bump_content_version(&mut *connection).await?;
+    }
+    Ok(summary)
 }
 
 /// Writes merged papers and rebuilds their index rows; `true` marks papers that are new.
