@@ -51,9 +51,25 @@ pub struct Config {
     pub login_link_minutes: u32,
     /// The arXiv API endpoint (a mirror or a test server may stand in).
     pub arxiv_api_url: String,
+    /// rss.arxiv.org's feeds; `/<categories joined by +>` is appended.
+    pub arxiv_rss_url: String,
+    /// arXiv's OAI-PMH endpoint.
+    pub arxiv_oai_url: String,
     /// Seconds between requests to arXiv; arXiv asks for at least 3, so less is only honoured
     /// for endpoints that are not arXiv's.
-    pub arxiv_min_interval_seconds: f64,
+    pub arxiv_min_interval: f64,
+    /// Attempts at one request (busy, unreachable, cut short) before a harvest run stops; the
+    /// next run resumes where it stopped.
+    pub arxiv_max_attempts: u32,
+    /// Seconds before the first retry; doubled for each further one, plus jitter.
+    pub arxiv_retry_seconds: f64,
+    /// The longest Retry-After a run waits out; a longer one ends the run.
+    pub arxiv_max_wait_seconds: f64,
+    /// Seconds one request may take.
+    pub arxiv_timeout_seconds: f64,
+    /// The address arXiv may write to about this instance's requests (in the User-Agent);
+    /// default: the address of `mail_from`.
+    pub arxiv_contact: Option<String>,
     /// Submissions take papers whose first version is at most this many days old.
     pub submission_max_age_days: u32,
     /// Papers one member may submit per day.
@@ -88,6 +104,29 @@ pub struct Config {
     /// Whether `serve` embeds new papers as they arrive (it uses the CPU while it does; turn it
     /// off to run `paperboy embed` at quiet times instead).
     pub embed_in_background: bool,
+    /// Whether `serve` harvests arXiv on its schedule (after each announcement). `paperboy
+    /// harvest` works either way; `demo` never harvests.
+    pub harvest_schedule: bool,
+    /// The categories (or whole archives, e.g. `cs`) to harvest.
+    pub harvest_categories: Vec<String>,
+    /// Minutes after arXiv's 20:00 US Eastern announcement that the scheduled harvest starts.
+    pub harvest_delay_minutes: u32,
+    /// Minutes before a failed scheduled harvest is tried again.
+    pub harvest_retry_minutes: u32,
+    /// Hours after an announcement before its missing list makes `/healthz` unhealthy.
+    pub harvest_grace_hours: u32,
+    /// US Eastern days on which arXiv skips its announcement (see arXiv's holiday notices).
+    pub harvest_holidays: Vec<paperboy_core::Date>,
+    /// Whether harvests also read OAI-PMH (replacements, anything the feed missed).
+    pub harvest_oai: bool,
+    /// Papers per arXiv API request when completing what the feed announced.
+    pub harvest_api_batch: u32,
+    /// Days OAI-PMH looks back on the very first harvest.
+    pub harvest_oai_first_days: u32,
+    /// Whether harvests also read Hugging Face daily papers for their upvotes.
+    pub hf_sync: bool,
+    /// Hugging Face's base URL (`/api/daily_papers?date=` is appended).
+    pub hf_api_url: String,
 }
 
 impl Default for Config {
@@ -109,7 +148,14 @@ impl Default for Config {
             login_links_per_client: 10,
             login_link_minutes: 15,
             arxiv_api_url: "https://export.arxiv.org/api/query".to_owned(),
-            arxiv_min_interval_seconds: 3.0,
+            arxiv_rss_url: "https://rss.arxiv.org/rss".to_owned(),
+            arxiv_oai_url: "https://oaipmh.arxiv.org/oai".to_owned(),
+            arxiv_min_interval: 3.0,
+            arxiv_max_attempts: 5,
+            arxiv_retry_seconds: 10.0,
+            arxiv_max_wait_seconds: 600.0,
+            arxiv_timeout_seconds: 60.0,
+            arxiv_contact: None,
             submission_max_age_days: 14,
             submissions_per_day: 5,
             writes_per_client: 600,
@@ -124,6 +170,17 @@ impl Default for Config {
             subscribe_requests_per_client: 10,
             model_dir: None,
             embed_in_background: true,
+            harvest_schedule: true,
+            harvest_categories: vec!["cs.AI".to_owned(), "cs.CL".to_owned(), "cs.CV".to_owned()],
+            harvest_delay_minutes: 30,
+            harvest_retry_minutes: 30,
+            harvest_grace_hours: 6,
+            harvest_holidays: paperboy_core::AnnouncementCalendar::known_holidays(),
+            harvest_oai: true,
+            harvest_api_batch: 100,
+            harvest_oai_first_days: 3,
+            hf_sync: false,
+            hf_api_url: "https://huggingface.co".to_owned(),
         }
     }
 }
@@ -175,6 +232,11 @@ impl Config {
             config.trending_window_days > 0,
             "trending_window_days must be at least 1"
         );
+        anyhow::ensure!(
+            (1..=2000).contains(&config.harvest_api_batch),
+            "harvest_api_batch must be between 1 and 2000"
+        );
+        config.harvest_categories()?;
         config.digest_daily_time()?;
         config.digest_weekly_day()?;
         anyhow::ensure!(config.digest_connections > 0, "digest_connections must be at least 1");
@@ -194,6 +256,18 @@ impl Config {
             .and_then(|(hour, minute)| Some((hour.parse::<i8>().ok()?, minute.parse::<i8>().ok()?)))
             .and_then(|(hour, minute)| jiff::civil::Time::new(hour, minute, 0, 0).ok());
         parsed.ok_or_else(|| anyhow::anyhow!("digest_daily_time must be a UTC time like 02:00, not {text:?}"))
+    }
+
+    /// The categories to harvest, checked: each an arXiv category (`cs.CL`) or archive (`cs`).
+    pub fn harvest_categories(&self) -> anyhow::Result<Vec<paperboy_core::Category>> {
+        anyhow::ensure!(!self.harvest_categories.is_empty(), "harvest_categories must name at least one category");
+        self.harvest_categories
+            .iter()
+            .map(|code| {
+                paperboy_core::Category::parse(code)
+                    .map_err(|_| anyhow::anyhow!("harvest_categories: {code:?} is not an arXiv category or archive"))
+            })
+            .collect()
     }
 
     pub fn digest_weekly_day(&self) -> anyhow::Result<jiff::civil::Weekday> {
@@ -225,17 +299,6 @@ impl Config {
     }
 }
 
-impl Config {
-    /// The pause between arXiv requests: never under arXiv's 3 s for arXiv's own hosts.
-    pub fn arxiv_min_interval(&self) -> std::time::Duration {
-        let seconds = if self.arxiv_api_url.contains("arxiv.org") {
-            self.arxiv_min_interval_seconds.max(3.0)
-        } else {
-            self.arxiv_min_interval_seconds.max(0.0)
-        };
-        std::time::Duration::from_secs_f64(seconds)
-    }
-}
 
 /// The host part of a URL (`paperboy.example` of `https://paperboy.example:8443/x`), or
 /// `localhost` when there is none. IPv6 literals are not expected in `public_url`.

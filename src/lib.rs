@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod digest;
+pub mod harvest;
 pub mod import;
 pub mod mail;
 pub mod search;

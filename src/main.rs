@@ -38,6 +38,19 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Harvest arXiv for the configured categories: on the announcement schedule, once now
+    /// (--once), or a back-fill of a date range from OAI-PMH (--from, --until).
+    Harvest {
+        /// One run now, then exit (0: finished; 1: stopped early, run again to resume).
+        #[arg(long, conflicts_with = "from")]
+        once: bool,
+        /// Back-fill: OAI-PMH records with datestamps from this day…
+        #[arg(long)]
+        from: Option<Date>,
+        /// …to this day (default: today).
+        #[arg(long, requires = "from")]
+        until: Option<Date>,
+    },
     /// Show what the instance holds.
     Stats {
         /// Print JSON instead of a table.
@@ -219,6 +232,14 @@ fn main() -> ExitCode {
     };
     let result = match arguments.command {
         Command::Import { files } => cli::import::run(&context, files),
+        Command::Harvest { once, from, until } => {
+            let mode = match (once, from) {
+                (_, Some(from)) => cli::harvest::Mode::Backfill { from, until },
+                (true, None) => cli::harvest::Mode::Once,
+                (false, None) => cli::harvest::Mode::Schedule,
+            };
+            cli::harvest::run(&context, mode)
+        }
         Command::Stats { json } => cli::stats::run(&context, json),
         Command::Serve { addr } => cli::serve::run(&context, addr),
         Command::Demo { addr } => cli::demo::run(&context, addr),

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bench_search;
 pub mod demo;
 pub mod digest;
+pub mod harvest;
 pub mod import;
 pub mod progress;
 pub mod search;

@@ -15,7 +15,11 @@ pub fn run(context: &Context, addr: Option<SocketAddr>) -> anyhow::Result<u8> {
 /// Opens the instance and serves it; with `demo_sample`, an empty instance first gets the
 /// sample shipped in the binary.
 pub fn serve(context: &Context, addr: Option<SocketAddr>, demo_sample: bool) -> anyhow::Result<u8> {
-    let config = context.config()?;
+    let mut config = context.config()?;
+    if demo_sample {
+        // The demo shows the bundled sample; it does not reach out to arXiv.
+        config.harvest_schedule = false;
+    }
     let _log_guard = init_logging(&config);
     let addr = addr.unwrap_or(config.addr);
     runtime()?.block_on(async {

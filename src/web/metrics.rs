@@ -1,5 +1,5 @@
 //! Prometheus metrics at `/metrics`: requests and latencies by route (counted by the edge),
-//! papers held, and when the content last changed.
+//! papers held, when the content last changed, and how harvesting keeps up.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -33,6 +33,18 @@ pub async fn render(State(state): State<AppState>) -> Response {
     if let Ok(stats) = state.store.stats().await {
         metrics::gauge!("paperboy_papers").set(stats.papers as f64);
         metrics::gauge!("paperboy_papers_with_votes").set(stats.papers_with_votes as f64);
+    }
+    let now = jiff::Timestamp::now();
+    if let Ok(harvest) = crate::harvest::health(state.store.as_ref(), &state.harvest, state.harvest_scheduled, now).await {
+        metrics::gauge!("paperboy_harvest_healthy").set(if harvest.healthy { 1.0 } else { 0.0 });
+        if let Ok(Some(finished)) = state.store.last_successful_harvest().await {
+            metrics::gauge!("paperboy_harvest_last_success_timestamp_seconds").set(finished as f64);
+        }
+        let lag = harvest
+            .latest_list
+            .and_then(|latest| (harvest.expected_list - latest).get_days().try_into().ok())
+            .unwrap_or(0i32);
+        metrics::gauge!("paperboy_harvest_lists_behind_days").set(f64::from(lag.max(0)));
     }
     if let Ok(version) = state.store.content_version().await {
         metrics::gauge!("paperboy_last_change_timestamp_seconds").set(version.changed_at as f64);

@@ -36,6 +36,7 @@ use tower_http::timeout::TimeoutLayer;
 pub use api::{OPENAPI, ROUTES as API_ROUTES};
 
 use crate::arxiv::ArxivClient;
+use crate::harvest::{HarvestSettings, Harvester};
 use crate::config::Config;
 use crate::digest::{DigestSettings, Digests};
 use crate::mail::Mailer;
@@ -83,18 +84,30 @@ pub struct AppState {
     pub arxiv: Arc<ArxivClient>,
     pub digests: Arc<Digests>,
     pub search: Arc<Search>,
+    /// What `/healthz` holds the lists' freshness against, and whether this process harvests.
+    pub harvest: Arc<HarvestSettings>,
+    pub harvest_scheduled: bool,
     pub(crate) cache: Arc<cache::PageCache>,
 }
 
 impl AppState {
-    pub fn new(settings: Settings, digests: Arc<Digests>, search: Arc<Search>, arxiv: ArxivClient) -> AppState {
+    pub fn new(
+        settings: Settings,
+        digests: Arc<Digests>,
+        search: Arc<Search>,
+        arxiv: Arc<ArxivClient>,
+        harvest: HarvestSettings,
+        harvest_scheduled: bool,
+    ) -> AppState {
         AppState {
             store: Arc::clone(&digests.store),
             settings: Arc::new(settings),
             mailer: Arc::clone(&digests.mailer),
-            arxiv: Arc::new(arxiv),
+            arxiv,
             digests,
             search,
+            harvest: Arc::new(harvest),
+            harvest_scheduled,
             cache: Arc::new(cache::PageCache::default()),
         }
     }
@@ -166,6 +179,7 @@ pub fn router(state: AppState) -> Router {
         .route("/feeds/search.atom", get(search::feed))
         .route("/static/{version}/{*path}", get(assets::asset))
         .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
         .fallback(|| async { error::AppError::not_found("There is no page at this address.") });
     site.merge(api)
@@ -203,19 +217,28 @@ pub async fn bind_and_serve(
     if config.digest_schedule {
         tokio::spawn(Arc::clone(&digests).run_scheduler());
     }
-    let user_agent = format!(
-        "Paperboy/{} ({}; {})",
-        env!("CARGO_PKG_VERSION"),
-        config.instance_name,
-        config.public_url()
-    );
-    let arxiv = ArxivClient::new(&config.arxiv_api_url, config.arxiv_min_interval(), &user_agent)?;
+    // One client for every arXiv request of the process: submissions and harvests share its pace.
+    let arxiv = Arc::new(ArxivClient::from_config(&config)?);
+    let harvest = HarvestSettings::from_config(&config)?;
+    if config.harvest_schedule {
+        let harvester = Harvester::new(
+            Arc::clone(&digests.store),
+            Arc::clone(&arxiv),
+            harvest.clone(),
+            &crate::arxiv::user_agent(&config),
+        );
+        tokio::spawn(Arc::new(harvester).run_schedule());
+    }
     let search = open_search(&config, &digests.store, data_dir).await?;
-    serve(
-        listener,
-        AppState::new(Settings::from_config(&config), digests, search, arxiv),
-    )
-    .await
+    let state = AppState::new(
+        Settings::from_config(&config),
+        digests,
+        search,
+        arxiv,
+        harvest,
+        config.harvest_schedule,
+    );
+    serve(listener, state).await
 }
 
 /// Opens the search index (rebuilding it if it is missing or outdated, before the first request)

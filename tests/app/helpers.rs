@@ -61,6 +61,8 @@ impl Instance {
         }
         command
             .env_remove("RUST_LOG")
+            // Tests serve recorded data; a test that harvests turns this on with its fake arXiv.
+            .env("PAPERBOY_HARVEST_SCHEDULE", "false")
             .arg("--data-dir")
             .arg(self.data_dir.path());
         command

@@ -135,7 +135,7 @@ async fn members_submit_new_papers_by_any_id_form_within_the_rules() {
         &[
             ("PAPERBOY_SMTP_URL", &smtp.url()),
             ("PAPERBOY_ARXIV_API_URL", &arxiv_url),
-            ("PAPERBOY_ARXIV_MIN_INTERVAL_SECONDS", "0.5"),
+            ("PAPERBOY_ARXIV_MIN_INTERVAL", "0.5"),
             // The recorded papers are from June 2026; a 2022 one stays too old.
             ("PAPERBOY_SUBMISSION_MAX_AGE_DAYS", "400"),
             ("PAPERBOY_SUBMISSIONS_PER_DAY", "2"),

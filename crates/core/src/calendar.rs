@@ -40,15 +40,19 @@ pub struct AnnouncementCalendar {
 
 impl Default for AnnouncementCalendar {
     fn default() -> Self {
-        let holidays = KNOWN_HOLIDAYS
-            .iter()
-            .map(|day| day.parse().expect("known holidays are dates"))
-            .collect();
-        AnnouncementCalendar { holidays }
+        AnnouncementCalendar::with_holidays(AnnouncementCalendar::known_holidays())
     }
 }
 
 impl AnnouncementCalendar {
+    /// [`KNOWN_HOLIDAYS`] as dates.
+    pub fn known_holidays() -> Vec<Date> {
+        KNOWN_HOLIDAYS
+            .iter()
+            .map(|day| day.parse().expect("known holidays are dates"))
+            .collect()
+    }
+
     /// The calendar with these announcement days skipped (US Eastern dates).
     pub fn with_holidays(holidays: impl IntoIterator<Item = Date>) -> AnnouncementCalendar {
         AnnouncementCalendar {
