@@ -23,7 +23,7 @@ pub const ARXIV_MIN_INTERVAL: Duration = Duration::from_secs(3);
 /// How the client paces and retries.
 #[derive(Clone, Debug)]
 pub struct Politeness {
-    /// Between the starts of two requests (raised to 3 s for arXiv's hosts).
+    /// From the end of one request to the start of the next (raised to 3 s for arXiv's hosts).
     pub min_interval: Duration,
     /// Attempts at one request before the run gives up (the next run resumes).
     pub max_attempts: u32,
@@ -183,16 +183,21 @@ impl ArxivClient {
         tokio::time::sleep(wait).await;
     }
 
-    /// One request through the gate: waits its turn, sends, reads the whole body.
+    /// One request through the gate: waits its turn, sends, reads the whole body. The next
+    /// request may start `interval` after this one ended, so even slow answers keep the gap.
     async fn send_once(&self, url: &str, query: &[(&str, &str)]) -> Result<(StatusCode, Vec<u8>), Failure> {
         let mut next = self.gate.lock().await;
         if let Some(at) = *next {
             tokio::time::sleep_until(at).await;
         }
-        *next = Some(Instant::now() + self.interval_for(url));
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let result = self.http.get(url).query(query).send().await;
-        let response = match result {
+        let result = self.exchange(url, query).await;
+        *next = Some(Instant::now() + self.interval_for(url));
+        result
+    }
+
+    async fn exchange(&self, url: &str, query: &[(&str, &str)]) -> Result<(StatusCode, Vec<u8>), Failure> {
+        let response = match self.http.get(url).query(query).send().await {
             Ok(response) => response,
             Err(error) => {
                 metrics::counter!("paperboy_arxiv_requests_total", "outcome" => "unreachable").increment(1);

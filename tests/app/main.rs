@@ -4,6 +4,8 @@
 mod browser;
 mod community;
 mod digest;
+mod fake_arxiv;
+mod harvest;
 mod helpers;
 mod import;
 mod search;
