@@ -260,7 +260,10 @@ impl Config {
 
     /// The categories to harvest, checked: each an arXiv category (`cs.CL`) or archive (`cs`).
     pub fn harvest_categories(&self) -> anyhow::Result<Vec<paperboy_core::Category>> {
-        anyhow::ensure!(!self.harvest_categories.is_empty(), "harvest_categories must name at least one category");
+        anyhow::ensure!(
+            !self.harvest_categories.is_empty(),
+            "harvest_categories must name at least one category"
+        );
         self.harvest_categories
             .iter()
             .map(|code| {
@@ -298,7 +301,6 @@ impl Config {
         url.trim_end_matches('/').to_owned()
     }
 }
-
 
 /// The host part of a URL (`paperboy.example` of `https://paperboy.example:8443/x`), or
 /// `localhost` when there is none. IPv6 literals are not expected in `public_url`.

@@ -97,7 +97,11 @@ impl ArxivClient {
     }
 
     pub fn from_config(config: &Config) -> anyhow::Result<ArxivClient> {
-        ArxivClient::new(&config.arxiv_api_url, Politeness::from_config(config), &user_agent(config))
+        ArxivClient::new(
+            &config.arxiv_api_url,
+            Politeness::from_config(config),
+            &user_agent(config),
+        )
     }
 
     /// Requests sent so far by this process (retries included).
@@ -206,10 +210,10 @@ impl ArxivClient {
         };
         let status = response.status();
         metrics::counter!("paperboy_arxiv_requests_total", "outcome" => status.as_u16().to_string()).increment(1);
-        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
-            if let Some(wait) = retry_after(response.headers()) {
-                return Err(Failure::Busy { status, wait });
-            }
+        if (status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS)
+            && let Some(wait) = retry_after(response.headers())
+        {
+            return Err(Failure::Busy { status, wait });
         }
         match response.bytes().await {
             Ok(body) => Ok((status, body.to_vec())),
@@ -284,7 +288,10 @@ mod tests {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(reqwest::header::RETRY_AFTER, "7".parse().unwrap());
         assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
-        headers.insert(reqwest::header::RETRY_AFTER, "Thu, 01 Jan 1970 00:00:00 GMT".parse().unwrap());
+        headers.insert(
+            reqwest::header::RETRY_AFTER,
+            "Thu, 01 Jan 1970 00:00:00 GMT".parse().unwrap(),
+        );
         assert_eq!(retry_after(&headers), Some(Duration::ZERO));
     }
 
@@ -298,9 +305,18 @@ mod tests {
             timeout: Duration::from_secs(1),
         };
         let client = ArxivClient::new("http://127.0.0.1:1/api/query", politeness, "test").unwrap();
-        assert_eq!(client.interval_for("https://export.arxiv.org/api/query"), ARXIV_MIN_INTERVAL);
-        assert_eq!(client.interval_for("https://rss.arxiv.org/rss/cs.AI"), ARXIV_MIN_INTERVAL);
-        assert_eq!(client.interval_for("http://127.0.0.1:9/oai"), Duration::from_millis(100));
+        assert_eq!(
+            client.interval_for("https://export.arxiv.org/api/query"),
+            ARXIV_MIN_INTERVAL
+        );
+        assert_eq!(
+            client.interval_for("https://rss.arxiv.org/rss/cs.AI"),
+            ARXIV_MIN_INTERVAL
+        );
+        assert_eq!(
+            client.interval_for("http://127.0.0.1:9/oai"),
+            Duration::from_millis(100)
+        );
         assert_eq!(mailbox_of("Paperboy <ops@example.org>"), "ops@example.org");
     }
 }

@@ -18,9 +18,8 @@ pub enum FetchError {
 impl ArxivClient {
     /// Fetches one paper's metadata by id.
     pub async fn fetch(&self, id: &ArxivId) -> Result<Paper, FetchError> {
-        let read = |body: &[u8]| {
-            paperboy_ingest::responses::read_api_page("arXiv API", body).map_err(|error| error.reason)
-        };
+        let read =
+            |body: &[u8]| paperboy_ingest::responses::read_api_page("arXiv API", body).map_err(|error| error.reason);
         let query = [("id_list", id.as_str()), ("max_results", "1")];
         let page = self
             .get(&self.api_url, &query, read)

@@ -62,7 +62,12 @@ impl Harvester {
         while let Some(pending) = position.pending.as_mut() {
             let end = (pending.done + self.settings.api_batch).min(pending.ids.len());
             let batch = pending.ids[pending.done..end].to_vec();
-            let papers = self.complete_from_api(&batch, report).await?;
+            // A day of nothing but replacements of papers not held leaves nothing to complete.
+            let papers = if batch.is_empty() {
+                Vec::new()
+            } else {
+                self.complete_from_api(&batch, report).await?
+            };
             pending.done = end;
             if pending.done >= pending.ids.len() {
                 position.last_day = Some(pending.day);
@@ -76,7 +81,11 @@ impl Harvester {
     /// The feed's papers worth keeping, and the ids to complete: everything it lists (new and
     /// cross-listed), and replacements of papers this instance holds (a replacement of a
     /// paper it never had is not news here).
-    async fn announced(&self, feed: Feed, report: &mut HarvestReport) -> Result<(Vec<Paper>, Vec<String>), HarvestError> {
+    async fn announced(
+        &self,
+        feed: Feed,
+        report: &mut HarvestReport,
+    ) -> Result<(Vec<Paper>, Vec<String>), HarvestError> {
         for refused in feed.refused {
             report.problems.push(format!("feed: {refused}"));
         }
@@ -86,13 +95,7 @@ impl Harvester {
             .filter(|item| !item.listed)
             .map(|item| item.paper.id.clone())
             .collect();
-        let held: HashSet<ArxivId> = self
-            .store
-            .papers_by_ids(&replaced)
-            .await?
-            .into_iter()
-            .map(|paper| paper.id)
-            .collect();
+        let held = self.held(&replaced).await?;
         let mut papers = Vec::new();
         let mut ids = Vec::new();
         for item in feed.items {
@@ -114,7 +117,9 @@ impl Harvester {
         let query = [("id_list", id_list.as_str()), ("max_results", max_results.as_str())];
         let page = self
             .arxiv
-            .get(url, &query, |body| read_api_page(url, body).map_err(|error| error.reason))
+            .get(url, &query, |body| {
+                read_api_page(url, body).map_err(|error| error.reason)
+            })
             .await?;
         for error in &page.errors {
             report.problems.push(format!("API, for {id_list}: {error}"));

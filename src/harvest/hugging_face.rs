@@ -1,7 +1,5 @@
 //! Hugging Face daily papers: their upvotes, for the papers this instance holds.
 
-use std::collections::HashSet;
-
 use paperboy_core::ArxivId;
 use paperboy_ingest::Item;
 
@@ -28,7 +26,8 @@ impl Harvester {
                 .await?
                 .error_for_status()?;
             let body = response.bytes().await?.to_vec();
-            let input = paperboy_ingest::from_reader(format!("{url}?date={day}"), Box::new(std::io::Cursor::new(body)))?;
+            let input =
+                paperboy_ingest::from_reader(format!("{url}?date={day}"), Box::new(std::io::Cursor::new(body)))?;
             let mut papers = Vec::new();
             for item in paperboy_ingest::records(input) {
                 match item {
@@ -39,7 +38,7 @@ impl Harvester {
             }
             // Votes only: papers outside this instance's harvest are not added through them.
             let ids: Vec<ArxivId> = papers.iter().map(|paper| paper.id.clone()).collect();
-            let held: HashSet<ArxivId> = self.store.papers_by_ids(&ids).await?.into_iter().map(|p| p.id).collect();
+            let held = self.held(&ids).await?;
             papers.retain(|paper| held.contains(&paper.id));
             for paper in &mut papers {
                 for votes in &mut paper.community_votes {

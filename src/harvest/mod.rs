@@ -12,10 +12,11 @@ mod hugging_face;
 mod oai;
 mod schedule;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use paperboy_core::{AnnouncementCalendar, Category, Date, Paper};
+use paperboy_core::{AnnouncementCalendar, ArxivId, Category, Date, Paper};
 use paperboy_store::{HarvestCheckpoint, HarvestRun, MergeSummary, Store};
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -60,7 +61,9 @@ impl HarvestSettings {
             delay: minutes(config.harvest_delay_minutes),
             retry: minutes(config.harvest_retry_minutes.max(1)),
             grace: minutes(config.harvest_grace_hours * 60),
-            hf_url: config.hf_sync.then(|| config.hf_api_url.trim_end_matches('/').to_owned()),
+            hf_url: config
+                .hf_sync
+                .then(|| config.hf_api_url.trim_end_matches('/').to_owned()),
         })
     }
 
@@ -232,7 +235,10 @@ impl Harvester {
             Err(error) => {
                 let unreachable = matches!(error, HarvestError::Request(request) if request.is_unreachable());
                 if unreachable {
-                    tracing::warn!(kind = kind.name(), "arXiv cannot be reached (no network?); will try again: {error}");
+                    tracing::warn!(
+                        kind = kind.name(),
+                        "arXiv cannot be reached (no network?); will try again: {error}"
+                    );
                 } else {
                     tracing::warn!(kind = kind.name(), "harvest stopped; the next run resumes: {error}");
                 }
@@ -258,6 +264,12 @@ impl Harvester {
         if let Err(error) = self.store.record_harvest_run(&run).await {
             tracing::error!(%error, "could not log the harvest run");
         }
+    }
+
+    /// Which of these papers the instance holds.
+    async fn held(&self, ids: &[ArxivId]) -> Result<HashSet<ArxivId>, paperboy_store::StoreError> {
+        let papers = self.store.papers_by_ids(ids).await?;
+        Ok(papers.into_iter().map(|paper| paper.id).collect())
     }
 
     /// Reads a position saved under `name` (the default when there is none).

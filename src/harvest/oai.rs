@@ -5,8 +5,6 @@
 //! tokens expire; an expired one restarts the list from its datestamp, which re-reads pages
 //! already merged (harmless: merging is idempotent) rather than leaving a gap.
 
-use std::collections::HashSet;
-
 use jiff::ToSpan;
 use paperboy_core::{ArxivId, Category, Date, Paper};
 use paperboy_ingest::responses::read_oai_page;
@@ -103,7 +101,11 @@ impl Harvester {
             match &position.token {
                 Some(token) => query.push(("resumptionToken", token.as_str())),
                 None => {
-                    query.extend([("metadataPrefix", METADATA_PREFIX), ("set", set), ("from", list_from.as_str())]);
+                    query.extend([
+                        ("metadataPrefix", METADATA_PREFIX),
+                        ("set", set),
+                        ("from", list_from.as_str()),
+                    ]);
                     if let Some(until) = &until_text {
                         query.push(("until", until.as_str()));
                     }
@@ -111,7 +113,9 @@ impl Harvester {
             }
             let page = self
                 .arxiv
-                .get(url, &query, |body| read_oai_page(url, body).map_err(|error| error.reason))
+                .get(url, &query, |body| {
+                    read_oai_page(url, body).map_err(|error| error.reason)
+                })
                 .await?;
             report.oai_pages += 1;
             if let Some(error) = &page.error {
@@ -141,7 +145,9 @@ impl Harvester {
             for refused in &page.refused {
                 report.problems.push(format!("OAI-PMH: {refused}"));
             }
-            position.newest = position.newest.max(page.records.iter().filter_map(|r| r.datestamp).max());
+            position.newest = position
+                .newest
+                .max(page.records.iter().filter_map(|r| r.datestamp).max());
             position.token = page.resumption_token;
             // Deleted records carry nothing to merge.
             let records = page
@@ -176,13 +182,7 @@ impl Harvester {
             records.into_iter().partition(|(paper, _)| self.settings.wants(paper));
         report.oai_skipped += unwanted.len();
         let ids: Vec<ArxivId> = wanted.iter().map(|(paper, _)| paper.id.clone()).collect();
-        let held: HashSet<ArxivId> = self
-            .store
-            .papers_by_ids(&ids)
-            .await?
-            .into_iter()
-            .map(|paper| paper.id)
-            .collect();
+        let held = self.held(&ids).await?;
         let mut taken = Vec::new();
         for (mut paper, submitted) in wanted {
             if !held.contains(&paper.id) {
@@ -214,6 +214,9 @@ mod tests {
             .iter()
             .map(|code| Category::parse(code).unwrap())
             .collect();
-        assert_eq!(sets_of(&categories), ["cs", "stat", "physics:hep-th", "physics:physics"]);
+        assert_eq!(
+            sets_of(&categories),
+            ["cs", "stat", "physics:hep-th", "physics:physics"]
+        );
     }
 }

@@ -103,7 +103,9 @@ pub async fn health(
     Ok(HarvestHealth {
         scheduled,
         healthy: problem.is_none(),
-        last_success: last_success.and_then(|seconds| Timestamp::from_second(seconds).ok()).map(|t| t.to_string()),
+        last_success: last_success
+            .and_then(|seconds| Timestamp::from_second(seconds).ok())
+            .map(|t| t.to_string()),
         latest_list,
         expected_list,
         problem,

@@ -25,8 +25,15 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>)
                 Ok(harvest) => ("ok", json!(harvest)),
                 Err(error) => ("ok", json!({"error": error.to_string()})),
             };
-            let code = if status == "ok" { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-            (code, Json(json!({"status": status, "search": search, "harvest": harvest})))
+            let code = if status == "ok" {
+                StatusCode::OK
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            };
+            (
+                code,
+                Json(json!({"status": status, "search": search, "harvest": harvest})),
+            )
         }
         Err(error) => {
             tracing::error!(%error, "health check failed");

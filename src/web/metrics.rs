@@ -35,15 +35,17 @@ pub async fn render(State(state): State<AppState>) -> Response {
         metrics::gauge!("paperboy_papers_with_votes").set(stats.papers_with_votes as f64);
     }
     let now = jiff::Timestamp::now();
-    if let Ok(harvest) = crate::harvest::health(state.store.as_ref(), &state.harvest, state.harvest_scheduled, now).await {
+    if let Ok(harvest) =
+        crate::harvest::health(state.store.as_ref(), &state.harvest, state.harvest_scheduled, now).await
+    {
         metrics::gauge!("paperboy_harvest_healthy").set(if harvest.healthy { 1.0 } else { 0.0 });
         if let Ok(Some(finished)) = state.store.last_successful_harvest().await {
             metrics::gauge!("paperboy_harvest_last_success_timestamp_seconds").set(finished as f64);
         }
         let lag = harvest
             .latest_list
-            .and_then(|latest| (harvest.expected_list - latest).get_days().try_into().ok())
-            .unwrap_or(0i32);
+            .map(|latest| (harvest.expected_list - latest).get_days())
+            .unwrap_or(0);
         metrics::gauge!("paperboy_harvest_lists_behind_days").set(f64::from(lag.max(0)));
     }
     if let Ok(version) = state.store.content_version().await {

@@ -36,9 +36,9 @@ use tower_http::timeout::TimeoutLayer;
 pub use api::{OPENAPI, ROUTES as API_ROUTES};
 
 use crate::arxiv::ArxivClient;
-use crate::harvest::{HarvestSettings, Harvester};
 use crate::config::Config;
 use crate::digest::{DigestSettings, Digests};
+use crate::harvest::{HarvestSettings, Harvester};
 use crate::mail::Mailer;
 use crate::search::Search;
 

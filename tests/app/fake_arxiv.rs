@@ -84,7 +84,11 @@ fn escape(text: &str) -> String {
 
 /// `Mon, 02 Feb 2026 00:00:00 -0500`, as the feed stamps a list day.
 fn feed_date(day: Date) -> String {
-    let offset = if (3..=10).contains(&day.month()) { "-0400" } else { "-0500" };
+    let offset = if (3..=10).contains(&day.month()) {
+        "-0400"
+    } else {
+        "-0500"
+    };
     format!("{} 00:00:00 {offset}", day.strftime("%a, %d %b %Y"))
 }
 
@@ -131,7 +135,10 @@ impl FakeArxiv {
     fn add_recorded_entries(&self, body: &str) {
         let mut inner = self.inner.lock().unwrap();
         for chunk in body.split("<entry>").skip(1) {
-            let entry = format!("<entry>{}", &chunk[..chunk.find("</entry>").unwrap() + "</entry>".len()]);
+            let entry = format!(
+                "<entry>{}",
+                &chunk[..chunk.find("</entry>").unwrap() + "</entry>".len()]
+            );
             let id_start = entry.find("/abs/").unwrap() + "/abs/".len();
             let id_end = entry[id_start..].find('v').unwrap() + id_start;
             inner.entries.insert(entry[id_start..id_end].to_owned(), entry);
@@ -151,7 +158,13 @@ impl FakeArxiv {
     }
 
     pub fn inject(&self, endpoint: Endpoint, fault: Fault) {
-        self.inner.lock().unwrap().faults.entry(endpoint).or_default().push_back(fault);
+        self.inner
+            .lock()
+            .unwrap()
+            .faults
+            .entry(endpoint)
+            .or_default()
+            .push_back(fault);
     }
 
     pub fn requests(&self) -> Vec<(Instant, Endpoint, String)> {
@@ -255,7 +268,10 @@ impl FakeArxiv {
                         index + 1
                     )
                 } else {
-                    format!("<resumptionToken cursor=\"{}\" completeListSize=\"{total}\"/>", index * per_page)
+                    format!(
+                        "<resumptionToken cursor=\"{}\" completeListSize=\"{total}\"/>",
+                        index * per_page
+                    )
                 };
                 oai_page(&chunk.concat(), &token)
             })
@@ -329,7 +345,11 @@ async fn api(State(fake): State<FakeArxiv>, uri: Uri, Query(query): Query<HashMa
         if ids.iter().any(|id| inner.refused_ids.contains(id)) {
             recorded("arxiv-api/error-bad-id.atom.xml")
         } else {
-            let entries: Vec<&str> = ids.iter().filter_map(|id| inner.entries.get(id)).map(String::as_str).collect();
+            let entries: Vec<&str> = ids
+                .iter()
+                .filter_map(|id| inner.entries.get(id))
+                .map(String::as_str)
+                .collect();
             format!(
                 "<?xml version='1.0' encoding='UTF-8'?>\n<feed xmlns:opensearch=\"http://a9.com/-/spec/opensearch/1.1/\" \
                  xmlns:arxiv=\"http://arxiv.org/schemas/atom\" xmlns=\"http://www.w3.org/2005/Atom\">\n  \
@@ -375,7 +395,12 @@ pub fn sample_days() -> std::collections::BTreeMap<Date, Vec<DayPaper>> {
         let record: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
         let day: Date = record["first_listed"].as_str().unwrap().parse().unwrap();
         let strings = |key: &str| -> Vec<String> {
-            record[key].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect()
+            record[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_owned())
+                .collect()
         };
         let squash = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
         days.entry(day).or_default().push(DayPaper {

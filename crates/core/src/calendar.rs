@@ -152,15 +152,36 @@ mod tests {
     fn announcements_are_sunday_to_thursday_at_eight_eastern() {
         let calendar = AnnouncementCalendar::with_holidays([]);
         // Wednesday 2026-09-23 20:00 EDT is 2026-09-24 00:00 UTC, filed under Thursday the 24th.
-        assert_eq!(AnnouncementCalendar::announcement_at(date(2026, 9, 23)), at("2026-09-24T00:00:00Z"));
+        assert_eq!(
+            AnnouncementCalendar::announcement_at(date(2026, 9, 23)),
+            at("2026-09-24T00:00:00Z")
+        );
         // In winter (EST) it is 01:00 UTC.
-        assert_eq!(AnnouncementCalendar::announcement_at(date(2026, 12, 1)), at("2026-12-02T01:00:00Z"));
-        assert_eq!(calendar.latest_announcement(at("2026-09-23T23:59:59Z")), date(2026, 9, 22));
-        assert_eq!(calendar.latest_announcement(at("2026-09-24T00:00:00Z")), date(2026, 9, 23));
+        assert_eq!(
+            AnnouncementCalendar::announcement_at(date(2026, 12, 1)),
+            at("2026-12-02T01:00:00Z")
+        );
+        assert_eq!(
+            calendar.latest_announcement(at("2026-09-23T23:59:59Z")),
+            date(2026, 9, 22)
+        );
+        assert_eq!(
+            calendar.latest_announcement(at("2026-09-24T00:00:00Z")),
+            date(2026, 9, 23)
+        );
         // Friday and Saturday evenings have none: all weekend, Thursday's is the latest.
-        assert_eq!(calendar.latest_announcement(at("2026-09-27T12:00:00Z")), date(2026, 9, 24));
-        assert_eq!(calendar.latest_expected_listing(at("2026-09-27T12:00:00Z")), date(2026, 9, 25));
-        assert_eq!(calendar.next_announcement(at("2026-09-25T12:00:00Z")).0, date(2026, 9, 27));
+        assert_eq!(
+            calendar.latest_announcement(at("2026-09-27T12:00:00Z")),
+            date(2026, 9, 24)
+        );
+        assert_eq!(
+            calendar.latest_expected_listing(at("2026-09-27T12:00:00Z")),
+            date(2026, 9, 25)
+        );
+        assert_eq!(
+            calendar.next_announcement(at("2026-09-25T12:00:00Z")).0,
+            date(2026, 9, 27)
+        );
     }
 
     #[test]
@@ -168,21 +189,42 @@ mod tests {
         let calendar = AnnouncementCalendar::default();
         // Thanksgiving 2026 (Thursday): no Friday list; Wednesday's stays the latest until Sunday.
         assert!(!calendar.announces_on(date(2026, 11, 26)));
-        assert_eq!(calendar.latest_expected_listing(at("2026-11-28T12:00:00Z")), date(2026, 11, 26));
-        assert_eq!(calendar.next_announcement(at("2026-11-26T12:00:00Z")).0, date(2026, 11, 29));
+        assert_eq!(
+            calendar.latest_expected_listing(at("2026-11-28T12:00:00Z")),
+            date(2026, 11, 26)
+        );
+        assert_eq!(
+            calendar.next_announcement(at("2026-11-26T12:00:00Z")).0,
+            date(2026, 11, 29)
+        );
     }
 
     #[test]
     fn submissions_are_listed_after_the_next_deadline() {
         let calendar = AnnouncementCalendar::with_holidays([date(2026, 9, 7)]);
         // Tuesday 13:59 EDT: Tuesday evening, Wednesday's list. 14:01: Wednesday evening.
-        assert_eq!(calendar.expected_listing_day(at("2026-09-22T17:59:00Z")), date(2026, 9, 23));
-        assert_eq!(calendar.expected_listing_day(at("2026-09-22T18:01:00Z")), date(2026, 9, 24));
+        assert_eq!(
+            calendar.expected_listing_day(at("2026-09-22T17:59:00Z")),
+            date(2026, 9, 23)
+        );
+        assert_eq!(
+            calendar.expected_listing_day(at("2026-09-22T18:01:00Z")),
+            date(2026, 9, 24)
+        );
         // Friday morning: Sunday evening, Monday's list. Friday afternoon to Monday 14:00:
         // Monday evening, Tuesday's list.
-        assert_eq!(calendar.expected_listing_day(at("2026-09-25T13:00:00Z")), date(2026, 9, 28));
-        assert_eq!(calendar.expected_listing_day(at("2026-09-26T13:00:00Z")), date(2026, 9, 29));
+        assert_eq!(
+            calendar.expected_listing_day(at("2026-09-25T13:00:00Z")),
+            date(2026, 9, 28)
+        );
+        assert_eq!(
+            calendar.expected_listing_day(at("2026-09-26T13:00:00Z")),
+            date(2026, 9, 29)
+        );
         // Labor Day Monday has no announcement: Monday's deadline rolls to Tuesday evening.
-        assert_eq!(calendar.expected_listing_day(at("2026-09-07T12:00:00Z")), date(2026, 9, 9));
+        assert_eq!(
+            calendar.expected_listing_day(at("2026-09-07T12:00:00Z")),
+            date(2026, 9, 9)
+        );
     }
 }

@@ -198,7 +198,10 @@ pub fn read_oai_page(name: &str, body: &[u8]) -> Result<OaiPage, InputError> {
 fn first_submitted(record: &Element, paper: &Paper) -> Option<Timestamp> {
     let raw_v1 = record
         .descendant("arXivRaw")
-        .and_then(|raw| raw.children_named("version").find(|v| v.attribute("version") == Some("v1")))
+        .and_then(|raw| {
+            raw.children_named("version")
+                .find(|v| v.attribute("version") == Some("v1"))
+        })
         .and_then(|version| version.child_text("date"))
         .and_then(|date| jiff::fmt::rfc2822::parse(date).ok())
         .map(|zoned| zoned.timestamp());
@@ -248,9 +251,11 @@ mod tests {
     fn a_feed_cut_short_between_items_is_an_error_not_a_shorter_feed() {
         let body = fixture("recorded/rss/rss-cs.LG+cs.AI+cs.CL+stat.ML.xml");
         let text = String::from_utf8(body).expect("utf-8");
-        let cut = text.find("<item>").map(|first| text[first + 1..].find("<item>").map(|second| first + 1 + second));
+        let cut = text
+            .find("<item>")
+            .map(|first| text[first + 1..].find("<item>").map(|second| first + 1 + second));
         let cut = cut.flatten().expect("two items");
-        let error = read_feed("rss", text[..cut].as_bytes()).expect_err("cut short");
+        let error = read_feed("rss", &text.as_bytes()[..cut]).expect_err("cut short");
         assert!(error.reason.contains("cut short"), "{error}");
     }
 
@@ -258,7 +263,10 @@ mod tests {
     fn api_pages_give_papers_totals_and_errors() {
         let page = read_api_page("api", &fixture("recorded/arxiv-api/query-testing-page0.atom.xml")).expect("reads");
         assert!(!page.papers.is_empty());
-        assert!(page.total_results.is_some_and(|total| total >= page.papers.len() as u64));
+        assert!(
+            page.total_results
+                .is_some_and(|total| total >= page.papers.len() as u64)
+        );
         let error = read_api_page("api", &fixture("recorded/arxiv-api/error-bad-id.atom.xml")).expect("reads");
         assert!(error.papers.is_empty());
         assert_eq!(error.errors.len(), 1, "{:?}", error.errors);
@@ -275,11 +283,17 @@ mod tests {
         assert_eq!(datestamps[0], Some(date(2024, 1, 25)));
         assert_eq!(datestamps[4], Some(date(2024, 1, 26)));
         let raw = read_oai_page("oai", &fixture("constructed/listrecords-arXivRaw.xml")).expect("reads");
-        let first = raw.records.iter().find_map(|r| r.paper.as_ref().map(|p| (p, r.submitted)));
+        let first = raw
+            .records
+            .iter()
+            .find_map(|r| r.paper.as_ref().map(|p| (p, r.submitted)));
         let (paper, submitted) = first.expect("a paper");
         assert_eq!(paper.id.as_str(), "0704.0001");
         assert_eq!(submitted, Some("2007-04-02T19:18:42Z".parse().expect("timestamp")));
-        assert!(raw.records.iter().any(|record| record.paper.is_none()), "the deleted record");
+        assert!(
+            raw.records.iter().any(|record| record.paper.is_none()),
+            "the deleted record"
+        );
     }
 
     #[test]

@@ -5,7 +5,10 @@
 use jiff::civil::date;
 use paperboy_core::{ArxivId, Category, CodeHost, CodeLink, CommunityVotes, DigestPreferences, Frequency, Paper};
 
-use crate::{DeliveryOutcome, HarvestCheckpoint, HarvestRun, MergeSummary, NewDelivery, SearchLogBounds, Store, SubscribeRequest, SubscriptionStatus};
+use crate::{
+    DeliveryOutcome, HarvestCheckpoint, HarvestRun, MergeSummary, NewDelivery, SearchLogBounds, Store,
+    SubscribeRequest, SubscriptionStatus,
+};
 
 /// Generates one `#[tokio::test]` per check for the backend that `$make` opens.
 #[macro_export]
@@ -1295,7 +1298,10 @@ pub async fn harvest_checkpoints_move_with_their_papers(store: &dyn Store) {
         updated_at: 1_000,
     };
     let summary = store
-        .merge_harvested(vec![full_paper("2602.00001"), full_paper("2602.00002")], &checkpoint("{\"page\":1}"))
+        .merge_harvested(
+            vec![full_paper("2602.00001"), full_paper("2602.00002")],
+            &checkpoint("{\"page\":1}"),
+        )
         .await
         .expect("merges");
     assert_eq!(summary.new, 2);

@@ -15,10 +15,10 @@ mod search;
 
 use crate::paper_row::{COLUMNS, PaperRow};
 use crate::{
-    Activity, ApiToken, ClaimedDelivery, ContentVersion, DeliveryCounts, DeliveryOutcome, HarvestCheckpoint, HarvestRun,
-    MergeSummary, NewDelivery,
-    NewSession, NewSubmission, Role, SearchChange, SearchLogBounds, Session, Store, StoreError, StoreStats,
-    StoredEmbedding, SubmitOutcome, SubscribeRequest, Subscription, TextToEmbed, User, fold_duplicates,
+    Activity, ApiToken, ClaimedDelivery, ContentVersion, DeliveryCounts, DeliveryOutcome, HarvestCheckpoint,
+    HarvestRun, MergeSummary, NewDelivery, NewSession, NewSubmission, Role, SearchChange, SearchLogBounds, Session,
+    Store, StoreError, StoreStats, StoredEmbedding, SubmitOutcome, SubscribeRequest, Subscription, TextToEmbed, User,
+    fold_duplicates,
 };
 
 /// SQLite accepts 32766 bound parameters per statement; stay well below.
