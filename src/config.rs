@@ -38,6 +38,9 @@ pub struct Config {
     /// Trending score: `(votes + 1) / (age_hours + trending_age_offset_hours) ^ trending_gravity`.
     pub trending_gravity: f64,
     pub trending_age_offset_hours: f64,
+    /// Votes one GitHub star gained over the last week counts as (0: stars do not count; needs
+    /// `github_stars`).
+    pub trending_star_weight: f64,
     /// Days `/papers/trending` looks back from the latest listing day.
     pub trending_window_days: u32,
     /// SMTP server for outgoing mail, e.g. `smtp://127.0.0.1:2525` or `smtps://user:pass@host`.
@@ -127,6 +130,14 @@ pub struct Config {
     pub hf_sync: bool,
     /// Hugging Face's base URL (`/api/daily_papers?date=` is appended).
     pub hf_api_url: String,
+    /// Whether harvests also read the GitHub star counts of repositories linked from recent papers.
+    pub github_stars: bool,
+    /// GitHub's REST API.
+    pub github_api_url: String,
+    /// A GitHub token: 5,000 requests an hour instead of 60.
+    pub github_token: Option<String>,
+    /// Repositories read per harvest at most (those never read, then the least recently read).
+    pub github_repos_per_run: u32,
 }
 
 impl Default for Config {
@@ -142,6 +153,7 @@ impl Default for Config {
             page_size: 30,
             trending_gravity: 1.5,
             trending_age_offset_hours: 2.0,
+            trending_star_weight: 0.0,
             trending_window_days: 7,
             smtp_url: None,
             mail_from: "Paperboy <paperboy@localhost>".to_owned(),
@@ -181,6 +193,10 @@ impl Default for Config {
             harvest_oai_first_days: 3,
             hf_sync: false,
             hf_api_url: "https://huggingface.co".to_owned(),
+            github_stars: false,
+            github_api_url: "https://api.github.com".to_owned(),
+            github_token: None,
+            github_repos_per_run: 500,
         }
     }
 }
@@ -227,6 +243,10 @@ impl Config {
         anyhow::ensure!(
             config.trending_age_offset_hours > 0.0,
             "trending_age_offset_hours must be positive"
+        );
+        anyhow::ensure!(
+            config.trending_star_weight >= 0.0,
+            "trending_star_weight must not be negative"
         );
         anyhow::ensure!(
             config.trending_window_days > 0,
@@ -289,6 +309,7 @@ impl Config {
             gravity: self.trending_gravity,
             age_offset_hours: self.trending_age_offset_hours,
             window_days: self.trending_window_days,
+            star_weight: self.trending_star_weight,
         }
     }
 

@@ -8,6 +8,7 @@
 //! run killed at any moment resumes where it stopped, without duplicates and without a gap.
 
 mod feed;
+mod github;
 mod hugging_face;
 mod oai;
 mod schedule;
@@ -23,6 +24,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use crate::arxiv::{ArxivClient, RequestError};
 use crate::config::Config;
 
+pub use github::GithubSettings;
 pub use schedule::{HarvestHealth, health};
 
 /// What a harvester needs to know, from the configuration.
@@ -44,6 +46,8 @@ pub struct HarvestSettings {
     pub grace: Duration,
     /// Hugging Face's base URL, when its votes are synced.
     pub hf_url: Option<String>,
+    /// GitHub, when star counts are read.
+    pub github: Option<GithubSettings>,
 }
 
 impl HarvestSettings {
@@ -64,6 +68,11 @@ impl HarvestSettings {
             hf_url: config
                 .hf_sync
                 .then(|| config.hf_api_url.trim_end_matches('/').to_owned()),
+            github: config.github_stars.then(|| GithubSettings {
+                api_url: config.github_api_url.trim_end_matches('/').to_owned(),
+                token: config.github_token.clone(),
+                repos_per_run: config.github_repos_per_run,
+            }),
         })
     }
 
@@ -119,6 +128,9 @@ pub struct HarvestReport {
     pub problems: Vec<String>,
     /// Hugging Face papers whose votes were updated.
     pub hf_updated: usize,
+    /// GitHub repositories whose stars were read, and whether the rate limit cut the step short.
+    pub github_read: usize,
+    pub github_rate_limited: bool,
 }
 
 impl HarvestReport {
@@ -137,7 +149,11 @@ impl HarvestReport {
             self.oai_taken,
             self.oai_skipped,
             self.requests
-        )
+        ) + &match (self.github_read, self.github_rate_limited) {
+            (0, false) => String::new(),
+            (read, false) => format!("; GitHub: {read} star counts read"),
+            (read, true) => format!("; GitHub: {read} star counts read, then the rate limit"),
+        }
     }
 }
 
@@ -187,11 +203,18 @@ impl Harvester {
         if result.is_ok() && self.settings.oai {
             result = self.oai_since_last(&mut report).await;
         }
-        if result.is_ok() && self.settings.hf_url.is_some() {
-            // Votes are a bonus: their failure is logged, and does not fail the arXiv harvest.
-            if let Err(error) = self.sync_hugging_face(&mut report).await {
-                report.problems.push(format!("Hugging Face: {error:#}"));
-            }
+        // Votes and stars are a bonus: their failure is logged and does not fail the arXiv harvest.
+        if result.is_ok()
+            && self.settings.hf_url.is_some()
+            && let Err(error) = self.sync_hugging_face(&mut report).await
+        {
+            report.problems.push(format!("Hugging Face: {error:#}"));
+        }
+        if result.is_ok()
+            && self.settings.github.is_some()
+            && let Err(error) = self.read_star_counts(&mut report).await
+        {
+            report.problems.push(format!("GitHub: {error:#}"));
         }
         report.requests = self.arxiv.requests_sent() - requests_before;
         self.log_run(kind, started, &report, &result).await;

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use paperboy_core::{ArxivId, Date, Paper, Period, Sort, TrendingScore, announcement_time};
+use paperboy_core::{ArxivId, Attention, Date, Paper, Period, Sort, TrendingScore, announcement_time};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -143,10 +143,12 @@ fn paper_object(
             "score": score.score,
             "importedVotes": score.imported_votes,
             "localVotes": score.local_votes,
+            "starGrowth": score.star_growth,
             "ageHours": score.age_hours,
             "gravity": parameters.gravity,
             "ageOffsetHours": parameters.age_offset_hours,
-            "formula": "(importedVotes + localVotes + 1) / (ageHours + ageOffsetHours) ^ gravity",
+            "starWeight": parameters.star_weight,
+            "formula": "(importedVotes + localVotes + starWeight * max(starGrowth, 0) + 1) / (ageHours + ageOffsetHours) ^ gravity",
         },
     });
     if let Some(repo) = github {
@@ -171,19 +173,24 @@ pub(crate) fn daily_paper_item(entry: &Entry, parameters: &paperboy_core::Trendi
     })
 }
 
-pub(crate) fn score_now(state: &AppState, paper: &Paper, local_votes: i64) -> (TrendingScore, Option<Date>) {
+/// A paper's trending score now, with this instance's votes and its repository's star growth.
+pub(crate) async fn score_now(
+    state: &AppState,
+    paper: &Paper,
+) -> Result<(TrendingScore, Option<Date>), paperboy_store::StoreError> {
+    let local_votes = state.store.local_votes(&paper.id).await?;
+    let stars = state.store.star_counts(std::slice::from_ref(&paper.id)).await?;
+    let attention = Attention {
+        imported_votes: paper.imported_votes(),
+        local_votes,
+        star_growth: stars.first().map_or(0, |(_, count)| count.growth),
+    };
     let listed = paper.first_listed();
     let now = jiff::Timestamp::now();
     let announced = listed
         .or(paper.first_version_date)
         .unwrap_or_else(|| now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date());
-    (
-        state
-            .settings
-            .trending
-            .score(paper.imported_votes(), local_votes, announced, now),
-        listed,
-    )
+    Ok((state.settings.trending.score(attention, announced, now), listed))
 }
 
 pub async fn paper(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Json<Value>, ApiError> {
@@ -193,8 +200,7 @@ pub async fn paper(State(state): State<AppState>, Path(raw): Path<String>) -> Re
         .paper(&id)
         .await?
         .ok_or_else(|| AppError::not_found(format!("paper {id} is not on this instance")))?;
-    let local_votes = state.store.local_votes(&paper.id).await?;
-    let (score, listed) = score_now(&state, &paper, local_votes);
+    let (score, listed) = score_now(&state, &paper).await?;
     Ok(Json(paper_object(&paper, &score, listed, &state.settings.trending)))
 }
 

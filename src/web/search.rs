@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use paperboy_core::{ArxivId, Date, Paper};
+use paperboy_core::{ArxivId, Date};
 use paperboy_search::{Filters, Highlight, Mode, Sort, parse};
 use serde::Deserialize;
 
@@ -153,20 +153,15 @@ async fn entries(state: &AppState, results: &SearchResults) -> Result<Vec<Entry>
     let papers = state.store.papers_by_ids(&ids).await?;
     let mut entries = Vec::with_capacity(papers.len());
     for paper in papers {
-        let local_votes = state.store.local_votes(&paper.id).await?;
-        entries.push(entry(state, paper, local_votes));
+        let (score, listed) = crate::web::api::score_now(state, &paper).await?;
+        entries.push(Entry {
+            listed: listed.or(paper.first_version_date).unwrap_or(Date::MIN),
+            score,
+            paper,
+            submitted_by: None,
+        });
     }
     Ok(entries)
-}
-
-fn entry(state: &AppState, paper: Paper, local_votes: i64) -> Entry {
-    let (score, listed) = crate::web::api::score_now(state, &paper, local_votes);
-    Entry {
-        listed: listed.or(paper.first_version_date).unwrap_or(Date::MIN),
-        score,
-        paper,
-        submitted_by: None,
-    }
 }
 
 pub struct PageLink {

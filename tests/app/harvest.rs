@@ -474,3 +474,165 @@ async fn a_simulated_week_of_daily_harvests() {
         }
     }
 }
+
+/// What the stand-in for GitHub saw: path, If-None-Match, Authorization.
+type GithubLog = std::sync::Arc<std::sync::Mutex<Vec<(String, Option<String>, Option<String>)>>>;
+
+async fn start_fake_github(log: GithubLog) -> String {
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::IntoResponse;
+    let answer = move |axum::extract::Path((owner, name)): axum::extract::Path<(String, String)>,
+                       headers: HeaderMap| {
+        let log = log.clone();
+        async move {
+            let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_owned());
+            let repo = format!("{owner}/{name}");
+            log.lock()
+                .unwrap()
+                .push((repo.clone(), header("if-none-match"), header("authorization")));
+            let counted = |stars: u32, etag: &str| {
+                (
+                    [("etag", etag.to_owned()), ("x-ratelimit-remaining", "4999".to_owned())],
+                    axum::Json(serde_json::json!({"full_name": repo, "stargazers_count": stars})),
+                )
+                    .into_response()
+            };
+            match repo.as_str() {
+                "a/gone" => StatusCode::NOT_FOUND.into_response(),
+                "a/one" => counted(510, "\"one-510\""),
+                "a/two" if header("if-none-match").as_deref() == Some("\"two-7\"") => {
+                    StatusCode::NOT_MODIFIED.into_response()
+                }
+                "a/two" => counted(7, "\"two-7\""),
+                _ => (
+                    StatusCode::FORBIDDEN,
+                    [("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1767225600")],
+                    "API rate limit exceeded",
+                )
+                    .into_response(),
+            }
+        }
+    };
+    let app = axum::Router::new().route("/repos/{owner}/{name}", axum::routing::get(answer));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn github_stars_are_read_conditionally_within_the_rate_limit_and_feed_trending() {
+    use paperboy_core::{CodeHost, CodeLink};
+    use paperboy_store::RepoReading;
+
+    let fake = FakeArxiv::start().await;
+    fake.set_feed(format!("{}  </channel>\n</rss>\n", crate::fake_arxiv::FEED_HEAD));
+    fake.set_oai_pages(Vec::new());
+    let log = GithubLog::default();
+    let github_url = start_fake_github(log.clone()).await;
+
+    let instance = Instance::new();
+    let store = instance.store().await;
+    let yesterday = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+        .yesterday()
+        .unwrap();
+    let papers: Vec<Paper> = ["a/gone", "a/one", "a/two", "z/limited"]
+        .iter()
+        .enumerate()
+        .map(|(index, repo)| {
+            let mut paper = Paper::new(id(&format!("2611.0000{}", index + 1)));
+            paper.title = format!("A paper with code at {repo}");
+            paper.listing_dates.insert(yesterday);
+            paper.code_links.push(CodeLink {
+                host: CodeHost::Github,
+                url: format!("https://github.com/{repo}"),
+            });
+            paper
+        })
+        .collect();
+    store.merge_papers(papers).await.unwrap();
+    // Counts read days ago: a/one had 10 stars; a/two 7, with the ETag GitHub still answers.
+    let days_ago = |days: i64| yesterday.checked_sub(jiff::Span::new().days(days)).unwrap();
+    let old = |stars: i64, etag: &str| RepoReading::Counted {
+        stars,
+        etag: Some(etag.to_owned()),
+    };
+    store
+        .record_repo_reading("https://github.com/a/one", &old(10, "\"one-10\""), 1_000, days_ago(3))
+        .await
+        .unwrap();
+    store
+        .record_repo_reading("https://github.com/a/two", &old(7, "\"two-7\""), 2_000, days_ago(3))
+        .await
+        .unwrap();
+    store
+        .record_repo_reading("https://github.com/z/limited", &old(1, "\"l\""), 3_000, days_ago(3))
+        .await
+        .unwrap();
+
+    let run = harvest(
+        &instance,
+        &fake,
+        &["--once"],
+        &[
+            ("PAPERBOY_GITHUB_STARS", "true"),
+            ("PAPERBOY_GITHUB_API_URL", &github_url),
+            ("PAPERBOY_GITHUB_TOKEN", "test-token"),
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("3 star counts read, then the rate limit"),
+        "{}",
+        run.stdout
+    );
+    let seen = log.lock().unwrap().clone();
+    let order: Vec<&str> = seen.iter().map(|(repo, _, _)| repo.as_str()).collect();
+    assert_eq!(
+        order,
+        ["a/gone", "a/one", "a/two", "z/limited"],
+        "never read first, then the oldest"
+    );
+    assert!(
+        seen.iter()
+            .all(|(_, _, auth)| auth.as_deref() == Some("Bearer test-token"))
+    );
+    assert_eq!(seen[1].1.as_deref(), Some("\"one-10\""), "conditional on the last ETag");
+    assert_eq!(seen[2].1.as_deref(), Some("\"two-7\""));
+
+    let counts: std::collections::HashMap<String, paperboy_store::StarCount> = store
+        .star_counts(&[id("2611.00001"), id("2611.00002"), id("2611.00003")])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(paper, count)| (paper.as_str().to_owned(), count))
+        .collect();
+    assert!(
+        !counts.contains_key("2611.00001"),
+        "a gone repository counts for nothing"
+    );
+    assert_eq!(
+        counts["2611.00002"],
+        paperboy_store::StarCount {
+            stars: 510,
+            growth: 500
+        }
+    );
+    assert_eq!(
+        counts["2611.00003"],
+        paperboy_store::StarCount { stars: 7, growth: 0 },
+        "304: unchanged"
+    );
+
+    // With a weight, the week's 500 new stars lift the paper in the trending score.
+    let server = instance.spawn_server_with("serve", &[("PAPERBOY_TRENDING_STAR_WEIGHT", "0.02")]);
+    let one: serde_json::Value = server.json("/api/papers/2611.00002").await;
+    let two: serde_json::Value = server.json("/api/papers/2611.00003").await;
+    assert_eq!(one["trending"]["starGrowth"], 500);
+    assert!(one["trendingScore"].as_f64().unwrap() > 10.0 * two["trendingScore"].as_f64().unwrap());
+    let daily: serde_json::Value = server.json(&format!("/api/daily_papers?date={yesterday}")).await;
+    assert_eq!(daily[0]["paper"]["id"], "2611.00002", "{daily}");
+}

@@ -23,7 +23,7 @@ pub use email::{EmailAddress, EmailAddressError};
 pub use paper::{CommunityVotes, MergeOutcome, Paper};
 pub use period::{Period, PeriodError, human_date};
 pub use search_document::SearchDocument;
-pub use trending::{RankCandidate, Sort, TrendingParameters, TrendingScore, announcement_time, rank};
+pub use trending::{Attention, RankCandidate, Sort, TrendingParameters, TrendingScore, announcement_time, rank};
 
 pub use jiff::Timestamp;
 /// Re-exported so that other crates name dates the same way.

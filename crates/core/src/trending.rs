@@ -1,7 +1,7 @@
 //! The trending score: how a list view ranks papers under `sort=trending`.
 //!
 //! ```text
-//! score = (votes + 1) / (age_hours + age_offset_hours) ^ gravity
+//! score = (votes + star_weight × star_growth + 1) / (age_hours + age_offset_hours) ^ gravity
 //! ```
 //!
 //! `votes` counts every vote the paper has: imported ones (Hugging Face upvotes) and this
@@ -11,6 +11,9 @@
 //! week ranks as it did at its end. The `+ 1` lets unvoted papers still rank by freshness; the
 //! offset keeps a paper announced a minute ago from dividing by zero; `gravity` sets how fast
 //! attention fades (1.5: a day-old paper needs about 4× the votes of a 7-hour-old one).
+//! `star_growth` is the stars the paper's GitHub repository gained over the last week of counts
+//! (when star counts are harvested; never negative here); `star_weight` (default 0) says how many
+//! votes one new star is worth.
 
 use jiff::civil::Date;
 use jiff::{Timestamp, tz::TimeZone};
@@ -24,6 +27,8 @@ pub struct TrendingParameters {
     pub age_offset_hours: f64,
     /// How many days back `/papers/trending` looks from the latest listing day.
     pub window_days: u32,
+    /// Votes one GitHub star gained in the last week counts as.
+    pub star_weight: f64,
 }
 
 impl Default for TrendingParameters {
@@ -32,6 +37,7 @@ impl Default for TrendingParameters {
             gravity: 1.5,
             age_offset_hours: 2.0,
             window_days: 7,
+            star_weight: 0.0,
         }
     }
 }
@@ -43,6 +49,8 @@ pub struct TrendingScore {
     pub score: f64,
     pub imported_votes: i64,
     pub local_votes: i64,
+    /// Stars the paper's repository gained in the last week.
+    pub star_growth: i64,
     pub age_hours: f64,
 }
 
@@ -61,18 +69,32 @@ pub fn announcement_time(listing_date: Date) -> Timestamp {
 }
 
 impl TrendingParameters {
-    pub fn score(&self, imported_votes: i64, local_votes: i64, announced: Date, reference: Timestamp) -> TrendingScore {
+    pub fn score(&self, attention: Attention, announced: Date, reference: Timestamp) -> TrendingScore {
+        let Attention {
+            imported_votes,
+            local_votes,
+            star_growth,
+        } = attention;
         let seconds = reference.as_second() - announcement_time(announced).as_second();
         let age_hours = (seconds as f64 / 3600.0).max(0.0);
-        let votes = (imported_votes + local_votes).max(0) as f64;
+        let votes = (imported_votes + local_votes).max(0) as f64 + self.star_weight * star_growth.max(0) as f64;
         let score = (votes + 1.0) / (age_hours + self.age_offset_hours).powf(self.gravity);
         TrendingScore {
             score,
             imported_votes,
             local_votes,
+            star_growth,
             age_hours,
         }
     }
+}
+
+/// What people did about a paper: the score's inputs besides its age.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Attention {
+    pub imported_votes: i64,
+    pub local_votes: i64,
+    pub star_growth: i64,
 }
 
 /// A paper to rank: what the score needs, without the paper's text.
@@ -83,6 +105,17 @@ pub struct RankCandidate {
     pub listed: Date,
     pub imported_votes: i64,
     pub local_votes: i64,
+    pub star_growth: i64,
+}
+
+impl RankCandidate {
+    pub fn attention(&self) -> Attention {
+        Attention {
+            imported_votes: self.imported_votes,
+            local_votes: self.local_votes,
+            star_growth: self.star_growth,
+        }
+    }
 }
 
 /// The orders a list view offers.
@@ -124,12 +157,7 @@ pub fn rank(
     let mut scored: Vec<(RankCandidate, TrendingScore)> = candidates
         .into_iter()
         .map(|candidate| {
-            let score = parameters.score(
-                candidate.imported_votes,
-                candidate.local_votes,
-                candidate.listed,
-                reference,
-            );
+            let score = parameters.score(candidate.attention(), candidate.listed, reference);
             (candidate, score)
         })
         .collect();
@@ -160,6 +188,15 @@ mod tests {
             listed,
             imported_votes: imported,
             local_votes: local,
+            star_growth: 0,
+        }
+    }
+
+    fn attention_of(imported: i64, local: i64) -> Attention {
+        Attention {
+            imported_votes: imported,
+            local_votes: local,
+            star_growth: 0,
         }
     }
 
@@ -185,14 +222,59 @@ mod tests {
     }
 
     #[test]
+    fn star_growth_counts_only_with_a_weight() {
+        let day = date(2026, 2, 13);
+        let starred = RankCandidate {
+            star_growth: 500,
+            ..candidate("2602.00001", day, 1, 0)
+        };
+        let voted = candidate("2602.00002", day, 5, 0);
+        let order = |weight: f64| {
+            let parameters = TrendingParameters {
+                star_weight: weight,
+                ..TrendingParameters::default()
+            };
+            rank(
+                vec![starred.clone(), voted.clone()],
+                Sort::Trending,
+                &parameters,
+                noon(day),
+            )
+            .iter()
+            .map(|(c, _)| c.id.as_str().to_owned())
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(order(0.0), ["2602.00002", "2602.00001"], "stars are off by default");
+        assert_eq!(
+            order(0.02),
+            ["2602.00001", "2602.00002"],
+            "500 new stars at 0.02 are 10 votes"
+        );
+        let lost = RankCandidate {
+            star_growth: -50,
+            ..candidate("2602.00003", day, 1, 0)
+        };
+        let parameters = TrendingParameters {
+            star_weight: 1.0,
+            ..TrendingParameters::default()
+        };
+        let ranked = rank(vec![lost], Sort::Trending, &parameters, noon(day));
+        assert_eq!(
+            ranked[0].1.score,
+            parameters.score(attention_of(1, 0), day, noon(day)).score,
+            "lost stars do not count against a paper"
+        );
+    }
+
+    #[test]
     fn older_papers_decay() {
         let parameters = TrendingParameters::default();
         let reference = noon(date(2026, 2, 13));
-        let fresh = parameters.score(10, 0, date(2026, 2, 13), reference);
-        let week_old = parameters.score(10, 0, date(2026, 2, 6), reference);
+        let fresh = parameters.score(attention_of(10, 0), date(2026, 2, 13), reference);
+        let week_old = parameters.score(attention_of(10, 0), date(2026, 2, 6), reference);
         assert!(fresh.score > 10.0 * week_old.score);
         assert_eq!(fresh.age_hours, 12.0);
-        let week_old_but_loved = parameters.score(1000, 0, date(2026, 2, 6), reference);
+        let week_old_but_loved = parameters.score(attention_of(1000, 0), date(2026, 2, 6), reference);
         assert!(week_old_but_loved.score > fresh.score);
     }
 
@@ -225,10 +307,10 @@ mod tests {
             let parameters = TrendingParameters::default();
             let announced = date(2026, 1, 1);
             let reference = noon(announced.checked_add(jiff::Span::new().days(age_days)).unwrap());
-            let before = parameters.score(votes, 0, announced, reference).score;
-            let after = parameters.score(votes, 1, announced, reference).score;
+            let before = parameters.score(attention_of(votes, 0), announced, reference).score;
+            let after = parameters.score(attention_of(votes, 1), announced, reference).score;
             prop_assert!(after > before);
-            let later = parameters.score(votes, 0, announced, reference + jiff::SignedDuration::from_hours(1)).score;
+            let later = parameters.score(attention_of(votes, 0), announced, reference + jiff::SignedDuration::from_hours(1)).score;
             prop_assert!(later < before);
         }
     }

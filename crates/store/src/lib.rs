@@ -289,6 +289,33 @@ pub struct HarvestCheckpoint {
     pub updated_at: i64,
 }
 
+/// A GitHub repository to read the stars of, with what GitHub last tagged its answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepoToCheck {
+    pub url: String,
+    pub etag: Option<String>,
+}
+
+/// What reading a repository's stars gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RepoReading {
+    Counted {
+        stars: i64,
+        etag: Option<String>,
+    },
+    /// 304: the count is the one held.
+    Unchanged,
+    /// 404 / 451: the repository is gone; it is not asked about again.
+    Gone,
+}
+
+/// A paper's most-starred GitHub repository: its stars and how many it gained in a week.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StarCount {
+    pub stars: i64,
+    pub growth: i64,
+}
+
 /// One finished harvest run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HarvestRun {
@@ -574,6 +601,27 @@ pub trait Store: Send + Sync {
 
     /// When the last successful run finished (unix seconds).
     async fn last_successful_harvest(&self) -> Result<Option<i64>, StoreError>;
+
+    /// GitHub repositories linked from papers listed on or after `since` whose stars were never
+    /// read or last read before `checked_before`, least recently read first.
+    async fn repos_to_check(
+        &self,
+        since: Date,
+        checked_before: i64,
+        limit: u32,
+    ) -> Result<Vec<RepoToCheck>, StoreError>;
+
+    /// Records what reading a repository gave at `now`, on `day`; the week's growth follows.
+    async fn record_repo_reading(
+        &self,
+        url: &str,
+        reading: &RepoReading,
+        now: i64,
+        day: Date,
+    ) -> Result<(), StoreError>;
+
+    /// The star counts of these papers' GitHub repositories (the largest per paper).
+    async fn star_counts(&self, papers: &[ArxivId]) -> Result<Vec<(ArxivId, StarCount)>, StoreError>;
 
     /// Cheap check that the database answers, for `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;

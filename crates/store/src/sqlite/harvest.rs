@@ -1,8 +1,17 @@
-//! Harvest positions and the log of harvest runs on SQLite.
+//! Harvest positions, the log of harvest runs and GitHub star counts on SQLite.
 
-use sqlx::{Row, SqlitePool};
+use paperboy_core::{ArxivId, Date};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
-use crate::{HarvestCheckpoint, HarvestRun, StoreError};
+use crate::{HarvestCheckpoint, HarvestRun, RepoReading, RepoToCheck, StarCount, StoreError};
+
+/// Growth is measured over this many days of counts.
+const GROWTH_DAYS: i64 = 7;
+
+/// A paper's largest weekly star growth among its GitHub links (0 without any), for ranking.
+pub const STAR_GROWTH_COLUMN: &str = "CASE WHEN p.code_link_count > 0 THEN COALESCE((SELECT MAX(r.growth) \
+     FROM json_each(p.code_links) j JOIN repo_stars r ON r.url = json_extract(j.value, '$.url') AND r.gone = 0), 0) \
+     ELSE 0 END AS star_growth";
 
 pub async fn checkpoint(pool: &SqlitePool, name: &str) -> Result<Option<HarvestCheckpoint>, StoreError> {
     let row = sqlx::query("SELECT name, value, updated_at FROM harvest_checkpoints WHERE name = ?")
@@ -90,4 +99,130 @@ pub async fn last_success(pool: &SqlitePool) -> Result<Option<i64>, StoreError> 
         .fetch_one(pool)
         .await?;
     Ok(row.try_get("last")?)
+}
+
+pub async fn repos_to_check(
+    pool: &SqlitePool,
+    since: Date,
+    checked_before: i64,
+    limit: u32,
+) -> Result<Vec<RepoToCheck>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT json_extract(j.value, '$.url') AS url, r.etag AS etag, COALESCE(r.checked_at, 0) AS checked \
+         FROM paper_listings l \
+         JOIN papers p ON p.id = l.paper_id AND p.code_link_count > 0 AND NOT p.hidden \
+         JOIN json_each(p.code_links) j \
+         LEFT JOIN repo_stars r ON r.url = json_extract(j.value, '$.url') \
+         WHERE l.listing_date >= ? AND json_extract(j.value, '$.host') = 'github' \
+           AND (r.url IS NULL OR (r.checked_at < ? AND r.gone = 0)) \
+         ORDER BY checked, url LIMIT ?",
+    )
+    .bind(since.to_string())
+    .bind(checked_before)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(RepoToCheck {
+                url: row.try_get("url")?,
+                etag: row.try_get("etag")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn record_repo_reading(
+    pool: &SqlitePool,
+    url: &str,
+    reading: &RepoReading,
+    now: i64,
+    day: Date,
+) -> Result<(), StoreError> {
+    let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
+    match reading {
+        RepoReading::Counted { stars, etag } => {
+            sqlx::query(
+                "INSERT INTO repo_stars (url, stars, growth, etag, checked_at, gone) VALUES (?, ?, 0, ?, ?, 0) \
+                 ON CONFLICT (url) DO UPDATE SET stars = excluded.stars, etag = excluded.etag, \
+                 checked_at = excluded.checked_at, gone = 0",
+            )
+            .bind(url)
+            .bind(stars)
+            .bind(etag)
+            .bind(now)
+            .execute(&mut *transaction)
+            .await?;
+        }
+        RepoReading::Unchanged => {
+            sqlx::query("UPDATE repo_stars SET checked_at = ? WHERE url = ?")
+                .bind(now)
+                .bind(url)
+                .execute(&mut *transaction)
+                .await?;
+        }
+        RepoReading::Gone => {
+            sqlx::query(
+                "INSERT INTO repo_stars (url, stars, growth, etag, checked_at, gone) VALUES (?, 0, 0, NULL, ?, 1) \
+                 ON CONFLICT (url) DO UPDATE SET growth = 0, checked_at = excluded.checked_at, gone = 1",
+            )
+            .bind(url)
+            .bind(now)
+            .execute(&mut *transaction)
+            .await?;
+            transaction.commit().await?;
+            return Ok(());
+        }
+    }
+    // Today's count (a 304 repeats the held one), then the growth over the week's counts.
+    sqlx::query(
+        "INSERT INTO repo_star_counts (url, day, stars) SELECT url, ?, stars FROM repo_stars WHERE url = ? \
+         ON CONFLICT (url, day) DO UPDATE SET stars = excluded.stars",
+    )
+    .bind(day.to_string())
+    .bind(url)
+    .execute(&mut *transaction)
+    .await?;
+    let window_start = day.checked_sub(jiff::Span::new().days(GROWTH_DAYS)).unwrap_or(day);
+    sqlx::query(
+        "UPDATE repo_stars SET growth = stars - COALESCE((SELECT c.stars FROM repo_star_counts c \
+         WHERE c.url = repo_stars.url AND c.day >= ? ORDER BY c.day LIMIT 1), stars) WHERE url = ?",
+    )
+    .bind(window_start.to_string())
+    .bind(url)
+    .execute(&mut *transaction)
+    .await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+pub async fn star_counts(pool: &SqlitePool, papers: &[ArxivId]) -> Result<Vec<(ArxivId, StarCount)>, StoreError> {
+    let mut counts = Vec::new();
+    for chunk in papers.chunks(super::MAX_BINDS) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT p.id AS id, MAX(r.stars) AS stars, MAX(r.growth) AS growth FROM papers p \
+             JOIN json_each(p.code_links) j \
+             JOIN repo_stars r ON r.url = json_extract(j.value, '$.url') AND r.gone = 0 WHERE p.id IN (",
+        );
+        let mut separated = query.separated(", ");
+        for id in chunk {
+            separated.push_bind(id.as_str());
+        }
+        query.push(") GROUP BY p.id");
+        for row in query.build().fetch_all(pool).await? {
+            let id: String = row.try_get("id")?;
+            let id = ArxivId::parse(&id).map_err(|error| StoreError::CorruptRow {
+                id: id.clone(),
+                reason: error.to_string(),
+            })?;
+            counts.push((
+                id,
+                StarCount {
+                    stars: row.try_get("stars")?,
+                    growth: row.try_get("growth")?,
+                },
+            ));
+        }
+    }
+    Ok(counts)
 }

@@ -16,9 +16,9 @@ mod search;
 use crate::paper_row::{COLUMNS, PaperRow};
 use crate::{
     Activity, ApiToken, ClaimedDelivery, ContentVersion, DeliveryCounts, DeliveryOutcome, HarvestCheckpoint,
-    HarvestRun, MergeSummary, NewDelivery, NewSession, NewSubmission, Role, SearchChange, SearchLogBounds, Session,
-    Store, StoreError, StoreStats, StoredEmbedding, SubmitOutcome, SubscribeRequest, Subscription, TextToEmbed, User,
-    fold_duplicates,
+    HarvestRun, MergeSummary, NewDelivery, NewSession, NewSubmission, RepoReading, RepoToCheck, Role, SearchChange,
+    SearchLogBounds, Session, StarCount, Store, StoreError, StoreStats, StoredEmbedding, SubmitOutcome,
+    SubscribeRequest, Subscription, TextToEmbed, User, fold_duplicates,
 };
 
 /// SQLite accepts 32766 bound parameters per statement; stay well below.
@@ -158,8 +158,10 @@ impl Store for SqliteStore {
     ) -> Result<Vec<RankCandidate>, StoreError> {
         let mut query = QueryBuilder::<Sqlite>::new(
             "SELECT p.id AS id, MIN(l.listing_date) AS listed, COALESCE(p.imported_votes, 0) AS imported_votes, \
-             p.local_votes AS local_votes \
-             FROM (SELECT listing_date, paper_id FROM paper_listings \
+             p.local_votes AS local_votes, ",
+        );
+        query.push(harvest::STAR_GROWTH_COLUMN).push(
+            " FROM (SELECT listing_date, paper_id FROM paper_listings \
                    UNION SELECT listing_date, paper_id FROM submissions WHERE NOT hidden) l \
              JOIN papers p ON p.id = l.paper_id AND NOT p.hidden ",
         );
@@ -188,6 +190,7 @@ impl Store for SqliteStore {
                         .map_err(|error: jiff::Error| corrupt(error.to_string()))?,
                     imported_votes: row.try_get("imported_votes")?,
                     local_votes: row.try_get("local_votes")?,
+                    star_growth: row.try_get("star_growth")?,
                 })
             })
             .collect()
@@ -833,6 +836,29 @@ impl Store for SqliteStore {
 
     async fn last_successful_harvest(&self) -> Result<Option<i64>, StoreError> {
         harvest::last_success(&self.pool).await
+    }
+
+    async fn repos_to_check(
+        &self,
+        since: Date,
+        checked_before: i64,
+        limit: u32,
+    ) -> Result<Vec<RepoToCheck>, StoreError> {
+        harvest::repos_to_check(&self.pool, since, checked_before, limit).await
+    }
+
+    async fn record_repo_reading(
+        &self,
+        url: &str,
+        reading: &RepoReading,
+        now: i64,
+        day: Date,
+    ) -> Result<(), StoreError> {
+        harvest::record_repo_reading(&self.pool, url, reading, now, day).await
+    }
+
+    async fn star_counts(&self, papers: &[ArxivId]) -> Result<Vec<(ArxivId, StarCount)>, StoreError> {
+        harvest::star_counts(&self.pool, papers).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
