@@ -221,8 +221,8 @@ impl FakeArxiv {
                     .iter()
                     .map(|c| format!("    <category term=\"{c}\" scheme=\"http://arxiv.org/schemas/atom\"/>\n"))
                     .collect();
-                inner.entries.insert(
-                    paper.id.clone(),
+                // A recorded entry for the id stays: it is what the real API answered.
+                inner.entries.entry(paper.id.clone()).or_insert_with(|| {
                     format!(
                         "<entry>\n    <id>http://arxiv.org/abs/{id}v1</id>\n    <title>{title}</title>\n    \
                          <updated>{published}</updated>\n    <link href=\"https://arxiv.org/abs/{id}v1\" rel=\"alternate\" type=\"text/html\"/>\n    \
@@ -233,8 +233,8 @@ impl FakeArxiv {
                         abstract_text = escape(&paper.abstract_text),
                         primary = paper.categories[0],
                         pages = 8 + paper.title.len() % 20,
-                    ),
-                );
+                    )
+                });
                 if paper.announce != "replace" {
                     records.push(format!(
                         "<record><header><identifier>oai:arXiv.org:{id}</identifier><datestamp>{announced}</datestamp>\

@@ -159,6 +159,45 @@ async fn recorded_responses_land_replacements_only_update_and_the_api_error_keep
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn recorded_api_entries_complete_what_the_feed_announces() {
+    let fake = FakeArxiv::start().await;
+    let day = date(2026, 2, 17);
+    // Ids whose answers were recorded from the real API (query-testing-page0.atom.xml).
+    let announced: Vec<DayPaper> = ["2202.12139", "2405.13786"]
+        .iter()
+        .map(|id| DayPaper {
+            id: (*id).to_owned(),
+            title: format!("As the feed titles {id}"),
+            abstract_text: "As the feed gives it.".to_owned(),
+            authors: vec!["Someone".to_owned()],
+            categories: vec!["cs.SE".to_owned()],
+            announce: "new",
+        })
+        .collect();
+    fake.serve_day(day, &announced, 10);
+    let instance = Instance::new();
+    let run = harvest(&instance, &fake, &["--once"], &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let paper = instance.paper("2202.12139").await.unwrap();
+    assert_eq!(
+        paper.title,
+        "Testing Deep Learning Models: A First Comparative Study of Multiple Testing Techniques"
+    );
+    assert_eq!(paper.doi.as_deref(), Some("10.1109/ICSTW55395.2022.00035"));
+    assert!(
+        paper
+            .journal_ref
+            .as_deref()
+            .unwrap()
+            .starts_with("Artificial Intelligence in Software Testing")
+    );
+    assert_eq!(paper.first_version_date, Some(date(2022, 2, 24)));
+    assert_eq!(paper.authors[0], "Mohit Kumar Ahuja");
+    assert_eq!(paper.listing_dates.iter().copied().collect::<Vec<_>>(), [day]);
+    assert!(instance.paper("2405.13786").await.unwrap().journal_ref.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn every_fault_is_survived_and_requests_stay_apart() {
     let fake = FakeArxiv::start().await;
     let (day, papers) = sample_day(40);
@@ -403,9 +442,12 @@ async fn hugging_face_votes_are_synced_for_held_papers_only() {
 }
 
 /// A week of evening harvests, Sunday to Saturday and a holiday Sunday, against real listing
-/// days. Prints what each evening cost (`cargo test --test app harvest::a_simulated_week -- --nocapture`).
+/// days. Prints what each evening cost (`cargo test --test app harvest::a_simulated_week --
+/// --nocapture`); `SIMULATED_WEEK_INTERVAL=3` runs it at arXiv's own pace.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_simulated_week_of_daily_harvests() {
+    let interval = std::env::var("SIMULATED_WEEK_INTERVAL").unwrap_or_else(|_| INTERVAL.to_owned());
+    let interval_seconds: f64 = interval.parse().unwrap();
     let fake = FakeArxiv::start().await;
     let days = sample_days();
     let week: Vec<(Date, Vec<DayPaper>)> = (16..=20)
@@ -432,7 +474,13 @@ async fn a_simulated_week_of_daily_harvests() {
         }
         fake.clear_requests();
         let started = Instant::now();
-        let run = harvest(&instance, &fake, &["--once"], &[]).await;
+        let run = harvest(
+            &instance,
+            &fake,
+            &["--once"],
+            &[("PAPERBOY_ARXIV_MIN_INTERVAL", &interval)],
+        )
+        .await;
         let seconds = started.elapsed().as_secs_f64();
         assert_eq!(run.code, 0, "{evening}: {}", run.stderr);
         let requests = fake.requests().len();
@@ -448,8 +496,8 @@ async fn a_simulated_week_of_daily_harvests() {
         let (new, updated) = (number(" new,"), number(" updated"));
         let listed = list.map_or(0, |i| week[i].1.len());
         // At 3 s after each answer, a run costs its answers' time plus 3 s per request after the first.
-        let at_arxiv_pace =
-            seconds - (requests.saturating_sub(1) as f64 * 0.15) + requests.saturating_sub(1) as f64 * 3.0;
+        let gaps = requests.saturating_sub(1) as f64;
+        let at_arxiv_pace = seconds - gaps * interval_seconds + gaps * 3.0;
         println!(
             "{evening} | {} | {listed} | {requests} | {new} | {updated} | {seconds:.1} | {at_arxiv_pace:.0} s",
             list.map_or("none".to_owned(), |i| week[i].0.to_string()),
@@ -461,7 +509,7 @@ async fn a_simulated_week_of_daily_harvests() {
                 assert!(run.stdout.contains("feed: nothing new"), "{}", run.stdout);
             }
         }
-        assert_spaced(&fake, Duration::from_secs_f64(0.15));
+        assert_spaced(&fake, Duration::from_secs_f64(interval_seconds));
     }
     println!("total requests: {total_requests}");
     let held = instance.all_papers().await;
