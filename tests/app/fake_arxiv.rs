@@ -48,6 +48,7 @@ pub struct DayPaper {
 #[derive(Default)]
 struct Inner {
     requests: Vec<(Instant, Endpoint, String)>,
+    user_agents: Vec<String>,
     faults: HashMap<Endpoint, VecDeque<Fault>>,
     /// The feed body served now.
     feed: String,
@@ -169,6 +170,11 @@ impl FakeArxiv {
 
     pub fn requests(&self) -> Vec<(Instant, Endpoint, String)> {
         self.inner.lock().unwrap().requests.clone()
+    }
+
+    /// The User-Agent of every request so far.
+    pub fn user_agents(&self) -> Vec<String> {
+        self.inner.lock().unwrap().user_agents.clone()
     }
 
     pub fn clear_requests(&self) {
@@ -298,11 +304,17 @@ const EXPIRED_TOKEN: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<OAI-PM
 
 /// Logs the request and plays the next fault for the endpoint, if one is queued.
 /// An expired token waits for a request that carries a token.
-async fn take_fault(fake: &FakeArxiv, endpoint: Endpoint, uri: &Uri) -> Option<Fault> {
+async fn take_fault(fake: &FakeArxiv, endpoint: Endpoint, uri: &Uri, headers: &HeaderMap) -> Option<Fault> {
+    let user_agent = headers
+        .get("user-agent")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     let has_token = uri.query().is_some_and(|query| query.contains("resumptionToken="));
     let fault = {
         let mut inner = fake.inner.lock().unwrap();
         inner.requests.push((Instant::now(), endpoint, uri.to_string()));
+        inner.user_agents.push(user_agent);
         let queue = inner.faults.entry(endpoint).or_default();
         match queue.front() {
             Some(Fault::ExpiredToken) if !has_token => None,
@@ -328,14 +340,19 @@ fn answer(fault: Option<Fault>, body: String) -> Response {
     }
 }
 
-async fn feed(State(fake): State<FakeArxiv>, uri: Uri) -> Response {
-    let fault = take_fault(&fake, Endpoint::Feed, &uri).await;
+async fn feed(State(fake): State<FakeArxiv>, uri: Uri, headers: HeaderMap) -> Response {
+    let fault = take_fault(&fake, Endpoint::Feed, &uri, &headers).await;
     let body = fake.inner.lock().unwrap().feed.clone();
     answer(fault, body)
 }
 
-async fn api(State(fake): State<FakeArxiv>, uri: Uri, Query(query): Query<HashMap<String, String>>) -> Response {
-    let fault = take_fault(&fake, Endpoint::Api, &uri).await;
+async fn api(
+    State(fake): State<FakeArxiv>,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let fault = take_fault(&fake, Endpoint::Api, &uri, &headers).await;
     let ids: Vec<String> = query
         .get("id_list")
         .map(|list| list.split(',').map(str::to_owned).collect())
@@ -364,8 +381,13 @@ async fn api(State(fake): State<FakeArxiv>, uri: Uri, Query(query): Query<HashMa
     answer(fault, body)
 }
 
-async fn oai(State(fake): State<FakeArxiv>, uri: Uri, Query(query): Query<HashMap<String, String>>) -> Response {
-    let fault = take_fault(&fake, Endpoint::Oai, &uri).await;
+async fn oai(
+    State(fake): State<FakeArxiv>,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let fault = take_fault(&fake, Endpoint::Oai, &uri, &headers).await;
     let token = query.get("resumptionToken");
     if token.is_some() && matches!(fault, Some(Fault::ExpiredToken)) {
         return EXPIRED_TOKEN.to_owned().into_response();

@@ -93,7 +93,8 @@ async fn recorded_responses_land_replacements_only_update_and_the_api_error_keep
     let instance = Instance::new();
     write_config(
         &instance,
-        "harvest_categories = [\"cs.LG\", \"cs.AI\", \"cs.CL\", \"stat.ML\"]\n",
+        "harvest_categories = [\"cs.LG\", \"cs.AI\", \"cs.CL\", \"stat.ML\"]\n\
+         instance_name = \"Paperboy Test\"\narxiv_contact = \"ops@paperboy.test\"\n",
     );
     // A paper the instance already holds, which the feed announces as replaced.
     let mut held = Paper::new(id("2009.13987"));
@@ -149,6 +150,14 @@ async fn recorded_responses_land_replacements_only_update_and_the_api_error_keep
     assert!(oai_requests[0].contains("metadataPrefix=arXivRaw") && oai_requests[0].contains("set=cs"));
     assert!(oai_requests[1].contains("resumptionToken=page-1"), "{oai_requests:?}");
     assert_spaced(&fake, Duration::from_secs_f64(0.15));
+    // Every request names the instance and whom arXiv may write to.
+    let agents = fake.user_agents();
+    assert!(
+        agents.iter().all(|agent| agent.starts_with("Paperboy/")
+            && agent.contains("Paperboy Test")
+            && agent.contains("mailto:ops@paperboy.test")),
+        "{agents:?}"
+    );
 
     // Again: the feed has nothing new, and nothing changes.
     let before = instance.all_papers().await;
