@@ -207,6 +207,55 @@ async fn recorded_api_entries_complete_what_the_feed_announces() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_backfill_reads_oai_pmh_for_its_range_and_lists_papers_on_their_calendar_day() {
+    let fake = FakeArxiv::start().await;
+    let day = date(2026, 2, 17);
+    let papers = sample_days().remove(&day).unwrap();
+    let chosen: Vec<DayPaper> = papers.into_iter().take(25).collect();
+    fake.serve_day(day, &chosen, 10);
+    let instance = Instance::new();
+    let run = harvest(
+        &instance,
+        &fake,
+        &["--from", "2026-02-15", "--until", "2026-02-17"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let requests = fake.requests();
+    assert!(
+        requests.iter().all(|(_, endpoint, _)| *endpoint == Endpoint::Oai),
+        "OAI-PMH only"
+    );
+    assert!(requests[0].2.contains("from=2026-02-15") && requests[0].2.contains("until=2026-02-17"));
+    assert_eq!(requests.len(), 3, "three pages of ten");
+    let held = instance.all_papers().await;
+    assert_eq!(
+        held.len(),
+        chosen
+            .iter()
+            .filter(|p| p.categories.iter().any(|c| c.starts_with("cs.")))
+            .count()
+    );
+    // Submitted Monday morning, announced Monday evening: Tuesday's list.
+    assert!(
+        held.iter()
+            .all(|paper| paper.listing_dates.iter().copied().collect::<Vec<_>>() == [day])
+    );
+    let checkpoint = instance
+        .store()
+        .await
+        .harvest_checkpoint("backfill:cs:2026-02-15:2026-02-17")
+        .await;
+    assert_eq!(checkpoint.unwrap(), None, "a finished back-fill forgets its position");
+    let runs = instance.store().await.harvest_runs(1).await.unwrap();
+    assert_eq!(runs[0].kind, "backfill");
+    let refused = instance.run(&["harvest", "--from", "2026-02-17", "--until", "2026-02-15"]);
+    assert_eq!(refused.code, 2);
+    assert!(refused.stderr.contains("is after --until"), "{}", refused.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn every_fault_is_survived_and_requests_stay_apart() {
     let fake = FakeArxiv::start().await;
     let (day, papers) = sample_day(40);
