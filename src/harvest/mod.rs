@@ -193,8 +193,8 @@ impl Harvester {
         }
     }
 
-    /// One run: the feed, then OAI-PMH, then Hugging Face. A failure stops the run (the
-    /// position is kept); the run is logged either way.
+    /// One run: the feed, then OAI-PMH, then Hugging Face's votes and GitHub's stars. A failure
+    /// of arXiv stops the run (the position is kept); the run is logged either way.
     pub async fn run(&self, kind: RunKind) -> (HarvestReport, Result<(), HarvestError>) {
         let started = jiff::Timestamp::now();
         let requests_before = self.arxiv.requests_sent();
