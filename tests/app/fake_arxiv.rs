@@ -56,6 +56,9 @@ struct Inner {
     entries: HashMap<String, String>,
     /// Ids the API answers with its recorded error response.
     refused_ids: Vec<String>,
+    /// Recorded API pages by the ids they hold: asked for exactly those, the page is replayed.
+    recorded_pages: Vec<(Vec<String>, String)>,
+    replayed_pages: usize,
     /// OAI-PMH pages of the current list; the token of page i is `page-i`.
     oai_pages: Vec<String>,
 }
@@ -135,6 +138,7 @@ impl FakeArxiv {
 
     fn add_recorded_entries(&self, body: &str) {
         let mut inner = self.inner.lock().unwrap();
+        let mut ids = Vec::new();
         for chunk in body.split("<entry>").skip(1) {
             let entry = format!(
                 "<entry>{}",
@@ -142,8 +146,12 @@ impl FakeArxiv {
             );
             let id_start = entry.find("/abs/").unwrap() + "/abs/".len();
             let id_end = entry[id_start..].find('v').unwrap() + id_start;
-            inner.entries.insert(entry[id_start..id_end].to_owned(), entry);
+            let id = entry[id_start..id_end].to_owned();
+            ids.push(id.clone());
+            inner.entries.insert(id, entry);
         }
+        ids.sort();
+        inner.recorded_pages.push((ids, body.to_owned()));
     }
 
     pub fn set_feed(&self, body: String) {
@@ -175,6 +183,11 @@ impl FakeArxiv {
     /// The User-Agent of every request so far.
     pub fn user_agents(&self) -> Vec<String> {
         self.inner.lock().unwrap().user_agents.clone()
+    }
+
+    /// How many API answers were recorded pages replayed whole.
+    pub fn replayed_pages(&self) -> usize {
+        self.inner.lock().unwrap().replayed_pages
     }
 
     pub fn clear_requests(&self) {
@@ -358,9 +371,19 @@ async fn api(
         .map(|list| list.split(',').map(str::to_owned).collect())
         .unwrap_or_default();
     let body = {
-        let inner = fake.inner.lock().unwrap();
+        let mut inner = fake.inner.lock().unwrap();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        let recorded_page = inner
+            .recorded_pages
+            .iter()
+            .find(|(page_ids, _)| *page_ids == sorted)
+            .map(|(_, page)| page.clone());
         if ids.iter().any(|id| inner.refused_ids.contains(id)) {
             recorded("arxiv-api/error-bad-id.atom.xml")
+        } else if let Some(page) = recorded_page {
+            inner.replayed_pages += 1;
+            page
         } else {
             let entries: Vec<&str> = ids
                 .iter()

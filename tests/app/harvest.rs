@@ -171,18 +171,30 @@ async fn recorded_responses_land_replacements_only_update_and_the_api_error_keep
 async fn recorded_api_entries_complete_what_the_feed_announces() {
     let fake = FakeArxiv::start().await;
     let day = date(2026, 2, 17);
-    // Ids whose answers were recorded from the real API (query-testing-page0.atom.xml).
-    let announced: Vec<DayPaper> = ["2202.12139", "2405.13786"]
-        .iter()
-        .map(|id| DayPaper {
-            id: (*id).to_owned(),
-            title: format!("As the feed titles {id}"),
-            abstract_text: "As the feed gives it.".to_owned(),
-            authors: vec!["Someone".to_owned()],
-            categories: vec!["cs.SE".to_owned()],
-            announce: "new",
-        })
-        .collect();
+    // The ids of a page recorded from the real API (query-testing-page0.atom.xml): asked for
+    // in one batch, the stand-in replays that page byte for byte.
+    let announced: Vec<DayPaper> = [
+        "1202.4527",
+        "1205.1866",
+        "1812.11470",
+        "2005.14124",
+        "2202.12139",
+        "2204.08348",
+        "2302.03287",
+        "2405.13786",
+        "2502.07719",
+        "2503.05378",
+    ]
+    .iter()
+    .map(|id| DayPaper {
+        id: (*id).to_owned(),
+        title: format!("As the feed titles {id}"),
+        abstract_text: "As the feed gives it.".to_owned(),
+        authors: vec!["Someone".to_owned()],
+        categories: vec!["cs.SE".to_owned()],
+        announce: "new",
+    })
+    .collect();
     fake.serve_day(day, &announced, 10);
     let instance = Instance::new();
     let run = harvest(&instance, &fake, &["--once"], &[]).await;
@@ -204,6 +216,8 @@ async fn recorded_api_entries_complete_what_the_feed_announces() {
     assert_eq!(paper.authors[0], "Mohit Kumar Ahuja");
     assert_eq!(paper.listing_dates.iter().copied().collect::<Vec<_>>(), [day]);
     assert!(instance.paper("2405.13786").await.unwrap().journal_ref.is_some());
+    assert_eq!(instance.all_papers().await.len(), 10);
+    assert_eq!(fake.replayed_pages(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
