@@ -18,6 +18,9 @@ pub const DATABASE_FILE_NAME: &str = "paperboy.db";
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// PostgreSQL instead of the SQLite file in the data directory
+    /// (`postgres://user:password@host:5432/database`); also `--database-url`.
+    pub database_url: Option<String>,
     /// Where `paperboy serve` listens.
     pub addr: SocketAddr,
     /// Log filter in `tracing` syntax, e.g. `info` or `paperboy=debug,sqlx=warn`.
@@ -143,6 +146,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Config {
         Config {
+            database_url: None,
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             log: "info".to_owned(),
             log_format: LogFormat::Text,
@@ -388,7 +392,7 @@ mod tests {
             .expect("example parses");
         assert_eq!(parsed, Config::default());
         // The key without a default value is listed too, as `# key =`.
-        for optional in ["public_url", "smtp_url"] {
+        for optional in ["database_url", "public_url", "smtp_url"] {
             assert!(
                 example.contains(&format!("# {optional} =")),
                 "{optional} is not in the example"

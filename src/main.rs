@@ -26,6 +26,11 @@ struct Arguments {
     #[arg(long, global = true, env = "PAPERBOY_CONFIG")]
     config: Option<PathBuf>,
 
+    /// PostgreSQL instead of the data directory's SQLite file: postgres://user:password@host/db
+    /// (config `database_url`, env PAPERBOY_DATABASE_URL).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -51,6 +56,8 @@ enum Command {
         #[arg(long, requires = "from")]
         until: Option<Date>,
     },
+    /// Bring the database's schema up to date (every subcommand also does, on opening it).
+    Migrate,
     /// Show what the instance holds.
     Stats {
         /// Print JSON instead of a table.
@@ -229,6 +236,7 @@ fn main() -> ExitCode {
     let context = cli::Context {
         data_dir: arguments.data_dir,
         config_file: arguments.config,
+        database_url: arguments.database_url,
     };
     let result = match arguments.command {
         Command::Import { files } => cli::import::run(&context, files),
@@ -240,6 +248,7 @@ fn main() -> ExitCode {
             };
             cli::harvest::run(&context, mode)
         }
+        Command::Migrate => cli::stats::migrate(&context),
         Command::Stats { json } => cli::stats::run(&context, json),
         Command::Serve { addr } => cli::serve::run(&context, addr),
         Command::Demo { addr } => cli::demo::run(&context, addr),

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use paperboy_store::{SqliteStore, Store};
+use paperboy_store::{PgStore, SqliteStore, Store};
 
 use crate::config::{Config, DataDir, LogFormat};
 
@@ -25,19 +25,40 @@ use crate::config::{Config, DataDir, LogFormat};
 pub struct Context {
     pub data_dir: PathBuf,
     pub config_file: Option<PathBuf>,
+    /// `--database-url`, over the config's `database_url`.
+    pub database_url: Option<String>,
 }
 
 impl Context {
     pub fn config(&self) -> anyhow::Result<Config> {
-        Config::load(&self.data_dir, self.config_file.as_deref())
+        let mut config = Config::load(&self.data_dir, self.config_file.as_deref())?;
+        if let Some(url) = &self.database_url {
+            config.database_url = Some(url.clone());
+        }
+        Ok(config)
     }
 
+    /// The instance's database: PostgreSQL when a `postgres://` URL is given, else the SQLite
+    /// file in the data directory. Either way its schema is brought up to date.
     pub async fn open_store(&self) -> anyhow::Result<Arc<dyn Store>> {
         let data_dir = DataDir::create(self.data_dir.clone())?;
-        let store = SqliteStore::open(&data_dir.database())
-            .await
-            .with_context(|| format!("while opening the database in {}", data_dir.root.display()))?;
-        Ok(Arc::new(store))
+        match self.config()?.database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                let store = PgStore::connect(&url)
+                    .await
+                    .context("while opening the PostgreSQL database")?;
+                Ok(Arc::new(store))
+            }
+            Some(_) => anyhow::bail!(
+                "database_url must be a postgres:// URL (SQLite needs none: it is the file in the data directory)"
+            ),
+            None => {
+                let store = SqliteStore::open(&data_dir.database())
+                    .await
+                    .with_context(|| format!("while opening the database in {}", data_dir.root.display()))?;
+                Ok(Arc::new(store))
+            }
+        }
     }
 }
 

@@ -8,6 +8,7 @@ mod fake_arxiv;
 mod harvest;
 mod helpers;
 mod import;
+mod postgres;
 mod search;
 mod serve;
 mod site;

@@ -60,6 +60,47 @@ macro_rules! store_conformance_suite {
     };
 }
 
+/// A new, empty database on the PostgreSQL server `PAPERBOY_TEST_POSTGRES_URL` names, and its
+/// URL. The first call of a process drops the databases earlier test processes left behind.
+/// Without the variable this panics: tests that need PostgreSQL fail, they do not skip.
+pub async fn postgres_test_database() -> String {
+    use sqlx::Connection;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    static CLEANED: AtomicBool = AtomicBool::new(false);
+    let url = std::env::var("PAPERBOY_TEST_POSTGRES_URL").expect(
+        "PAPERBOY_TEST_POSTGRES_URL must name a PostgreSQL server the tests may create databases on, \
+         e.g. postgres://postgres:paperboy@127.0.0.1:5432/postgres (.ci/run sets one up)",
+    );
+    let prefix = format!("paperboy_test_{}_", std::process::id());
+    let name = format!("{prefix}{}", NEXT.fetch_add(1, Ordering::Relaxed));
+    let mut admin = sqlx::PgConnection::connect(&url)
+        .await
+        .expect("the test server answers");
+    let mut statements = Vec::new();
+    if !CLEANED.swap(true, Ordering::SeqCst) {
+        // A store keeps its connections until its process ends, so databases are dropped here,
+        // by the next run, rather than by the test that made them.
+        let stale: Vec<String> =
+            sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'paperboy\\_test\\_%'")
+                .fetch_all(&mut admin)
+                .await
+                .expect("lists databases");
+        for database in stale.into_iter().filter(|database| !database.starts_with(&prefix)) {
+            statements.push(format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"));
+        }
+    }
+    statements.push(format!("CREATE DATABASE {name}"));
+    for statement in statements {
+        sqlx::query(sqlx::AssertSqlSafe(statement))
+            .execute(&mut admin)
+            .await
+            .expect("sets up the test database");
+    }
+    let (server, _) = url.rsplit_once('/').expect("the URL names a database");
+    format!("{server}/{name}")
+}
+
 fn id(text: &str) -> ArxivId {
     ArxivId::parse(text).expect("test ids are valid")
 }

@@ -7,12 +7,14 @@
 #[cfg(feature = "conformance")]
 pub mod conformance;
 mod paper_row;
+mod postgres;
 mod sqlite;
 
 use async_trait::async_trait;
 use paperboy_core::{ArxivId, Category, Date, DigestPreferences, Frequency, Paper, RankCandidate, SearchDocument};
 use serde::Serialize;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]

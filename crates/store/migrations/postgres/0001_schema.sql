@@ -5,7 +5,7 @@
 
 CREATE TABLE papers (
     id                  TEXT COLLATE "C" PRIMARY KEY,
-    latest_version      INTEGER,
+    latest_version      BIGINT,
     title               TEXT NOT NULL,
     abstract            TEXT NOT NULL,
     authors             TEXT NOT NULL,
@@ -20,7 +20,7 @@ CREATE TABLE papers (
     listing_dates       TEXT NOT NULL,
     first_listed        TEXT COLLATE "C",
     code_links          TEXT NOT NULL,
-    code_link_count     INTEGER NOT NULL,
+    code_link_count     BIGINT NOT NULL,
     community_votes     TEXT NOT NULL,
     imported_votes      BIGINT,
     created_at          BIGINT NOT NULL,
@@ -88,7 +88,7 @@ CREATE INDEX votes_paper ON votes (paper_id);
 CREATE TABLE rate_limits (
     bucket       TEXT NOT NULL,
     window_start BIGINT NOT NULL,
-    hits         INTEGER NOT NULL,
+    hits         BIGINT NOT NULL,
     PRIMARY KEY (bucket, window_start)
 );
 
@@ -121,10 +121,10 @@ CREATE TABLE subscriptions (
     frequency          TEXT NOT NULL,
     categories         TEXT NOT NULL DEFAULT '',
     keywords           TEXT NOT NULL DEFAULT '[]',
-    max_papers         INTEGER NOT NULL,
+    max_papers         BIGINT NOT NULL,
     confirm_token_hash TEXT UNIQUE,
     confirm_expires_at BIGINT,
-    failures           INTEGER NOT NULL DEFAULT 0,
+    failures           BIGINT NOT NULL DEFAULT 0,
     created_at         BIGINT NOT NULL,
     confirmed_at       BIGINT,
     updated_at         BIGINT NOT NULL
@@ -137,7 +137,7 @@ CREATE TABLE digest_deliveries (
     period          TEXT COLLATE "C" NOT NULL,
     papers          TEXT NOT NULL,
     state           TEXT NOT NULL DEFAULT 'queued',
-    attempts        INTEGER NOT NULL DEFAULT 0,
+    attempts        BIGINT NOT NULL DEFAULT 0,
     next_attempt_at BIGINT NOT NULL,
     claim           TEXT,
     lease_until     BIGINT,
@@ -159,7 +159,7 @@ CREATE TABLE digest_papers (
 CREATE TABLE digest_runs (
     period      TEXT COLLATE "C" PRIMARY KEY,
     frequency   TEXT NOT NULL,
-    deliveries  INTEGER NOT NULL,
+    deliveries  BIGINT NOT NULL,
     composed_at BIGINT NOT NULL
 );
 
@@ -184,7 +184,7 @@ CREATE FUNCTION next_log_seq(log_name TEXT) RETURNS BIGINT AS $$
 $$ LANGUAGE SQL;
 
 CREATE TABLE search_changes (
-    seq        BIGINT PRIMARY KEY,
+    seq        BIGINT PRIMARY KEY DEFAULT next_log_seq('search_changes'),
     paper_id   TEXT COLLATE "C" NOT NULL,
     changed_at BIGINT NOT NULL DEFAULT EXTRACT(EPOCH FROM now())::BIGINT
 );
@@ -192,7 +192,7 @@ CREATE TABLE search_changes (
 CREATE FUNCTION log_search_change() RETURNS TRIGGER AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
-        INSERT INTO search_changes (seq, paper_id) VALUES (next_log_seq('search_changes'), OLD.id);
+        INSERT INTO search_changes (paper_id) VALUES (OLD.id);
         RETURN OLD;
     END IF;
     IF TG_OP = 'UPDATE' AND NOT (
@@ -205,7 +205,7 @@ BEGIN
     ) THEN
         RETURN NEW;
     END IF;
-    INSERT INTO search_changes (seq, paper_id) VALUES (next_log_seq('search_changes'), NEW.id);
+    INSERT INTO search_changes (paper_id) VALUES (NEW.id);
     RETURN NEW;
 END;
 $$ LANGUAGE plpgsql;
@@ -214,7 +214,7 @@ CREATE TRIGGER search_changes_paper AFTER INSERT OR UPDATE OR DELETE ON papers
     FOR EACH ROW EXECUTE FUNCTION log_search_change();
 
 CREATE TABLE paper_embeddings (
-    seq         BIGINT NOT NULL UNIQUE,
+    seq         BIGINT NOT NULL UNIQUE DEFAULT next_log_seq('paper_embeddings'),
     paper_id    TEXT COLLATE "C" NOT NULL UNIQUE REFERENCES papers (id) ON DELETE CASCADE,
     model       TEXT NOT NULL,
     vector      BYTEA NOT NULL,
@@ -245,7 +245,7 @@ CREATE TABLE harvest_runs (
     started_at     BIGINT NOT NULL,
     finished_at    BIGINT NOT NULL,
     succeeded      BOOLEAN NOT NULL,
-    requests       INTEGER NOT NULL,
+    requests       BIGINT NOT NULL,
     papers_new     BIGINT NOT NULL,
     papers_updated BIGINT NOT NULL,
     message        TEXT NOT NULL

@@ -1,0 +1,228 @@
+//! Harvest positions, the log of harvest runs and GitHub star counts on SQLite.
+
+use paperboy_core::{ArxivId, Date};
+use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+
+use crate::{HarvestCheckpoint, HarvestRun, RepoReading, RepoToCheck, StarCount, StoreError};
+
+/// Growth is measured over this many days of counts.
+const GROWTH_DAYS: i64 = 7;
+
+/// A paper's largest weekly star growth among its GitHub links (0 without any), for ranking.
+pub const STAR_GROWTH_COLUMN: &str = "CASE WHEN p.code_link_count > 0 THEN COALESCE((SELECT MAX(r.growth) \
+     FROM json_array_elements(p.code_links::json) j JOIN repo_stars r ON r.url = (j.value->>'url') AND r.gone = FALSE), 0) \
+     ELSE 0 END AS star_growth";
+
+pub async fn checkpoint(pool: &PgPool, name: &str) -> Result<Option<HarvestCheckpoint>, StoreError> {
+    let row = sqlx::query("SELECT name, value, updated_at FROM harvest_checkpoints WHERE name = $1")
+        .bind(name)
+        .fetch_optional(pool)
+        .await?;
+    row.map(|row| {
+        Ok(HarvestCheckpoint {
+            name: row.try_get("name")?,
+            value: row.try_get("value")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn save_checkpoint(
+    connection: &mut sqlx::PgConnection,
+    checkpoint: &HarvestCheckpoint,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO harvest_checkpoints (name, value, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+    )
+    .bind(&checkpoint.name)
+    .bind(&checkpoint.value)
+    .bind(checkpoint.updated_at)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_checkpoint(pool: &PgPool, name: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM harvest_checkpoints WHERE name = $1")
+        .bind(name)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn record_run(pool: &PgPool, run: &HarvestRun) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO harvest_runs (kind, started_at, finished_at, succeeded, requests, papers_new, \
+         papers_updated, message) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&run.kind)
+    .bind(run.started_at)
+    .bind(run.finished_at)
+    .bind(run.succeeded)
+    .bind(i64::from(run.requests))
+    .bind(run.papers_new as i64)
+    .bind(run.papers_updated as i64)
+    .bind(&run.message)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn runs(pool: &PgPool, limit: u32) -> Result<Vec<HarvestRun>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT kind, started_at, finished_at, succeeded, requests, papers_new, papers_updated, message \
+         FROM harvest_runs ORDER BY id DESC LIMIT $1",
+    )
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(HarvestRun {
+                kind: row.try_get("kind")?,
+                started_at: row.try_get("started_at")?,
+                finished_at: row.try_get("finished_at")?,
+                succeeded: row.try_get("succeeded")?,
+                requests: row.try_get::<i64, _>("requests")? as u32,
+                papers_new: row.try_get::<i64, _>("papers_new")? as u64,
+                papers_updated: row.try_get::<i64, _>("papers_updated")? as u64,
+                message: row.try_get("message")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn last_success(pool: &PgPool) -> Result<Option<i64>, StoreError> {
+    let row = sqlx::query("SELECT MAX(finished_at) AS last FROM harvest_runs WHERE succeeded")
+        .fetch_one(pool)
+        .await?;
+    Ok(row.try_get("last")?)
+}
+
+pub async fn repos_to_check(
+    pool: &PgPool,
+    since: Date,
+    checked_before: i64,
+    limit: u32,
+) -> Result<Vec<RepoToCheck>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT (j.value->>'url') AS url, r.etag AS etag, COALESCE(r.checked_at, 0) AS checked \
+         FROM paper_listings l \
+         JOIN papers p ON p.id = l.paper_id AND p.code_link_count > 0 AND NOT p.hidden \
+         CROSS JOIN LATERAL json_array_elements(p.code_links::json) j \
+         LEFT JOIN repo_stars r ON r.url = (j.value->>'url') \
+         WHERE l.listing_date >= $1 AND (j.value->>'host') = 'github' \
+           AND (r.url IS NULL OR (r.checked_at < $2 AND r.gone = FALSE)) \
+         ORDER BY checked, url LIMIT $3",
+    )
+    .bind(since.to_string())
+    .bind(checked_before)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(RepoToCheck {
+                url: row.try_get("url")?,
+                etag: row.try_get("etag")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn record_repo_reading(
+    pool: &PgPool,
+    url: &str,
+    reading: &RepoReading,
+    now: i64,
+    day: Date,
+) -> Result<(), StoreError> {
+    let mut transaction = super::write_transaction(pool).await?;
+    match reading {
+        RepoReading::Counted { stars, etag } => {
+            sqlx::query(
+                "INSERT INTO repo_stars (url, stars, growth, etag, checked_at, gone) VALUES ($1, $2, 0, $3, $4, FALSE) \
+                 ON CONFLICT (url) DO UPDATE SET stars = excluded.stars, etag = excluded.etag, \
+                 checked_at = excluded.checked_at, gone = FALSE",
+            )
+            .bind(url)
+            .bind(stars)
+            .bind(etag)
+            .bind(now)
+            .execute(&mut *transaction)
+            .await?;
+        }
+        RepoReading::Unchanged => {
+            sqlx::query("UPDATE repo_stars SET checked_at = $1 WHERE url = $2")
+                .bind(now)
+                .bind(url)
+                .execute(&mut *transaction)
+                .await?;
+        }
+        RepoReading::Gone => {
+            sqlx::query(
+                "INSERT INTO repo_stars (url, stars, growth, etag, checked_at, gone) VALUES ($1, 0, 0, NULL, $2, TRUE) \
+                 ON CONFLICT (url) DO UPDATE SET growth = 0, checked_at = excluded.checked_at, gone = TRUE",
+            )
+            .bind(url)
+            .bind(now)
+            .execute(&mut *transaction)
+            .await?;
+            transaction.commit().await?;
+            return Ok(());
+        }
+    }
+    // Today's count (a 304 repeats the held one), then the growth over the week's counts.
+    sqlx::query(
+        "INSERT INTO repo_star_counts (url, day, stars) SELECT url, $1, stars FROM repo_stars WHERE url = $2 \
+         ON CONFLICT (url, day) DO UPDATE SET stars = excluded.stars",
+    )
+    .bind(day.to_string())
+    .bind(url)
+    .execute(&mut *transaction)
+    .await?;
+    let window_start = day.checked_sub(jiff::Span::new().days(GROWTH_DAYS)).unwrap_or(day);
+    sqlx::query(
+        "UPDATE repo_stars SET growth = stars - COALESCE((SELECT c.stars FROM repo_star_counts c \
+         WHERE c.url = repo_stars.url AND c.day >= $1 ORDER BY c.day LIMIT 1), stars) WHERE url = $2",
+    )
+    .bind(window_start.to_string())
+    .bind(url)
+    .execute(&mut *transaction)
+    .await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+pub async fn star_counts(pool: &PgPool, papers: &[ArxivId]) -> Result<Vec<(ArxivId, StarCount)>, StoreError> {
+    let mut counts = Vec::new();
+    for chunk in papers.chunks(super::MAX_BINDS) {
+        let mut query = QueryBuilder::<Postgres>::new(
+            "SELECT p.id AS id, MAX(r.stars) AS stars, MAX(r.growth) AS growth FROM papers p \
+             CROSS JOIN LATERAL json_array_elements(p.code_links::json) j \
+             JOIN repo_stars r ON r.url = (j.value->>'url') AND r.gone = FALSE WHERE p.id IN (",
+        );
+        let mut separated = query.separated(", ");
+        for id in chunk {
+            separated.push_bind(id.as_str());
+        }
+        query.push(") GROUP BY p.id");
+        for row in query.build().fetch_all(pool).await? {
+            let id: String = row.try_get("id")?;
+            let id = ArxivId::parse(&id).map_err(|error| StoreError::CorruptRow {
+                id: id.clone(),
+                reason: error.to_string(),
+            })?;
+            counts.push((
+                id,
+                StarCount {
+                    stars: row.try_get("stars")?,
+                    growth: row.try_get("growth")?,
+                },
+            ));
+        }
+    }
+    Ok(counts)
+}
