@@ -83,6 +83,9 @@ pub struct Config {
     /// State-changing requests (sign-in, votes, submissions, …) one client address may make per
     /// ten minutes, on top of the per-account limits.
     pub writes_per_client: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for per-client limits and
+    /// logs); requests from anywhere else are taken at their connection's address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Whether `serve` runs the digest clock (compose when due, send the queue). Every replica
     /// may; turn it off to drive digests from cron with `paperboy digest run` instead.
     pub digest_schedule: bool,
@@ -175,6 +178,7 @@ impl Default for Config {
             submission_max_age_days: 14,
             submissions_per_day: 5,
             writes_per_client: 600,
+            trusted_proxies: vec![[127, 0, 0, 1].into(), std::net::Ipv6Addr::LOCALHOST.into()],
             digest_schedule: true,
             digest_daily_time: "02:00".to_owned(),
             digest_weekly_day: "saturday".to_owned(),

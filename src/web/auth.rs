@@ -5,11 +5,9 @@
 //! stored. A link opens a page with a button rather than signing in on GET, because mail
 //! scanners open links and would otherwise use them up.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use axum::Form;
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -18,6 +16,7 @@ use paperboy_store::{NewSession, Session};
 use serde::Deserialize;
 
 use super::AppState;
+use super::client::ClientIp;
 use super::error::AppError;
 use super::pages::Layout;
 use crate::mail::Email;
@@ -179,7 +178,7 @@ pub struct LoginForm {
 
 pub async fn login_submit(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
@@ -194,7 +193,7 @@ pub async fn login_submit(
     };
     rate_limit(
         &state,
-        &format!("login-ip:{}", client.ip()),
+        &format!("login-ip:{client}"),
         state.settings.login_links_per_client,
         15 * 60,
     )
@@ -228,7 +227,7 @@ pub async fn login_submit(
         // The answer must not differ by address, so a failure is logged, not shown.
         tracing::error!(error = format!("{error:#}"), "sign-in mail not sent");
     }
-    tracing::info!(client = %client.ip(), "sign-in link requested");
+    tracing::info!(client = %client, "sign-in link requested");
     let mut paragraphs = vec![format!(
         "If {email} can sign in here, a sign-in link is on its way. It works once, for {} minutes.",
         state.settings.login_link_minutes

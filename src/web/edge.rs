@@ -51,7 +51,7 @@ pub async fn edge(State(state): State<AppState>, request: Request, next: Next) -
             let client = request
                 .extensions()
                 .get::<ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| info.0.ip());
+                .map(|info| super::client::client_ip(info.0.ip(), request.headers(), &state.settings.trusted_proxies));
             let changes_state = matches!(method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE);
             match if changes_state {
                 limit_writes(&state, client).await

@@ -5,6 +5,7 @@ mod api;
 mod assets;
 mod auth;
 mod cache;
+mod client;
 mod edge;
 mod error;
 mod feeds;
@@ -56,6 +57,7 @@ pub struct Settings {
     pub submissions_per_day: u32,
     pub writes_per_client: u32,
     pub subscribe_requests_per_client: u32,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Settings {
@@ -72,6 +74,7 @@ impl Settings {
             submissions_per_day: config.submissions_per_day,
             writes_per_client: config.writes_per_client,
             subscribe_requests_per_client: config.subscribe_requests_per_client,
+            trusted_proxies: config.trusted_proxies.clone(),
         }
     }
 }

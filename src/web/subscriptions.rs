@@ -4,11 +4,9 @@
 //! Nobody may subscribe someone else or learn who is subscribed: the answer to the subscribe
 //! form is the same for every address, and only the mailbox's owner gets the link that acts.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use axum::Form;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use paperboy_core::{DigestPreferences, EmailAddress, Frequency, MAX_PAPERS_LIMIT};
@@ -17,6 +15,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::auth::{CurrentUser, FormView, checked_session, hash_token, message_page, now, random_token, rate_limit};
+use super::client::ClientIp;
 use super::error::AppError;
 use super::pages::Layout;
 use crate::mail::Email;
@@ -129,7 +128,7 @@ pub struct SubscribeForm {
 /// `POST /subscribe`: asks the mailbox to confirm. The answer never depends on the address.
 pub async fn subscribe(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     Form(form): Form<SubscribeForm>,
 ) -> Result<Response, AppError> {
@@ -147,7 +146,7 @@ pub async fn subscribe(
     };
     rate_limit(
         &state,
-        &format!("subscribe-ip:{}", client.ip()),
+        &format!("subscribe-ip:{client}"),
         state.settings.subscribe_requests_per_client,
         3600,
     )
@@ -184,7 +183,7 @@ pub async fn subscribe(
     } else {
         tracing::warn!("confirmation mails for one address are over the daily limit; none sent");
     }
-    tracing::info!(client = %client.ip(), "digest subscription requested");
+    tracing::info!(client = %client, "digest subscription requested");
     let mut paragraphs = vec![format!(
         "If {email} is a working address, a message is on its way to it. Open the link in it within {CONFIRMATION_HOURS} hours to start your digest; nothing is sent until you do."
     )];

@@ -552,6 +552,53 @@ async fn api_tokens_profiles_moderation_and_bans() {
 }
 
 #[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_limit() {
+    let instance = Instance::with_demo_data();
+    // Where the proxy says each request came from, and what the instance answered.
+    async fn sign_in_from(server: &crate::helpers::Server, client: &str, n: usize) -> u16 {
+        let email = format!("proxied{n}@example.org");
+        let response = server
+            .client()
+            .post(format!("{}/login", server.base_url))
+            .header(ORIGIN, &server.base_url)
+            .header("x-forwarded-for", client)
+            .form(&[("email", email.as_str())])
+            .send()
+            .await
+            .unwrap();
+        response.status().as_u16()
+    }
+    // The tests connect over loopback, as nginx on the same machine would.
+    let proxied = instance.spawn_server_with("serve", &[("PAPERBOY_WRITES_PER_CLIENT", "2")]);
+    let mut statuses = Vec::new();
+    for (n, client) in ["203.0.113.1", "203.0.113.1", "203.0.113.1", "203.0.113.2"]
+        .iter()
+        .enumerate()
+    {
+        statuses.push(sign_in_from(&proxied, client, n).await);
+    }
+    assert_eq!(
+        statuses,
+        [200, 200, 429, 200],
+        "the second client is not limited by the first"
+    );
+    // A client cannot choose its address by writing the header itself: the proxy appends.
+    assert_eq!(sign_in_from(&proxied, "203.0.113.9, 203.0.113.1", 9).await, 429);
+    drop(proxied);
+
+    // Trusting no proxy, the header means nothing: everyone here is 127.0.0.1.
+    let direct = instance.spawn_server_with(
+        "serve",
+        &[("PAPERBOY_WRITES_PER_CLIENT", "2"), ("PAPERBOY_TRUSTED_PROXIES", "[]")],
+    );
+    let mut statuses = Vec::new();
+    for (n, client) in ["203.0.113.1", "203.0.113.2", "203.0.113.3"].iter().enumerate() {
+        statuses.push(sign_in_from(&direct, client, 10 + n).await);
+    }
+    assert_eq!(statuses, [200, 200, 429]);
+}
+
+#[tokio::test]
 async fn one_client_address_cannot_flood_state_changing_requests() {
     let instance = Instance::with_demo_data();
     let server = instance.spawn_server_with("serve", &[("PAPERBOY_WRITES_PER_CLIENT", "5")]);
