@@ -168,7 +168,16 @@ pub enum HarvestError {
     Store(#[from] paperboy_store::StoreError),
     #[error("checkpoint {name} is unreadable ({reason}); delete it to start that list over")]
     Checkpoint { name: String, reason: String },
+    /// Another process of the fleet holds the arXiv lease: it is harvesting now.
+    #[error("another process is harvesting (it holds the arXiv lease); nothing done")]
+    LeaseHeld,
 }
+
+/// The lease that lets one process of the fleet talk to arXiv for harvests at a time.
+const ARXIV_LEASE: &str = "arxiv-harvest";
+/// How long the lease lasts without renewal, and how often a running harvest renews it.
+const LEASE_SECONDS: i64 = 180;
+const LEASE_RENEWAL: Duration = Duration::from_secs(60);
 
 pub struct Harvester {
     pub store: Arc<dyn Store>,
@@ -176,6 +185,8 @@ pub struct Harvester {
     pub settings: HarvestSettings,
     /// For Hugging Face (not arXiv: its own pace).
     http: reqwest::Client,
+    /// Who this process is, to the arXiv lease.
+    holder: String,
 }
 
 impl Harvester {
@@ -185,17 +196,63 @@ impl Harvester {
             .timeout(Duration::from_secs(60))
             .build()
             .unwrap_or_default();
+        let holder = format!("pid {} #{:08x}", std::process::id(), rand::random::<u32>());
         Harvester {
             store,
             arxiv,
             settings,
             http,
+            holder,
         }
+    }
+
+    /// Runs `work` while holding the arXiv lease (renewed in the background), or answers
+    /// [`HarvestError::LeaseHeld`] at once when another process holds it.
+    async fn leased<F: std::future::Future<Output = (HarvestReport, Result<(), HarvestError>)>>(
+        &self,
+        work: F,
+    ) -> (HarvestReport, Result<(), HarvestError>) {
+        let now = jiff::Timestamp::now().as_second();
+        match self
+            .store
+            .take_lease(ARXIV_LEASE, &self.holder, now, LEASE_SECONDS)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!("another process is harvesting; this one waits for its next turn");
+                return (HarvestReport::default(), Err(HarvestError::LeaseHeld));
+            }
+            Err(error) => return (HarvestReport::default(), Err(error.into())),
+        }
+        let renewal = {
+            let store = Arc::clone(&self.store);
+            let holder = self.holder.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(LEASE_RENEWAL).await;
+                    let now = jiff::Timestamp::now().as_second();
+                    if let Err(error) = store.take_lease(ARXIV_LEASE, &holder, now, LEASE_SECONDS).await {
+                        tracing::warn!(%error, "could not renew the arXiv lease");
+                    }
+                }
+            })
+        };
+        let outcome = work.await;
+        renewal.abort();
+        if let Err(error) = self.store.release_lease(ARXIV_LEASE, &self.holder).await {
+            tracing::warn!(%error, "could not release the arXiv lease (it runs out by itself)");
+        }
+        outcome
     }
 
     /// One run: the feed, then OAI-PMH, then Hugging Face's votes and GitHub's stars. A failure
     /// of arXiv stops the run (the position is kept); the run is logged either way.
     pub async fn run(&self, kind: RunKind) -> (HarvestReport, Result<(), HarvestError>) {
+        self.leased(self.run_leased(kind)).await
+    }
+
+    async fn run_leased(&self, kind: RunKind) -> (HarvestReport, Result<(), HarvestError>) {
         let started = jiff::Timestamp::now();
         let requests_before = self.arxiv.requests_sent();
         let mut report = HarvestReport::default();
@@ -223,6 +280,10 @@ impl Harvester {
 
     /// Back-fills the papers OAI-PMH lists with datestamps from `from` to `until`.
     pub async fn backfill(&self, from: Date, until: Date) -> (HarvestReport, Result<(), HarvestError>) {
+        self.leased(self.backfill_leased(from, until)).await
+    }
+
+    async fn backfill_leased(&self, from: Date, until: Date) -> (HarvestReport, Result<(), HarvestError>) {
         let started = jiff::Timestamp::now();
         let requests_before = self.arxiv.requests_sent();
         let mut report = HarvestReport::default();

@@ -390,6 +390,39 @@ async fn sigkill_mid_harvest_then_a_restart_gives_the_same_database_as_an_uninte
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn one_process_of_the_fleet_harvests_at_a_time() {
+    let fake = FakeArxiv::start().await;
+    let (day, papers) = sample_day(40);
+    fake.serve_day(day, &papers, 5);
+    let instance = Instance::new();
+    let batch = [("PAPERBOY_HARVEST_API_BATCH", "5")];
+    // The first process takes the arXiv lease and harvests for a few seconds…
+    let mut first = harvest_command(&instance, &fake, &["--once"]);
+    first.env(batch[0].0, batch[0].1);
+    first.env("PAPERBOY_ARXIV_MIN_INTERVAL", "0.3");
+    let first = tokio::task::spawn_blocking(move || first.output());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while fake.requests().len() < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // …and a second one, on the same database, does nothing meanwhile.
+    let second = harvest(&instance, &fake, &["--once"], &batch).await;
+    assert_eq!(second.code, 1, "{}", second.stderr);
+    assert!(
+        second.stderr.contains("another process is harvesting"),
+        "{}",
+        second.stderr
+    );
+    let first = Run::from(first.await.unwrap().unwrap());
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert_spaced(&fake, Duration::from_secs_f64(0.3));
+    assert_eq!(instance.all_papers().await.len(), 40);
+    // The lease is released at the end: the next run may go.
+    let third = harvest(&instance, &fake, &["--once"], &batch).await;
+    assert_eq!(third.code, 0, "{}", third.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn without_a_network_a_run_warns_and_stops_and_a_server_keeps_serving() {
     let instance = Instance::with_demo_data();
     let closed = format!("http://127.0.0.1:{}", free_port());

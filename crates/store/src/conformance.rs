@@ -47,6 +47,7 @@ macro_rules! store_conformance_suite {
             harvest_checkpoints_move_with_their_papers,
             harvest_runs_are_logged_newest_first,
             star_counts_grow_over_a_week_and_reach_ranking,
+            leases_are_held_by_one_holder_until_they_run_out,
         );
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
@@ -1462,4 +1463,39 @@ pub async fn star_counts_grow_over_a_week_and_reach_ranking(store: &dyn Store) {
     record(RepoReading::Gone, 900, date(2026, 2, 13)).await;
     assert!(store.star_counts(&[id_one]).await.expect("reads").is_empty());
     assert!(to_check(10_000).await.is_empty());
+}
+
+pub async fn leases_are_held_by_one_holder_until_they_run_out(store: &dyn Store) {
+    assert!(store.take_lease("arxiv", "a", 100, 60).await.expect("takes"));
+    assert!(
+        !store.take_lease("arxiv", "b", 120, 60).await.expect("asks"),
+        "a holds it"
+    );
+    assert!(
+        store.take_lease("other", "b", 120, 60).await.expect("takes"),
+        "leases are by name"
+    );
+    assert!(
+        store.take_lease("arxiv", "a", 150, 60).await.expect("renews"),
+        "the holder renews"
+    );
+    assert!(
+        !store.take_lease("arxiv", "b", 200, 60).await.expect("asks"),
+        "renewed until 210"
+    );
+    assert!(
+        store.take_lease("arxiv", "b", 210, 60).await.expect("takes"),
+        "ran out: b takes it"
+    );
+    assert!(!store.take_lease("arxiv", "a", 220, 60).await.expect("asks"));
+    store
+        .release_lease("arxiv", "a")
+        .await
+        .expect("not a's: nothing happens");
+    assert!(!store.take_lease("arxiv", "a", 230, 60).await.expect("asks"));
+    store.release_lease("arxiv", "b").await.expect("releases");
+    assert!(
+        store.take_lease("arxiv", "a", 240, 60).await.expect("takes"),
+        "released: free at once"
+    );
 }

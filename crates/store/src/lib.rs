@@ -625,6 +625,13 @@ pub trait Store: Send + Sync {
     /// The star counts of these papers' GitHub repositories (the largest per paper).
     async fn star_counts(&self, papers: &[ArxivId]) -> Result<Vec<(ArxivId, StarCount)>, StoreError>;
 
+    /// Takes (or renews) the lease `name` for `holder` until `now + seconds`, unless another
+    /// holder's lease is still running; answers whether `holder` has it now.
+    async fn take_lease(&self, name: &str, holder: &str, now: i64, seconds: i64) -> Result<bool, StoreError>;
+
+    /// Gives up a lease `holder` has (nothing happens when it has not).
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError>;
+
     /// Cheap check that the database answers, for `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
 }
