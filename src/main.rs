@@ -56,6 +56,13 @@ enum Command {
         #[arg(long, requires = "from")]
         until: Option<Date>,
     },
+    /// Copy this instance's SQLite database (papers, votes, accounts, sessions, subscriptions,
+    /// delivery history) into PostgreSQL; resumable; verified by counting every table.
+    CopyDb {
+        /// The PostgreSQL database: postgres://user:password@host/database.
+        #[arg(long)]
+        to: String,
+    },
     /// Bring the database's schema up to date (every subcommand also does, on opening it).
     Migrate,
     /// Show what the instance holds.
@@ -249,6 +256,7 @@ fn main() -> ExitCode {
             cli::harvest::run(&context, mode)
         }
         Command::Migrate => cli::stats::migrate(&context),
+        Command::CopyDb { to } => cli::copy_db::run(&context, &to),
         Command::Stats { json } => cli::stats::run(&context, json),
         Command::Serve { addr } => cli::serve::run(&context, addr),
         Command::Demo { addr } => cli::demo::run(&context, addr),

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod bench_search;
+pub mod copy_db;
 pub mod demo;
 pub mod digest;
 pub mod harvest;

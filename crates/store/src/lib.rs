@@ -6,6 +6,7 @@
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod copy;
 mod paper_row;
 mod postgres;
 mod sqlite;

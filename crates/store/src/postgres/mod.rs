@@ -48,6 +48,11 @@ async fn write_transaction(pool: &PgPool) -> Result<sqlx::Transaction<'static, P
 }
 
 impl PgStore {
+    /// The connection pool, for the copy between backends.
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// Connects to `url` (`postgres://user:password@host/database`) and brings the schema up
     /// to date (migrations run under PostgreSQL's own lock, so replicas may start together).
     pub async fn connect(url: &str) -> Result<PgStore, StoreError> {

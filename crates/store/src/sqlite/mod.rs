@@ -32,6 +32,11 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// The connection pool, for the copy between backends.
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let options = SqliteConnectOptions::new()
