@@ -1466,7 +1466,13 @@ pub async fn star_counts_grow_over_a_week_and_reach_ranking(store: &dyn Store) {
 }
 
 pub async fn leases_are_held_by_one_holder_until_they_run_out(store: &dyn Store) {
+    assert_eq!(store.lease_holder("arxiv", 100).await.expect("reads"), None);
     assert!(store.take_lease("arxiv", "a", 100, 60).await.expect("takes"));
+    assert_eq!(
+        store.lease_holder("arxiv", 120).await.expect("reads").as_deref(),
+        Some("a")
+    );
+    assert_eq!(store.lease_holder("arxiv", 160).await.expect("reads"), None, "ran out");
     assert!(
         !store.take_lease("arxiv", "b", 120, 60).await.expect("asks"),
         "a holds it"

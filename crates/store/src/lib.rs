@@ -630,6 +630,9 @@ pub trait Store: Send + Sync {
     /// holder's lease is still running; answers whether `holder` has it now.
     async fn take_lease(&self, name: &str, holder: &str, now: i64, seconds: i64) -> Result<bool, StoreError>;
 
+    /// Who holds the lease `name` now, if anyone's lease is still running at `now`.
+    async fn lease_holder(&self, name: &str, now: i64) -> Result<Option<String>, StoreError>;
+
     /// Gives up a lease `holder` has (nothing happens when it has not).
     async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError>;
 

@@ -884,6 +884,16 @@ impl Store for PgStore {
         Ok(taken.is_some())
     }
 
+    async fn lease_holder(&self, name: &str, now: i64) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT holder FROM leases WHERE name = $1 AND expires_at > $2")
+                .bind(name)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
             .bind(name)

@@ -882,6 +882,16 @@ impl Store for SqliteStore {
         Ok(taken.is_some())
     }
 
+    async fn lease_holder(&self, name: &str, now: i64) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT holder FROM leases WHERE name = ? AND expires_at > ?")
+                .bind(name)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM leases WHERE name = ? AND holder = ?")
             .bind(name)
