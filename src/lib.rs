@@ -13,3 +13,8 @@ pub mod mail;
 pub mod search;
 pub mod secrets;
 pub mod web;
+
+/// Today in UTC: the calendar listing days, OAI-PMH datestamps and daily quotas are kept in.
+pub fn today_utc() -> paperboy_core::Date {
+    jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
+}

@@ -258,10 +258,13 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 
 /// Names the instance and how to reach its operator, as arXiv asks of harvesters.
 pub fn user_agent(config: &Config) -> String {
-    let contact = config
-        .arxiv_contact
-        .clone()
-        .unwrap_or_else(|| mailbox_of(&config.mail_from).to_owned());
+    // The sender's address, read the way the mailer reads it.
+    let contact = config.arxiv_contact.clone().unwrap_or_else(|| {
+        config.mail_from.parse::<lettre::message::Mailbox>().map_or_else(
+            |_| config.mail_from.trim().to_owned(),
+            |mailbox| mailbox.email.to_string(),
+        )
+    });
     format!(
         "Paperboy/{} ({}; {}; mailto:{})",
         env!("CARGO_PKG_VERSION"),
@@ -269,14 +272,6 @@ pub fn user_agent(config: &Config) -> String {
         config.public_url(),
         contact
     )
-}
-
-/// `Paperboy <paperboy@example.org>` → `paperboy@example.org`.
-fn mailbox_of(from: &str) -> &str {
-    match (from.find('<'), from.rfind('>')) {
-        (Some(start), Some(end)) if start < end => &from[start + 1..end],
-        _ => from.trim(),
-    }
 }
 
 #[cfg(test)]
@@ -317,6 +312,14 @@ mod tests {
             client.interval_for("http://127.0.0.1:9/oai"),
             Duration::from_millis(100)
         );
-        assert_eq!(mailbox_of("Paperboy <ops@example.org>"), "ops@example.org");
+        let config = Config {
+            mail_from: "Paperboy <ops@example.org>".to_owned(),
+            ..Config::default()
+        };
+        assert!(
+            user_agent(&config).ends_with("mailto:ops@example.org)"),
+            "{}",
+            user_agent(&config)
+        );
     }
 }

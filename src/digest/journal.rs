@@ -25,10 +25,6 @@ pub struct HandOverJournal {
     open: Mutex<Option<(jiff::civil::Date, std::fs::File)>>,
 }
 
-fn today() -> jiff::civil::Date {
-    jiff::tz::TimeZone::UTC.to_datetime(jiff::Timestamp::now()).date()
-}
-
 impl HandOverJournal {
     pub fn new(directory: &Path) -> HandOverJournal {
         HandOverJournal {
@@ -41,7 +37,7 @@ impl HandOverJournal {
     /// lines from several processes never interleave.
     pub fn record(&self, id: i64, claim: &str) -> anyhow::Result<()> {
         let mut open = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let day = today();
+        let day = crate::today_utc();
         if open.as_ref().is_none_or(|(opened, _)| *opened != day) {
             std::fs::create_dir_all(&self.directory)
                 .with_context(|| format!("while creating {}", self.directory.display()))?;

@@ -7,7 +7,8 @@ use paperboy_store::RepoReading;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, ETAG, IF_NONE_MATCH};
 
-use super::{HarvestReport, Harvester, today_utc};
+use super::{HarvestReport, Harvester};
+use crate::today_utc;
 
 /// Repositories of papers listed this many days before today are followed.
 const FOLLOWED_DAYS: i64 = 30;

@@ -86,11 +86,6 @@ impl HarvestSettings {
     }
 }
 
-/// Today in UTC, the calendar OAI-PMH datestamps are in.
-pub fn today_utc() -> Date {
-    jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
-}
-
 /// What kind of run, as the run log shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunKind {

@@ -125,7 +125,7 @@ async fn submit_for(state: &AppState, user_id: i64, text: &str) -> Result<Result
     if let Some(message) = withdrawn(&paper) {
         return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, message)));
     }
-    let today = today();
+    let today = crate::today_utc();
     let max_age = i64::from(state.settings.submission_max_age_days);
     if let Some(first) = paper.first_version_date.or(paper.first_listed())
         && let Ok(age) = first.until(today).map(|span| i64::from(span.get_days()))
@@ -171,10 +171,6 @@ fn withdrawn(paper: &Paper) -> Option<String> {
     let says_withdrawn = |text: &str| text.to_lowercase().contains("has been withdrawn");
     let withdrawn = paper.comment.as_deref().is_some_and(says_withdrawn) || says_withdrawn(&paper.abstract_text);
     withdrawn.then(|| format!("arXiv:{} has been withdrawn by its authors.", paper.id))
-}
-
-pub fn today() -> Date {
-    jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
 }
 
 #[cfg(test)]
