@@ -41,6 +41,7 @@ macro_rules! store_conformance_suite {
             subscriptions_change_and_end,
             deliveries_are_queued_once_per_period,
             claims_hand_over_once_and_expire,
+            workers_claiming_at_once_never_share_a_delivery,
             delivery_outcomes_retry_fail_and_bounce,
             instance_secrets_are_made_once,
             unconfirmed_hand_overs_are_settled_once,
@@ -1059,6 +1060,38 @@ pub async fn deliveries_are_queued_once_per_period(store: &dyn Store) {
     assert_eq!(ada_delivery.papers, papers, "the order is kept");
     assert_eq!(ada_delivery.period, "daily:2026-02-13");
     assert_eq!(ada_delivery.subscription.email, "ada@example.org");
+}
+
+/// Four workers claim small batches at the same time (on PostgreSQL each on its own
+/// connection): every delivery is claimed by exactly one of them.
+pub async fn workers_claiming_at_once_never_share_a_delivery(store: &dyn Store) {
+    let mut deliveries = Vec::new();
+    for n in 0..60 {
+        deliveries.push(NewDelivery {
+            subscription_id: active(store, &format!("reader{n}@example.org")).await,
+            papers: vec![id("2602.00001")],
+        });
+    }
+    store
+        .enqueue_deliveries("daily:2026-02-13", &deliveries, 1)
+        .await
+        .expect("enqueue");
+    let worker = |name: &'static str| async move {
+        let mut claimed = Vec::new();
+        loop {
+            let batch = store.claim_deliveries(10, 60, 4, name).await.expect("claim");
+            if batch.is_empty() {
+                return claimed;
+            }
+            claimed.extend(batch.into_iter().map(|delivery| delivery.id));
+        }
+    };
+    let (a, b, c, d) = tokio::join!(worker("a"), worker("b"), worker("c"), worker("d"));
+    let mut all: Vec<i64> = [a, b, c, d].concat();
+    let claims = all.len();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!((claims, all.len()), (60, 60), "each delivery claimed once");
 }
 
 pub async fn claims_hand_over_once_and_expire(store: &dyn Store) {

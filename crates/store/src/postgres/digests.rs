@@ -391,7 +391,9 @@ pub(super) async fn claim_deliveries(
     limit: u32,
     claim: &str,
 ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-    let mut transaction = super::write_transaction(pool).await?;
+    // Not under the write lock: workers of every replica claim at once, each skipping the rows
+    // another has locked (`SKIP LOCKED`), so they never wait on each other or take a row twice.
+    let mut transaction = pool.begin().await?;
     let columns = format!(
         "d.id AS delivery_id, d.period, d.papers, d.attempts, {}",
         SUBSCRIPTION_COLUMNS
@@ -415,7 +417,7 @@ pub(super) async fn claim_deliveries(
             sqlx::query(AssertSqlSafe(format!(
                 "SELECT {columns} FROM digest_deliveries d \
                  JOIN subscriptions s ON s.id = d.subscription_id AND s.status = 'active' \
-                 WHERE {condition} LIMIT $2"
+                 WHERE {condition} LIMIT $2 FOR UPDATE OF d SKIP LOCKED"
             )))
             .bind(now)
             .bind(wanted)
@@ -423,18 +425,23 @@ pub(super) async fn claim_deliveries(
             .await?,
         );
     }
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|row| row.try_get("delivery_id"))
+        .collect::<Result<_, _>>()?;
+    sqlx::query(
+        "UPDATE digest_deliveries SET state = 'sending', claim = $1, lease_until = $2, attempts = attempts + 1 \
+         WHERE id = ANY($3)",
+    )
+    .bind(claim)
+    .bind(now + lease_seconds)
+    .bind(&ids)
+    .execute(&mut *transaction)
+    .await?;
     let mut claimed = Vec::with_capacity(rows.len());
     for row in rows {
         let id: i64 = row.try_get("delivery_id")?;
-        let attempts: i64 = sqlx::query_scalar(
-            "UPDATE digest_deliveries SET state = 'sending', claim = $1, lease_until = $2, attempts = attempts + 1 \
-             WHERE id = $3 RETURNING attempts",
-        )
-        .bind(claim)
-        .bind(now + lease_seconds)
-        .bind(id)
-        .fetch_one(&mut *transaction)
-        .await?;
+        let attempts: i64 = row.try_get("attempts")?;
         let papers: String = row.try_get("papers")?;
         let papers: Vec<String> = serde_json::from_str(&papers).map_err(|error| StoreError::CorruptRow {
             id: format!("delivery {id}"),
@@ -446,7 +453,7 @@ pub(super) async fn claim_deliveries(
             subscription: subscription_row(&row)?,
             period: row.try_get("period")?,
             papers: papers.iter().filter_map(|paper| ArxivId::parse(paper).ok()).collect(),
-            attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+            attempts: u32::try_from(attempts + 1).unwrap_or(u32::MAX),
         });
     }
     transaction.commit().await?;
@@ -454,7 +461,7 @@ pub(super) async fn claim_deliveries(
 }
 
 pub(super) async fn hand_over_delivery(pool: &PgPool, id: i64, claim: &str) -> Result<bool, StoreError> {
-    // One statement, so one round trip: it commits on its own, atomically, under the write lock.
+    // One statement, so one round trip: it commits on its own, atomically.
     let done = sqlx::query(
         "UPDATE digest_deliveries SET state = 'handed_over' \
          WHERE id = $1 AND state = 'sending' AND claim = $2 \
