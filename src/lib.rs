@@ -10,6 +10,7 @@ pub mod digest;
 pub mod harvest;
 pub mod import;
 pub mod mail;
+pub mod process;
 pub mod search;
 pub mod secrets;
 pub mod web;

@@ -2,6 +2,8 @@
 //! connections at once, and record the outcome. Transient failures come back later with
 //! exponential backoff; permanent ones count towards marking the address bounced.
 
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -71,7 +73,7 @@ impl Digests {
     async fn work_through_queue(&self) -> anyhow::Result<DeliveryReport> {
         let mut report = DeliveryReport::default();
         loop {
-            let claim = format!("{}{}", self.claim_prefix, crate::secrets::random_token());
+            let claim = self.claims.claim();
             let claimed = self
                 .store
                 .claim_deliveries(now(), i64::from(self.settings.lease_seconds), CLAIM_BATCH, &claim)
@@ -96,31 +98,32 @@ impl Digests {
         }
     }
 
-    /// After a crash: this machine's handed-over deliveries whose worker is gone are settled by
-    /// the journal. Not in it: the `.` was never written, so the server dropped the message and
-    /// it is queued again. In it: never sent again. Other machines' are left to them.
+    /// After a crash: handed-over deliveries whose worker is gone are settled by its journal.
+    /// Not in it: the `.` was never written, so the server dropped the message and it is queued
+    /// again. In it: never sent again. Claims this process cannot settle (their worker still
+    /// runs, or ran on another machine) are left to whoever can ([`super::claim::ClaimMaker`]).
     async fn settle_unconfirmed_hand_overs(self: &Arc<Self>) -> anyhow::Result<()> {
         let stale = self.store.unconfirmed_hand_overs(now()).await?;
-        let ours: Vec<(i64, String)> = stale
-            .into_iter()
-            .filter(|(_, claim)| claim.starts_with(&self.claim_prefix))
-            .collect();
-        if ours.is_empty() {
-            return Ok(());
+        let mut by_journal: HashMap<PathBuf, Vec<(i64, String)>> = HashMap::new();
+        for (id, claim) in stale {
+            if let Some(journal) = self.claims.journal_to_settle(&claim) {
+                by_journal.entry(journal).or_default().push((id, claim));
+            }
         }
-        // Up to a few days of lines: read off the async threads.
-        let digests = Arc::clone(self);
-        let journal = tokio::task::spawn_blocking(move || digests.journal.entries())
-            .await
-            .context("the journal reader panicked")??;
-        for (id, claim) in ours {
-            let reached_server = journal.contains(&(id, claim.clone()));
-            if self.store.resolve_hand_over(id, &claim, reached_server, now()).await? {
-                tracing::info!(
-                    delivery = id,
-                    reached_server,
-                    "settled a hand-over interrupted by a crash"
-                );
+        for (directory, hand_overs) in by_journal {
+            // Up to a few days of lines: read off the async threads.
+            let journal = tokio::task::spawn_blocking(move || super::journal::entries_in(&directory))
+                .await
+                .context("the journal reader panicked")??;
+            for (id, claim) in hand_overs {
+                let reached_server = journal.contains(&(id, claim.clone()));
+                if self.store.resolve_hand_over(id, &claim, reached_server, now()).await? {
+                    tracing::info!(
+                        delivery = id,
+                        reached_server,
+                        "settled a hand-over interrupted by a crash"
+                    );
+                }
             }
         }
         Ok(())
@@ -254,7 +257,7 @@ mod tests {
     async fn interrupted_hand_over(digests: &Digests, journaled: bool) {
         let period = DigestPeriod::containing(paperboy_core::Frequency::Daily, jiff::civil::date(2026, 2, 13));
         digests.compose(&period, 0).await.expect("compose");
-        let claim = format!("{}dead-worker", digests.claim_prefix);
+        let claim = digests.claims.claim_with("dead-worker");
         let claimed = digests.store.claim_deliveries(0, 60, 10, &claim).await.expect("claim");
         assert_eq!(claimed.len(), 1);
         assert!(

@@ -59,22 +59,7 @@ impl HandOverJournal {
 
     /// Every `(id, claim)` recorded in the files still kept.
     pub fn entries(&self) -> anyhow::Result<HashSet<(i64, String)>> {
-        let mut entries = HashSet::new();
-        let Ok(files) = std::fs::read_dir(&self.directory) else {
-            return Ok(entries);
-        };
-        for file in files.flatten() {
-            let text = std::fs::read_to_string(file.path())
-                .with_context(|| format!("while reading {}", file.path().display()))?;
-            for line in text.lines() {
-                if let Some((id, claim)) = line.split_once(' ')
-                    && let Ok(id) = id.parse()
-                {
-                    entries.insert((id, claim.to_owned()));
-                }
-            }
-        }
-        Ok(entries)
+        entries_in(&self.directory)
     }
 
     fn prune(&self, today: jiff::civil::Date) {
@@ -95,6 +80,27 @@ impl HandOverJournal {
             }
         }
     }
+}
+
+/// Every `(id, claim)` in the journal kept in `directory`: this process's, or that of a dead
+/// replica of this machine whose hand-overs are being settled.
+pub fn entries_in(directory: &Path) -> anyhow::Result<HashSet<(i64, String)>> {
+    let mut entries = HashSet::new();
+    let Ok(files) = std::fs::read_dir(directory) else {
+        return Ok(entries);
+    };
+    for file in files.flatten() {
+        let text =
+            std::fs::read_to_string(file.path()).with_context(|| format!("while reading {}", file.path().display()))?;
+        for line in text.lines() {
+            if let Some((id, claim)) = line.split_once(' ')
+                && let Ok(id) = id.parse()
+            {
+                entries.insert((id, claim.to_owned()));
+            }
+        }
+    }
+    Ok(entries)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! The queue is the database: one row per (subscription, period) under a unique constraint,
 //! so reruns, restarts and several workers cannot send a second copy.
 
+pub mod claim;
 pub mod compose;
 pub mod deliver;
 pub mod journal;
@@ -29,6 +30,7 @@ pub struct DigestSettings {
     pub instance_name: String,
     pub public_url: String,
     pub trending: TrendingParameters,
+    pub check_interval: std::time::Duration,
     pub daily_time: jiff::civil::Time,
     pub weekly_day: jiff::civil::Weekday,
     pub connections: u32,
@@ -44,6 +46,7 @@ impl DigestSettings {
             instance_name: config.instance_name.clone(),
             public_url: config.public_url(),
             trending: config.trending(),
+            check_interval: std::time::Duration::from_secs(u64::from(config.digest_check_seconds)),
             daily_time: config.digest_daily_time()?,
             weekly_day: config.digest_weekly_day()?,
             connections: config.digest_connections,
@@ -62,9 +65,8 @@ pub struct Digests {
     pub settings: DigestSettings,
     links: LinkSigner,
     journal: journal::HandOverJournal,
-    /// Starts every claim this process makes, so that after a crash it knows which
-    /// handed-over deliveries its own journal speaks for (`<machine and data dir>/`).
-    claim_prefix: String,
+    /// Makes this process's claims, which say whose journal settles them after a crash.
+    claims: claim::ClaimMaker,
     /// Papers of the periods being delivered, loaded once per period rather than per message.
     period_papers: tokio::sync::Mutex<HashMap<String, Arc<compose::PeriodPapers>>>,
 }
@@ -79,21 +81,14 @@ impl Digests {
     ) -> anyhow::Result<Digests> {
         let links = LinkSigner::load(store.as_ref()).await?;
         let journal_dir = data_dir.join("digest-journal");
-        let place = format!(
-            "{}\0{}",
-            machine_name(),
-            std::fs::canonicalize(data_dir)
-                .unwrap_or_else(|_| data_dir.to_owned())
-                .display()
-        );
-        let claim_prefix = format!("{}/", &crate::secrets::hash_token(&place)[..16]);
+        let claims = claim::ClaimMaker::new(&journal_dir);
         Ok(Digests {
             store,
             mailer,
             settings,
             links,
             journal: journal::HandOverJournal::new(&journal_dir),
-            claim_prefix,
+            claims,
             period_papers: tokio::sync::Mutex::new(HashMap::new()),
         })
     }
@@ -124,13 +119,6 @@ impl Digests {
         let subscription = self.store.subscription(id).await?;
         Ok(subscription.filter(|subscription| self.links.verify(token, subscription)))
     }
-}
-
-/// This machine's name, so claims made by two machines sharing a database never mix.
-fn machine_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|name| name.trim().to_owned())
-        .unwrap_or_else(|_| "localhost".to_owned())
 }
 
 /// Signs manage links: `<subscription id>-<HMAC-SHA256 of the id and mailbox>`. The key lives in

@@ -4,15 +4,12 @@
 //! missed tick), then whatever is due in the queue is sent.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use jiff::civil::{Date, DateTime};
 use paperboy_core::{DigestPeriod, Frequency};
 
 use super::Digests;
 
-/// How often the clock looks; also the longest a retry waits beyond its time.
-const PASS_INTERVAL: Duration = Duration::from_secs(15);
 /// After downtime, a daily digest older than this is no longer worth sending.
 const DAILY_CATCH_UP_DAYS: i64 = 7;
 
@@ -92,7 +89,7 @@ impl Digests {
             if let Err(error) = self.scheduler_pass(jiff::Timestamp::now()).await {
                 tracing::error!(error = format!("{error:#}"), "digest scheduler pass failed");
             }
-            tokio::time::sleep(PASS_INTERVAL).await;
+            tokio::time::sleep(self.settings.check_interval).await;
         }
     }
 }

@@ -168,34 +168,6 @@ pub enum HarvestError {
     LeaseHeld,
 }
 
-/// This machine's boot: a lease holder is `<boot id> pid <pid>`, so a process can tell that a
-/// lease was left by a process of this machine that has died (killed, crashed) and take it
-/// over at once instead of waiting for it to run out.
-fn boot_id() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
-        .map(|id| id.trim().to_owned())
-        .unwrap_or_else(|_| "unknown-boot".to_owned())
-}
-
-fn lease_holder_name(pid: u32) -> String {
-    format!("{} pid {pid}", boot_id())
-}
-
-/// Whether `holder` names a process of this machine's current boot that no longer runs.
-fn holder_is_dead_here(holder: &str) -> bool {
-    let Some((boot, pid)) = holder.split_once(" pid ") else {
-        return false;
-    };
-    let Ok(pid) = pid.parse::<i32>() else { return false };
-    if boot != boot_id() || boot == "unknown-boot" || pid <= 0 {
-        return false;
-    }
-    // SAFETY: signal 0 only asks whether the process exists; nothing is sent.
-    let alive =
-        unsafe { libc::kill(pid, 0) } == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH);
-    !alive
-}
-
 /// The lease that lets one process of the fleet talk to arXiv for harvests at a time.
 const ARXIV_LEASE: &str = "arxiv-harvest";
 /// How long the lease lasts without renewal, and how often a running harvest renews it.
@@ -219,7 +191,7 @@ impl Harvester {
             .timeout(Duration::from_secs(60))
             .build()
             .unwrap_or_default();
-        let holder = lease_holder_name(std::process::id());
+        let holder = crate::process::this_process();
         Harvester {
             store,
             arxiv,
@@ -233,7 +205,7 @@ impl Harvester {
     async fn release_if_holder_died(&self, now: i64) -> Result<(), paperboy_store::StoreError> {
         if let Some(holder) = self.store.lease_holder(ARXIV_LEASE, now).await?
             && holder != self.holder
-            && holder_is_dead_here(&holder)
+            && crate::process::is_gone_here(&holder)
         {
             tracing::warn!(%holder, "the arXiv lease was left by a process that died; taking it over");
             self.store.release_lease(ARXIV_LEASE, &holder).await?;
@@ -421,28 +393,5 @@ impl Harvester {
         let merged = self.store.merge_harvested(papers, &checkpoint).await?;
         report.merged.add(merged);
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_lease_of_a_dead_process_of_this_machine_is_recognised() {
-        assert!(
-            !holder_is_dead_here(&lease_holder_name(std::process::id())),
-            "this process lives"
-        );
-        // A child that has exited and been reaped.
-        let mut child = std::process::Command::new("true").spawn().expect("spawns");
-        let pid = child.id();
-        child.wait().expect("waits");
-        assert!(holder_is_dead_here(&lease_holder_name(pid)));
-        assert!(
-            !holder_is_dead_here(&format!("another-boot pid {pid}")),
-            "another machine: unknown"
-        );
-        assert!(!holder_is_dead_here("garbage"));
     }
 }
