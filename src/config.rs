@@ -89,6 +89,8 @@ pub struct Config {
     /// Whether `serve` runs the digest clock (compose when due, send the queue). Every replica
     /// may; turn it off to drive digests from cron with `paperboy digest run` instead.
     pub digest_schedule: bool,
+    /// Seconds between two looks of the digest clock: how late a due digest or retry may start.
+    pub digest_check_seconds: u32,
     /// UTC time (HH:MM) the daily digest goes out: after arXiv's announcement at 20:00 US
     /// Eastern (00:00 or 01:00 UTC), and after the day's import.
     pub digest_daily_time: String,
@@ -180,6 +182,7 @@ impl Default for Config {
             writes_per_client: 600,
             trusted_proxies: vec![[127, 0, 0, 1].into(), std::net::Ipv6Addr::LOCALHOST.into()],
             digest_schedule: true,
+            digest_check_seconds: 15,
             digest_daily_time: "02:00".to_owned(),
             digest_weekly_day: "saturday".to_owned(),
             digest_connections: 4,
@@ -268,6 +271,10 @@ impl Config {
         config.digest_daily_time()?;
         config.digest_weekly_day()?;
         anyhow::ensure!(config.digest_connections > 0, "digest_connections must be at least 1");
+        anyhow::ensure!(
+            config.digest_check_seconds > 0,
+            "digest_check_seconds must be at least 1"
+        );
         anyhow::ensure!(config.digest_max_attempts > 0, "digest_max_attempts must be at least 1");
         anyhow::ensure!(config.digest_bounce_limit > 0, "digest_bounce_limit must be at least 1");
         anyhow::ensure!(

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use paperboy::cli;
+use paperboy::web::ReplicaRole;
 use paperboy_core::{Date, Frequency};
 use paperboy_search::{Fusion, KeywordWeights, Mode};
 use paperboy_store::Role;
@@ -76,6 +77,12 @@ enum Command {
         /// Address to listen on (config `addr`, env PAPERBOY_ADDR; default 127.0.0.1:8080).
         #[arg(long)]
         addr: Option<SocketAddr>,
+        /// Only answer requests; digests, harvests and embeddings are left to other replicas.
+        #[arg(long, conflicts_with = "worker_only")]
+        web_only: bool,
+        /// Only the background work (digests, harvests, embeddings, as configured); nothing listens.
+        #[arg(long)]
+        worker_only: bool,
     },
     /// Import the bundled sample (February 2026) into an empty instance, then serve it.
     Demo {
@@ -258,7 +265,18 @@ fn main() -> ExitCode {
         Command::Migrate => cli::stats::migrate(&context),
         Command::CopyDb { to } => cli::copy_db::run(&context, &to),
         Command::Stats { json } => cli::stats::run(&context, json),
-        Command::Serve { addr } => cli::serve::run(&context, addr),
+        Command::Serve {
+            addr,
+            web_only,
+            worker_only,
+        } => {
+            let role = match (web_only, worker_only) {
+                (true, _) => ReplicaRole::WebOnly,
+                (_, true) => ReplicaRole::WorkerOnly,
+                _ => ReplicaRole::Everything,
+            };
+            cli::serve::run(&context, addr, role)
+        }
         Command::Demo { addr } => cli::demo::run(&context, addr),
         Command::Users(UsersCommand::List) => cli::users::list(&context),
         Command::Users(UsersCommand::Promote { email }) => cli::users::set_role(&context, &email, Role::Admin),

@@ -1,4 +1,5 @@
-//! `paperboy serve [--addr HOST:PORT]`, and the start-up `paperboy demo` shares.
+//! `paperboy serve [--addr HOST:PORT] [--web-only | --worker-only]`, and the start-up
+//! `paperboy demo` shares.
 
 use std::net::SocketAddr;
 
@@ -6,16 +7,17 @@ use crate::cli::progress::TerminalProgress;
 use crate::cli::{Context, init_logging, runtime};
 use crate::demo::sample_sources;
 use crate::import::import;
-use crate::web::bind_and_serve;
+use crate::web::{ReplicaRole, bind_and_serve, work_without_serving};
 
-pub fn run(context: &Context, addr: Option<SocketAddr>) -> anyhow::Result<u8> {
-    serve(context, addr, false)
+pub fn run(context: &Context, addr: Option<SocketAddr>, role: ReplicaRole) -> anyhow::Result<u8> {
+    serve(context, addr, role, false)
 }
 
 /// Opens the instance and serves it; with `demo_sample`, an empty instance first gets the
 /// sample shipped in the binary.
-pub fn serve(context: &Context, addr: Option<SocketAddr>, demo_sample: bool) -> anyhow::Result<u8> {
+pub fn serve(context: &Context, addr: Option<SocketAddr>, role: ReplicaRole, demo_sample: bool) -> anyhow::Result<u8> {
     let mut config = context.config()?;
+    role.apply(&mut config);
     if demo_sample {
         // The demo shows the bundled sample; it does not reach out to arXiv.
         config.harvest_schedule = false;
@@ -30,7 +32,12 @@ pub fn serve(context: &Context, addr: Option<SocketAddr>, demo_sample: bool) -> 
             let outcome = import(store.clone(), sample_sources(), config.import_batch_size, &mut progress).await?;
             tracing::info!("demo sample: {}", outcome.summary_line());
         }
-        bind_and_serve(addr, config.clone(), store, &context.data_dir).await
+        match role {
+            ReplicaRole::WorkerOnly => work_without_serving(config.clone(), store, &context.data_dir).await,
+            ReplicaRole::Everything | ReplicaRole::WebOnly => {
+                bind_and_serve(addr, config.clone(), store, &context.data_dir).await
+            }
+        }
     })?;
     Ok(0)
 }

@@ -318,6 +318,17 @@ impl Search {
                 }
             }
         });
+        self.spawn_embedding(embed, true);
+    }
+
+    /// Embeds new papers for as long as the process runs, for a worker that serves no search.
+    pub fn embed_in_background(self: &Arc<Self>) {
+        self.spawn_embedding(true, false);
+    }
+
+    /// With a model: embeds papers that have none (`embed`) and loads new embeddings into
+    /// memory (`follow`), whoever wrote them.
+    fn spawn_embedding(self: &Arc<Self>, embed: bool, follow: bool) {
         if self.embedder.is_none() {
             return;
         }
@@ -329,7 +340,11 @@ impl Search {
                 } else {
                     Ok(0)
                 };
-                let followed = search.follow_embeddings().await;
+                let followed = if follow {
+                    search.follow_embeddings().await
+                } else {
+                    Ok(0)
+                };
                 match (work, followed) {
                     (Ok(0), Ok(_)) => tokio::time::sleep(IDLE_POLL * 4).await,
                     (Ok(_), Ok(_)) => {}

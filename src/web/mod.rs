@@ -197,8 +197,69 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Listens on `addr` and serves the instance until Ctrl-C or SIGTERM. Without a configured
-/// `public_url`, links point at the address actually bound (which matters with port 0).
+/// What one process of the fleet does. Every replica may do everything (the default): the
+/// queue's unique rows, claims and the arXiv lease keep them from doubling anything. Splitting
+/// lets an operator keep the background work off the machines that answer requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplicaRole {
+    /// Requests, digests, harvests and embeddings, as configured.
+    Everything,
+    /// Only requests: no digest clock, no harvests, no embedding of new papers.
+    WebOnly,
+    /// Only the background work: nothing listens.
+    WorkerOnly,
+}
+
+impl ReplicaRole {
+    /// The configuration with the work this role leaves to others switched off.
+    pub fn apply(self, config: &mut Config) {
+        if self == ReplicaRole::WebOnly {
+            config.digest_schedule = false;
+            config.harvest_schedule = false;
+            config.embed_in_background = false;
+        }
+    }
+}
+
+/// The background work of a process: the digest clock and the harvest schedule (each when
+/// configured), and what the web server shares with them.
+struct BackgroundWork {
+    digests: Arc<Digests>,
+    arxiv: Arc<ArxivClient>,
+    harvest: HarvestSettings,
+}
+
+impl BackgroundWork {
+    async fn start(config: &Config, store: Arc<dyn Store>, data_dir: &std::path::Path) -> anyhow::Result<Self> {
+        let mailer = Arc::new(Mailer::from_config(config, data_dir)?);
+        let digests = Arc::new(Digests::new(store, mailer, DigestSettings::from_config(config)?, data_dir).await?);
+        // Every replica may run the clock: the queue's unique rows and claims keep them from doubling.
+        if config.digest_schedule {
+            tokio::spawn(Arc::clone(&digests).run_scheduler());
+        }
+        // One client for every arXiv request of the process: submissions and harvests share its pace.
+        let arxiv = Arc::new(ArxivClient::from_config(config)?);
+        let harvest = HarvestSettings::from_config(config)?;
+        if config.harvest_schedule {
+            let harvester = Harvester::new(
+                Arc::clone(&digests.store),
+                Arc::clone(&arxiv),
+                harvest.clone(),
+                &crate::arxiv::user_agent(config),
+            );
+            tokio::spawn(Arc::new(harvester).run_schedule());
+        }
+        Ok(BackgroundWork {
+            digests,
+            arxiv,
+            harvest,
+        })
+    }
+}
+
+/// Listens on `addr` and serves the instance until Ctrl-C or SIGTERM, with the background work
+/// `config` asks for. Without a configured `public_url`, links point at the address actually
+/// bound (which matters with port 0).
 pub async fn bind_and_serve(
     addr: std::net::SocketAddr,
     mut config: Config,
@@ -214,34 +275,53 @@ pub async fn bind_and_serve(
             listener.local_addr().context("while reading the listening address")?
         ));
     }
-    let mailer = Arc::new(Mailer::from_config(&config, data_dir)?);
-    let digests = Arc::new(Digests::new(store, mailer, DigestSettings::from_config(&config)?, data_dir).await?);
-    // Every replica may run the clock: the queue's unique rows and claims keep them from doubling.
-    if config.digest_schedule {
-        tokio::spawn(Arc::clone(&digests).run_scheduler());
-    }
-    // One client for every arXiv request of the process: submissions and harvests share its pace.
-    let arxiv = Arc::new(ArxivClient::from_config(&config)?);
-    let harvest = HarvestSettings::from_config(&config)?;
-    if config.harvest_schedule {
-        let harvester = Harvester::new(
-            Arc::clone(&digests.store),
-            Arc::clone(&arxiv),
-            harvest.clone(),
-            &crate::arxiv::user_agent(&config),
-        );
-        tokio::spawn(Arc::new(harvester).run_schedule());
-    }
-    let search = open_search(&config, &digests.store, data_dir).await?;
+    let work = BackgroundWork::start(&config, store, data_dir).await?;
+    let search = open_search(&config, &work.digests.store, data_dir).await?;
     let state = AppState::new(
         Settings::from_config(&config),
-        digests,
+        work.digests,
         search,
-        arxiv,
-        harvest,
+        work.arxiv,
+        work.harvest,
         config.harvest_schedule,
     );
     serve(listener, state).await
+}
+
+/// A worker-only replica: the background work `config` asks for until Ctrl-C or SIGTERM, and
+/// nothing listening. It keeps no search index (the web replicas do, even one on this data
+/// directory); with a model it embeds new papers for them.
+pub async fn work_without_serving(
+    config: Config,
+    store: Arc<dyn Store>,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    if config.public_url.is_none() && config.digest_schedule {
+        tracing::warn!("public_url is not set: digests will link to http://{}", config.addr);
+    }
+    let work = BackgroundWork::start(&config, store, data_dir).await?;
+    let model_dir = model_dir(&config, data_dir);
+    let embedding = config.embed_in_background && paperboy_embed::Embedder::present(&model_dir);
+    if embedding {
+        let search = Search::in_memory_with_model(Arc::clone(&work.digests.store), &model_dir).await?;
+        Arc::new(search).embed_in_background();
+    }
+    println!(
+        "paperboy worker running (digests: {}, harvests: {}, embeddings: {})",
+        config.digest_schedule, config.harvest_schedule, embedding
+    );
+    tracing::info!("worker running; nothing listens");
+    shutdown_signal().await;
+    tracing::info!("worker stopping");
+    Ok(())
+}
+
+/// Where the embedding model is looked for: `model_dir`, or the data directory's default.
+fn model_dir(config: &Config, data_dir: &std::path::Path) -> std::path::PathBuf {
+    config
+        .model_dir
+        .clone()
+        .unwrap_or_else(|| crate::search::default_model_dir(data_dir))
 }
 
 /// Opens the search index (rebuilding it if it is missing or outdated, before the first request)
@@ -251,11 +331,8 @@ async fn open_search(
     store: &Arc<dyn Store>,
     data_dir: &std::path::Path,
 ) -> anyhow::Result<Arc<Search>> {
+    let model_dir = model_dir(config, data_dir);
     let data_dir = crate::config::DataDir::create(data_dir.to_path_buf())?;
-    let model_dir = config
-        .model_dir
-        .clone()
-        .unwrap_or_else(|| crate::search::default_model_dir(&data_dir.root));
     let search = Arc::new(Search::open(Arc::clone(store), &data_dir.search_index(), Some(&model_dir)).await?);
     if search.semantic_available() {
         tracing::info!(model = %model_dir.display(), "semantic search on");

@@ -427,7 +427,7 @@ async fn manage_links_change_topics_and_reject_forgeries() {
     );
 }
 
-fn import_subscribers(instance: &Instance, count: usize) -> Vec<String> {
+pub fn import_subscribers(instance: &Instance, count: usize) -> Vec<String> {
     let addresses: Vec<String> = (0..count).map(|n| format!("reader{n:04}@example.org")).collect();
     let file = instance.data_dir.path().join("subscribers.txt");
     std::fs::write(&file, addresses.join("\n")).expect("write list");
@@ -437,7 +437,7 @@ fn import_subscribers(instance: &Instance, count: usize) -> Vec<String> {
 }
 
 /// Digests per address among the captured messages.
-fn digests_per_address(smtp: &SmtpServer) -> HashMap<String, usize> {
+pub fn digests_per_address(smtp: &SmtpServer) -> HashMap<String, usize> {
     let mut counts = HashMap::new();
     for message in received(smtp) {
         if message.subject.starts_with("Trending papers") {

@@ -12,9 +12,11 @@ pub fn fixture(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
 
-/// One instance: a temporary data directory and the binary pointed at it.
+/// One instance: a temporary data directory and the binary pointed at it; its database is the
+/// SQLite file there, or the PostgreSQL database it was given.
 pub struct Instance {
     pub data_dir: tempfile::TempDir,
+    database_url: Option<String>,
 }
 
 impl Instance {
@@ -48,6 +50,15 @@ impl Instance {
     pub fn new() -> Instance {
         Instance {
             data_dir: tempfile::tempdir().expect("temp dir"),
+            database_url: None,
+        }
+    }
+
+    /// A replica: its own data directory (search index, journal), the database at `url`.
+    pub fn on_postgres(url: &str) -> Instance {
+        Instance {
+            database_url: Some(url.to_owned()),
+            ..Instance::new()
         }
     }
 
@@ -65,6 +76,9 @@ impl Instance {
             .env("PAPERBOY_HARVEST_SCHEDULE", "false")
             .arg("--data-dir")
             .arg(self.data_dir.path());
+        if let Some(url) = &self.database_url {
+            command.env("PAPERBOY_DATABASE_URL", url);
+        }
         command
     }
 
@@ -149,10 +163,16 @@ pub struct Server {
 
 impl Server {
     fn start(mut command: Command, subcommand: &str) -> Server {
+        command.arg(subcommand);
+        Server::start_command(command)
+    }
+
+    /// Starts `command` (a `serve` or `demo` with its flags) on a port the system picks.
+    pub fn start_command(mut command: Command) -> Server {
         // Logs go to a file, not a pipe nobody reads: a full pipe would block the server.
         let log = tempfile::NamedTempFile::new().expect("log file");
         let mut child = command
-            .args([subcommand, "--addr", "127.0.0.1:0"])
+            .args(["--addr", "127.0.0.1:0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log.reopen().expect("log file")))
             .spawn()
@@ -205,12 +225,44 @@ impl Server {
             .expect("client")
     }
 
-    /// Sends SIGTERM and waits for a clean exit, returning the exit code.
     /// What the server has logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.log.path()).unwrap_or_default()
     }
 
+    /// Signs `email` in through the link mailed to it and returns the session cookie (`name=value`).
+    pub async fn sign_in(&self, smtp: &SmtpServer, email: &str) -> String {
+        let client = self.client();
+        let base = &self.base_url;
+        let asked = client
+            .post(format!("{base}/login"))
+            .header(reqwest::header::ORIGIN, base)
+            .form(&[("email", email)])
+            .send()
+            .await
+            .expect("login answered");
+        assert_eq!(asked.status(), 200, "a sign-in link for {email} is sent");
+        let mail = smtp.wait_for_message_to(email);
+        let link = link_in(&mail, base, "/login/");
+        let token_path = link.split('?').next().expect("a path");
+        let response = client
+            .post(format!("{base}{token_path}"))
+            .header(reqwest::header::ORIGIN, base)
+            .form(&[("next", "/")])
+            .send()
+            .await
+            .expect("sign-in answered");
+        assert_eq!(response.status(), 303, "signed in");
+        response.headers()[reqwest::header::SET_COOKIE]
+            .to_str()
+            .expect("a cookie")
+            .split(';')
+            .next()
+            .expect("name=value")
+            .to_owned()
+    }
+
+    /// Sends SIGTERM and waits for a clean exit, returning the exit code.
     pub fn terminate(mut self) -> i32 {
         // SAFETY: kill(2) on our own child's pid has no memory effects.
         unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
@@ -233,6 +285,16 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A child process killed (and reaped) when the test ends, however it ends.
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 

@@ -9,6 +9,7 @@ mod harvest;
 mod helpers;
 mod import;
 mod postgres;
+mod replicas;
 mod search;
 mod serve;
 mod site;

@@ -8,7 +8,7 @@ use axum::extract::{Query, State};
 use reqwest::header::{COOKIE, LOCATION, ORIGIN};
 use serde::Deserialize;
 
-use crate::helpers::{Instance, Server, SmtpServer, between_all, fixture};
+use crate::helpers::{Instance, Server, SmtpServer, fixture};
 
 /// What arXiv answers for an id it has no paper for: a feed without entries.
 const NO_RESULTS: &str = r#"<?xml version='1.0' encoding='UTF-8'?>
@@ -70,37 +70,7 @@ struct Site {
 
 impl Site {
     async fn sign_in(&self, email: &str) -> String {
-        let client = self.server.client();
-        let base = &self.server.base_url;
-        client
-            .post(format!("{base}/login"))
-            .header(ORIGIN, base)
-            .form(&[("email", email)])
-            .send()
-            .await
-            .unwrap();
-        let mail = self.smtp.wait_for_message_to(email);
-        let link = between_all(&mail, base, "\n")
-            .into_iter()
-            .find(|rest| rest.starts_with("/login/"))
-            .unwrap()
-            .trim()
-            .to_owned();
-        let token_path = link.split('?').next().unwrap();
-        let response = client
-            .post(format!("{base}{token_path}"))
-            .header(ORIGIN, base)
-            .form(&[("next", "/")])
-            .send()
-            .await
-            .unwrap();
-        response.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned()
+        self.server.sign_in(&self.smtp, email).await
     }
 
     async fn submit(&self, cookie: &str, paper: &str) -> (u16, String, String) {
