@@ -1,14 +1,18 @@
 //! Talking to arXiv politely. arXiv asks for at most one request every three seconds and one
 //! connection at a time, across everything a client does (https://info.arxiv.org/help/api/tou.html),
 //! and answers overload with 503 + Retry-After. One [`ArxivClient`] per process carries every
-//! request — submissions, the announcement feed, the API, OAI-PMH — through one gate.
+//! request — submissions, the announcement feed, the API, OAI-PMH — through one gate, and with
+//! several processes on one database (replicas, a `paperboy harvest` beside `serve`) each request
+//! also waits for the fleet's turn, a lease in the database.
 
 mod submission;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
+use paperboy_store::{Store, StoreError};
 use reqwest::StatusCode;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
@@ -75,6 +79,50 @@ pub struct ArxivClient {
     /// The API endpoint submissions use.
     api_url: String,
     requests: AtomicU64,
+    /// The fleet's turn, when the client is shared through a database.
+    fleet: Option<FleetTurns>,
+}
+
+/// The lease a process holds from just before one of its requests to arXiv until the interval
+/// after it has passed, so that the requests of every process on the database keep the gap.
+const REQUEST_TURN: &str = "arxiv-request";
+
+struct FleetTurns {
+    store: Arc<dyn Store>,
+    holder: String,
+}
+
+impl FleetTurns {
+    /// Waits until this process holds the turn, for `seconds` from now.
+    async fn take(&self, seconds: i64) -> Result<(), StoreError> {
+        loop {
+            let now = jiff::Timestamp::now().as_second();
+            if self.store.take_lease(REQUEST_TURN, &self.holder, now, seconds).await? {
+                return Ok(());
+            }
+            if let Some(holder) = self.store.lease_holder(REQUEST_TURN, now).await?
+                && crate::process::is_gone_here(&holder)
+            {
+                self.store.release_lease(REQUEST_TURN, &holder).await?;
+                continue;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Keeps the turn `seconds` from now (when it is still this process's to keep).
+    async fn keep(&self, seconds: i64) {
+        let now = jiff::Timestamp::now().as_second();
+        if let Err(error) = self.store.take_lease(REQUEST_TURN, &self.holder, now, seconds).await {
+            tracing::warn!(%error, "cannot keep the fleet's turn to ask arXiv");
+        }
+    }
+}
+
+/// Whole seconds covering `duration`, plus one: leases count in whole seconds from a truncated
+/// now, so this is the least that never ends before `duration` has passed.
+fn lease_seconds(duration: Duration) -> i64 {
+    duration.as_secs_f64().ceil() as i64 + 1
 }
 
 impl ArxivClient {
@@ -93,7 +141,17 @@ impl ArxivClient {
             gate: Mutex::new(None),
             api_url: api_url.to_owned(),
             requests: AtomicU64::new(0),
+            fleet: None,
         })
+    }
+
+    /// Every request also waits for the turn of the processes sharing `store`.
+    pub fn taking_turns_with(mut self, store: Arc<dyn Store>) -> ArxivClient {
+        self.fleet = Some(FleetTurns {
+            store,
+            holder: crate::process::this_process(),
+        });
+        self
     }
 
     pub fn from_config(config: &Config) -> anyhow::Result<ArxivClient> {
@@ -184,6 +242,9 @@ impl ArxivClient {
         let until = Instant::now() + wait;
         *next = Some(next.map_or(until, |at| at.max(until)));
         drop(next);
+        if let Some(fleet) = &self.fleet {
+            fleet.keep(lease_seconds(wait)).await;
+        }
         tokio::time::sleep(wait).await;
     }
 
@@ -194,9 +255,20 @@ impl ArxivClient {
         if let Some(at) = *next {
             tokio::time::sleep_until(at).await;
         }
+        let interval = self.interval_for(url);
+        if let Some(fleet) = &self.fleet {
+            // Held for as long as the request may take and the interval after it.
+            fleet
+                .take(lease_seconds(self.politeness.timeout + interval))
+                .await
+                .map_err(|error| Failure::Transport(format!("cannot take the fleet's turn to ask arXiv: {error}")))?;
+        }
         self.requests.fetch_add(1, Ordering::Relaxed);
         let result = self.exchange(url, query).await;
-        *next = Some(Instant::now() + self.interval_for(url));
+        *next = Some(Instant::now() + interval);
+        if let Some(fleet) = &self.fleet {
+            fleet.keep(lease_seconds(interval)).await;
+        }
         result
     }
 

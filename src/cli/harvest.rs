@@ -23,7 +23,7 @@ pub fn run(context: &Context, mode: Mode) -> anyhow::Result<u8> {
     let settings = HarvestSettings::from_config(&config)?;
     runtime()?.block_on(async {
         let store = context.open_store().await?;
-        let arxiv = Arc::new(ArxivClient::from_config(&config)?);
+        let arxiv = Arc::new(ArxivClient::from_config(&config)?.taking_turns_with(Arc::clone(&store)));
         let harvester = Harvester::new(store, arxiv, settings, &user_agent(&config));
         let (report, result) = match mode {
             Mode::Schedule => {

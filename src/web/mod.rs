@@ -238,7 +238,7 @@ impl BackgroundWork {
             tokio::spawn(Arc::clone(&digests).run_scheduler());
         }
         // One client for every arXiv request of the process: submissions and harvests share its pace.
-        let arxiv = Arc::new(ArxivClient::from_config(config)?);
+        let arxiv = Arc::new(ArxivClient::from_config(config)?.taking_turns_with(Arc::clone(&digests.store)));
         let harvest = HarvestSettings::from_config(config)?;
         if config.harvest_schedule {
             let harvester = Harvester::new(

@@ -65,7 +65,8 @@ async fn two_replicas_share_sessions_votes_search_and_send_each_digest_once_even
     assert_eq!(imported.code, 0, "{}", imported.stderr);
     let addresses = import_subscribers(&a, SUBSCRIBERS);
 
-    let mut settings: Vec<(String, String)> = arxiv.settings("0.2");
+    // A second between two requests to arXiv, across the fleet.
+    let mut settings: Vec<(String, String)> = arxiv.settings("1");
     settings.extend(
         [
             ("PAPERBOY_SMTP_URL", smtp.url()),
@@ -139,6 +140,27 @@ async fn two_replicas_share_sessions_votes_search_and_send_each_digest_once_even
     )
     .await;
     eprintln!("B found the paper submitted on A after {found:?}");
+
+    // Two submissions at the same moment, one per replica: the replicas take turns to ask
+    // arXiv, keeping the interval between their requests as one process would.
+    let submit = |replica: &Server, paper: &'static str| {
+        let request = replica
+            .client()
+            .post(format!("{}/submit", replica.base_url))
+            .header(COOKIE, &cookie)
+            .header(ORIGIN, &replica.base_url)
+            .form(&[("paper", paper)]);
+        async move { request.send().await.unwrap().status() }
+    };
+    let (on_a, on_b) = tokio::join!(submit(&replica_a, "2606.13591"), submit(&replica_b, "2606.13568"));
+    assert_eq!((on_a, on_b), (303.try_into().unwrap(), 303.try_into().unwrap()));
+    let mut asked: Vec<Instant> = arxiv.requests().into_iter().map(|(at, _, _)| at).collect();
+    asked.sort();
+    assert_eq!(asked.len(), 3, "one request per submission");
+    for pair in asked.windows(2) {
+        let gap = pair[1].duration_since(pair[0]);
+        assert!(gap >= Duration::from_millis(990), "two requests to arXiv {gap:?} apart");
+    }
 
     // Today now has a paper: both clocks compose today's digest and both replicas send it.
     // B is killed while both send.
