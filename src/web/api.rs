@@ -173,24 +173,37 @@ pub(crate) fn daily_paper_item(entry: &Entry, parameters: &paperboy_core::Trendi
     })
 }
 
-/// A paper's trending score now, with this instance's votes and its repository's star growth.
-pub(crate) async fn score_now(
+/// Papers' trending scores now, with this instance's votes and their repositories' star
+/// growth (two queries, however many papers), and the days they were first listed.
+pub(crate) async fn scores_now(
     state: &AppState,
-    paper: &Paper,
-) -> Result<(TrendingScore, Option<Date>), paperboy_store::StoreError> {
-    let local_votes = state.store.local_votes(&paper.id).await?;
-    let stars = state.store.star_counts(std::slice::from_ref(&paper.id)).await?;
-    let attention = Attention {
-        imported_votes: paper.imported_votes(),
-        local_votes,
-        star_growth: stars.first().map_or(0, |(_, count)| count.growth),
-    };
-    let listed = paper.first_listed();
+    papers: &[Paper],
+) -> Result<Vec<(TrendingScore, Option<Date>)>, paperboy_store::StoreError> {
+    let ids: Vec<ArxivId> = papers.iter().map(|paper| paper.id.clone()).collect();
+    let local_votes = state.store.local_votes(&ids).await?;
+    let stars: std::collections::HashMap<ArxivId, i64> = state
+        .store
+        .star_counts(&ids)
+        .await?
+        .into_iter()
+        .map(|(id, count)| (id, count.growth))
+        .collect();
     let now = jiff::Timestamp::now();
-    let announced = listed
-        .or(paper.first_version_date)
-        .unwrap_or_else(|| now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date());
-    Ok((state.settings.trending.score(attention, announced, now), listed))
+    let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    Ok(papers
+        .iter()
+        .zip(local_votes)
+        .map(|(paper, (_, local_votes))| {
+            let attention = Attention {
+                imported_votes: paper.imported_votes(),
+                local_votes,
+                star_growth: stars.get(&paper.id).copied().unwrap_or(0),
+            };
+            let listed = paper.first_listed();
+            let announced = listed.or(paper.first_version_date).unwrap_or(today);
+            (state.settings.trending.score(attention, announced, now), listed)
+        })
+        .collect())
 }
 
 pub async fn paper(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Json<Value>, ApiError> {
@@ -200,7 +213,10 @@ pub async fn paper(State(state): State<AppState>, Path(raw): Path<String>) -> Re
         .paper(&id)
         .await?
         .ok_or_else(|| AppError::not_found(format!("paper {id} is not on this instance")))?;
-    let (score, listed) = score_now(&state, &paper).await?;
+    let (score, listed) = scores_now(&state, std::slice::from_ref(&paper))
+        .await?
+        .pop()
+        .expect("a score per paper");
     Ok(Json(paper_object(&paper, &score, listed, &state.settings.trending)))
 }
 

@@ -151,17 +151,17 @@ async fn entries(state: &AppState, results: &SearchResults) -> Result<Vec<Entry>
         .filter_map(|hit| ArxivId::parse(&hit.id).ok())
         .collect();
     let papers = state.store.papers_by_ids(&ids).await?;
-    let mut entries = Vec::with_capacity(papers.len());
-    for paper in papers {
-        let (score, listed) = crate::web::api::score_now(state, &paper).await?;
-        entries.push(Entry {
+    let scores = crate::web::api::scores_now(state, &papers).await?;
+    Ok(papers
+        .into_iter()
+        .zip(scores)
+        .map(|(paper, (score, listed))| Entry {
             listed: listed.or(paper.first_version_date).unwrap_or(Date::MIN),
             score,
             paper,
             submitted_by: None,
-        });
-    }
-    Ok(entries)
+        })
+        .collect())
 }
 
 pub struct PageLink {

@@ -637,7 +637,14 @@ pub async fn votes_count_once_per_person_and_withdraw(store: &dyn Store) {
             .expect("voted"),
         vec![paper.clone()]
     );
-    assert_eq!(store.local_votes(&paper).await.expect("count"), 2);
+    assert_eq!(
+        store
+            .local_votes(&[id("2602.00009"), paper.clone()])
+            .await
+            .expect("count"),
+        vec![(id("2602.00009"), 0), (paper.clone(), 2)],
+        "in the order asked, unknown papers at 0"
+    );
     assert_eq!(store.set_vote(ada.id, &paper, false).await.expect("withdraw"), Some(1));
     assert_eq!(
         store.set_vote(ada.id, &paper, false).await.expect("withdraw again"),

@@ -391,8 +391,9 @@ pub trait Store: Send + Sync {
     /// paper's count of votes cast here afterwards, or `None` for an unknown paper.
     async fn set_vote(&self, user_id: i64, paper: &ArxivId, voted: bool) -> Result<Option<i64>, StoreError>;
 
-    /// How many votes the paper has had on this instance.
-    async fn local_votes(&self, paper: &ArxivId) -> Result<i64, StoreError>;
+    /// How many votes each paper has had on this instance, in the order asked (0 for a paper
+    /// not held).
+    async fn local_votes(&self, papers: &[ArxivId]) -> Result<Vec<(ArxivId, i64)>, StoreError>;
 
     /// Which of these papers the person has voted for.
     async fn voted_among(&self, user_id: i64, papers: &[ArxivId]) -> Result<Vec<ArxivId>, StoreError>;

@@ -93,7 +93,12 @@ pub async fn paper(State(state): State<AppState>, page: PageKey, Path(raw): Path
             .paper(&versioned.id)
             .await?
             .ok_or_else(|| not_found(&versioned.id))?;
-        let local_votes = state.store.local_votes(&paper.id).await?;
+        let local_votes = state
+            .store
+            .local_votes(std::slice::from_ref(&paper.id))
+            .await?
+            .first()
+            .map_or(0, |(_, count)| *count);
         let similar = similar(&state, &paper).await?;
         paper_page(&state, paper, local_votes, similar)
             .render()

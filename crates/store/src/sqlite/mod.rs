@@ -390,12 +390,24 @@ impl Store for SqliteStore {
         Ok(Some(count))
     }
 
-    async fn local_votes(&self, paper: &ArxivId) -> Result<i64, StoreError> {
-        let count: Option<i64> = sqlx::query_scalar("SELECT local_votes FROM papers WHERE id = ?")
-            .bind(paper.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(count.unwrap_or(0))
+    async fn local_votes(&self, papers: &[ArxivId]) -> Result<Vec<(ArxivId, i64)>, StoreError> {
+        let mut counts = Vec::with_capacity(papers.len());
+        for chunk in papers.chunks(MAX_BINDS) {
+            let mut query = QueryBuilder::<Sqlite>::new("SELECT id, local_votes FROM papers WHERE id IN (");
+            let mut separated = query.separated(", ");
+            for id in chunk {
+                separated.push_bind(id.as_str());
+            }
+            query.push(")");
+            let rows: Vec<(String, i64)> = query.build_query_as().fetch_all(&self.pool).await?;
+            let mut found: std::collections::HashMap<String, i64> = rows.into_iter().collect();
+            counts.extend(
+                chunk
+                    .iter()
+                    .map(|id| (id.clone(), found.remove(id.as_str()).unwrap_or(0))),
+            );
+        }
+        Ok(counts)
     }
 
     async fn voted_among(&self, user_id: i64, papers: &[ArxivId]) -> Result<Vec<ArxivId>, StoreError> {
