@@ -236,6 +236,14 @@ enum BenchCommand {
     /// Parse FILE without storing it (the baseline; run by `bench import`).
     #[command(hide = true)]
     ParseOnly { file: PathBuf },
+    /// Give the instance members with sessions and votes on its last 30 days' papers, for
+    /// benchmarks and copies that should carry a community (see scripts/bench-replicas.sh).
+    SeedCommunity {
+        #[arg(long, default_value_t = 1_000)]
+        members: usize,
+        #[arg(long, default_value_t = 20)]
+        votes_each: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -320,6 +328,9 @@ fn main() -> ExitCode {
             model_dir,
         }) => cli::bench_search::search(&file, queries, embed_sample, model_dir),
         Command::Bench(BenchCommand::ParseOnly { file }) => cli::bench::parse_only(&file),
+        Command::Bench(BenchCommand::SeedCommunity { members, votes_each }) => {
+            cli::bench::seed_community(&context, members, votes_each)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

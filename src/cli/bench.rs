@@ -133,6 +133,60 @@ fn wait_with_rusage(pid: u32) -> anyhow::Result<(i32, i64)> {
 /// N confirmed subscribers, composed and delivered to the SMTP server at URL (start one that
 /// discards, e.g. `scripts/bench-digest.sh`). The baseline sends N copies of one ready-made
 /// digest over the same connections with no database: the floor the server and network set.
+/// `bench seed-community`: `members` accounts, each signed in once (a session) and voting for
+/// up to `votes_each` of the papers listed in the last 30 days, spread so that some papers get many votes.
+/// Through the store trait, as the web would, so both backends get the same rows.
+pub fn seed_community(context: &crate::cli::Context, members: usize, votes_each: usize) -> anyhow::Result<u8> {
+    crate::cli::runtime()?.block_on(async {
+        let store = context.open_store().await?;
+        let Some(last) = store.latest_listing_day().await? else {
+            bail!("the instance holds no listed papers to vote for");
+        };
+        let first = last.checked_sub(jiff::Span::new().days(30))?;
+        let papers: Vec<paperboy_core::ArxivId> = store
+            .listing_candidates(first, last, None)
+            .await?
+            .into_iter()
+            .map(|candidate| candidate.id)
+            .collect();
+        anyhow::ensure!(!papers.is_empty(), "no papers listed from {first} to {last}");
+        let now = jiff::Timestamp::now().as_second();
+        let mut votes = 0;
+        for member in 0..members {
+            let email = format!("member{member:05}@example.org");
+            let token = crate::secrets::random_token();
+            store
+                .save_login_token(&email, &crate::secrets::hash_token(&token), now + 600)
+                .await?;
+            let user = store
+                .redeem_login_token(&crate::secrets::hash_token(&token), now)
+                .await?
+                .context("a fresh sign-in token is redeemed")?;
+            store
+                .create_session(&paperboy_store::NewSession {
+                    token_hash: crate::secrets::hash_token(&crate::secrets::random_token()),
+                    user_id: user.id,
+                    csrf_token: crate::secrets::random_token(),
+                    expires_at: now + 30 * 86_400,
+                })
+                .await?;
+            // Quadratic spread: low positions are picked by many members, high ones by few.
+            let positions: std::collections::BTreeSet<usize> = (0..votes_each)
+                .map(|vote| (vote * vote + member * (vote + 1)) % papers.len())
+                .collect();
+            for position in positions {
+                store.set_vote(user.id, &papers[position], true).await?;
+                votes += 1;
+            }
+        }
+        println!(
+            "{members} members, {votes} votes on {} papers of {first} to {last}",
+            papers.len()
+        );
+        Ok(0)
+    })
+}
+
 pub fn digest(subscribers: usize, smtp_url: &str) -> anyhow::Result<u8> {
     use crate::digest::{DigestSettings, Digests};
     use paperboy_core::{DigestPeriod, DigestPreferences, EmailAddress, Frequency};
