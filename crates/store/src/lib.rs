@@ -1,6 +1,11 @@
 //! Paperboy's store: one trait, [`Store`], that the rest of the program talks to, and its
 //! database implementations. This crate is the only place with SQL; nothing here knows HTTP.
 //!
+//! The implementation is written once, in `src/shared/`, in SQL that SQLite and PostgreSQL both
+//! read (numbered `$1` placeholders, `->>`, `TRUE`/`FALSE`, `ON CONFLICT`); each backend's
+//! module includes it after defining its `dialect` — its pool and row types, how a write
+//! transaction takes the write lock, and the few fragments the two write differently.
+//!
 //! Every implementation must pass the shared conformance suite in [`conformance`], run against
 //! each backend from `tests/`.
 

@@ -1,15 +1,18 @@
-//! The search index's change log, index documents and embeddings on SQLite.
+// The search index's change log, index documents and embeddings.
+// Included by both backends (`include!`), each after defining the `dialect` items it uses:
+// the one implementation of these queries, compiled once for SQLite and once for PostgreSQL.
 
 use paperboy_core::{Date, SearchDocument};
-use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{QueryBuilder, Row};
 
+use super::dialect::{Db, DbRow, Pool};
 use crate::{SearchChange, SearchLogBounds, StoreError, StoredEmbedding, TextToEmbed};
 
 const DOCUMENT_COLUMNS: &str = "id, title, abstract, authors, categories, \
      COALESCE(first_listed, first_version_date) AS listed, \
      COALESCE(imported_votes, 0) + local_votes AS votes, hidden";
 
-fn document_row(row: &sqlx::postgres::PgRow) -> Result<SearchDocument, StoreError> {
+fn document_row(row: &DbRow) -> Result<SearchDocument, StoreError> {
     let id: String = row.try_get("id")?;
     let corrupt = |reason: String| StoreError::CorruptRow { id: id.clone(), reason };
     let authors: String = row.try_get("authors")?;
@@ -29,7 +32,7 @@ fn document_row(row: &sqlx::postgres::PgRow) -> Result<SearchDocument, StoreErro
     })
 }
 
-pub async fn search_log_bounds(pool: &PgPool) -> Result<SearchLogBounds, StoreError> {
+pub async fn search_log_bounds(pool: &Pool) -> Result<SearchLogBounds, StoreError> {
     let row =
         sqlx::query("SELECT COALESCE(MIN(seq), 0) AS oldest, COALESCE(MAX(seq), 0) AS newest FROM search_changes")
             .fetch_one(pool)
@@ -40,7 +43,7 @@ pub async fn search_log_bounds(pool: &PgPool) -> Result<SearchLogBounds, StoreEr
     })
 }
 
-pub async fn search_changes_after(pool: &PgPool, position: i64, limit: u32) -> Result<Vec<SearchChange>, StoreError> {
+pub async fn search_changes_after(pool: &Pool, position: i64, limit: u32) -> Result<Vec<SearchChange>, StoreError> {
     let rows = sqlx::query("SELECT seq, paper_id FROM search_changes WHERE seq > $1 ORDER BY seq LIMIT $2")
         .bind(position)
         .bind(i64::from(limit))
@@ -56,7 +59,7 @@ pub async fn search_changes_after(pool: &PgPool, position: i64, limit: u32) -> R
         .collect()
 }
 
-pub async fn prune_search_log(pool: &PgPool, before: i64) -> Result<u64, StoreError> {
+pub async fn prune_search_log(pool: &Pool, before: i64) -> Result<u64, StoreError> {
     let done =
         sqlx::query("DELETE FROM search_changes WHERE changed_at < $1 AND seq < (SELECT MAX(seq) FROM search_changes)")
             .bind(before)
@@ -65,11 +68,11 @@ pub async fn prune_search_log(pool: &PgPool, before: i64) -> Result<u64, StoreEr
     Ok(done.rows_affected())
 }
 
-pub async fn search_documents(pool: &PgPool, ids: &[String]) -> Result<Vec<SearchDocument>, StoreError> {
+pub async fn search_documents(pool: &Pool, ids: &[String]) -> Result<Vec<SearchDocument>, StoreError> {
     let mut documents = Vec::with_capacity(ids.len());
     // SQLite's bound-parameter limit is far above this.
     for chunk in ids.chunks(500) {
-        let mut query = QueryBuilder::<Postgres>::new("SELECT ");
+        let mut query = QueryBuilder::<Db>::new("SELECT ");
         query.push(DOCUMENT_COLUMNS).push(" FROM papers WHERE id IN (");
         let mut list = query.separated(", ");
         for id in chunk {
@@ -84,7 +87,7 @@ pub async fn search_documents(pool: &PgPool, ids: &[String]) -> Result<Vec<Searc
 }
 
 pub async fn search_documents_after(
-    pool: &PgPool,
+    pool: &Pool,
     after: Option<&str>,
     limit: u32,
 ) -> Result<Vec<SearchDocument>, StoreError> {
@@ -98,7 +101,7 @@ pub async fn search_documents_after(
     rows.iter().map(document_row).collect()
 }
 
-pub async fn texts_to_embed(pool: &PgPool, model: &str, limit: u32) -> Result<Vec<TextToEmbed>, StoreError> {
+pub async fn texts_to_embed(pool: &Pool, model: &str, limit: u32) -> Result<Vec<TextToEmbed>, StoreError> {
     let rows = sqlx::query(
         "SELECT p.id, p.title, p.abstract FROM papers p \
          LEFT JOIN paper_embeddings e ON e.paper_id = p.id AND e.model = $1 \
@@ -121,7 +124,7 @@ pub async fn texts_to_embed(pool: &PgPool, model: &str, limit: u32) -> Result<Ve
 }
 
 pub async fn save_embeddings(
-    pool: &PgPool,
+    pool: &Pool,
     model: &str,
     embeddings: &[(String, Vec<f32>)],
     now: i64,
@@ -150,7 +153,7 @@ pub async fn save_embeddings(
 }
 
 pub async fn embeddings_after(
-    pool: &PgPool,
+    pool: &Pool,
     model: &str,
     after_seq: i64,
     limit: u32,
@@ -186,7 +189,7 @@ pub async fn embeddings_after(
         .collect()
 }
 
-pub async fn embedding_coverage(pool: &PgPool, model: &str) -> Result<(u64, u64), StoreError> {
+pub async fn embedding_coverage(pool: &Pool, model: &str) -> Result<(u64, u64), StoreError> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS papers, COUNT(e.paper_id) AS embedded FROM papers p \
          LEFT JOIN paper_embeddings e ON e.paper_id = p.id AND e.model = $1 WHERE NOT p.hidden",

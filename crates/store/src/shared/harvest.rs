@@ -1,19 +1,51 @@
-//! Harvest positions, the log of harvest runs and GitHub star counts on SQLite.
+// Harvest positions, the log of harvest runs and GitHub star counts.
+// Included by both backends (`include!`), each after defining the `dialect` items it uses:
+// the one implementation of these queries, compiled once for SQLite and once for PostgreSQL.
 
 use paperboy_core::{ArxivId, Date};
-use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use std::sync::LazyLock;
 
+use sqlx::{QueryBuilder, Row};
+
+use super::dialect::{CODE_LINKS, Connection, Db, MAX_BINDS, Pool, write_transaction};
 use crate::{HarvestCheckpoint, HarvestRun, RepoReading, RepoToCheck, StarCount, StoreError};
 
 /// Growth is measured over this many days of counts.
 const GROWTH_DAYS: i64 = 7;
 
 /// A paper's largest weekly star growth among its GitHub links (0 without any), for ranking.
-pub const STAR_GROWTH_COLUMN: &str = "CASE WHEN p.code_link_count > 0 THEN COALESCE((SELECT MAX(r.growth) \
-     FROM json_array_elements(p.code_links::json) j JOIN repo_stars r ON r.url = (j.value->>'url') AND r.gone = FALSE), 0) \
-     ELSE 0 END AS star_growth";
+pub static STAR_GROWTH_COLUMN: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "CASE WHEN p.code_link_count > 0 THEN COALESCE((SELECT MAX(r.growth) \
+         FROM {CODE_LINKS} j JOIN repo_stars r ON r.url = (j.value->>'url') AND r.gone = FALSE), 0) \
+         ELSE 0 END AS star_growth"
+    )
+});
 
-pub async fn checkpoint(pool: &PgPool, name: &str) -> Result<Option<HarvestCheckpoint>, StoreError> {
+/// GitHub repositories linked from papers listed since `$1`, never read or read before `$2`.
+static REPOS_TO_CHECK: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT DISTINCT (j.value->>'url') AS url, r.etag AS etag, COALESCE(r.checked_at, 0) AS checked \
+         FROM paper_listings l \
+         JOIN papers p ON p.id = l.paper_id AND p.code_link_count > 0 AND NOT p.hidden \
+         CROSS JOIN {CODE_LINKS} j \
+         LEFT JOIN repo_stars r ON r.url = (j.value->>'url') \
+         WHERE l.listing_date >= $1 AND (j.value->>'host') = 'github' \
+           AND (r.url IS NULL OR (r.checked_at < $2 AND r.gone = FALSE)) \
+         ORDER BY checked, url LIMIT $3"
+    )
+});
+
+/// The start of the query for the star counts of some papers; their ids follow.
+static STAR_COUNTS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT p.id AS id, MAX(r.stars) AS stars, MAX(r.growth) AS growth FROM papers p \
+         CROSS JOIN {CODE_LINKS} j \
+         JOIN repo_stars r ON r.url = (j.value->>'url') AND r.gone = FALSE WHERE p.id IN ("
+    )
+});
+
+pub async fn checkpoint(pool: &Pool, name: &str) -> Result<Option<HarvestCheckpoint>, StoreError> {
     let row = sqlx::query("SELECT name, value, updated_at FROM harvest_checkpoints WHERE name = $1")
         .bind(name)
         .fetch_optional(pool)
@@ -28,10 +60,7 @@ pub async fn checkpoint(pool: &PgPool, name: &str) -> Result<Option<HarvestCheck
     .transpose()
 }
 
-pub async fn save_checkpoint(
-    connection: &mut sqlx::PgConnection,
-    checkpoint: &HarvestCheckpoint,
-) -> Result<(), StoreError> {
+pub async fn save_checkpoint(connection: &mut Connection, checkpoint: &HarvestCheckpoint) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO harvest_checkpoints (name, value, updated_at) VALUES ($1, $2, $3) \
          ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
@@ -44,7 +73,7 @@ pub async fn save_checkpoint(
     Ok(())
 }
 
-pub async fn delete_checkpoint(pool: &PgPool, name: &str) -> Result<(), StoreError> {
+pub async fn delete_checkpoint(pool: &Pool, name: &str) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM harvest_checkpoints WHERE name = $1")
         .bind(name)
         .execute(pool)
@@ -52,7 +81,7 @@ pub async fn delete_checkpoint(pool: &PgPool, name: &str) -> Result<(), StoreErr
     Ok(())
 }
 
-pub async fn record_run(pool: &PgPool, run: &HarvestRun) -> Result<(), StoreError> {
+pub async fn record_run(pool: &Pool, run: &HarvestRun) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO harvest_runs (kind, started_at, finished_at, succeeded, requests, papers_new, \
          papers_updated, message) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -70,7 +99,7 @@ pub async fn record_run(pool: &PgPool, run: &HarvestRun) -> Result<(), StoreErro
     Ok(())
 }
 
-pub async fn runs(pool: &PgPool, limit: u32) -> Result<Vec<HarvestRun>, StoreError> {
+pub async fn runs(pool: &Pool, limit: u32) -> Result<Vec<HarvestRun>, StoreError> {
     let rows = sqlx::query(
         "SELECT kind, started_at, finished_at, succeeded, requests, papers_new, papers_updated, message \
          FROM harvest_runs ORDER BY id DESC LIMIT $1",
@@ -94,7 +123,7 @@ pub async fn runs(pool: &PgPool, limit: u32) -> Result<Vec<HarvestRun>, StoreErr
         .collect()
 }
 
-pub async fn last_success(pool: &PgPool) -> Result<Option<i64>, StoreError> {
+pub async fn last_success(pool: &Pool) -> Result<Option<i64>, StoreError> {
     let row = sqlx::query("SELECT MAX(finished_at) AS last FROM harvest_runs WHERE succeeded")
         .fetch_one(pool)
         .await?;
@@ -102,26 +131,17 @@ pub async fn last_success(pool: &PgPool) -> Result<Option<i64>, StoreError> {
 }
 
 pub async fn repos_to_check(
-    pool: &PgPool,
+    pool: &Pool,
     since: Date,
     checked_before: i64,
     limit: u32,
 ) -> Result<Vec<RepoToCheck>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT DISTINCT (j.value->>'url') AS url, r.etag AS etag, COALESCE(r.checked_at, 0) AS checked \
-         FROM paper_listings l \
-         JOIN papers p ON p.id = l.paper_id AND p.code_link_count > 0 AND NOT p.hidden \
-         CROSS JOIN LATERAL json_array_elements(p.code_links::json) j \
-         LEFT JOIN repo_stars r ON r.url = (j.value->>'url') \
-         WHERE l.listing_date >= $1 AND (j.value->>'host') = 'github' \
-           AND (r.url IS NULL OR (r.checked_at < $2 AND r.gone = FALSE)) \
-         ORDER BY checked, url LIMIT $3",
-    )
-    .bind(since.to_string())
-    .bind(checked_before)
-    .bind(i64::from(limit))
-    .fetch_all(pool)
-    .await?;
+    let rows = sqlx::query(REPOS_TO_CHECK.as_str())
+        .bind(since.to_string())
+        .bind(checked_before)
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok(RepoToCheck {
@@ -133,13 +153,13 @@ pub async fn repos_to_check(
 }
 
 pub async fn record_repo_reading(
-    pool: &PgPool,
+    pool: &Pool,
     url: &str,
     reading: &RepoReading,
     now: i64,
     day: Date,
 ) -> Result<(), StoreError> {
-    let mut transaction = super::write_transaction(pool).await?;
+    let mut transaction = write_transaction(pool).await?;
     match reading {
         RepoReading::Counted { stars, etag } => {
             sqlx::query(
@@ -196,14 +216,10 @@ pub async fn record_repo_reading(
     Ok(())
 }
 
-pub async fn star_counts(pool: &PgPool, papers: &[ArxivId]) -> Result<Vec<(ArxivId, StarCount)>, StoreError> {
+pub async fn star_counts(pool: &Pool, papers: &[ArxivId]) -> Result<Vec<(ArxivId, StarCount)>, StoreError> {
     let mut counts = Vec::new();
-    for chunk in papers.chunks(super::MAX_BINDS) {
-        let mut query = QueryBuilder::<Postgres>::new(
-            "SELECT p.id AS id, MAX(r.stars) AS stars, MAX(r.growth) AS growth FROM papers p \
-             CROSS JOIN LATERAL json_array_elements(p.code_links::json) j \
-             JOIN repo_stars r ON r.url = (j.value->>'url') AND r.gone = FALSE WHERE p.id IN (",
-        );
+    for chunk in papers.chunks(MAX_BINDS) {
+        let mut query = QueryBuilder::<Db>::new(STAR_COUNTS.as_str());
         let mut separated = query.separated(", ");
         for id in chunk {
             separated.push_bind(id.as_str());

@@ -1,10 +1,13 @@
-//! Digest subscriptions and the delivery queue on SQLite. Every write takes the write lock
-//! first (`BEGIN IMMEDIATE`), so two workers or replicas cannot both claim or hand over one
-//! delivery.
+// Digest subscriptions and the delivery queue. Writes take the write lock first, except claims,
+// which lock only the rows they take (see `claim_transaction` and `CLAIM_LOCK`), so two workers
+// or replicas cannot both claim or hand over one delivery.
+// Included by both backends (`include!`), each after defining the `dialect` items it uses:
+// the one implementation of these queries, compiled once for SQLite and once for PostgreSQL.
 
 use paperboy_core::{ArxivId, Category, DigestPreferences, Frequency};
-use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite, SqlitePool};
+use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
+use super::dialect::{CLAIM_LOCK, Connection, Db, DbRow, MAX_BINDS, Pool, claim_transaction, write_transaction};
 use crate::{
     ClaimedDelivery, DeliveryCounts, DeliveryOutcome, NewDelivery, StoreError, SubscribeRequest, Subscription,
     SubscriptionStatus,
@@ -12,7 +15,7 @@ use crate::{
 
 const SUBSCRIPTION_COLUMNS: &str = "id, email, status, frequency, categories, keywords, max_papers, created_at";
 
-fn subscription_row(row: &sqlx::sqlite::SqliteRow) -> Result<Subscription, StoreError> {
+fn subscription_row(row: &DbRow) -> Result<Subscription, StoreError> {
     let id: i64 = row.try_get("id")?;
     let corrupt = |reason: String| StoreError::CorruptRow {
         id: format!("subscription {id}"),
@@ -54,10 +57,10 @@ fn keywords_column(preferences: &DigestPreferences) -> String {
     serde_json::Value::from(preferences.keywords.clone()).to_string()
 }
 
-type SqliteQuery<'q> = sqlx::query::Query<'q, Sqlite, <Sqlite as sqlx::Database>::Arguments>;
+type DbQuery<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments>;
 
 /// Binds the four preference columns, in table order: frequency, categories, keywords, max_papers.
-fn bind_preferences<'q>(query: SqliteQuery<'q>, preferences: &DigestPreferences) -> SqliteQuery<'q> {
+fn bind_preferences<'q>(query: DbQuery<'q>, preferences: &DigestPreferences) -> DbQuery<'q> {
     query
         .bind(preferences.frequency.as_str())
         .bind(categories_column(preferences))
@@ -66,13 +69,14 @@ fn bind_preferences<'q>(query: SqliteQuery<'q>, preferences: &DigestPreferences)
 }
 
 async fn subscription_where(
-    connection: &mut sqlx::SqliteConnection,
+    connection: &mut Connection,
     column: &'static str,
     value: &str,
 ) -> Result<Option<Subscription>, StoreError> {
-    // Only constants are formatted in; the value is bound.
+    // Only constants are formatted in; the value is bound (as text, cast to the column's type).
+    let column_type = if column == "id" { "BIGINT" } else { "TEXT" };
     let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE {column} = ?"
+        "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE {column} = CAST($1 AS {column_type})"
     )))
     .bind(value)
     .fetch_optional(&mut *connection)
@@ -81,7 +85,7 @@ async fn subscription_where(
 }
 
 /// The subscription an upsert in this transaction has just written.
-async fn just_written(connection: &mut sqlx::SqliteConnection, key: &str) -> Result<Subscription, StoreError> {
+async fn just_written(connection: &mut Connection, key: &str) -> Result<Subscription, StoreError> {
     subscription_where(connection, "email_key", key)
         .await?
         .ok_or_else(|| StoreError::CorruptRow {
@@ -91,14 +95,14 @@ async fn just_written(connection: &mut sqlx::SqliteConnection, key: &str) -> Res
 }
 
 pub(super) async fn request_subscription(
-    pool: &SqlitePool,
+    pool: &Pool,
     email: &str,
     preferences: &DigestPreferences,
     token_hash: &str,
     expires_at: i64,
     now: i64,
 ) -> Result<SubscribeRequest, StoreError> {
-    let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut transaction = write_transaction(pool).await?;
     let key = email.to_lowercase();
     if let Some(existing) = subscription_where(&mut transaction, "email_key", &key).await?
         && existing.status == SubscriptionStatus::Active
@@ -109,7 +113,7 @@ pub(super) async fn request_subscription(
     let upsert = sqlx::query(
         "INSERT INTO subscriptions (email, email_key, status, frequency, categories, keywords, max_papers, \
          confirm_token_hash, confirm_expires_at, created_at, updated_at) \
-         VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?) \
+         VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10) \
          ON CONFLICT (email_key) DO UPDATE SET email = excluded.email, status = 'pending', \
          frequency = excluded.frequency, categories = excluded.categories, keywords = excluded.keywords, \
          max_papers = excluded.max_papers, confirm_token_hash = excluded.confirm_token_hash, \
@@ -130,19 +134,19 @@ pub(super) async fn request_subscription(
 }
 
 pub(super) async fn confirm_subscription(
-    pool: &SqlitePool,
+    pool: &Pool,
     token_hash: &str,
     now: i64,
 ) -> Result<Option<Subscription>, StoreError> {
-    let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut transaction = write_transaction(pool).await?;
     // The link is used up whether or not it is still valid, so it works at most once.
     let row = sqlx::query(
         "UPDATE subscriptions SET confirm_token_hash = NULL, confirm_expires_at = NULL, \
-         status = CASE WHEN confirm_expires_at >= ?1 AND status = 'pending' THEN 'active' ELSE status END, \
-         confirmed_at = CASE WHEN confirm_expires_at >= ?1 AND status = 'pending' THEN ?1 ELSE confirmed_at END, \
-         failures = CASE WHEN confirm_expires_at >= ?1 AND status = 'pending' THEN 0 ELSE failures END, \
-         updated_at = ?1 \
-         WHERE confirm_token_hash = ?2 RETURNING id",
+         status = CASE WHEN confirm_expires_at >= $1 AND status = 'pending' THEN 'active' ELSE status END, \
+         confirmed_at = CASE WHEN confirm_expires_at >= $1 AND status = 'pending' THEN $1 ELSE confirmed_at END, \
+         failures = CASE WHEN confirm_expires_at >= $1 AND status = 'pending' THEN 0 ELSE failures END, \
+         updated_at = $1 \
+         WHERE confirm_token_hash = $2 RETURNING id",
     )
     .bind(now)
     .bind(token_hash)
@@ -159,16 +163,16 @@ pub(super) async fn confirm_subscription(
 }
 
 pub(super) async fn subscribe_confirmed(
-    pool: &SqlitePool,
+    pool: &Pool,
     email: &str,
     preferences: &DigestPreferences,
     now: i64,
 ) -> Result<Subscription, StoreError> {
-    let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut transaction = write_transaction(pool).await?;
     let key = email.to_lowercase();
     let upsert = sqlx::query(
         "INSERT INTO subscriptions (email, email_key, status, frequency, categories, keywords, max_papers, \
-         created_at, confirmed_at, updated_at) VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?, ?) \
+         created_at, confirmed_at, updated_at) VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, $8, $9) \
          ON CONFLICT (email_key) DO UPDATE SET status = 'active', frequency = excluded.frequency, \
          categories = excluded.categories, keywords = excluded.keywords, max_papers = excluded.max_papers, \
          confirm_token_hash = NULL, confirm_expires_at = NULL, failures = 0, \
@@ -187,25 +191,25 @@ pub(super) async fn subscribe_confirmed(
     Ok(subscription)
 }
 
-pub(super) async fn subscription(pool: &SqlitePool, id: i64) -> Result<Option<Subscription>, StoreError> {
+pub(super) async fn subscription(pool: &Pool, id: i64) -> Result<Option<Subscription>, StoreError> {
     let mut connection = pool.acquire().await?;
     subscription_where(&mut connection, "id", &id.to_string()).await
 }
 
-pub(super) async fn subscription_by_email(pool: &SqlitePool, email: &str) -> Result<Option<Subscription>, StoreError> {
+pub(super) async fn subscription_by_email(pool: &Pool, email: &str) -> Result<Option<Subscription>, StoreError> {
     let mut connection = pool.acquire().await?;
     subscription_where(&mut connection, "email_key", &email.to_lowercase()).await
 }
 
 pub(super) async fn update_subscription(
-    pool: &SqlitePool,
+    pool: &Pool,
     id: i64,
     preferences: &DigestPreferences,
     now: i64,
 ) -> Result<bool, StoreError> {
     let update = sqlx::query(
-        "UPDATE subscriptions SET frequency = ?, categories = ?, keywords = ?, max_papers = ?, updated_at = ? \
-         WHERE id = ? AND status IN ('pending', 'active')",
+        "UPDATE subscriptions SET frequency = $1, categories = $2, keywords = $3, max_papers = $4, updated_at = $5 \
+         WHERE id = $6 AND status IN ('pending', 'active')",
     );
     let done = bind_preferences(update, preferences)
         .bind(now)
@@ -215,11 +219,11 @@ pub(super) async fn update_subscription(
     Ok(done.rows_affected() > 0)
 }
 
-pub(super) async fn unsubscribe(pool: &SqlitePool, id: i64, now: i64) -> Result<bool, StoreError> {
-    let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
+pub(super) async fn unsubscribe(pool: &Pool, id: i64, now: i64) -> Result<bool, StoreError> {
+    let mut transaction = write_transaction(pool).await?;
     let done = sqlx::query(
         "UPDATE subscriptions SET status = 'unsubscribed', confirm_token_hash = NULL, confirm_expires_at = NULL, \
-         updated_at = ? WHERE id = ? AND status IN ('pending', 'active')",
+         updated_at = $1 WHERE id = $2 AND status IN ('pending', 'active')",
     )
     .bind(now)
     .bind(id)
@@ -228,7 +232,7 @@ pub(super) async fn unsubscribe(pool: &SqlitePool, id: i64, now: i64) -> Result<
     // A worker holding one of these loses its claim, so it cannot hand the message over.
     sqlx::query(
         "UPDATE digest_deliveries SET state = 'cancelled', claim = NULL, lease_until = NULL \
-         WHERE subscription_id = ? AND state IN ('queued', 'sending')",
+         WHERE subscription_id = $1 AND state IN ('queued', 'sending')",
     )
     .bind(id)
     .execute(&mut *transaction)
@@ -238,14 +242,14 @@ pub(super) async fn unsubscribe(pool: &SqlitePool, id: i64, now: i64) -> Result<
 }
 
 pub(super) async fn active_subscriptions(
-    pool: &SqlitePool,
+    pool: &Pool,
     frequency: Frequency,
     after: i64,
     limit: u32,
 ) -> Result<Vec<Subscription>, StoreError> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions \
-         WHERE status = 'active' AND frequency = ? AND id > ? ORDER BY id LIMIT ?"
+         WHERE status = 'active' AND frequency = $1 AND id > $2 ORDER BY id LIMIT $3"
     )))
     .bind(frequency.as_str())
     .bind(after)
@@ -256,7 +260,7 @@ pub(super) async fn active_subscriptions(
 }
 
 pub(super) async fn papers_already_sent(
-    pool: &SqlitePool,
+    pool: &Pool,
     subscriptions: &[i64],
     papers: &[ArxivId],
 ) -> Result<Vec<(i64, ArxivId)>, StoreError> {
@@ -265,10 +269,9 @@ pub(super) async fn papers_already_sent(
         return Ok(found);
     }
     // Bound-parameter limits: split the papers, keep the subscriptions whole (callers batch them).
-    for chunk in papers.chunks(super::MAX_BINDS.saturating_sub(subscriptions.len()).max(1)) {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "SELECT subscription_id, paper_id FROM digest_papers WHERE subscription_id IN (",
-        );
+    for chunk in papers.chunks(MAX_BINDS.saturating_sub(subscriptions.len()).max(1)) {
+        let mut query =
+            QueryBuilder::<Db>::new("SELECT subscription_id, paper_id FROM digest_papers WHERE subscription_id IN (");
         let mut separated = query.separated(", ");
         for id in subscriptions {
             separated.push_bind(*id);
@@ -290,16 +293,16 @@ pub(super) async fn papers_already_sent(
 }
 
 pub(super) async fn enqueue_deliveries(
-    pool: &SqlitePool,
+    pool: &Pool,
     period: &str,
     deliveries: &[NewDelivery],
     now: i64,
 ) -> Result<u64, StoreError> {
-    let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut transaction = write_transaction(pool).await?;
     let mut queued = 0;
     // Multi-row statements: a batch of 500 digests is a handful of round trips, not thousands.
     for chunk in deliveries.chunks(1000) {
-        let mut insert = QueryBuilder::<Sqlite>::new(
+        let mut insert = QueryBuilder::<Db>::new(
             "INSERT INTO digest_deliveries (subscription_id, period, papers, next_attempt_at, created_at) ",
         );
         insert.push_values(chunk, |mut row, delivery| {
@@ -339,9 +342,9 @@ pub(super) async fn enqueue_deliveries(
             })
             .flatten()
             .collect();
-        for rows in sent.chunks(super::MAX_BINDS / 3) {
+        for rows in sent.chunks(MAX_BINDS / 3) {
             let mut insert =
-                QueryBuilder::<Sqlite>::new("INSERT INTO digest_papers (subscription_id, paper_id, delivery_id) ");
+                QueryBuilder::<Db>::new("INSERT INTO digest_papers (subscription_id, paper_id, delivery_id) ");
             insert.push_values(rows, |mut row, (subscription, paper, delivery)| {
                 row.push_bind(*subscription)
                     .push_bind(paper.as_str())
@@ -356,14 +359,14 @@ pub(super) async fn enqueue_deliveries(
 }
 
 pub(super) async fn record_digest_run(
-    pool: &SqlitePool,
+    pool: &Pool,
     period: &str,
     frequency: Frequency,
     deliveries: u64,
     now: i64,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
-        "INSERT INTO digest_runs (period, frequency, deliveries, composed_at) VALUES (?, ?, ?, ?) \
+        "INSERT INTO digest_runs (period, frequency, deliveries, composed_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (period) DO NOTHING",
     )
     .bind(period)
@@ -375,8 +378,8 @@ pub(super) async fn record_digest_run(
     Ok(done.rows_affected() > 0)
 }
 
-pub(super) async fn digest_run_exists(pool: &SqlitePool, period: &str) -> Result<bool, StoreError> {
-    let row = sqlx::query("SELECT 1 FROM digest_runs WHERE period = ?")
+pub(super) async fn digest_run_exists(pool: &Pool, period: &str) -> Result<bool, StoreError> {
+    let row = sqlx::query("SELECT 1 FROM digest_runs WHERE period = $1")
         .bind(period)
         .fetch_optional(pool)
         .await?;
@@ -384,13 +387,13 @@ pub(super) async fn digest_run_exists(pool: &SqlitePool, period: &str) -> Result
 }
 
 pub(super) async fn claim_deliveries(
-    pool: &SqlitePool,
+    pool: &Pool,
     now: i64,
     lease_seconds: i64,
     limit: u32,
     claim: &str,
 ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-    let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut transaction = claim_transaction(pool).await?;
     let columns = format!(
         "d.id AS delivery_id, d.period, d.papers, d.attempts, {}",
         SUBSCRIPTION_COLUMNS
@@ -403,8 +406,8 @@ pub(super) async fn claim_deliveries(
     // order instead of sorting every queued row on every claim. Lapsed claims go first.
     let mut rows = Vec::new();
     for condition in [
-        "d.state = 'sending' AND d.lease_until < ?1 ORDER BY d.lease_until, d.id",
-        "d.state = 'queued' AND d.next_attempt_at <= ?1 ORDER BY d.next_attempt_at, d.id",
+        "d.state = 'sending' AND d.lease_until < $1 ORDER BY d.lease_until, d.id",
+        "d.state = 'queued' AND d.next_attempt_at <= $1 ORDER BY d.next_attempt_at, d.id",
     ] {
         let wanted = i64::from(limit) - rows.len() as i64;
         if wanted <= 0 {
@@ -414,7 +417,7 @@ pub(super) async fn claim_deliveries(
             sqlx::query(AssertSqlSafe(format!(
                 "SELECT {columns} FROM digest_deliveries d \
                  JOIN subscriptions s ON s.id = d.subscription_id AND s.status = 'active' \
-                 WHERE {condition} LIMIT ?2"
+                 WHERE {condition} LIMIT $2{CLAIM_LOCK}"
             )))
             .bind(now)
             .bind(wanted)
@@ -422,18 +425,28 @@ pub(super) async fn claim_deliveries(
             .await?,
         );
     }
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|row| row.try_get("delivery_id"))
+        .collect::<Result<_, _>>()?;
+    if !ids.is_empty() {
+        let mut update = QueryBuilder::<Db>::new("UPDATE digest_deliveries SET state = 'sending', claim = ");
+        update
+            .push_bind(claim)
+            .push(", lease_until = ")
+            .push_bind(now + lease_seconds)
+            .push(", attempts = attempts + 1 WHERE id IN (");
+        let mut separated = update.separated(", ");
+        for id in &ids {
+            separated.push_bind(*id);
+        }
+        update.push(")");
+        update.build().execute(&mut *transaction).await?;
+    }
     let mut claimed = Vec::with_capacity(rows.len());
     for row in rows {
         let id: i64 = row.try_get("delivery_id")?;
-        let attempts: i64 = sqlx::query_scalar(
-            "UPDATE digest_deliveries SET state = 'sending', claim = ?, lease_until = ?, attempts = attempts + 1 \
-             WHERE id = ? RETURNING attempts",
-        )
-        .bind(claim)
-        .bind(now + lease_seconds)
-        .bind(id)
-        .fetch_one(&mut *transaction)
-        .await?;
+        let attempts: i64 = row.try_get("attempts")?;
         let papers: String = row.try_get("papers")?;
         let papers: Vec<String> = serde_json::from_str(&papers).map_err(|error| StoreError::CorruptRow {
             id: format!("delivery {id}"),
@@ -445,18 +458,18 @@ pub(super) async fn claim_deliveries(
             subscription: subscription_row(&row)?,
             period: row.try_get("period")?,
             papers: papers.iter().filter_map(|paper| ArxivId::parse(paper).ok()).collect(),
-            attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+            attempts: u32::try_from(attempts + 1).unwrap_or(u32::MAX),
         });
     }
     transaction.commit().await?;
     Ok(claimed)
 }
 
-pub(super) async fn hand_over_delivery(pool: &SqlitePool, id: i64, claim: &str) -> Result<bool, StoreError> {
-    // One statement, so one round trip: it commits on its own, atomically, under the write lock.
+pub(super) async fn hand_over_delivery(pool: &Pool, id: i64, claim: &str) -> Result<bool, StoreError> {
+    // One statement, so one round trip: it commits on its own, atomically.
     let done = sqlx::query(
         "UPDATE digest_deliveries SET state = 'handed_over' \
-         WHERE id = ? AND state = 'sending' AND claim = ? \
+         WHERE id = $1 AND state = 'sending' AND claim = $2 \
          AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = digest_deliveries.subscription_id \
                      AND s.status = 'active')",
     )
@@ -467,10 +480,10 @@ pub(super) async fn hand_over_delivery(pool: &SqlitePool, id: i64, claim: &str) 
     Ok(done.rows_affected() > 0)
 }
 
-pub(super) async fn unconfirmed_hand_overs(pool: &SqlitePool, now: i64) -> Result<Vec<(i64, String)>, StoreError> {
+pub(super) async fn unconfirmed_hand_overs(pool: &Pool, now: i64) -> Result<Vec<(i64, String)>, StoreError> {
     let rows: Vec<(i64, String)> = sqlx::query_as(
         "SELECT id, claim FROM digest_deliveries \
-         WHERE state = 'handed_over' AND lease_until < ? AND claim IS NOT NULL ORDER BY id",
+         WHERE state = 'handed_over' AND lease_until < $1 AND claim IS NOT NULL ORDER BY id",
     )
     .bind(now)
     .fetch_all(pool)
@@ -479,17 +492,17 @@ pub(super) async fn unconfirmed_hand_overs(pool: &SqlitePool, now: i64) -> Resul
 }
 
 pub(super) async fn resolve_hand_over(
-    pool: &SqlitePool,
+    pool: &Pool,
     id: i64,
     claim: &str,
     reached_server: bool,
     now: i64,
 ) -> Result<bool, StoreError> {
     let statement = if reached_server {
-        "UPDATE digest_deliveries SET lease_until = NULL WHERE id = ?1 AND claim = ?2 AND state = 'handed_over'"
+        "UPDATE digest_deliveries SET lease_until = NULL WHERE id = $1 AND claim = $2 AND state = 'handed_over'"
     } else {
-        "UPDATE digest_deliveries SET state = 'queued', claim = NULL, lease_until = NULL, next_attempt_at = ?3 \
-         WHERE id = ?1 AND claim = ?2 AND state = 'handed_over'"
+        "UPDATE digest_deliveries SET state = 'queued', claim = NULL, lease_until = NULL, next_attempt_at = $3 \
+         WHERE id = $1 AND claim = $2 AND state = 'handed_over'"
     };
     let done = sqlx::query(statement)
         .bind(id)
@@ -501,14 +514,14 @@ pub(super) async fn resolve_hand_over(
 }
 
 pub(super) async fn finish_deliveries(
-    pool: &SqlitePool,
+    pool: &Pool,
     outcomes: &[(i64, DeliveryOutcome)],
     now: i64,
 ) -> Result<(), StoreError> {
     if outcomes.is_empty() {
         return Ok(());
     }
-    let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut transaction = write_transaction(pool).await?;
     for (id, outcome) in outcomes {
         finish_one(&mut transaction, *id, outcome, now).await?;
     }
@@ -517,7 +530,7 @@ pub(super) async fn finish_deliveries(
 }
 
 async fn finish_one(
-    connection: &mut sqlx::SqliteConnection,
+    connection: &mut Connection,
     id: i64,
     outcome: &DeliveryOutcome,
     now: i64,
@@ -525,15 +538,15 @@ async fn finish_one(
     match outcome {
         DeliveryOutcome::Sent => {
             sqlx::query(
-                "UPDATE digest_deliveries SET state = 'sent', sent_at = ?, claim = NULL, lease_until = NULL, \
-                 last_error = NULL WHERE id = ?",
+                "UPDATE digest_deliveries SET state = 'sent', sent_at = $1, claim = NULL, lease_until = NULL, \
+                 last_error = NULL WHERE id = $2",
             )
             .bind(now)
             .bind(id)
             .execute(&mut *connection)
             .await?;
             sqlx::query(
-                "UPDATE subscriptions SET failures = 0 WHERE id = (SELECT subscription_id FROM digest_deliveries WHERE id = ?)",
+                "UPDATE subscriptions SET failures = 0 WHERE id = (SELECT subscription_id FROM digest_deliveries WHERE id = $1)",
             )
             .bind(id)
             .execute(&mut *connection)
@@ -542,8 +555,8 @@ async fn finish_one(
         DeliveryOutcome::Retry { error, next_attempt_at } => {
             // Only a delivery still in flight goes back to the queue: a cancelled one stays so.
             sqlx::query(
-                "UPDATE digest_deliveries SET state = 'queued', next_attempt_at = ?, last_error = ?, claim = NULL, \
-                 lease_until = NULL WHERE id = ? AND state IN ('sending', 'handed_over')",
+                "UPDATE digest_deliveries SET state = 'queued', next_attempt_at = $1, last_error = $2, claim = NULL, \
+                 lease_until = NULL WHERE id = $3 AND state IN ('sending', 'handed_over')",
             )
             .bind(next_attempt_at)
             .bind(error)
@@ -557,8 +570,8 @@ async fn finish_one(
             bounce_limit,
         } => {
             sqlx::query(
-                "UPDATE digest_deliveries SET state = 'failed', last_error = ?, claim = NULL, lease_until = NULL \
-                 WHERE id = ?",
+                "UPDATE digest_deliveries SET state = 'failed', last_error = $1, claim = NULL, lease_until = NULL \
+                 WHERE id = $2",
             )
             .bind(error)
             .bind(id)
@@ -567,8 +580,8 @@ async fn finish_one(
             if *permanent {
                 sqlx::query(
                     "UPDATE subscriptions SET failures = failures + 1, \
-                     status = CASE WHEN failures + 1 >= ? AND status = 'active' THEN 'bounced' ELSE status END \
-                     WHERE id = (SELECT subscription_id FROM digest_deliveries WHERE id = ?)",
+                     status = CASE WHEN failures + 1 >= $1 AND status = 'active' THEN 'bounced' ELSE status END \
+                     WHERE id = (SELECT subscription_id FROM digest_deliveries WHERE id = $2)",
                 )
                 .bind(i64::from(*bounce_limit))
                 .bind(id)
@@ -580,10 +593,10 @@ async fn finish_one(
     Ok(())
 }
 
-pub(super) async fn delivery_counts(pool: &SqlitePool, period: Option<&str>) -> Result<DeliveryCounts, StoreError> {
+pub(super) async fn delivery_counts(pool: &Pool, period: Option<&str>) -> Result<DeliveryCounts, StoreError> {
     let rows = match period {
         Some(period) => {
-            sqlx::query("SELECT state, COUNT(*) AS n FROM digest_deliveries WHERE period = ? GROUP BY state")
+            sqlx::query("SELECT state, COUNT(*) AS n FROM digest_deliveries WHERE period = $1 GROUP BY state")
                 .bind(period)
                 .fetch_all(pool)
                 .await?
@@ -611,7 +624,7 @@ pub(super) async fn delivery_counts(pool: &SqlitePool, period: Option<&str>) -> 
     Ok(counts)
 }
 
-pub(super) async fn next_delivery_due(pool: &SqlitePool) -> Result<Option<i64>, StoreError> {
+pub(super) async fn next_delivery_due(pool: &Pool) -> Result<Option<i64>, StoreError> {
     let due: Option<i64> = sqlx::query_scalar(
         "SELECT MIN(CASE WHEN state = 'queued' THEN next_attempt_at ELSE lease_until END) \
          FROM digest_deliveries WHERE state IN ('queued', 'sending')",
@@ -621,13 +634,13 @@ pub(super) async fn next_delivery_due(pool: &SqlitePool) -> Result<Option<i64>, 
     Ok(due)
 }
 
-pub(super) async fn instance_secret(pool: &SqlitePool, name: &str, fresh: &str) -> Result<String, StoreError> {
-    sqlx::query("INSERT INTO instance_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")
+pub(super) async fn instance_secret(pool: &Pool, name: &str, fresh: &str) -> Result<String, StoreError> {
+    sqlx::query("INSERT INTO instance_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
         .bind(name)
         .bind(fresh)
         .execute(pool)
         .await?;
-    let value: String = sqlx::query_scalar("SELECT value FROM instance_secrets WHERE name = ?")
+    let value: String = sqlx::query_scalar("SELECT value FROM instance_secrets WHERE name = $1")
         .bind(name)
         .fetch_one(pool)
         .await?;
