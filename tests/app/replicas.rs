@@ -33,6 +33,24 @@ fn journaled(instance: &Instance) -> usize {
         .unwrap_or(0)
 }
 
+/// The fake arXiv at `interval` seconds, the SMTP server, submissions of June 2026's recorded
+/// papers accepted, and a digest clock that looks every second with the daily digest due from
+/// midnight: today's digest is composed and sent as soon as today has a paper.
+fn digest_now_settings(arxiv: &FakeArxiv, interval: &str, smtp: &SmtpServer) -> Vec<(String, String)> {
+    let mut settings = arxiv.settings(interval);
+    settings.extend(
+        [
+            ("PAPERBOY_SMTP_URL", smtp.url()),
+            ("PAPERBOY_SUBMISSION_MAX_AGE_DAYS", "1000".to_owned()),
+            ("PAPERBOY_DIGEST_SCHEDULE", "true".to_owned()),
+            ("PAPERBOY_DIGEST_CHECK_SECONDS", "1".to_owned()),
+            ("PAPERBOY_DIGEST_DAILY_TIME", "00:00".to_owned()),
+        ]
+        .map(|(key, value)| (key.to_owned(), value)),
+    );
+    settings
+}
+
 fn start_replica(instance: &Instance, settings: &[(String, String)]) -> Server {
     let settings: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     instance.spawn_server_with("serve", &settings)
@@ -66,21 +84,8 @@ async fn two_replicas_share_sessions_votes_search_and_send_each_digest_once_even
     let addresses = import_subscribers(&a, SUBSCRIBERS);
 
     // A second between two requests to arXiv, across the fleet.
-    let mut settings: Vec<(String, String)> = arxiv.settings("1");
-    settings.extend(
-        [
-            ("PAPERBOY_SMTP_URL", smtp.url()),
-            // Submissions of June 2026's recorded papers are accepted.
-            ("PAPERBOY_SUBMISSION_MAX_AGE_DAYS", "1000".to_owned()),
-            // Both clocks look every second and the daily digest is due from midnight, so both
-            // replicas compose and send today's digest as soon as today has a paper.
-            ("PAPERBOY_DIGEST_SCHEDULE", "true".to_owned()),
-            ("PAPERBOY_DIGEST_CHECK_SECONDS", "1".to_owned()),
-            ("PAPERBOY_DIGEST_DAILY_TIME", "00:00".to_owned()),
-            ("PAPERBOY_DIGEST_LEASE_SECONDS", "3".to_owned()),
-        ]
-        .map(|(key, value)| (key.to_owned(), value)),
-    );
+    let mut settings = digest_now_settings(&arxiv, "1", &smtp);
+    settings.push(("PAPERBOY_DIGEST_LEASE_SECONDS".to_owned(), "3".to_owned()));
     let replica_a = start_replica(&a, &settings);
     let mut replica_b = start_replica(&b, &settings);
 
@@ -211,17 +216,7 @@ async fn a_web_only_replica_leaves_the_digests_to_a_worker_only_one() {
     let arxiv = FakeArxiv::start().await;
     let instance = Instance::with_demo_data();
     let addresses = import_subscribers(&instance, 5);
-    let mut settings: Vec<(String, String)> = arxiv.settings("0.2");
-    settings.extend(
-        [
-            ("PAPERBOY_SMTP_URL", smtp.url()),
-            ("PAPERBOY_SUBMISSION_MAX_AGE_DAYS", "1000".to_owned()),
-            ("PAPERBOY_DIGEST_SCHEDULE", "true".to_owned()),
-            ("PAPERBOY_DIGEST_CHECK_SECONDS", "1".to_owned()),
-            ("PAPERBOY_DIGEST_DAILY_TIME", "00:00".to_owned()),
-        ]
-        .map(|(key, value)| (key.to_owned(), value)),
-    );
+    let settings = digest_now_settings(&arxiv, "0.2", &smtp);
     let mut command = instance.command();
     command.envs(settings.iter().map(|(k, v)| (k, v)));
     command.arg("serve").arg("--web-only");
