@@ -89,8 +89,14 @@ async fn two_replicas_share_sessions_votes_search_and_send_each_digest_once_even
     let replica_a = start_replica(&a, &settings);
     let mut replica_b = start_replica(&b, &settings);
 
-    // Signed in on A, voting on B: the session is in the database, and so is the vote.
+    // Signed in on A, voting on B: the session is in the database, and so is the vote. A's page
+    // of the paper, rendered and cached before the vote, shows it too.
     let cookie = replica_a.sign_in(&smtp, "ada@example.org").await;
+    let page = replica_a.text(&format!("/papers/{VOTED_PAPER}")).await;
+    assert!(
+        page.contains("<span class=\"count\">188</span>"),
+        "Hugging Face's 188 before"
+    );
     let vote = replica_b
         .client()
         .post(format!("{}/api/papers/{VOTED_PAPER}/upvote", replica_b.base_url))
@@ -107,7 +113,17 @@ async fn two_replicas_share_sessions_votes_search_and_send_each_digest_once_even
         paper["upvotes"] == 189 && paper["trending"]["localVotes"] == 1
     })
     .await;
-    eprintln!("A showed B's vote after {shown:?}");
+    eprintln!("A's API showed B's vote after {shown:?}");
+    let shown = wait_until(
+        "A's cached page shows the vote made on B",
+        Duration::from_secs(5),
+        || async {
+            let page = replica_a.text(&format!("/papers/{VOTED_PAPER}")).await;
+            page.contains("<span class=\"count\">189</span>")
+        },
+    )
+    .await;
+    eprintln!("A's page showed B's vote after {shown:?}");
     let mine: Value = replica_a
         .client()
         .get(format!("{}/api/me/votes?ids={VOTED_PAPER}", replica_a.base_url))
@@ -119,6 +135,28 @@ async fn two_replicas_share_sessions_votes_search_and_send_each_digest_once_even
         .await
         .unwrap();
     assert_eq!(mine["voted"], serde_json::json!([VOTED_PAPER]));
+
+    // Rate limits are counted in the database: three sign-in links an address per quarter hour,
+    // however the requests are spread over the replicas.
+    let ask_link = |replica: &Server| {
+        let request = replica
+            .client()
+            .post(format!("{}/login", replica.base_url))
+            .header(ORIGIN, &replica.base_url)
+            .form(&[("email", "bob@example.org")]);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    let asked = [
+        ask_link(&replica_a).await,
+        ask_link(&replica_b).await,
+        ask_link(&replica_a).await,
+        ask_link(&replica_b).await,
+    ];
+    assert_eq!(
+        asked,
+        [200, 200, 200, 429],
+        "the fourth link is refused, on whichever replica"
+    );
 
     // A paper brought in through A is found by B's own search index within 5 s.
     let submitted = replica_a
