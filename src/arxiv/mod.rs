@@ -85,19 +85,43 @@ pub struct ArxivClient {
 
 /// The lease a process holds from just before one of its requests to arXiv until the interval
 /// after it has passed, so that the requests of every process on the database keep the gap.
+/// Counted in milliseconds.
 const REQUEST_TURN: &str = "arxiv-request";
+
+/// How often a process waiting for the turn asks for it.
+const TURN_POLL: Duration = Duration::from_millis(50);
 
 struct FleetTurns {
     store: Arc<dyn Store>,
     holder: String,
+    /// When the turn this process last held ends (Unix milliseconds). It waits for that like
+    /// any other process, and a moment more, so that a process waiting meanwhile (a submission
+    /// during a long back-fill) gets its turn instead of this one renewing its own forever.
+    turn_ends: std::sync::Mutex<i64>,
+}
+
+fn now_millis() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
 }
 
 impl FleetTurns {
-    /// Waits until this process holds the turn, for `seconds` from now.
-    async fn take(&self, seconds: i64) -> Result<(), StoreError> {
+    /// Waits until this process holds the turn, for `duration` from now.
+    async fn take(&self, duration: Duration, interval: Duration) -> Result<(), StoreError> {
+        let ends = *self.turn_ends.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let courtesy = interval
+            .min(Duration::from_millis(400))
+            .mul_f64(rand::random::<f64>() * 0.5);
+        let wait = ends + millis(courtesy) - now_millis();
+        if wait > 0 {
+            tokio::time::sleep(Duration::from_millis(wait.unsigned_abs())).await;
+        }
         loop {
-            let now = jiff::Timestamp::now().as_second();
-            if self.store.take_lease(REQUEST_TURN, &self.holder, now, seconds).await? {
+            let now = now_millis();
+            if self
+                .store
+                .take_lease(REQUEST_TURN, &self.holder, now, millis(duration))
+                .await?
+            {
                 return Ok(());
             }
             if let Some(holder) = self.store.lease_holder(REQUEST_TURN, now).await?
@@ -106,23 +130,26 @@ impl FleetTurns {
                 self.store.release_lease(REQUEST_TURN, &holder).await?;
                 continue;
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(TURN_POLL).await;
         }
     }
 
-    /// Keeps the turn `seconds` from now (when it is still this process's to keep).
-    async fn keep(&self, seconds: i64) {
-        let now = jiff::Timestamp::now().as_second();
-        if let Err(error) = self.store.take_lease(REQUEST_TURN, &self.holder, now, seconds).await {
-            tracing::warn!(%error, "cannot keep the fleet's turn to ask arXiv");
+    /// Keeps the turn until `duration` from now (when it is still this process's to keep).
+    async fn keep(&self, duration: Duration) {
+        let now = now_millis();
+        match self
+            .store
+            .take_lease(REQUEST_TURN, &self.holder, now, millis(duration))
+            .await
+        {
+            Ok(_) => *self.turn_ends.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = now + millis(duration),
+            Err(error) => tracing::warn!(%error, "cannot keep the fleet's turn to ask arXiv"),
         }
     }
 }
 
-/// Whole seconds covering `duration`, plus one: leases count in whole seconds from a truncated
-/// now, so this is the least that never ends before `duration` has passed.
-fn lease_seconds(duration: Duration) -> i64 {
-    duration.as_secs_f64().ceil() as i64 + 1
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX / 2)
 }
 
 impl ArxivClient {
@@ -150,6 +177,7 @@ impl ArxivClient {
         self.fleet = Some(FleetTurns {
             store,
             holder: crate::process::this_process(),
+            turn_ends: std::sync::Mutex::new(0),
         });
         self
     }
@@ -243,7 +271,7 @@ impl ArxivClient {
         *next = Some(next.map_or(until, |at| at.max(until)));
         drop(next);
         if let Some(fleet) = &self.fleet {
-            fleet.keep(lease_seconds(wait)).await;
+            fleet.keep(wait).await;
         }
         tokio::time::sleep(wait).await;
     }
@@ -259,7 +287,7 @@ impl ArxivClient {
         if let Some(fleet) = &self.fleet {
             // Held for as long as the request may take and the interval after it.
             fleet
-                .take(lease_seconds(self.politeness.timeout + interval))
+                .take(self.politeness.timeout + interval, interval)
                 .await
                 .map_err(|error| Failure::Transport(format!("cannot take the fleet's turn to ask arXiv: {error}")))?;
         }
@@ -267,7 +295,7 @@ impl ArxivClient {
         let result = self.exchange(url, query).await;
         *next = Some(Instant::now() + interval);
         if let Some(fleet) = &self.fleet {
-            fleet.keep(lease_seconds(interval)).await;
+            fleet.keep(interval).await;
         }
         result
     }
@@ -349,6 +377,39 @@ pub fn user_agent(config: &Config) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_process_waiting_for_the_turn_gets_it_between_a_busy_ones_requests() {
+        let store: Arc<dyn Store> = Arc::new(paperboy_store::SqliteStore::in_memory().await.expect("store"));
+        let turns = |holder: &str| FleetTurns {
+            store: Arc::clone(&store),
+            holder: holder.to_owned(),
+            turn_ends: std::sync::Mutex::new(0),
+        };
+        let (busy, waiting) = (turns("busy"), turns("waiting"));
+        let interval = Duration::from_millis(100);
+        // A back-fill: request after request for two seconds, each keeping the turn for the
+        // interval after it.
+        let busy_loop = async {
+            let started = std::time::Instant::now();
+            while started.elapsed() < Duration::from_secs(2) {
+                busy.take(interval * 3, interval).await.expect("turn");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                busy.keep(interval).await;
+            }
+        };
+        let waiter = async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let asked = std::time::Instant::now();
+            waiting.take(interval * 3, interval).await.expect("turn");
+            asked.elapsed()
+        };
+        let ((), waited) = tokio::join!(busy_loop, waiter);
+        assert!(
+            waited < Duration::from_secs(1),
+            "the waiting process got the turn after {waited:?}, not at the end of the back-fill"
+        );
+    }
 
     #[test]
     fn retry_after_reads_seconds_and_dates() {

@@ -632,9 +632,11 @@ pub trait Store: Send + Sync {
     /// The star counts of these papers' GitHub repositories (the largest per paper).
     async fn star_counts(&self, papers: &[ArxivId]) -> Result<Vec<(ArxivId, StarCount)>, StoreError>;
 
-    /// Takes (or renews) the lease `name` for `holder` until `now + seconds`, unless another
-    /// holder's lease is still running; answers whether `holder` has it now.
-    async fn take_lease(&self, name: &str, holder: &str, now: i64, seconds: i64) -> Result<bool, StoreError>;
+    /// Takes (or renews) the lease `name` for `holder` until `now + duration`, unless another
+    /// holder's lease is still running; answers whether `holder` has it now. Times are in one
+    /// unit, the same for every call on `name` (the harvest lease counts seconds, the turn at
+    /// arXiv's door milliseconds).
+    async fn take_lease(&self, name: &str, holder: &str, now: i64, duration: i64) -> Result<bool, StoreError>;
 
     /// Who holds the lease `name` now, if anyone's lease is still running at `now`.
     async fn lease_holder(&self, name: &str, now: i64) -> Result<Option<String>, StoreError>;

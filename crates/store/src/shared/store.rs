@@ -825,7 +825,7 @@ impl Store for Backend {
         harvest::star_counts(&self.pool, papers).await
     }
 
-    async fn take_lease(&self, name: &str, holder: &str, now: i64, seconds: i64) -> Result<bool, StoreError> {
+    async fn take_lease(&self, name: &str, holder: &str, now: i64, duration: i64) -> Result<bool, StoreError> {
         // One statement: the row's lock decides between two processes asking at once.
         let taken: Option<String> = sqlx::query_scalar(
             "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3) \
@@ -834,7 +834,7 @@ impl Store for Backend {
         )
         .bind(name)
         .bind(holder)
-        .bind(now + seconds)
+        .bind(now + duration)
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
