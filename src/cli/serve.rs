@@ -17,7 +17,6 @@ pub fn run(context: &Context, addr: Option<SocketAddr>, role: ReplicaRole) -> an
 /// sample shipped in the binary.
 pub fn serve(context: &Context, addr: Option<SocketAddr>, role: ReplicaRole, demo_sample: bool) -> anyhow::Result<u8> {
     let mut config = context.config()?;
-    role.apply(&mut config);
     if demo_sample {
         // The demo shows the bundled sample; it does not reach out to arXiv.
         config.harvest_schedule = false;
@@ -32,11 +31,10 @@ pub fn serve(context: &Context, addr: Option<SocketAddr>, role: ReplicaRole, dem
             let outcome = import(store.clone(), sample_sources(), config.import_batch_size, &mut progress).await?;
             tracing::info!("demo sample: {}", outcome.summary_line());
         }
-        match role {
-            ReplicaRole::WorkerOnly => work_without_serving(config.clone(), store, &context.data_dir).await,
-            ReplicaRole::Everything | ReplicaRole::WebOnly => {
-                bind_and_serve(addr, config.clone(), store, &context.data_dir).await
-            }
+        if role.serves() {
+            bind_and_serve(addr, role, config.clone(), store, &context.data_dir).await
+        } else {
+            work_without_serving(config.clone(), store, &context.data_dir).await
         }
     })?;
     Ok(0)

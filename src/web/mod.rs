@@ -211,18 +211,19 @@ pub enum ReplicaRole {
 }
 
 impl ReplicaRole {
-    /// The configuration with the work this role leaves to others switched off.
-    pub fn apply(self, config: &mut Config) {
-        if self == ReplicaRole::WebOnly {
-            config.digest_schedule = false;
-            config.harvest_schedule = false;
-            config.embed_in_background = false;
-        }
+    /// Whether this process runs the background work the configuration turns on.
+    fn works_in_background(self) -> bool {
+        self != ReplicaRole::WebOnly
+    }
+
+    /// Whether this process answers requests.
+    pub fn serves(self) -> bool {
+        self != ReplicaRole::WorkerOnly
     }
 }
 
 /// The background work of a process: the digest clock and the harvest schedule (each when
-/// configured), and what the web server shares with them.
+/// configured, and not on a web-only replica), and what the web server shares with them.
 struct BackgroundWork {
     digests: Arc<Digests>,
     arxiv: Arc<ArxivClient>,
@@ -230,17 +231,22 @@ struct BackgroundWork {
 }
 
 impl BackgroundWork {
-    async fn start(config: &Config, store: Arc<dyn Store>, data_dir: &std::path::Path) -> anyhow::Result<Self> {
+    async fn start(
+        config: &Config,
+        role: ReplicaRole,
+        store: Arc<dyn Store>,
+        data_dir: &std::path::Path,
+    ) -> anyhow::Result<Self> {
         let mailer = Arc::new(Mailer::from_config(config, data_dir)?);
         let digests = Arc::new(Digests::new(store, mailer, DigestSettings::from_config(config)?, data_dir).await?);
         // Every replica may run the clock: the queue's unique rows and claims keep them from doubling.
-        if config.digest_schedule {
+        if config.digest_schedule && role.works_in_background() {
             tokio::spawn(Arc::clone(&digests).run_scheduler());
         }
         // One client for every arXiv request of the process: submissions and harvests share its pace.
         let arxiv = Arc::new(ArxivClient::from_config(config)?.taking_turns_with(Arc::clone(&digests.store)));
         let harvest = HarvestSettings::from_config(config)?;
-        if config.harvest_schedule {
+        if config.harvest_schedule && role.works_in_background() {
             let harvester = Harvester::new(
                 Arc::clone(&digests.store),
                 Arc::clone(&arxiv),
@@ -258,10 +264,12 @@ impl BackgroundWork {
 }
 
 /// Listens on `addr` and serves the instance until Ctrl-C or SIGTERM, with the background work
-/// `config` asks for. Without a configured `public_url`, links point at the address actually
-/// bound (which matters with port 0).
+/// `config` asks for unless `role` is web-only. Without a configured `public_url`, links point
+/// at the address actually bound (which matters with port 0). A web-only replica still reports
+/// on the fleet's harvests in `/healthz`: their run log is in the database.
 pub async fn bind_and_serve(
     addr: std::net::SocketAddr,
+    role: ReplicaRole,
     mut config: Config,
     store: Arc<dyn Store>,
     data_dir: &std::path::Path,
@@ -275,8 +283,9 @@ pub async fn bind_and_serve(
             listener.local_addr().context("while reading the listening address")?
         ));
     }
-    let work = BackgroundWork::start(&config, store, data_dir).await?;
-    let search = open_search(&config, &work.digests.store, data_dir).await?;
+    let work = BackgroundWork::start(&config, role, store, data_dir).await?;
+    let embed = config.embed_in_background && role.works_in_background();
+    let search = open_search(&config, &work.digests.store, data_dir, embed).await?;
     let state = AppState::new(
         Settings::from_config(&config),
         work.digests,
@@ -299,7 +308,7 @@ pub async fn work_without_serving(
     if config.public_url.is_none() && config.digest_schedule {
         tracing::warn!("public_url is not set: digests will link to http://{}", config.addr);
     }
-    let work = BackgroundWork::start(&config, store, data_dir).await?;
+    let work = BackgroundWork::start(&config, ReplicaRole::WorkerOnly, store, data_dir).await?;
     let model_dir = model_dir(&config, data_dir);
     let embedding = config.embed_in_background && paperboy_embed::Embedder::present(&model_dir);
     if embedding {
@@ -325,11 +334,13 @@ fn model_dir(config: &Config, data_dir: &std::path::Path) -> std::path::PathBuf 
 }
 
 /// Opens the search index (rebuilding it if it is missing or outdated, before the first request)
-/// and starts keeping it, and the embeddings, up to date.
+/// and starts keeping it up to date, and the embeddings: loading them, and with `embed`
+/// computing those of new papers.
 async fn open_search(
     config: &Config,
     store: &Arc<dyn Store>,
     data_dir: &std::path::Path,
+    embed: bool,
 ) -> anyhow::Result<Arc<Search>> {
     let model_dir = model_dir(config, data_dir);
     let data_dir = crate::config::DataDir::create(data_dir.to_path_buf())?;
@@ -344,7 +355,7 @@ async fn open_search(
         .catch_up()
         .await
         .context("while bringing the search index up to date")?;
-    search.run_in_background(config.embed_in_background);
+    search.run_in_background(embed);
     Ok(search)
 }
 

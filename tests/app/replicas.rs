@@ -11,7 +11,7 @@ use reqwest::header::{COOKIE, ORIGIN};
 use serde_json::Value;
 
 use crate::digest::{digests_per_address, import_subscribers};
-use crate::fake_arxiv::FakeArxiv;
+use crate::fake_arxiv::{Endpoint, FakeArxiv};
 use crate::helpers::{Instance, Server, SmtpServer, fixture};
 
 /// A demo paper with 188 Hugging Face upvotes.
@@ -257,6 +257,8 @@ async fn a_web_only_replica_leaves_the_digests_to_a_worker_only_one() {
     let settings = digest_now_settings(&arxiv, "0.2", &smtp);
     let mut command = instance.command();
     command.envs(settings.iter().map(|(k, v)| (k, v)));
+    // The fleet harvests; a web-only replica leaves that to the workers too.
+    command.env("PAPERBOY_HARVEST_SCHEDULE", "true");
     command.arg("serve").arg("--web-only");
     let web = Server::start_command(command);
     let cookie = web.sign_in(&smtp, "ada@example.org").await;
@@ -273,6 +275,16 @@ async fn a_web_only_replica_leaves_the_digests_to_a_worker_only_one() {
     // Today has a paper and the digest is due, but a web-only replica does not send it.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert!(digests_per_address(&smtp).is_empty(), "{}", web.log());
+    assert!(
+        arxiv
+            .requests()
+            .iter()
+            .all(|(_, endpoint, _)| *endpoint == Endpoint::Api),
+        "only the submission asked arXiv: no harvest"
+    );
+    // It still reports on the fleet's harvests (their log is in the database) for monitoring.
+    let health: Value = web.get("/healthz").await.json().await.unwrap();
+    assert_eq!(health["harvest"]["scheduled"], true, "{health}");
 
     let mut worker = instance.command();
     worker.envs(settings.iter().map(|(k, v)| (k, v)));
