@@ -123,23 +123,6 @@ for query in "diffusion models" "graph neural network" "large language model rea
     echo "/api/papers/search?q=$encoded&limit=10"
 done >"$work/search.txt"
 
-cat >"$work/random-path.lua" <<'LUA'
--- A path at random from the file PATHS names; with FRESH set, made unique by a query string the
--- server ignores but its page cache cannot have seen.
-local paths = {}
-for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
-local fresh = (os.getenv("FRESH") or "") ~= ""
-local counter = 0
-math.randomseed(os.time())
-request = function()
-    local path = paths[math.random(#paths)]
-    if fresh then
-        counter = counter + 1
-        path = path .. "?bench=" .. counter .. "-" .. math.random(1000000000)
-    end
-    return wrk.format("GET", path)
-end
-LUA
 
 cat >"$work/nginx.conf" <<NGINX
 worker_processes 1;
@@ -162,7 +145,7 @@ nginx -c "$work/nginx.conf" -p "$work"
 sleep 0.5
 
 load() { # PORT PATHS [FRESH] → "req/s p99 non-2xx"
-    FRESH=${3:-} PATHS=$2 wrk -t2 -c"$connections" -d"$duration" --latency -s "$work/random-path.lua" \
+    FRESH=${3:-} PATHS=$2 wrk -t2 -c"$connections" -d"$duration" --latency -s scripts/wrk-random-path.lua \
         "http://127.0.0.1:$1" >"$work/wrk.txt"
     local rps p99 errors
     rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")

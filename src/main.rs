@@ -224,6 +224,9 @@ enum BenchCommand {
     Search {
         #[arg(default_value = "../shared/data/arxiv/cs-listings-2025-03_2026-07.jsonl.gz")]
         file: PathBuf,
+        /// Measure an instance already built (its data directory) instead of importing FILE.
+        #[arg(long)]
+        instance: Option<PathBuf>,
         #[arg(long, default_value_t = 1_000)]
         queries: usize,
         /// Papers embedded to measure throughput.
@@ -236,6 +239,16 @@ enum BenchCommand {
     /// Parse FILE without storing it (the baseline; run by `bench import`).
     #[command(hide = true)]
     ParseOnly { file: PathBuf },
+    /// Write N papers made from the real records of SOURCE (new ids and list days spread over
+    /// 2015-2026, titles, abstracts and authors mixed) as listings JSON lines to stdout.
+    Corpus {
+        #[arg(long)]
+        papers: usize,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        #[arg(default_value = "../shared/data/arxiv/cs-listings-2025-03_2026-07.jsonl.gz")]
+        source: PathBuf,
+    },
     /// Give the instance members with sessions and votes on its last 30 days' papers, for
     /// benchmarks and copies that should carry a community (see scripts/bench-replicas.sh).
     SeedCommunity {
@@ -323,11 +336,15 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Digest { subscribers, smtp_url }) => cli::bench::digest(subscribers, &smtp_url),
         Command::Bench(BenchCommand::Search {
             file,
+            instance,
             queries,
             embed_sample,
             model_dir,
-        }) => cli::bench_search::search(&file, queries, embed_sample, model_dir),
+        }) => cli::bench_search::search(&file, instance.as_deref(), queries, embed_sample, model_dir),
         Command::Bench(BenchCommand::ParseOnly { file }) => cli::bench::parse_only(&file),
+        Command::Bench(BenchCommand::Corpus { papers, seed, source }) => {
+            cli::bench_corpus::corpus(&source, papers, seed)
+        }
         Command::Bench(BenchCommand::SeedCommunity { members, votes_each }) => {
             cli::bench::seed_community(&context, members, votes_each)
         }

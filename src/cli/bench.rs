@@ -129,10 +129,6 @@ fn wait_with_rusage(pid: u32) -> anyhow::Result<(i32, i64)> {
     Ok((exit_code, usage.ru_maxrss))
 }
 
-/// `bench digest --subscribers N --smtp-url URL`: the daily digest of the demo's latest day for
-/// N confirmed subscribers, composed and delivered to the SMTP server at URL (start one that
-/// discards, e.g. `scripts/bench-digest.sh`). The baseline sends N copies of one ready-made
-/// digest over the same connections with no database: the floor the server and network set.
 /// `bench seed-community`: `members` accounts, each signed in once (a session) and voting for
 /// up to `votes_each` of the papers listed in the last 30 days, spread so that some papers get many votes.
 /// Through the store trait, as the web would, so both backends get the same rows.
@@ -187,6 +183,10 @@ pub fn seed_community(context: &crate::cli::Context, members: usize, votes_each:
     })
 }
 
+/// `bench digest --subscribers N --smtp-url URL`: the daily digest of the demo's latest day for
+/// N confirmed subscribers, composed and delivered to the SMTP server at URL (start one that
+/// discards, e.g. `scripts/bench-digest.sh`). The baseline sends N copies of one ready-made
+/// digest over the same connections with no database: the floor the server and network set.
 pub fn digest(subscribers: usize, smtp_url: &str) -> anyhow::Result<u8> {
     use crate::digest::{DigestSettings, Digests};
     use paperboy_core::{DigestPeriod, DigestPreferences, EmailAddress, Frequency};

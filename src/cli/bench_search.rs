@@ -55,7 +55,20 @@ fn queries(documents: &[SearchDocument], count: usize) -> Vec<String> {
         .collect()
 }
 
-pub fn search(file: &Path, query_count: usize, embed_sample: usize, model_dir: Option<PathBuf>) -> anyhow::Result<u8> {
+pub fn search(
+    file: &Path,
+    instance: Option<&Path>,
+    query_count: usize,
+    embed_sample: usize,
+    model_dir: Option<PathBuf>,
+) -> anyhow::Result<u8> {
+    if let Some(instance) = instance {
+        // An instance already built (`scripts/bench-scale.sh`): its index is used as it is.
+        anyhow::ensure!(instance.is_dir(), "{} is not a data directory", instance.display());
+        println!("bench search: the instance in {}", instance.display());
+        crate::cli::runtime()?.block_on(run(instance, false, query_count, embed_sample, model_dir))?;
+        return Ok(0);
+    }
     anyhow::ensure!(file.is_file(), "{} is not a file", file.display());
     let executable = std::env::current_exe().context("while locating the paperboy binary")?;
     let data_dir = std::env::temp_dir().join(format!("paperboy-bench-search-{}", std::process::id()));
@@ -70,7 +83,7 @@ pub fn search(file: &Path, query_count: usize, embed_sample: usize, model_dir: O
         .stderr(std::process::Stdio::null())
         .status()?;
     anyhow::ensure!(status.success(), "the import failed");
-    let outcome = crate::cli::runtime()?.block_on(run(&data_dir, query_count, embed_sample, model_dir));
+    let outcome = crate::cli::runtime()?.block_on(run(&data_dir, true, query_count, embed_sample, model_dir));
     let _ = std::fs::remove_dir_all(&data_dir);
     outcome?;
     Ok(0)
@@ -78,6 +91,7 @@ pub fn search(file: &Path, query_count: usize, embed_sample: usize, model_dir: O
 
 async fn run(
     data_dir: &Path,
+    rebuild: bool,
     query_count: usize,
     embed_sample: usize,
     model_dir: Option<PathBuf>,
@@ -86,23 +100,45 @@ async fn run(
     let papers = store.stats().await?.papers;
     let index_dir = data_dir.join("search-index");
     let search = Search::open(Arc::clone(&store), &index_dir, None).await?;
-    let started = Instant::now();
-    search.rebuild(&mut |_, _| {}).await?;
-    let build = started.elapsed();
-    println!(
-        "  index     {papers} papers built in {:.1} s ({:.0} papers/s), {:.1} MB on disk",
-        build.as_secs_f64(),
-        papers as f64 / build.as_secs_f64(),
-        search.index_size() as f64 / 1e6
-    );
+    if rebuild {
+        let started = Instant::now();
+        search.rebuild(&mut |_, _| {}).await?;
+        let build = started.elapsed();
+        println!(
+            "  index     {papers} papers built in {:.1} s ({:.0} papers/s), {:.1} MB on disk",
+            build.as_secs_f64(),
+            papers as f64 / build.as_secs_f64(),
+            search.index_size() as f64 / 1e6
+        );
+    } else {
+        search.catch_up().await?;
+        println!(
+            "  index     {papers} papers, {:.1} MB on disk",
+            search.index_size() as f64 / 1e6
+        );
+    }
 
-    let mut documents = Vec::with_capacity(papers as usize);
+    // Every paper when they all get vectors below; else a sample, enough for the queries, so
+    // that millions of papers need not be held in memory.
+    let model_dir = model_dir.unwrap_or_else(|| crate::search::default_model_dir(data_dir));
+    let keep_every = if Embedder::present(&model_dir) {
+        1
+    } else {
+        (papers as usize / (query_count * 20).max(1)).max(1)
+    };
+    let mut documents = Vec::new();
     let mut after: Option<String> = None;
+    let mut seen = 0usize;
     loop {
         let page = store.search_documents_after(after.as_deref(), 5_000).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id.clone());
-        documents.extend(page);
+        for document in page {
+            if seen % keep_every == 0 {
+                documents.push(document);
+            }
+            seen += 1;
+        }
     }
     let queries = queries(&documents, query_count);
     let request = |text: &str, mode: Mode| SearchRequest {
@@ -141,7 +177,6 @@ async fn run(
         p99 / b99.max(1e-9)
     );
 
-    let model_dir = model_dir.unwrap_or_else(|| crate::search::default_model_dir(data_dir));
     if !Embedder::present(&model_dir) {
         println!(
             "  semantic  skipped: no model in {} (scripts/fetch-model.sh; --model-dir)",

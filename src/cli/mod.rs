@@ -2,6 +2,7 @@
 //! the library; nothing here holds logic a test would want to reach without the binary.
 
 pub mod bench;
+pub mod bench_corpus;
 pub mod bench_search;
 pub mod copy_db;
 pub mod demo;

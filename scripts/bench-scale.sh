@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# How Paperboy's costs grow with the corpus: the real listings (75 k papers), then corpora of
+# 1 M and 2.8 M papers made from them by `paperboy bench corpus` (new ids and list days, titles,
+# abstracts and authors mixed, so text statistics stay arXiv's), each into a fresh instance.
+#
+#   scripts/bench-scale.sh [SIZE ...]        (default: 75000 1000000 2800000; 75000 = the real file)
+#
+# Per size: import (wall, peak RSS), keyword index build (`reindex`: wall, peak RSS, size),
+# database size; search p50/p99 through the service and through tantivy's own query parser on
+# the same index (`bench search --instance`); then a server: the day page under wrk against
+# nginx serving the same bytes (the ceiling for a page), paper pages rendered afresh (a query
+# string the cache has never seen), and the server's RSS after the load. Prints one Markdown
+# table row per size. Needs wrk, nginx, curl, GNU time; about 25 minutes for the default sizes
+# on 2 cores and 12 GB of free disk.
+#
+# Environment: LISTINGS, DAY (2026-02-13), DURATION (15s), CONNECTIONS (32), KEEP (keep the data).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+listings=${LISTINGS:-../shared/data/arxiv/cs-listings-2025-03_2026-07.jsonl.gz}
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(75000 1000000 2800000)
+day=${DAY:-2026-02-13}
+duration=${DURATION:-15s}
+connections=${CONNECTIONS:-32}
+port=18700
+nginx_port=18701
+
+for tool in wrk nginx curl /usr/bin/time; do
+    if ! command -v "$tool" >/dev/null; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light curl time >/dev/null
+        break
+    fi
+done
+[ -f "$listings" ] || { echo "no listings file at $listings" >&2; exit 2; }
+
+cargo build --release --quiet
+paperboy=$PWD/target/release/paperboy
+work=$(mktemp -d)
+chmod 755 "$work" # nginx workers run as nobody and must reach www/
+server_pid=
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+    [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+    wait 2>/dev/null || true
+    [ -n "${KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"
+}
+trap cleanup EXIT
+export PAPERBOY_ACCESS_LOG=false PAPERBOY_DIGEST_SCHEDULE=false PAPERBOY_HARVEST_SCHEDULE=false
+
+# "wall_seconds peak_rss_mb" of a command, its output to $work/out.txt.
+timed() {
+    /usr/bin/time -o "$work/time.txt" -f "%e %M" "$@" >"$work/out.txt" 2>"$work/err.txt" ||
+        { tail -5 "$work/err.txt" >&2; exit 1; }
+    awk '{printf "%.1f %.0f\n", $1, $2 / 1024}' "$work/time.txt"
+}
+
+wrk_run() { # URL [PATHS [FRESH]] → "req/s p99"
+    local script=()
+    [ -n "${2:-}" ] && script=(-s scripts/wrk-random-path.lua)
+    FRESH=${3:-} PATHS=${2:-} wrk -t2 -c"$connections" -d"$duration" --latency "${script[@]}" "$1" >"$work/wrk.txt"
+    if grep -q "Non-2xx" "$work/wrk.txt"; then
+        echo "non-2xx answers from $1: $(grep Non-2xx "$work/wrk.txt")" >&2
+        exit 1
+    fi
+    echo "$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt") $(awk '$1 == "99%" {print $2}' "$work/wrk.txt")"
+}
+
+cat >"$work/nginx.conf" <<NGINX
+worker_processes auto;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    types { text/html html; }
+    server { listen 127.0.0.1:$nginx_port; root $work/www; }
+}
+NGINX
+mkdir -p "$work/www"
+
+rows=()
+for size in "${sizes[@]}"; do
+    data=$work/data-$size
+    echo "== $size papers" >&2
+    if [ "$size" = 75000 ]; then
+        read -r import_s import_mb < <(timed "$paperboy" --data-dir "$data" import "$listings")
+        zcat "$listings" | grep -o '"id": "[^"]*"' | cut -d'"' -f4 | shuf -n 2000 --random-source=<(yes) |
+            sed 's|^|/papers/|' >"$work/papers.txt"
+    else
+        # The generator runs beside the import (a pipe); its own cost is small (about 8 s of
+        # CPU per million papers).
+        read -r import_s import_mb < <(timed bash -c "set -o pipefail;
+            '$paperboy' bench corpus --papers $size '$listings' | '$paperboy' --data-dir '$data' import -")
+        per_month=$((size / 144))
+        awk -v n=2000 -v per="$per_month" 'BEGIN { srand(7); for (i = 0; i < n; i++) {
+            m = int(rand() * 144); printf "/papers/%02d%02d.%05d\n", 15 + int(m / 12), m % 12 + 1, 1 + int(rand() * per) } }' \
+            >"$work/papers.txt"
+    fi
+    echo "import: $import_s s, peak $import_mb MB; $(tail -1 "$work/out.txt")" >&2
+    read -r index_s index_mb < <(timed "$paperboy" --data-dir "$data" reindex)
+    index_size=$(du -sm "$data/search-index" | cut -f1)
+    db_size=$(du -sm "$data/paperboy.db" | cut -f1)
+    echo "index: $index_s s, peak $index_mb MB, $index_size MB; database $db_size MB" >&2
+
+    "$paperboy" --data-dir "$data" bench search --instance "$data" --queries 1000 >"$work/search.txt" 2>/dev/null
+    read -r search_p50 search_p99 < <(awk '/^  keyword/ {print $5, $8}' "$work/search.txt")
+    read -r tantivy_p50 tantivy_p99 < <(awk '/^  baseline/ {print $8, $11}' "$work/search.txt")
+    echo "search: p50 $search_p50 ms p99 $search_p99 ms; tantivy p50 $tantivy_p50 ms p99 $tantivy_p99 ms" >&2
+
+    "$paperboy" --data-dir "$data" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1200); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done
+    curl -fs "http://127.0.0.1:$port/papers/date/$day" -o "$work/www/day.html"
+    day_bytes=$(wc -c <"$work/www/day.html")
+    [ -f "$work/nginx.pid" ] || nginx -c "$work/nginx.conf" -p "$work"
+    sleep 0.5
+    read -r nginx_rps nginx_p99 < <(wrk_run "http://127.0.0.1:$nginx_port/day.html")
+    read -r day_rps day_p99 < <(wrk_run "http://127.0.0.1:$port/papers/date/$day")
+    read -r paper_rps paper_p99 < <(wrk_run "http://127.0.0.1:$port" "$work/papers.txt" fresh)
+    rss_mb=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$server_pid/status")
+    kill "$server_pid"
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=
+    ratio=$(awk -v a="$day_rps" -v b="$nginx_rps" 'BEGIN { printf "%.0f%%", 100 * a / b }')
+    echo "day page ($day_bytes bytes): $day_rps req/s p99 $day_p99 (nginx $nginx_rps, $ratio); paper pages rendered: $paper_rps req/s p99 $paper_p99; server RSS $rss_mb MB" >&2
+    rows+=("| $size | $import_s s / $import_mb MB | $index_s s / $index_mb MB / $index_size MB | $db_size MB | $day_rps ($day_p99), nginx $nginx_rps ($nginx_p99), $ratio | $paper_rps ($paper_p99) | $search_p50 / $search_p99 ms, tantivy $tantivy_p50 / $tantivy_p99 ms | $rss_mb MB |")
+    [ -n "${KEEP:-}" ] || rm -rf "$data"
+done
+
+echo "| papers | import (wall / peak RSS) | keyword index (wall / peak RSS / size) | database | day page req/s (p99) | paper pages rendered req/s (p99) | keyword search p50 / p99 | server RSS after load |"
+echo "|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
