@@ -134,7 +134,7 @@ async fn run(
         let Some(last) = page.last() else { break };
         after = Some(last.id.clone());
         for document in page {
-            if seen % keep_every == 0 {
+            if seen.is_multiple_of(keep_every) {
                 documents.push(document);
             }
             seen += 1;
