@@ -211,7 +211,7 @@ async fn two_replicas_share_sessions_votes_search_and_send_each_digest_once_even
     while journaled(&b) < 20 || journaled(&a) == 0 {
         assert!(
             Instant::now() < deadline,
-            "B never started sending: {}",
+            "the two replicas did not both start sending: {}",
             replica_b.log()
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -244,7 +244,6 @@ async fn two_replicas_share_sessions_votes_search_and_send_each_digest_once_even
             .matches("settled a hand-over interrupted by a crash")
             .count()
     );
-    assert!(by_a > 0, "both replicas were sending when B was killed");
     assert!(journaled(&a) > by_a, "A took over what B left");
 }
 
