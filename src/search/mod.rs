@@ -58,8 +58,11 @@ pub struct SearchRequest {
 #[derive(Clone, Debug)]
 pub struct SearchResults {
     pub hits: Vec<Hit>,
-    /// All matches for keyword ranking; the ranked candidates for semantic and hybrid.
+    /// All matches for keyword ranking (counted up to [`paperboy_search::COUNT_LIMIT`]); the
+    /// ranked candidates for semantic and hybrid.
     pub total: usize,
+    /// False when there are more matches than `total`.
+    pub total_is_exact: bool,
     pub mode: Mode,
     /// Set when the mode asked for could not be used (no model yet), in words for the page.
     pub notice: Option<String>,
@@ -395,6 +398,7 @@ impl Search {
             return Ok(SearchResults {
                 hits: page.hits,
                 total: page.total,
+                total_is_exact: page.total_is_exact,
                 mode,
                 notice,
             });
@@ -421,6 +425,7 @@ impl Search {
         Ok(SearchResults {
             hits,
             total,
+            total_is_exact: true,
             mode,
             notice,
         })

@@ -300,9 +300,23 @@ fn summary(results: &SearchResults, sort: Sort) -> String {
     match (results.total, results.mode) {
         (0, _) => "No paper matches this search.".into(),
         (1, _) => format!("1 paper, {ranking}."),
-        (n, Mode::Keyword) => format!("{n} papers, {ranking}."),
+        (n, Mode::Keyword) if !results.total_is_exact => format!("More than {} papers, {ranking}.", grouped(n)),
+        (n, Mode::Keyword) => format!("{} papers, {ranking}.", grouped(n)),
         (n, _) => format!("The {n} closest papers, {ranking}."),
     }
+}
+
+/// A count with thousands separated: 10,000.
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// `/feeds/search.atom?q=…`: a saved search for feed readers, newest matches first unless the
@@ -333,7 +347,8 @@ pub async fn feed(State(state): State<AppState>, Query(mut params): Query<Search
 }
 
 /// `GET /api/papers/search?q=&limit=&mode=` (and sort, cat, from, until, page): the daily-papers
-/// item shape, best first. `X-Total-Count` and `X-Search-Mode` say how many matched and how.
+/// item shape, best first. `X-Total-Count` and `X-Search-Mode` say how many matched and how
+/// (`X-Total-Count-Exact: false` when there are more: counting stops at 10,000).
 pub async fn api(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
@@ -359,6 +374,11 @@ pub async fn api(
     let mut response = axum::Json(items).into_response();
     let headers = response.headers_mut();
     headers.insert("x-total-count", HeaderValue::from(results.total as u64));
+    // Counting stops at paperboy_search::COUNT_LIMIT: then there are more than X-Total-Count.
+    headers.insert(
+        "x-total-count-exact",
+        HeaderValue::from_static(if results.total_is_exact { "true" } else { "false" }),
+    );
     headers.insert("x-search-mode", HeaderValue::from_static(results.mode.as_str()));
     if let Some(notice) = results.notice.as_deref().and_then(|n| HeaderValue::from_str(n).ok()) {
         headers.insert("x-search-notice", notice);

@@ -422,3 +422,46 @@ async fn with_a_model_the_server_embeds_new_papers_and_ranks_by_keywords_and_mea
     wait_until_embedded(&server, papers).await;
     server.terminate();
 }
+
+/// Among millions of papers a common word matches most of them, and counting them all costs more
+/// than finding the best: counting stops at 10,000, and the page and the API say "more than".
+#[tokio::test]
+async fn counting_stops_at_ten_thousand_and_says_there_are_more() {
+    let instance = Instance::new();
+    let generated = instance
+        .command()
+        .args(["bench", "corpus", "--papers", "10500"])
+        .arg(fixture("fixtures/recorded/listings-sample.jsonl"))
+        .output()
+        .unwrap();
+    assert!(generated.status.success());
+    let corpus = instance.data_dir.path().join("corpus.jsonl");
+    std::fs::write(&corpus, generated.stdout).unwrap();
+    assert_eq!(instance.import(&[&corpus]).code, 0);
+    let server = instance.spawn_server("serve");
+    wait_until_indexed(&server, 10_500).await;
+
+    // Nearly every abstract of the sample says one of these.
+    let common = "we propose model method results";
+    for sort in ["", "&sort=new"] {
+        let response = server
+            .get(&format!("/api/papers/search?q={common}&limit=5{sort}"))
+            .await;
+        assert_eq!(response.headers()["x-total-count"], "10000", "{sort}");
+        assert_eq!(response.headers()["x-total-count-exact"], "false", "{sort}");
+        let page = server.text(&format!("/search?q={common}{sort}")).await;
+        assert!(page.contains("More than 10,000 papers"), "{sort}");
+        assert!(page.contains("Next →"), "{sort}");
+    }
+    // One title of forty: a count well under the limit is exact.
+    let response = server.get("/api/papers/search?q=ti:CORDIC&limit=5").await;
+    assert_eq!(response.headers()["x-total-count-exact"], "true");
+    let count: usize = response.headers()["x-total-count"].to_str().unwrap().parse().unwrap();
+    assert!(
+        (200..=300).contains(&count),
+        "{count} of 10,500 papers take the title of one of 40"
+    );
+    let page = server.text("/search?q=ti:CORDIC").await;
+    assert!(page.contains(&format!("{count} papers, ranked")), "{count}");
+    server.terminate();
+}

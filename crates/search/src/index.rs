@@ -4,27 +4,26 @@
 //! change log it has indexed, so a restarted process knows where to resume and an index built
 //! by an older version is rebuilt rather than misread.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::{Bound, Range};
 use std::path::Path;
 use std::sync::Mutex;
 
 use paperboy_core::{Date, SearchDocument};
 use serde::{Deserialize, Serialize};
-use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::collector::{DocSetCollector, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, MoreLikeThisQuery, Occur, PhraseQuery, Query,
-    RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery,
 };
-use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, OwnedValue, STRING, Schema, TextFieldIndexing, TextOptions,
-};
+use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use crate::analysis::{self, CATEGORY, NAMES, PROSE};
 use crate::query::{Node, ParsedQuery, Scope};
+use crate::ranking;
 
 /// Bumped whenever the schema or the analysis changes: an index with another version is rebuilt.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -47,6 +46,8 @@ impl Default for KeywordWeights {
         }
     }
 }
+/// How many of a paper's words look for papers like it.
+const TELLING_WORDS: usize = 30;
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
@@ -101,9 +102,15 @@ pub struct Hit {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HitPage {
     pub hits: Vec<Hit>,
-    /// All matches, not just this page.
+    /// All matches, not just this page, counted up to [`COUNT_LIMIT`].
     pub total: usize,
+    /// False when there are more than `total` (counting stopped at the limit).
+    pub total_is_exact: bool,
 }
+
+/// Matches are counted up to this many: a person reads no further (results go 1,000 deep), and
+/// counting all of a common word's matches among millions of papers costs more than the search.
+pub const COUNT_LIMIT: usize = 10_000;
 
 /// A text with the parts that matched the query marked.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -354,25 +361,31 @@ impl SearchIndex {
         limit: usize,
     ) -> Result<HitPage, IndexError> {
         let searcher = self.reader.searcher();
-        let query = self.compile(query, filters, true);
+        let compiled = self.compile(query, filters, true);
         let limit = limit.max(1);
         let top = TopDocs::with_limit(limit).and_offset(offset);
-        let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match sort {
-            Sort::Relevance => searcher.search(&*query, &(top.order_by_score(), Count))?,
-            Sort::New | Sort::Votes => {
+        let addresses: Vec<(f32, DocAddress)> = match (sort, self.upper_bound(query, filters)) {
+            (Sort::Relevance, Some(bound)) => ranking::top_k_bounded(&searcher, &*compiled, &*bound, offset + limit)?
+                .into_iter()
+                .skip(offset)
+                .collect(),
+            (Sort::Relevance, None) => searcher.search(&*compiled, &top.order_by_score())?,
+            (Sort::New | Sort::Votes, _) => {
                 let field = if sort == Sort::New { "listed" } else { "votes" };
-                let (docs, total): (Vec<(Option<i64>, DocAddress)>, usize) =
-                    searcher.search(&*query, &(top.order_by_fast_field::<i64>(field, Order::Desc), Count))?;
-                (
-                    docs.into_iter()
-                        .map(|(value, address)| (value.unwrap_or(0) as f32, address))
-                        .collect(),
-                    total,
-                )
+                searcher
+                    .search(&*compiled, &top.order_by_fast_field::<i64>(field, Order::Desc))?
+                    .into_iter()
+                    .map(|(value, address)| (value.unwrap_or(0) as f32, address))
+                    .collect()
             }
         };
+        let (total, total_is_exact) = ranking::count_up_to(&searcher, &*compiled, COUNT_LIMIT)?;
         let hits = self.ids(&searcher, addresses)?;
-        Ok(HitPage { hits, total })
+        Ok(HitPage {
+            hits,
+            total,
+            total_is_exact,
+        })
     }
 
     /// The ids of every paper the restricting parts of `query` (prefixes, exclusions, operators)
@@ -388,31 +401,54 @@ impl SearchIndex {
         Ok(Some(hits.into_iter().map(|hit| hit.id).collect()))
     }
 
-    /// Papers that share the most telling words with this one (when there are no embeddings).
+    /// Papers that share the most telling words with this one (when there are no embeddings):
+    /// its [`TELLING_WORDS`] rarest-but-repeated title and abstract words, each weighted by how
+    /// telling it is. The query is a plain union of term queries, which tantivy prunes (block-max
+    /// WAND), so its cost does not grow with every paper that shares a common word.
     pub fn more_like_this(&self, paper: &SearchDocument, limit: usize) -> Result<Vec<Hit>, IndexError> {
         let f = self.fields;
-        let like = MoreLikeThisQuery::builder()
-            .with_min_doc_frequency(2)
-            .with_min_term_frequency(1)
-            .with_max_query_terms(30)
-            .with_min_word_length(3)
-            .with_document_fields(vec![
-                (f.title, vec![OwnedValue::Str(paper.title.clone())]),
-                (f.abstract_text, vec![OwnedValue::Str(paper.abstract_text.clone())]),
-            ]);
-        let query = BooleanQuery::new(vec![
-            (Occur::Must, Box::new(like) as Box<dyn Query>),
-            (
-                Occur::MustNot,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.id, &paper.id),
-                    IndexRecordOption::Basic,
-                )),
-            ),
-        ]);
         let searcher = self.reader.searcher();
-        let addresses = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
-        self.ids(&searcher, addresses)
+        let mut frequencies: HashMap<Term, u32> = HashMap::new();
+        for (field, text) in [(f.title, &paper.title), (f.abstract_text, &paper.abstract_text)] {
+            let mut analyzer = self.index.tokenizer_for_field(field)?;
+            let mut stream = analyzer.token_stream(text);
+            while stream.advance() {
+                let word = &stream.token().text;
+                if word.chars().count() >= 3 {
+                    *frequencies.entry(Term::from_field_text(field, word)).or_default() += 1;
+                }
+            }
+        }
+        let papers = searcher.num_docs() as f32;
+        let mut telling: Vec<(f32, Term)> = Vec::with_capacity(frequencies.len());
+        for (term, frequency) in frequencies {
+            let papers_with_it = searcher.doc_freq(&term)?;
+            // A word no other paper has finds nothing.
+            if papers_with_it >= 2 {
+                let rarity = 1.0 + (papers / (papers_with_it as f32 + 1.0)).ln();
+                telling.push((frequency as f32 * rarity, term));
+            }
+        }
+        telling.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        telling.truncate(TELLING_WORDS);
+        let Some(&(most, _)) = telling.first() else {
+            return Ok(Vec::new());
+        };
+        let words: Vec<(Occur, Box<dyn Query>)> = telling
+            .into_iter()
+            .map(|(weight, term)| {
+                let word = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+                (Occur::Should, boosted(word, weight / most))
+            })
+            .collect();
+        // The paper itself is the best match; asking for one more and dropping it keeps the
+        // query a plain union (an exclusion would stop the pruning).
+        let top = TopDocs::with_limit(limit + 1).order_by_score();
+        let addresses = searcher.search(&BooleanQuery::new(words), &top)?;
+        let mut hits = self.ids(&searcher, addresses)?;
+        hits.retain(|hit| hit.id != paper.id);
+        hits.truncate(limit);
+        Ok(hits)
     }
 
     /// The benchmark's baseline: `text` through tantivy's own query parser over title and
@@ -491,6 +527,38 @@ impl SearchIndex {
         }
     }
 
+    /// For a query of plain words only and no filters: the plain sum of every field match of
+    /// every word. It scores each paper at least as high as the ranking does (a word's best
+    /// field plus a share of the others) and tantivy can prune it, so it finds the ranking's
+    /// top papers without scoring every match (see [`ranking`]). `None` for any other query.
+    fn upper_bound(&self, query: &ParsedQuery, filters: &Filters) -> Option<Box<dyn Query>> {
+        let Node::Sequence(clauses) = &query.root else {
+            return None;
+        };
+        if !filters.is_empty() {
+            return None;
+        }
+        let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for clause in clauses {
+            let Node::Match {
+                scope: Scope::Anywhere,
+                text,
+                phrase: false,
+            } = clause
+            else {
+                return None;
+            };
+            for (analysed, boost) in self.anywhere(text, false) {
+                // Pruning needs single terms; a hyphenated word is a phrase.
+                let FieldText::Term(term) = analysed else {
+                    return None;
+                };
+                terms.push((Occur::Should, boosted(FieldText::Term(term).query(), boost)));
+            }
+        }
+        (!terms.is_empty()).then(|| Box::new(BooleanQuery::new(terms)) as Box<dyn Query>)
+    }
+
     /// `None` when the node matches no restriction at all (a stop word, or plain text when not
     /// ranking): it then neither requires nor excludes anything.
     fn node(&self, node: &Node, rank: bool) -> Option<Box<dyn Query>> {
@@ -559,23 +627,21 @@ impl SearchIndex {
             Scope::Category => return Some(self.category(text)),
             Scope::Authors => analysis::name_forms(text)
                 .iter()
-                .filter_map(|form| self.text_in(f.authors, form))
+                .filter_map(|form| self.analysed(f.authors, form))
+                .map(FieldText::query)
                 .collect(),
-            Scope::Title => self.text_in(f.title, text).into_iter().collect(),
-            Scope::Abstract => self.text_in(f.abstract_text, text).into_iter().collect(),
+            Scope::Title => self.analysed(f.title, text).map(FieldText::query).into_iter().collect(),
+            Scope::Abstract => self
+                .analysed(f.abstract_text, text)
+                .map(FieldText::query)
+                .into_iter()
+                .collect(),
             Scope::Anywhere => {
-                let mut options = Vec::new();
-                if let Some(title) = self.text_in(f.title, text) {
-                    options.push(Box::new(BoostQuery::new(title, self.weights.title_boost)) as Box<dyn Query>);
-                }
-                options.extend(self.text_in(f.abstract_text, text));
-                // A phrase of several words may be a name; a plain word may be a surname.
-                let names = if phrase {
-                    analysis::name_forms(text)
-                } else {
-                    vec![text.to_string()]
-                };
-                options.extend(names.iter().filter_map(|form| self.text_in(f.authors, form)));
+                let mut options: Vec<Box<dyn Query>> = self
+                    .anywhere(text, phrase)
+                    .into_iter()
+                    .map(|(analysed, boost)| boosted(analysed.query(), boost))
+                    .collect();
                 // The best field counts in full, the others a little: a word found in both title
                 // and abstract is not worth twice a word found in one.
                 return match options.len() {
@@ -597,9 +663,30 @@ impl SearchIndex {
         }
     }
 
-    /// `text` in one field: a term query for one term, a phrase query for several (words joined
-    /// by hyphens or quoted), `None` when analysis leaves nothing (a stop word).
-    fn text_in(&self, field: Field, text: &str) -> Option<Box<dyn Query>> {
+    /// Where a word or phrase typed without a prefix is looked for, and each field's weight:
+    /// the title (boosted), the abstract, and the authors — a phrase of several words may be a
+    /// name, a plain word may be a surname. Fields where analysis leaves nothing are left out.
+    fn anywhere(&self, text: &str, phrase: bool) -> Vec<(FieldText, f32)> {
+        let f = self.fields;
+        let names = if phrase {
+            analysis::name_forms(text)
+        } else {
+            vec![text.to_string()]
+        };
+        let mut options = Vec::new();
+        options.extend(self.analysed(f.title, text).map(|t| (t, self.weights.title_boost)));
+        options.extend(self.analysed(f.abstract_text, text).map(|t| (t, 1.0)));
+        options.extend(
+            names
+                .iter()
+                .filter_map(|form| self.analysed(f.authors, form))
+                .map(|t| (t, 1.0)),
+        );
+        options
+    }
+
+    /// `text` as one field's analysis reads it; `None` when nothing is left (a stop word).
+    fn analysed(&self, field: Field, text: &str) -> Option<FieldText> {
         let mut analyzer = self.index.tokenizer_for_field(field).ok()?;
         let mut stream = analyzer.token_stream(text);
         let mut terms = Vec::new();
@@ -609,14 +696,12 @@ impl SearchIndex {
         }
         match terms.len() {
             0 => None,
-            1 => Some(Box::new(TermQuery::new(
-                terms.remove(0).1,
-                IndexRecordOption::WithFreqs,
-            ))),
+            1 => Some(FieldText::Term(terms.remove(0).1)),
             _ => {
                 let first = terms[0].0;
-                let terms = terms.into_iter().map(|(p, t)| (p - first, t)).collect();
-                Some(Box::new(PhraseQuery::new_with_offset(terms)))
+                Some(FieldText::Phrase(
+                    terms.into_iter().map(|(p, t)| (p - first, t)).collect(),
+                ))
             }
         }
     }
@@ -630,6 +715,30 @@ impl SearchIndex {
             Term::from_field_text(self.fields.categories, &text),
             IndexRecordOption::Basic,
         ))
+    }
+}
+
+/// A word or phrase in one field after analysis: one term, or several (words joined by hyphens
+/// or quoted) that must stand together.
+enum FieldText {
+    Term(Term),
+    Phrase(Vec<(usize, Term)>),
+}
+
+impl FieldText {
+    fn query(self) -> Box<dyn Query> {
+        match self {
+            FieldText::Term(term) => Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+            FieldText::Phrase(terms) => Box::new(PhraseQuery::new_with_offset(terms)),
+        }
+    }
+}
+
+fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    if boost == 1.0 {
+        query
+    } else {
+        Box::new(BoostQuery::new(query, boost))
     }
 }
 
@@ -681,4 +790,161 @@ impl Highlighter {
 /// Ranges relative to a fragment made relative to the whole text.
 fn shift(ranges: &[Range<usize>], by: usize) -> Vec<Range<usize>> {
     ranges.iter().map(|r| r.start + by..r.end + by).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::parse;
+
+    /// Papers whose words recur across titles, abstracts and author names, so that a word often
+    /// matches in several fields — where the ranking's best-field score and the pruning's sum
+    /// part — with updates and hidden papers deleting some along the way.
+    fn index_of_mixed_papers() -> SearchIndex {
+        let index = SearchIndex::in_memory().unwrap();
+        let words = [
+            "graph",
+            "neural",
+            "networks",
+            "learning",
+            "robust",
+            "sparse",
+            "attention",
+            "diffusion",
+            "wang",
+            "chen",
+            "self-supervised",
+            "the",
+            "of",
+        ];
+        let mut state = 7u64;
+        let mut next = move |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        for batch in 0..4 {
+            let documents: Vec<SearchDocument> = (0..600)
+                .map(|n| {
+                    let mut text = |length: usize| {
+                        (0..1 + next(length))
+                            .map(|_| words[next(words.len())])
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    };
+                    let id = format!("2501.{:05}", (batch * 600 + n) % 2_000);
+                    SearchDocument {
+                        id,
+                        title: text(6),
+                        abstract_text: text(40),
+                        authors: vec![format!("Li {}", words[n % 10]), text(2)],
+                        categories: vec!["cs.LG".into()],
+                        first_listed: Some(Date::new(2025, 1, 1 + (n % 28) as i8).unwrap()),
+                        votes: (n % 5) as i64,
+                        hidden: n % 97 == 0,
+                    }
+                })
+                .collect();
+            index.apply(&documents, &[], Some(batch as i64)).unwrap();
+        }
+        index
+    }
+
+    #[test]
+    fn plain_word_searches_rank_exactly_as_scoring_every_match_would() {
+        let index = index_of_mixed_papers();
+        let searcher = index.reader.searcher();
+        for text in [
+            "graph",
+            "wang",
+            "neural networks",
+            "sparse attention diffusion wang chen",
+            "robust of learning",
+        ] {
+            let query = parse(text).unwrap();
+            assert!(
+                index.upper_bound(&query, &Filters::default()).is_some(),
+                "{text} is pruned"
+            );
+            for (offset, limit) in [(0, 1), (0, 20), (20, 20), (0, 300)] {
+                let page = index
+                    .search(&query, &Filters::default(), Sort::Relevance, offset, limit)
+                    .unwrap();
+                let every_match = TopDocs::with_limit(limit).and_offset(offset).order_by_score();
+                let expected = searcher
+                    .search(&*index.compile(&query, &Filters::default(), true), &every_match)
+                    .unwrap();
+                assert_eq!(
+                    page.hits,
+                    index.ids(&searcher, expected).unwrap(),
+                    "{text}, offset {offset}"
+                );
+            }
+        }
+        // Phrases, hyphenated words and filters take the unpruned path.
+        assert!(
+            index
+                .upper_bound(&parse("self-supervised graph").unwrap(), &Filters::default())
+                .is_none()
+        );
+        assert!(
+            index
+                .upper_bound(&parse("\"graph neural\"").unwrap(), &Filters::default())
+                .is_none()
+        );
+        let in_cs = Filters {
+            categories: vec!["cs".into()],
+            ..Filters::default()
+        };
+        assert!(index.upper_bound(&parse("graph").unwrap(), &in_cs).is_none());
+    }
+
+    #[test]
+    fn papers_like_one_share_its_telling_words_and_never_are_it() {
+        let index = index_of_mixed_papers();
+        let paper = |id: &str, title: &str, abstract_text: &str| SearchDocument {
+            id: id.into(),
+            title: title.into(),
+            abstract_text: abstract_text.into(),
+            authors: vec!["A. Author".into()],
+            categories: vec!["cs.CV".into()],
+            first_listed: Date::new(2026, 2, 2).ok(),
+            votes: 0,
+            hidden: false,
+        };
+        let splatting = paper(
+            "2602.90001",
+            "Gaussian splatting of street scenes",
+            "We reconstruct street scenes with Gaussian splatting from lidar sweeps. Graph neural networks.",
+        );
+        index
+            .apply(
+                &[
+                    splatting.clone(),
+                    paper(
+                        "2602.90002",
+                        "Street scenes, splatted",
+                        "Gaussian splatting meets lidar.",
+                    ),
+                    paper(
+                        "2602.90003",
+                        "Protein folding",
+                        "Diffusion for protein folding. Graph neural networks.",
+                    ),
+                ],
+                &[],
+                Some(10),
+            )
+            .unwrap();
+        let ids: Vec<String> = index
+            .more_like_this(&splatting, 5)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        assert_eq!(ids.len(), 5);
+        assert_eq!(ids[0], "2602.90002", "{ids:?}");
+        assert!(!ids.contains(&splatting.id));
+    }
 }

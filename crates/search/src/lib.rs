@@ -9,12 +9,14 @@ pub mod fusion;
 pub mod index;
 pub mod metrics;
 pub mod query;
+mod ranking;
 pub mod retrieve;
 pub mod vectors;
 
 pub use fusion::{DEFAULT_FUSION, Fusion};
 pub use index::{
-    Checkpoint, Filters, Highlight, Highlighter, Hit, HitPage, IndexError, KeywordWeights, SearchIndex, Sort,
+    COUNT_LIMIT, Checkpoint, Filters, Highlight, Highlighter, Hit, HitPage, IndexError, KeywordWeights, SearchIndex,
+    Sort,
 };
 pub use query::{ParsedQuery, QueryError, parse};
 pub use retrieve::{FUSION_DEPTH, Mode, retrieve};
