@@ -25,7 +25,7 @@ pub fn serve(context: &Context, addr: Option<SocketAddr>, role: ReplicaRole, dem
     let addr = addr.unwrap_or(config.addr);
     runtime()?.block_on(async {
         let store = context.open_store().await?;
-        if demo_sample && store.stats().await?.papers == 0 {
+        if demo_sample && store.paper_totals().await?.papers == 0 {
             tracing::info!(data_dir = %context.data_dir.display(), "empty instance: importing the demo sample");
             let mut progress = TerminalProgress::new();
             let outcome = import(store.clone(), sample_sources(), config.import_batch_size, &mut progress).await?;

@@ -224,7 +224,7 @@ impl Search {
     pub async fn rebuild(&self, progress: &mut (dyn FnMut(u64, u64) + Send)) -> anyhow::Result<u64> {
         // Changes after this point are followed by the log afterwards; those before are in the walk.
         let start = self.store.search_log_bounds().await?.newest;
-        let total = self.store.stats().await?.papers;
+        let total = self.store.paper_totals().await?.papers;
         let index = Arc::clone(&self.index);
         tokio::task::spawn_blocking(move || index.clear()).await??;
         let mut after: Option<String> = None;

@@ -30,9 +30,9 @@ pub async fn render(State(state): State<AppState>) -> Response {
     let Some(handle) = handle() else {
         return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "metrics are disabled").into_response();
     };
-    if let Ok(stats) = state.store.stats().await {
-        metrics::gauge!("paperboy_papers").set(stats.papers as f64);
-        metrics::gauge!("paperboy_papers_with_votes").set(stats.papers_with_votes as f64);
+    if let Ok(totals) = state.store.paper_totals().await {
+        metrics::gauge!("paperboy_papers").set(totals.papers as f64);
+        metrics::gauge!("paperboy_papers_with_votes").set(totals.with_votes as f64);
     }
     let now = jiff::Timestamp::now();
     if let Ok(harvest) =

@@ -6,7 +6,7 @@ use jiff::civil::date;
 use paperboy_core::{ArxivId, Category, CodeHost, CodeLink, CommunityVotes, DigestPreferences, Frequency, Paper};
 
 use crate::{
-    DeliveryOutcome, HarvestCheckpoint, HarvestRun, MergeSummary, NewDelivery, RepoReading, RepoToCheck,
+    DeliveryOutcome, HarvestCheckpoint, HarvestRun, MergeSummary, NewDelivery, PaperTotals, RepoReading, RepoToCheck,
     SearchLogBounds, StarCount, Store, SubscribeRequest, SubscriptionStatus,
 };
 
@@ -21,6 +21,7 @@ macro_rules! store_conformance_suite {
             imported_votes_replace_earlier_counts,
             duplicates_in_one_batch_become_one_paper,
             stats_count_what_is_held,
+            paper_totals_follow_every_change,
             unknown_papers_are_none,
             listing_dates_follow_updates,
             papers_after_walks_everything_once,
@@ -253,6 +254,31 @@ pub async fn stats_count_what_is_held(store: &dyn Store) {
     assert_eq!(stats.last_listing_date, Some(date(2026, 2, 27)));
     assert_eq!(stats.papers_with_votes, 2);
     assert_eq!(stats.papers_with_code, 2);
+}
+
+pub async fn paper_totals_follow_every_change(store: &dyn Store) {
+    let totals = |papers, with_votes| PaperTotals { papers, with_votes };
+    assert_eq!(store.paper_totals().await.expect("totals"), totals(0, 0));
+    let mut bare = Paper::new(id("2602.00003"));
+    bare.title = "Bare".into();
+    bare.listing_dates.insert(date(2026, 2, 27));
+    store
+        .merge_papers(vec![full_paper("2602.00001"), full_paper("2602.00002"), bare.clone()])
+        .await
+        .expect("merge");
+    assert_eq!(store.paper_totals().await.expect("totals"), totals(3, 2));
+    // Merged again, and then with votes from Hugging Face.
+    store.merge_papers(vec![bare.clone()]).await.expect("again");
+    assert_eq!(store.paper_totals().await.expect("totals"), totals(3, 2));
+    bare.community_votes = full_paper("2602.00003").community_votes;
+    store.merge_papers(vec![bare]).await.expect("votes");
+    let held = store.stats().await.expect("stats");
+    assert_eq!(store.paper_totals().await.expect("totals"), totals(3, 3));
+    assert_eq!(
+        (held.papers, held.papers_with_votes),
+        (3, 3),
+        "the counts agree with counting"
+    );
 }
 
 pub async fn unknown_papers_are_none(store: &dyn Store) {

@@ -258,6 +258,12 @@ pub struct StoreStats {
     pub papers_with_code: u64,
 }
 
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PaperTotals {
+    pub papers: u64,
+    pub with_votes: u64,
+}
+
 /// One entry of the search index's change log: this paper changed (or went).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SearchChange {
@@ -351,7 +357,12 @@ pub trait Store: Send + Sync {
     /// pages (exports, index rebuilds, checks that two stores hold the same).
     async fn papers_after(&self, after: Option<&ArxivId>, limit: u32) -> Result<Vec<Paper>, StoreError>;
 
+    /// Everything `paperboy stats` shows; counts every paper, so not for a hot path.
     async fn stats(&self) -> Result<StoreStats, StoreError>;
+
+    /// How many papers there are and how many came with votes, kept as papers change: one row
+    /// read, whatever the corpus (for `/metrics` and progress bars).
+    async fn paper_totals(&self) -> Result<PaperTotals, StoreError>;
 
     /// Papers listed on any day from `first` to `last` (inclusive), optionally only those in a
     /// category (cross-lists count; a bare archive such as `cs` matches all of its categories),

@@ -12,8 +12,8 @@ use super::{digests, harvest, search};
 use crate::paper_row::{COLUMNS, PaperRow};
 use crate::{
     Activity, ApiToken, ClaimedDelivery, ContentVersion, DeliveryCounts, DeliveryOutcome, HarvestCheckpoint,
-    HarvestRun, MergeSummary, NewDelivery, NewSession, NewSubmission, RepoReading, RepoToCheck, Role, SearchChange,
-    SearchLogBounds, Session, StarCount, Store, StoreError, StoreStats, StoredEmbedding, SubmitOutcome,
+    HarvestRun, MergeSummary, NewDelivery, NewSession, NewSubmission, PaperTotals, RepoReading, RepoToCheck, Role,
+    SearchChange, SearchLogBounds, Session, StarCount, Store, StoreError, StoreStats, StoredEmbedding, SubmitOutcome,
     SubscribeRequest, Subscription, TextToEmbed, User, fold_duplicates,
 };
 
@@ -98,6 +98,16 @@ impl Store for Backend {
             last_listing_date: date(range.try_get("last")?),
             papers_with_votes: totals.try_get::<i64, _>("with_votes")? as u64,
             papers_with_code: totals.try_get::<i64, _>("with_code")? as u64,
+        })
+    }
+
+    async fn paper_totals(&self) -> Result<PaperTotals, StoreError> {
+        let row = sqlx::query("SELECT papers, with_votes FROM paper_totals WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(PaperTotals {
+            papers: row.try_get::<i64, _>("papers")? as u64,
+            with_votes: row.try_get::<i64, _>("with_votes")? as u64,
         })
     }
 
