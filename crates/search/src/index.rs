@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use paperboy_core::{Date, SearchDocument};
 use serde::{Deserialize, Serialize};
-use tantivy::collector::{DocSetCollector, TopDocs};
+use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
@@ -102,14 +102,15 @@ pub struct Hit {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HitPage {
     pub hits: Vec<Hit>,
-    /// All matches, not just this page, counted up to [`COUNT_LIMIT`].
+    /// All matches, not just this page (for a pruned ranking, counted up to [`COUNT_LIMIT`]).
     pub total: usize,
     /// False when there are more than `total` (counting stopped at the limit).
     pub total_is_exact: bool,
 }
 
-/// Matches are counted up to this many: a person reads no further (results go 1,000 deep), and
-/// counting all of a common word's matches among millions of papers costs more than the search.
+/// Matches of a ranking by relevance that skips most of them are counted up to this many: a
+/// person reads no further (results go 1,000 deep), and counting all of a common word's matches
+/// among millions of papers would cost more than finding the best.
 pub const COUNT_LIMIT: usize = 10_000;
 
 /// A text with the parts that matched the query marked.
@@ -364,22 +365,30 @@ impl SearchIndex {
         let compiled = self.compile(query, filters, true);
         let limit = limit.max(1);
         let top = TopDocs::with_limit(limit).and_offset(offset);
-        let addresses: Vec<(f32, DocAddress)> = match (sort, self.upper_bound(query, filters)) {
-            (Sort::Relevance, Some(bound)) => ranking::top_k_bounded(&searcher, &*compiled, &*bound, offset + limit)?
-                .into_iter()
-                .skip(offset)
-                .collect(),
-            (Sort::Relevance, None) => searcher.search(&*compiled, &top.order_by_score())?,
-            (Sort::New | Sort::Votes, _) => {
-                let field = if sort == Sort::New { "listed" } else { "votes" };
-                searcher
-                    .search(&*compiled, &top.order_by_fast_field::<i64>(field, Order::Desc))?
-                    .into_iter()
-                    .map(|(value, address)| (value.unwrap_or(0) as f32, address))
-                    .collect()
-            }
-        };
-        let (total, total_is_exact) = ranking::count_up_to(&searcher, &*compiled, COUNT_LIMIT)?;
+        // A pruned ranking skips most matches, so counting them is a pass of its own, and stops
+        // at the limit. Every other way visits each match anyway and counts them all as it goes.
+        let (addresses, total, total_is_exact): (Vec<(f32, DocAddress)>, usize, bool) =
+            match (sort, self.upper_bound(query, filters)) {
+                (Sort::Relevance, Some(bound)) => {
+                    let best = ranking::top_k_bounded(&searcher, &*compiled, &*bound, offset + limit)?;
+                    let (total, exact) = ranking::count_up_to(&searcher, &*compiled, COUNT_LIMIT)?;
+                    (best.into_iter().skip(offset).collect(), total, exact)
+                }
+                (Sort::Relevance, None) => {
+                    let (best, total) = searcher.search(&*compiled, &(top.order_by_score(), Count))?;
+                    (best, total, true)
+                }
+                (Sort::New | Sort::Votes, _) => {
+                    let field = if sort == Sort::New { "listed" } else { "votes" };
+                    let by_field = top.order_by_fast_field::<i64>(field, Order::Desc);
+                    let (best, total) = searcher.search(&*compiled, &(by_field, Count))?;
+                    let best = best
+                        .into_iter()
+                        .map(|(value, address)| (value.unwrap_or(0) as f32, address))
+                        .collect();
+                    (best, total, true)
+                }
+            };
         let hits = self.ids(&searcher, addresses)?;
         Ok(HitPage {
             hits,
