@@ -7,10 +7,13 @@
 #
 # Per size: import (wall, peak RSS), keyword index build (`reindex`: wall, peak RSS, size),
 # database size; search p50/p99 through the service and through tantivy's own query parser on
-# the same index (`bench search --instance`); then a server: the day page under wrk against
-# nginx serving the same bytes (the ceiling for a page), paper pages rendered afresh (a query
-# string the cache has never seen), and the server's RSS after the load. Prints one Markdown
-# table row per size. Needs wrk, nginx, curl, GNU time; about 25 minutes for the default sizes
+# the same index (`bench search --instance`, which also times similar papers and date order);
+# the daily digest for 2,000 subscribers (composed and written as files: the mail server's cost
+# does not grow with the corpus); then a server: the day page under wrk against nginx serving
+# the same bytes (the ceiling for a page), then rendered afresh (a query string the page cache
+# has never seen: what the first visitor after a vote or an import gets) for the day and the
+# month, paper pages and search pages, and the server's RSS after the load. Prints Markdown
+# table rows per size. Needs wrk, nginx, curl, GNU time; about 35 minutes for the default sizes
 # on 2 cores and 12 GB of free disk.
 #
 # Environment: LISTINGS, DAY (2026-02-13), DURATION (15s), CONNECTIONS (32), KEEP (keep the data).
@@ -83,6 +86,7 @@ NGINX
 mkdir -p "$work/www"
 
 rows=()
+rows2=()
 for size in "${sizes[@]}"; do
     data=$work/data-$size
     echo "== $size papers" >&2
@@ -106,10 +110,22 @@ for size in "${sizes[@]}"; do
     db_size=$(du -sm "$data/paperboy.db" | cut -f1)
     echo "index: $index_s s, peak $index_mb MB, $index_size MB; database $db_size MB" >&2
 
-    "$paperboy" --data-dir "$data" bench search --instance "$data" --queries 1000 >"$work/search.txt" 2>/dev/null
+    "$paperboy" --data-dir "$data" bench search --instance "$data" --queries 1000 \
+        --write-queries "$work/queries.txt" >"$work/search.txt" 2>/dev/null
     read -r search_p50 search_p99 < <(awk '/^  keyword/ {print $5, $8}' "$work/search.txt")
     read -r tantivy_p50 tantivy_p99 < <(awk '/^  baseline/ {print $8, $11}' "$work/search.txt")
     echo "search: p50 $search_p50 ms p99 $search_p99 ms; tantivy p50 $tantivy_p50 ms p99 $tantivy_p99 ms" >&2
+    grep -E "^    |newest|similar" "$work/search.txt" >&2
+    read -r similar_p50 similar_p99 < <(awk '/^  similar/ {print $6, $9}' "$work/search.txt")
+    read -r newest_p50 newest_p99 < <(awk '/^  newest/ {print $8, $11}' "$work/search.txt")
+
+    seq -f "reader%05g@example.org" 1 1000 >"$work/readers.txt"
+    seq -f "vision%05g@example.org" 1 1000 >"$work/readers-cv.txt"
+    "$paperboy" --data-dir "$data" subscribers import "$work/readers.txt" >/dev/null
+    "$paperboy" --data-dir "$data" subscribers import "$work/readers-cv.txt" --categories cs.CV >/dev/null
+    read -r digest_s _ < <(timed "$paperboy" --data-dir "$data" digest run --frequency daily --date "$day")
+    digest_ms=$(awk -v s="$digest_s" 'BEGIN { printf "%.1f", 1000 * s / 2000 }')
+    echo "digest: 2,000 subscribers in $digest_s s ($digest_ms ms each); $(head -1 "$work/out.txt")" >&2
 
     "$paperboy" --data-dir "$data" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
     server_pid=$!
@@ -121,16 +137,30 @@ for size in "${sizes[@]}"; do
     read -r nginx_rps nginx_p99 < <(wrk_run "http://127.0.0.1:$nginx_port/day.html")
     read -r day_rps day_p99 < <(wrk_run "http://127.0.0.1:$port/papers/date/$day")
     read -r paper_rps paper_p99 < <(wrk_run "http://127.0.0.1:$port" "$work/papers.txt" fresh)
+    echo "/papers/date/$day" >"$work/day-path.txt"
+    read -r day_fresh_rps day_fresh_p99 < <(wrk_run "http://127.0.0.1:$port" "$work/day-path.txt" fresh)
+    echo "/papers/month/${day:0:7}" >"$work/month-path.txt"
+    read -r month_fresh_rps month_fresh_p99 < <(wrk_run "http://127.0.0.1:$port" "$work/month-path.txt" fresh)
+    # The search page for the benchmark's queries (title words, authors, phrases, abstracts).
+    head -300 "$work/queries.txt" |
+        python3 -c 'import sys, urllib.parse; [print("/search?q=" + urllib.parse.quote(l.strip())) for l in sys.stdin]' \
+            >"$work/search-paths.txt"
+    read -r search_rps search_http_p99 < <(wrk_run "http://127.0.0.1:$port" "$work/search-paths.txt" fresh)
     rss_mb=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$server_pid/status")
     kill "$server_pid"
     wait "$server_pid" 2>/dev/null || true
     server_pid=
     ratio=$(awk -v a="$day_rps" -v b="$nginx_rps" 'BEGIN { printf "%.0f%%", 100 * a / b }')
-    echo "day page ($day_bytes bytes): $day_rps req/s p99 $day_p99 (nginx $nginx_rps, $ratio); paper pages rendered: $paper_rps req/s p99 $paper_p99; server RSS $rss_mb MB" >&2
-    rows+=("| $size | $import_s s / $import_mb MB | $index_s s / $index_mb MB / $index_size MB | $db_size MB | $day_rps ($day_p99), nginx $nginx_rps ($nginx_p99), $ratio | $paper_rps ($paper_p99) | $search_p50 / $search_p99 ms, tantivy $tantivy_p50 / $tantivy_p99 ms | $rss_mb MB |")
+    echo "day page ($day_bytes bytes): $day_rps req/s p99 $day_p99 (nginx $nginx_rps, $ratio); rendered: day $day_fresh_rps ($day_fresh_p99), month $month_fresh_rps ($month_fresh_p99), paper pages $paper_rps ($paper_p99), search pages $search_rps ($search_http_p99); server RSS $rss_mb MB" >&2
+    rows+=("| $size | $import_s s / $import_mb MB | $index_s s / $index_mb MB / $index_size MB | $db_size MB | $day_rps ($day_p99), nginx $nginx_rps ($nginx_p99), $ratio | $search_p50 / $search_p99 ms, tantivy $tantivy_p50 / $tantivy_p99 ms | $rss_mb MB |")
+    rows2+=("| $size | $day_fresh_rps ($day_fresh_p99) | $month_fresh_rps ($month_fresh_p99) | $paper_rps ($paper_p99) | $search_rps ($search_http_p99) | $similar_p50 / $similar_p99 ms | $newest_p50 / $newest_p99 ms | $digest_ms ms |")
     [ -n "${KEEP:-}" ] || rm -rf "$data"
 done
 
-echo "| papers | import (wall / peak RSS) | keyword index (wall / peak RSS / size) | database | day page req/s (p99) | paper pages rendered req/s (p99) | keyword search p50 / p99 | server RSS after load |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| papers | import (wall / peak RSS) | keyword index (wall / peak RSS / size) | database | day page req/s (p99) vs nginx | keyword search p50 / p99, tantivy's parser p50 / p99 | server RSS after load |"
+echo "|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
+echo
+echo "| papers | day page rendered req/s (p99) | month page rendered | paper pages rendered | search pages | similar papers p50 / p99 | search by date p50 / p99 | digest per subscriber |"
+echo "|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${rows2[@]}"

@@ -235,6 +235,9 @@ enum BenchCommand {
         /// The embedding model (default: <temp data dir>/models/all-MiniLM-L6-v2, i.e. none).
         #[arg(long)]
         model_dir: Option<PathBuf>,
+        /// Also write the queries measured to this file, one per line (for HTTP load tests).
+        #[arg(long)]
+        write_queries: Option<PathBuf>,
     },
     /// Parse FILE without storing it (the baseline; run by `bench import`).
     #[command(hide = true)]
@@ -340,7 +343,15 @@ fn main() -> ExitCode {
             queries,
             embed_sample,
             model_dir,
-        }) => cli::bench_search::search(&file, instance.as_deref(), queries, embed_sample, model_dir),
+            write_queries,
+        }) => cli::bench_search::search(
+            &file,
+            instance.as_deref(),
+            queries,
+            embed_sample,
+            model_dir,
+            write_queries.as_deref(),
+        ),
         Command::Bench(BenchCommand::ParseOnly { file }) => cli::bench::parse_only(&file),
         Command::Bench(BenchCommand::Corpus { papers, seed, source }) => {
             cli::bench_corpus::corpus(&source, papers, seed)

@@ -23,9 +23,13 @@ fn percentiles(mut samples: Vec<Duration>) -> (f64, f64, f64) {
     (at(0.5), at(0.99), mean)
 }
 
+/// The kinds of query measured, as `queries` makes them.
+const KINDS: [&str; 4] = ["title words", "author", "phrase + word", "abstract opening"];
+
 /// Queries people type, made from the papers themselves: title words, an author's surname, a
-/// quoted phrase with a word, and the opening of an abstract as a question in one's own words.
-fn queries(documents: &[SearchDocument], count: usize) -> Vec<String> {
+/// quoted phrase with a word, and the opening of an abstract as a question in one's own words;
+/// each with its index in [`KINDS`].
+fn queries(documents: &[SearchDocument], count: usize) -> Vec<(usize, String)> {
     let step = (documents.len() / count.max(1)).max(1);
     let words = |text: &str| -> Vec<String> {
         text.split(|c: char| !c.is_alphanumeric())
@@ -40,17 +44,23 @@ fn queries(documents: &[SearchDocument], count: usize) -> Vec<String> {
         .enumerate()
         .filter_map(|(n, document)| {
             let title = words(&document.title);
-            let query = match n % 5 {
-                0 | 1 => title.iter().take(2 + n % 3).cloned().collect::<Vec<_>>().join(" "),
-                2 => format!("au:{}", document.authors.first()?.split_whitespace().last()?),
-                3 if title.len() >= 3 => format!("\"{} {}\" {}", title[0], title[1], title[2]),
-                _ => words(&document.abstract_text)
-                    .into_iter()
-                    .take(8)
-                    .collect::<Vec<_>>()
-                    .join(" "),
+            let (kind, query) = match n % 5 {
+                0 | 1 => (0, title.iter().take(2 + n % 3).cloned().collect::<Vec<_>>().join(" ")),
+                2 => (
+                    1,
+                    format!("au:{}", document.authors.first()?.split_whitespace().last()?),
+                ),
+                3 if title.len() >= 3 => (2, format!("\"{} {}\" {}", title[0], title[1], title[2])),
+                _ => (
+                    3,
+                    words(&document.abstract_text)
+                        .into_iter()
+                        .take(8)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
             };
-            (!query.trim().is_empty()).then_some(query)
+            (!query.trim().is_empty()).then_some((kind, query))
         })
         .collect()
 }
@@ -61,12 +71,20 @@ pub fn search(
     query_count: usize,
     embed_sample: usize,
     model_dir: Option<PathBuf>,
+    write_queries: Option<&Path>,
 ) -> anyhow::Result<u8> {
     if let Some(instance) = instance {
         // An instance already built (`scripts/bench-scale.sh`): its index is used as it is.
         anyhow::ensure!(instance.is_dir(), "{} is not a data directory", instance.display());
         println!("bench search: the instance in {}", instance.display());
-        crate::cli::runtime()?.block_on(run(instance, false, query_count, embed_sample, model_dir))?;
+        crate::cli::runtime()?.block_on(run(
+            instance,
+            false,
+            query_count,
+            embed_sample,
+            model_dir,
+            write_queries,
+        ))?;
         return Ok(0);
     }
     anyhow::ensure!(file.is_file(), "{} is not a file", file.display());
@@ -83,7 +101,14 @@ pub fn search(
         .stderr(std::process::Stdio::null())
         .status()?;
     anyhow::ensure!(status.success(), "the import failed");
-    let outcome = crate::cli::runtime()?.block_on(run(&data_dir, true, query_count, embed_sample, model_dir));
+    let outcome = crate::cli::runtime()?.block_on(run(
+        &data_dir,
+        true,
+        query_count,
+        embed_sample,
+        model_dir,
+        write_queries,
+    ));
     let _ = std::fs::remove_dir_all(&data_dir);
     outcome?;
     Ok(0)
@@ -95,6 +120,7 @@ async fn run(
     query_count: usize,
     embed_sample: usize,
     model_dir: Option<PathBuf>,
+    write_queries: Option<&Path>,
 ) -> anyhow::Result<()> {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&data_dir.join(crate::config::DATABASE_FILE_NAME)).await?);
     let papers = store.stats().await?.papers;
@@ -141,6 +167,10 @@ async fn run(
         }
     }
     let queries = queries(&documents, query_count);
+    if let Some(file) = write_queries {
+        let lines: String = queries.iter().map(|(_, text)| format!("{text}\n")).collect();
+        std::fs::write(file, lines).with_context(|| format!("while writing {}", file.display()))?;
+    }
     let request = |text: &str, mode: Mode| SearchRequest {
         query: parse(text).expect("benchmark queries parse"),
         mode: Some(mode),
@@ -151,18 +181,30 @@ async fn run(
     };
     // Warm the page cache and the allocator once, then measure alternately so that both see
     // the same machine.
-    for text in queries.iter().take(50) {
+    for (_, text) in queries.iter().take(50) {
         search.query(request(text, Mode::Keyword)).await?;
         search.baseline_search(text, 20).await?;
     }
     let (mut ours, mut baseline) = (Vec::new(), Vec::new());
-    for text in &queries {
+    let mut by_kind: Vec<(Vec<Duration>, Vec<Duration>)> = vec![Default::default(); KINDS.len()];
+    let mut newest_first = Vec::new();
+    for (kind, text) in &queries {
         let started = Instant::now();
         search.query(request(text, Mode::Keyword)).await?;
         ours.push(started.elapsed());
+        by_kind[*kind].0.push(started.elapsed());
         let started = Instant::now();
         search.baseline_search(&text.replace("au:", ""), 20).await?;
         baseline.push(started.elapsed());
+        by_kind[*kind].1.push(started.elapsed());
+        let started = Instant::now();
+        search
+            .query(SearchRequest {
+                sort: Sort::New,
+                ..request(text, Mode::Keyword)
+            })
+            .await?;
+        newest_first.push(started.elapsed());
     }
     let (p50, p99, mean) = percentiles(ours);
     let (b50, b99, bmean) = percentiles(baseline);
@@ -176,6 +218,31 @@ async fn run(
         p50 / b50.max(1e-9),
         p99 / b99.max(1e-9)
     );
+    for (kind, (ours, baseline)) in KINDS.iter().zip(by_kind) {
+        if ours.is_empty() {
+            continue;
+        }
+        let count = ours.len();
+        let ((p50, p99, _), (b50, b99, _)) = (percentiles(ours), percentiles(baseline));
+        println!(
+            "    {kind:<17} {count:>4} queries: p50 {p50:.2} ms  p99 {p99:.2} ms; baseline p50 {b50:.2} ms  p99 {b99:.2} ms"
+        );
+    }
+    let (p50, p99, mean) = percentiles(newest_first);
+    println!("  newest    same queries sorted by date: p50 {p50:.2} ms  p99 {p99:.2} ms  mean {mean:.2} ms");
+    // A paper page's similar papers, by shared words (the vectors come later, when there is a model).
+    let mut similar = Vec::new();
+    for document in documents
+        .iter()
+        .step_by((documents.len() / query_count.max(1)).max(1))
+        .take(query_count)
+    {
+        let started = Instant::now();
+        search.similar(&document.id, 6).await?;
+        similar.push(started.elapsed());
+    }
+    let (p50, p99, mean) = percentiles(similar);
+    println!("  similar   papers sharing telling words: p50 {p50:.2} ms  p99 {p99:.2} ms  mean {mean:.2} ms");
 
     if !Embedder::present(&model_dir) {
         println!(
@@ -239,11 +306,11 @@ async fn run(
     drop(search);
     let search = Search::open(Arc::clone(&store), &index_dir, Some(&model_dir)).await?;
     search.follow_embeddings().await?;
-    for text in queries.iter().take(20) {
+    for (_, text) in queries.iter().take(20) {
         search.query(request(text, Mode::Hybrid)).await?;
     }
     let mut embedding_only = Vec::new();
-    for text in &queries {
+    for (_, text) in &queries {
         let free_text = parse(text).expect("benchmark queries parse").free_text();
         let started = Instant::now();
         embedder.embed_one(&free_text)?;
@@ -253,7 +320,7 @@ async fn run(
     println!("  query embedding alone: p50 {p50:.2} ms  p99 {p99:.2} ms  mean {mean:.2} ms");
     for mode in [Mode::Semantic, Mode::Hybrid] {
         let mut samples = Vec::new();
-        for text in &queries {
+        for (_, text) in &queries {
             let started = Instant::now();
             search.query(request(text, mode)).await?;
             samples.push(started.elapsed());
