@@ -4,7 +4,7 @@
 //! change log it has indexed, so a restarted process knows where to resume and an index built
 //! by an older version is rebuilt rather than misread.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ops::{Bound, Range};
 use std::path::Path;
 use std::sync::Mutex;
@@ -14,10 +14,12 @@ use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
-    TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, MoreLikeThisQuery, Occur, PhraseQuery, Query,
+    RangeQuery, TermQuery,
 };
-use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, OwnedValue, STRING, Schema, TextFieldIndexing, TextOptions,
+};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
 
@@ -46,8 +48,6 @@ impl Default for KeywordWeights {
         }
     }
 }
-/// How many of a paper's words look for papers like it.
-const TELLING_WORDS: usize = 30;
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
@@ -368,9 +368,9 @@ impl SearchIndex {
         // A pruned ranking skips most matches, so counting them is a pass of its own, and stops
         // at the limit. Every other way visits each match anyway and counts them all as it goes.
         let (addresses, total, total_is_exact): (Vec<(f32, DocAddress)>, usize, bool) =
-            match (sort, self.upper_bound(query, filters)) {
-                (Sort::Relevance, Some(bound)) => {
-                    let best = ranking::top_k_bounded(&searcher, &*compiled, &*bound, offset + limit)?;
+            match (sort, self.best_fields(query, filters)) {
+                (Sort::Relevance, Some(words)) => {
+                    let best = ranking::top_k_best_fields(&searcher, &words, offset + limit)?;
                     let (total, exact) = ranking::count_up_to(&searcher, &*compiled, COUNT_LIMIT)?;
                     (best.into_iter().skip(offset).collect(), total, exact)
                 }
@@ -410,54 +410,31 @@ impl SearchIndex {
         Ok(Some(hits.into_iter().map(|hit| hit.id).collect()))
     }
 
-    /// Papers that share the most telling words with this one (when there are no embeddings):
-    /// its [`TELLING_WORDS`] rarest-but-repeated title and abstract words, each weighted by how
-    /// telling it is. The query is a plain union of term queries, which tantivy prunes (block-max
-    /// WAND), so its cost does not grow with every paper that shares a common word.
+    /// Papers that share the most telling words with this one (when there are no embeddings).
     pub fn more_like_this(&self, paper: &SearchDocument, limit: usize) -> Result<Vec<Hit>, IndexError> {
         let f = self.fields;
+        let like = MoreLikeThisQuery::builder()
+            .with_min_doc_frequency(2)
+            .with_min_term_frequency(1)
+            .with_max_query_terms(30)
+            .with_min_word_length(3)
+            .with_document_fields(vec![
+                (f.title, vec![OwnedValue::Str(paper.title.clone())]),
+                (f.abstract_text, vec![OwnedValue::Str(paper.abstract_text.clone())]),
+            ]);
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(like) as Box<dyn Query>),
+            (
+                Occur::MustNot,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.id, &paper.id),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
         let searcher = self.reader.searcher();
-        let mut frequencies: HashMap<Term, u32> = HashMap::new();
-        for (field, text) in [(f.title, &paper.title), (f.abstract_text, &paper.abstract_text)] {
-            let mut analyzer = self.index.tokenizer_for_field(field)?;
-            let mut stream = analyzer.token_stream(text);
-            while stream.advance() {
-                let word = &stream.token().text;
-                if word.chars().count() >= 3 {
-                    *frequencies.entry(Term::from_field_text(field, word)).or_default() += 1;
-                }
-            }
-        }
-        let papers = searcher.num_docs() as f32;
-        let mut telling: Vec<(f32, Term)> = Vec::with_capacity(frequencies.len());
-        for (term, frequency) in frequencies {
-            let papers_with_it = searcher.doc_freq(&term)?;
-            // A word no other paper has finds nothing.
-            if papers_with_it >= 2 {
-                let rarity = 1.0 + (papers / (papers_with_it as f32 + 1.0)).ln();
-                telling.push((frequency as f32 * rarity, term));
-            }
-        }
-        telling.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        telling.truncate(TELLING_WORDS);
-        let Some(&(most, _)) = telling.first() else {
-            return Ok(Vec::new());
-        };
-        let words: Vec<(Occur, Box<dyn Query>)> = telling
-            .into_iter()
-            .map(|(weight, term)| {
-                let word = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
-                (Occur::Should, boosted(word, weight / most))
-            })
-            .collect();
-        // The paper itself is the best match; asking for one more and dropping it keeps the
-        // query a plain union (an exclusion would stop the pruning).
-        let top = TopDocs::with_limit(limit + 1).order_by_score();
-        let addresses = searcher.search(&BooleanQuery::new(words), &top)?;
-        let mut hits = self.ids(&searcher, addresses)?;
-        hits.retain(|hit| hit.id != paper.id);
-        hits.truncate(limit);
-        Ok(hits)
+        let addresses = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        self.ids(&searcher, addresses)
     }
 
     /// The benchmark's baseline: `text` through tantivy's own query parser over title and
@@ -536,18 +513,17 @@ impl SearchIndex {
         }
     }
 
-    /// For a query of plain words only and no filters: the plain sum of every field match of
-    /// every word. It scores each paper at least as high as the ranking does (a word's best
-    /// field plus a share of the others) and tantivy can prune it, so it finds the ranking's
-    /// top papers without scoring every match (see [`ranking`]). `None` for any other query.
-    fn upper_bound(&self, query: &ParsedQuery, filters: &Filters) -> Option<Box<dyn Query>> {
+    /// A query of plain words only, with no filters, as [`ranking`] scores it: each word's
+    /// field terms, so that the ranking's top papers are found without scoring every match.
+    /// `None` for any other query (and for a hyphenated word, which is a phrase).
+    fn best_fields(&self, query: &ParsedQuery, filters: &Filters) -> Option<ranking::BestFields> {
         let Node::Sequence(clauses) = &query.root else {
             return None;
         };
         if !filters.is_empty() {
             return None;
         }
-        let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut words = Vec::new();
         for clause in clauses {
             let Node::Match {
                 scope: Scope::Anywhere,
@@ -557,15 +533,22 @@ impl SearchIndex {
             else {
                 return None;
             };
+            let mut fields = Vec::new();
             for (analysed, boost) in self.anywhere(text, false) {
-                // Pruning needs single terms; a hyphenated word is a phrase.
                 let FieldText::Term(term) = analysed else {
                     return None;
                 };
-                terms.push((Occur::Should, boosted(FieldText::Term(term).query(), boost)));
+                fields.push(boosted(FieldText::Term(term).query(), boost));
+            }
+            // A stop word matches nothing; the ranking's query leaves it out too.
+            if !fields.is_empty() {
+                words.push(fields);
             }
         }
-        (!terms.is_empty()).then(|| Box::new(BooleanQuery::new(terms)) as Box<dyn Query>)
+        (!words.is_empty()).then_some(ranking::BestFields {
+            words,
+            tie_breaker: self.weights.tie_breaker,
+        })
     }
 
     /// `None` when the node matches no restriction at all (a stop word, or plain text when not
@@ -873,7 +856,7 @@ mod tests {
         ] {
             let query = parse(text).unwrap();
             assert!(
-                index.upper_bound(&query, &Filters::default()).is_some(),
+                index.best_fields(&query, &Filters::default()).is_some(),
                 "{text} is pruned"
             );
             for (offset, limit) in [(0, 1), (0, 20), (20, 20), (0, 300)] {
@@ -894,19 +877,19 @@ mod tests {
         // Phrases, hyphenated words and filters take the unpruned path.
         assert!(
             index
-                .upper_bound(&parse("self-supervised graph").unwrap(), &Filters::default())
+                .best_fields(&parse("self-supervised graph").unwrap(), &Filters::default())
                 .is_none()
         );
         assert!(
             index
-                .upper_bound(&parse("\"graph neural\"").unwrap(), &Filters::default())
+                .best_fields(&parse("\"graph neural\"").unwrap(), &Filters::default())
                 .is_none()
         );
         let in_cs = Filters {
             categories: vec!["cs".into()],
             ..Filters::default()
         };
-        assert!(index.upper_bound(&parse("graph").unwrap(), &in_cs).is_none());
+        assert!(index.best_fields(&parse("graph").unwrap(), &in_cs).is_none());
     }
 
     #[test]

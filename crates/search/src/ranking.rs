@@ -5,48 +5,90 @@
 //! tantivy cannot prune: it scores every paper that holds any of the words, 90 ms for an
 //! eight-word question over 2.8 million papers. The plain sum of the same field scores is never
 //! lower than the dis-max, and a sum of term scores is what tantivy prunes with block-max WAND.
-//! So the sum proposes and the dis-max decides: a paper is scored exactly only when its sum could
-//! still beat the k-th best exact score found so far. The result is exactly the dis-max's top k.
+//! So the sum proposes and the dis-max decides: a paper is scored exactly, term by term, only
+//! when its sum could still beat the k-th best exact score found so far. The result is exactly
+//! the dis-max's top k, with the same scores to the last bit (the same terms, added in the same
+//! order as tantivy's `DisjunctionMaxQuery` inside a `BooleanQuery` adds them).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use tantivy::query::{EnableScoring, Query};
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, Scorer, Weight};
 use tantivy::{DocAddress, DocSet, Score, Searcher, TERMINATED};
 
-/// The best `k` documents by `exact`'s score, best first, ties in index order (as tantivy's
-/// `TopDocs` orders them). `bound` must match every document `exact` matches and score each at
-/// least as high; only documents whose `bound` score could place them are scored by `exact`.
-pub fn top_k_bounded(
+/// Plain words scored by their best field: for each word, the query of each field it may match
+/// (a term query, boosted or not), in the order the ranking's query lists them.
+pub struct BestFields {
+    pub words: Vec<Vec<Box<dyn Query>>>,
+    /// A word's score is its best field's plus this share of its other fields'.
+    pub tie_breaker: Score,
+}
+
+/// The best `k` documents by `query`'s score, best first, ties in index order (as tantivy's
+/// `TopDocs` orders them). Every field term must be a term query with frequencies (boosted or
+/// not), or tantivy cannot prune their sum.
+pub fn top_k_best_fields(
     searcher: &Searcher,
-    exact: &dyn Query,
-    bound: &dyn Query,
+    query: &BestFields,
     k: usize,
 ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
-    let exact_weight = exact.weight(EnableScoring::enabled_from_searcher(searcher))?;
-    let bound_weight = bound.weight(EnableScoring::enabled_from_searcher(searcher))?;
+    let scoring = EnableScoring::enabled_from_searcher(searcher);
+    let bound = BooleanQuery::new(
+        query
+            .words
+            .iter()
+            .flatten()
+            .map(|field| (Occur::Should, field.box_clone()))
+            .collect(),
+    );
+    let bound = bound.weight(scoring)?;
+    let words: Vec<Vec<Box<dyn Weight>>> = query
+        .words
+        .iter()
+        .map(|fields| fields.iter().map(|field| field.weight(scoring)).collect())
+        .collect::<tantivy::Result<_>>()?;
     let mut best = Best::new(k);
     for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-        let mut scorer = exact_weight.scorer(reader, 1.0)?;
+        let mut scorers: Vec<Vec<Box<dyn Scorer>>> = words
+            .iter()
+            .map(|fields| fields.iter().map(|weight| weight.scorer(reader, 1.0)).collect())
+            .collect::<tantivy::Result<_>>()?;
         let alive = reader.alive_bitset();
         // The bar carries over from segment to segment: later segments skip more.
         let bar = best.bar();
-        bound_weight.for_each_pruning(bar, reader, &mut |doc, _bound| {
+        bound.for_each_pruning(bar, reader, &mut |doc, _sum| {
             if !alive.is_some_and(|alive| alive.is_deleted(doc)) {
-                // Documents arrive in increasing order, so the exact scorer only moves forward.
-                let at = if scorer.doc() < doc {
-                    scorer.seek(doc)
-                } else {
-                    scorer.doc()
-                };
-                if at == doc {
-                    best.offer(scorer.score(), DocAddress::new(ord as u32, doc));
-                }
+                let score = best_fields_score(&mut scorers, doc, query.tie_breaker);
+                best.offer(score, DocAddress::new(ord as u32, doc));
             }
             best.bar()
         })?;
     }
     Ok(best.into_sorted())
+}
+
+/// `doc`'s score: per word, its best field plus `tie_breaker` times the rest, summed over the
+/// words. Documents come in increasing order, so each term's scorer only moves forward.
+fn best_fields_score(words: &mut [Vec<Box<dyn Scorer>>], doc: u32, tie_breaker: Score) -> Score {
+    let mut total: Score = 0.0;
+    for fields in words.iter_mut() {
+        let (mut best, mut sum, mut matched) = (0.0 as Score, 0.0 as Score, false);
+        for scorer in fields.iter_mut() {
+            if scorer.doc() < doc {
+                scorer.seek(doc);
+            }
+            if scorer.doc() == doc {
+                let score = scorer.score();
+                best = best.max(score);
+                sum += score;
+                matched = true;
+            }
+        }
+        if matched {
+            total += best + (sum - best) * tie_breaker;
+        }
+    }
+    total
 }
 
 /// How many live documents `query` matches, counting no further than `limit`: the count, and
@@ -135,7 +177,7 @@ impl Best {
 #[cfg(test)]
 mod tests {
     use tantivy::collector::{Count, TopDocs};
-    use tantivy::query::{BooleanQuery, DisjunctionMaxQuery, Occur, TermQuery};
+    use tantivy::query::{BoostQuery, DisjunctionMaxQuery, TermQuery};
     use tantivy::schema::{IndexRecordOption, Schema, TEXT};
     use tantivy::{Index, Term, doc};
 
@@ -185,7 +227,7 @@ mod tests {
     }
 
     #[test]
-    fn the_bounded_top_k_is_exactly_the_dis_max_top_k() {
+    fn the_pruned_top_k_is_exactly_the_dis_max_top_k() {
         for seed in 1..=4 {
             let (index, title, body) = corpus(seed, 3_000);
             let searcher = index.reader().unwrap().searcher();
@@ -194,28 +236,30 @@ mod tests {
                 &["beta", "gamma"],
                 &["delta", "eps", "zeta", "eta", "theta"],
             ] {
+                let fields = |w: &str| {
+                    vec![
+                        Box::new(BoostQuery::new(term(title, w), 1.2)) as Box<dyn Query>,
+                        term(body, w),
+                    ]
+                };
                 let exact = BooleanQuery::new(
                     query_words
                         .iter()
                         .map(|w| {
-                            let best_field =
-                                DisjunctionMaxQuery::with_tie_breaker(vec![term(title, w), term(body, w)], 0.3);
+                            let best_field = DisjunctionMaxQuery::with_tie_breaker(fields(w), 0.3);
                             (Occur::Should, Box::new(best_field) as Box<dyn Query>)
                         })
                         .collect(),
                 );
-                let bound = BooleanQuery::new(
-                    query_words
-                        .iter()
-                        .flat_map(|w| [term(title, w), term(body, w)])
-                        .map(|q| (Occur::Should, q))
-                        .collect(),
-                );
+                let pruned = BestFields {
+                    words: query_words.iter().map(|w| fields(w)).collect(),
+                    tie_breaker: 0.3,
+                };
                 for k in [1, 10, 100] {
                     let expected = searcher
                         .search(&exact, &TopDocs::with_limit(k).order_by_score())
                         .unwrap();
-                    let got = top_k_bounded(&searcher, &exact, &bound, k).unwrap();
+                    let got = top_k_best_fields(&searcher, &pruned, k).unwrap();
                     assert_eq!(got, expected, "seed {seed}, words {query_words:?}, k {k}");
                 }
             }
