@@ -535,10 +535,10 @@ impl SearchIndex {
             };
             let mut fields = Vec::new();
             for (analysed, boost) in self.anywhere(text, false) {
-                let FieldText::Term(term) = analysed else {
+                if !matches!(analysed, FieldText::Term(_)) {
                     return None;
-                };
-                fields.push(boosted(FieldText::Term(term).query(), boost));
+                }
+                fields.push(boosted(analysed.query(), boost));
             }
             // A stop word matches nothing; the ranking's query leaves it out too.
             if !fields.is_empty() {
