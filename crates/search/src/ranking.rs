@@ -2,8 +2,8 @@
 //! and counting matches only as far as anyone reads.
 //!
 //! A search scores each word by its best field plus a share of the others (a dis-max), which
-//! tantivy cannot prune: it scores every paper that holds any of the words, about 120 ms at the
-//! median for an eight-word question over 2.8 million papers. The plain sum of the same field scores is never
+//! tantivy cannot prune: it scores every paper that holds any of the words, which over 2.8
+//! million papers takes longer than any search should (docs/performance.md). The plain sum of the same field scores is never
 //! lower than the dis-max, and a sum of term scores is what tantivy prunes with block-max WAND.
 //! So the sum proposes and the dis-max decides: a paper is scored exactly, term by term, only
 //! when its sum could still beat the k-th best exact score found so far. The result is exactly
