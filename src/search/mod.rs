@@ -21,7 +21,7 @@ use paperboy_store::Store;
 
 /// Changes read from the log per index commit.
 const INDEX_BATCH: u32 = 1_000;
-/// Papers per index commit while rebuilding.
+/// Papers read from the database at a time while rebuilding.
 const REBUILD_BATCH: u32 = 2_000;
 /// Papers embedded per database write.
 const EMBED_BATCH: u32 = 64;
@@ -238,11 +238,11 @@ impl Search {
             after = Some(last.id.clone());
             done += documents.len() as u64;
             let index = Arc::clone(&self.index);
-            tokio::task::spawn_blocking(move || index.apply(&documents, &[], None)).await??;
+            tokio::task::spawn_blocking(move || index.add_to_build(&documents)).await??;
             progress(done, total);
         }
         let index = Arc::clone(&self.index);
-        tokio::task::spawn_blocking(move || index.apply(&[], &[], Some(start))).await??;
+        tokio::task::spawn_blocking(move || index.finish_build(start)).await??;
         tracing::info!(papers = done, "search index rebuilt");
         Ok(done + self.follow_log(start).await?)
     }

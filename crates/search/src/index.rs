@@ -13,6 +13,7 @@ use paperboy_core::{Date, SearchDocument};
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::directory::MmapDirectory;
+use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, MoreLikeThisQuery, Occur, PhraseQuery, Query,
     RangeQuery, TermQuery,
@@ -49,6 +50,9 @@ impl Default for KeywordWeights {
     }
 }
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// A built index is split into segments for several search threads only when each would hold
+/// at least about this many papers; below that a second thread saves less than it costs.
+const DOCUMENTS_WORTH_A_THREAD: u64 = 250_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -233,8 +237,10 @@ impl SearchIndex {
         Ok(index)
     }
 
-    fn wrap(index: Index) -> Result<SearchIndex, IndexError> {
+    fn wrap(mut index: Index) -> Result<SearchIndex, IndexError> {
         analysis::register(index.tokenizers());
+        // One search thread per core: a ranking shares the segments out among them.
+        index.set_default_multithread_executor()?;
         let (_, fields) = schema();
         let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
@@ -295,13 +301,51 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Removes every document and marks the index incomplete: the first step of a rebuild.
+    /// Removes every document and marks the index incomplete: the first step of a rebuild,
+    /// which then adds papers with [`SearchIndex::add_to_build`] and ends with
+    /// [`SearchIndex::finish_build`]. Segments are not merged until then.
     pub fn clear(&self) -> Result<(), IndexError> {
-        self.writer
-            .lock()
-            .expect("the index writer lock is never poisoned")
-            .delete_all_documents()?;
+        let writer = self.writer.lock().expect("the index writer lock is never poisoned");
+        writer.set_merge_policy(Box::new(NoMergePolicy));
+        writer.delete_all_documents()?;
+        drop(writer);
         self.apply(&[], &[], None)
+    }
+
+    /// Adds papers to a build under way without committing them: a commit per batch made a
+    /// segment per batch, merged again and again. Until the build is finished nothing added is
+    /// searchable or survives a crash; the index still says it is incomplete, so a crashed
+    /// build starts again.
+    pub fn add_to_build(&self, documents: &[SearchDocument]) -> Result<(), IndexError> {
+        let writer = self.writer.lock().expect("the index writer lock is never poisoned");
+        for document in documents.iter().filter(|document| !document.hidden) {
+            writer.add_document(self.document(document))?;
+        }
+        Ok(())
+    }
+
+    /// Commits a build as complete up to change-log `position`, then merges its segments once,
+    /// into one per search thread of about equal size so that searches share them out evenly
+    /// (a small index into one), and merges as usual again from then on.
+    pub fn finish_build(&self, position: i64) -> Result<(), IndexError> {
+        self.apply(&[], &[], Some(position))?;
+        let metas = self.index.searchable_segment_metas()?;
+        let documents: u64 = metas.iter().map(|meta| u64::from(meta.max_doc())).sum();
+        let parts = ranking::search_threads(&self.index).min(1 + (documents / DOCUMENTS_WORTH_A_THREAD) as usize);
+        let groups = ranking::balanced(metas.iter().map(|meta| (u64::from(meta.max_doc()), meta.id())), parts);
+        let mut writer = self.writer.lock().expect("the index writer lock is never poisoned");
+        let merges: Vec<_> = groups
+            .iter()
+            .filter(|group| group.len() > 1)
+            .map(|group| writer.merge(group))
+            .collect();
+        for merge in merges {
+            merge.wait()?;
+        }
+        writer.set_merge_policy(Box::new(LogMergePolicy::default()));
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
     }
 
     fn document(&self, paper: &SearchDocument) -> TantivyDocument {
@@ -890,6 +934,59 @@ mod tests {
             ..Filters::default()
         };
         assert!(index.best_fields(&parse("graph").unwrap(), &in_cs).is_none());
+    }
+
+    #[test]
+    fn a_finished_build_is_merged_complete_and_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let papers: Vec<SearchDocument> = (0..40)
+            .map(|n| SearchDocument {
+                id: format!("2601.{n:05}"),
+                title: format!("Paper number {n}"),
+                abstract_text: if n % 2 == 0 {
+                    "graph networks"
+                } else {
+                    "sparse attention"
+                }
+                .into(),
+                authors: vec!["A. Author".into()],
+                categories: vec!["cs.LG".into()],
+                first_listed: Date::new(2026, 1, 5).ok(),
+                votes: 0,
+                hidden: n == 7,
+            })
+            .collect();
+        let index = SearchIndex::open(dir.path()).unwrap();
+        index.apply(&papers[..5], &[], Some(3)).unwrap();
+        index.clear().unwrap();
+        for batch in papers.chunks(10) {
+            index.add_to_build(batch).unwrap();
+            // Commits by others (none happen during a real build) make several segments to merge.
+            index.apply(&[], &[], None).unwrap();
+        }
+        assert!(index.reader.searcher().segment_readers().len() > 1);
+        assert!(!index.checkpoint().complete, "unfinished until finish_build");
+        index.finish_build(99).unwrap();
+        assert_eq!(
+            index.reader.searcher().segment_readers().len(),
+            1,
+            "a small index is one segment"
+        );
+        assert_eq!(index.len(), 39, "every paper once, the hidden one left out");
+        drop(index);
+
+        let reopened = SearchIndex::open(dir.path()).unwrap();
+        let complete = Checkpoint {
+            schema: SCHEMA_VERSION,
+            position: 99,
+            complete: true,
+        };
+        assert_eq!(reopened.checkpoint(), complete, "the merge keeps the checkpoint");
+        assert_eq!(reopened.len(), 39);
+        let found = reopened
+            .search(&parse("graph").unwrap(), &Filters::default(), Sort::Relevance, 0, 100)
+            .unwrap();
+        assert_eq!(found.hits.len(), 20);
     }
 
     #[test]

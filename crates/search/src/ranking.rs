@@ -12,9 +12,10 @@
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicU32, Ordering as AtomicOrdering};
 
 use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, Scorer, Weight};
-use tantivy::{DocAddress, DocSet, Score, Searcher, TERMINATED};
+use tantivy::{DocAddress, DocSet, Executor, Index, Score, Searcher, TERMINATED};
 
 /// Plain words scored by their best field: for each word, the query of each field it may match
 /// (a term query, boosted or not), in the order the ranking's query lists them.
@@ -27,6 +28,10 @@ pub struct BestFields {
 /// The best `k` documents by `query`'s score, best first, ties in index order (as tantivy's
 /// `TopDocs` orders them). Every field term must be a term query with frequencies (boosted or
 /// not), or tantivy cannot prune their sum.
+///
+/// Segments are shared out among the threads of the index's search executor (one per core),
+/// which raise one bar together: any thread's k-th best is a bar for all, since the k best
+/// overall score at least as much.
 pub fn top_k_best_fields(
     searcher: &Searcher,
     query: &BestFields,
@@ -47,24 +52,110 @@ pub fn top_k_best_fields(
         .iter()
         .map(|fields| fields.iter().map(|field| field.weight(scoring)).collect())
         .collect::<tantivy::Result<_>>()?;
+    let executor = searcher.index().search_executor();
+    let shared = SharedBar::new();
+    let rank_share = |segments: Vec<usize>| -> tantivy::Result<Best> {
+        let mut best = Best::new(k);
+        for ord in segments {
+            let reader = searcher.segment_reader(ord as u32);
+            let mut scorers: Vec<Vec<Box<dyn Scorer>>> = words
+                .iter()
+                .map(|fields| fields.iter().map(|weight| weight.scorer(reader, 1.0)).collect())
+                .collect::<tantivy::Result<_>>()?;
+            let alive = reader.alive_bitset();
+            // The bar carries over from segment to segment: later segments skip more.
+            let bar = best.bar().max(shared.get());
+            bound.for_each_pruning(bar, reader, &mut |doc, _sum| {
+                if !alive.is_some_and(|alive| alive.is_deleted(doc)) {
+                    let score = best_fields_score(&mut scorers, doc, query.tie_breaker);
+                    if best.offer(score, DocAddress::new(ord as u32, doc)) {
+                        shared.raise(best.bar());
+                    }
+                }
+                best.bar().max(shared.get())
+            })?;
+        }
+        Ok(best)
+    };
+    let shares = share_out(searcher, search_threads(searcher.index()));
+    let ranked = if shares.len() > 1 {
+        executor.map(rank_share, shares.into_iter())?
+    } else {
+        shares.into_iter().map(rank_share).collect::<tantivy::Result<_>>()?
+    };
     let mut best = Best::new(k);
-    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-        let mut scorers: Vec<Vec<Box<dyn Scorer>>> = words
-            .iter()
-            .map(|fields| fields.iter().map(|weight| weight.scorer(reader, 1.0)).collect())
-            .collect::<tantivy::Result<_>>()?;
-        let alive = reader.alive_bitset();
-        // The bar carries over from segment to segment: later segments skip more.
-        let bar = best.bar();
-        bound.for_each_pruning(bar, reader, &mut |doc, _sum| {
-            if !alive.is_some_and(|alive| alive.is_deleted(doc)) {
-                let score = best_fields_score(&mut scorers, doc, query.tie_breaker);
-                best.offer(score, DocAddress::new(ord as u32, doc));
-            }
-            best.bar()
-        })?;
+    for candidate in ranked.into_iter().flat_map(|share| share.heap) {
+        best.offer(candidate.0, candidate.1);
     }
     Ok(best.into_sorted())
+}
+
+/// How many threads `index`'s searches may use.
+pub(crate) fn search_threads(index: &Index) -> usize {
+    match index.search_executor() {
+        Executor::SingleThread => 1,
+        Executor::ThreadPool(pool) => pool.current_num_threads(),
+    }
+}
+
+/// Segment ordinals in at most `threads` shares of about equal work (documents, deleted ones
+/// included, since they are visited too).
+fn share_out(searcher: &Searcher, threads: usize) -> Vec<Vec<usize>> {
+    let readers = searcher.segment_readers();
+    balanced(
+        readers
+            .iter()
+            .enumerate()
+            .map(|(ord, reader)| (u64::from(reader.max_doc()), ord)),
+        threads,
+    )
+}
+
+/// `items` (each with its weight) in at most `parts` non-empty groups of about equal weight:
+/// the heaviest goes first, each to the lightest group so far.
+pub(crate) fn balanced<T>(items: impl IntoIterator<Item = (u64, T)>, parts: usize) -> Vec<Vec<T>> {
+    let mut items: Vec<(u64, T)> = items.into_iter().collect();
+    items.sort_by_key(|(weight, _)| std::cmp::Reverse(*weight));
+    let mut groups: Vec<(u64, Vec<T>)> = (0..parts.max(1)).map(|_| (0, Vec::new())).collect();
+    for (weight, item) in items {
+        let lightest = groups
+            .iter_mut()
+            .min_by_key(|(total, _)| *total)
+            .expect("there is at least one group");
+        lightest.0 += weight;
+        lightest.1.push(item);
+    }
+    groups
+        .into_iter()
+        .map(|(_, group)| group)
+        .filter(|group| !group.is_empty())
+        .collect()
+}
+
+/// The highest bar any thread has reached, as an `f32`'s bits.
+struct SharedBar(AtomicU32);
+
+impl SharedBar {
+    fn new() -> SharedBar {
+        SharedBar(AtomicU32::new(Score::MIN.to_bits()))
+    }
+
+    fn get(&self) -> Score {
+        Score::from_bits(self.0.load(AtomicOrdering::Relaxed))
+    }
+
+    fn raise(&self, bar: Score) {
+        let mut current = self.0.load(AtomicOrdering::Relaxed);
+        while Score::from_bits(current) < bar {
+            match self
+                .0
+                .compare_exchange_weak(current, bar.to_bits(), AtomicOrdering::Relaxed, AtomicOrdering::Relaxed)
+            {
+                Ok(_) => break,
+                Err(now) => current = now,
+            }
+        }
+    }
 }
 
 /// `doc`'s score: per word, its best field plus `tie_breaker` times the rest, summed over the
@@ -145,14 +236,18 @@ impl Best {
         }
     }
 
-    fn offer(&mut self, score: Score, address: DocAddress) {
+    /// Keeps the candidate if it is among the best `k` so far; whether it was.
+    fn offer(&mut self, score: Score, address: DocAddress) -> bool {
         let candidate = Candidate(score, address);
         if self.heap.len() < self.k {
             self.heap.push(candidate);
         } else if self.heap.peek().is_some_and(|worst| candidate < *worst) {
             self.heap.pop();
             self.heap.push(candidate);
+        } else {
+            return false;
         }
+        true
     }
 
     /// The bound score a document must beat to be worth scoring: the k-th best exact score, a
@@ -229,7 +324,11 @@ mod tests {
     #[test]
     fn the_pruned_top_k_is_exactly_the_dis_max_top_k() {
         for seed in 1..=4 {
-            let (index, title, body) = corpus(seed, 3_000);
+            let (mut index, title, body) = corpus(seed, 3_000);
+            // Even seeds share the segments out among two threads.
+            if seed % 2 == 0 {
+                index.set_multithread_executor(2).unwrap();
+            }
             let searcher = index.reader().unwrap().searcher();
             for query_words in [
                 &["alpha"][..],
@@ -264,6 +363,15 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn shares_are_about_equal_and_hold_everything_once() {
+        let groups = balanced([(50, 'a'), (10, 'b'), (40, 'c'), (30, 'd'), (30, 'e')], 2);
+        assert_eq!(groups, vec![vec!['a', 'e'], vec!['c', 'd', 'b']], "80 and 80");
+        assert_eq!(balanced([(5, 'a')], 4), vec![vec!['a']], "no empty shares");
+        assert_eq!(balanced([(5, 'a'), (1, 'b')], 0), vec![vec!['a', 'b']], "at least one");
+        assert!(balanced(Vec::<(u64, char)>::new(), 2).is_empty());
     }
 
     #[test]
