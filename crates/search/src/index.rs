@@ -49,6 +49,7 @@ impl Default for KeywordWeights {
         }
     }
 }
+/// The index writer's memory per indexing thread: a segment is written when it is full.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 /// A built index is split into segments for several search threads only when each would hold
 /// at least about this many papers; below that a second thread saves less than it costs.
@@ -242,7 +243,9 @@ impl SearchIndex {
         // One search thread per core: a ranking shares the segments out among them.
         index.set_default_multithread_executor()?;
         let (_, fields) = schema();
-        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        // An indexing thread per core (a rebuild is mostly tokenising), each with its budget.
+        let indexing_threads = ranking::search_threads(&index);
+        let writer = index.writer_with_num_threads(indexing_threads, indexing_threads * WRITER_MEMORY)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         // The checkpoint on disk; an incomplete one for a new index, one whose build was cut
         // short, or one of another schema version: all must be built again.
@@ -329,10 +332,13 @@ impl SearchIndex {
     /// (a small index into one), and merges as usual again from then on.
     pub fn finish_build(&self, position: i64) -> Result<(), IndexError> {
         self.apply(&[], &[], Some(position))?;
-        let metas = self.index.searchable_segment_metas()?;
-        let documents: u64 = metas.iter().map(|meta| u64::from(meta.max_doc())).sum();
-        let parts = ranking::search_threads(&self.index).min(1 + (documents / DOCUMENTS_WORTH_A_THREAD) as usize);
-        let groups = ranking::balanced(metas.iter().map(|meta| (u64::from(meta.max_doc()), meta.id())), parts);
+        // Segment ids only: a segment's files are kept while anything holds its metadata.
+        let groups = {
+            let metas = self.index.searchable_segment_metas()?;
+            let documents: u64 = metas.iter().map(|meta| u64::from(meta.max_doc())).sum();
+            let parts = ranking::search_threads(&self.index).min(1 + (documents / DOCUMENTS_WORTH_A_THREAD) as usize);
+            ranking::balanced(metas.iter().map(|meta| (u64::from(meta.max_doc()), meta.id())), parts)
+        };
         let mut writer = self.writer.lock().expect("the index writer lock is never poisoned");
         let merges: Vec<_> = groups
             .iter()
@@ -343,8 +349,9 @@ impl SearchIndex {
             merge.wait()?;
         }
         writer.set_merge_policy(Box::new(LogMergePolicy::default()));
-        drop(writer);
+        // The merged segments' files go once no searcher reads them.
         self.reader.reload()?;
+        writer.garbage_collect_files().wait()?;
         Ok(())
     }
 
@@ -973,6 +980,19 @@ mod tests {
             "a small index is one segment"
         );
         assert_eq!(index.len(), 39, "every paper once, the hidden one left out");
+        let segment_files = |dir: &Path| {
+            std::fs::read_dir(dir)
+                .unwrap()
+                .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|name| !name.starts_with('.') && name != "meta.json")
+                .map(|name| name.split('.').next().unwrap().to_string())
+                .collect::<HashSet<String>>()
+        };
+        assert_eq!(
+            segment_files(dir.path()).len(),
+            1,
+            "the merged segments' files are gone"
+        );
         drop(index);
 
         let reopened = SearchIndex::open(dir.path()).unwrap();
