@@ -64,6 +64,18 @@ enum Command {
         #[arg(long)]
         to: String,
     },
+    /// Write a consistent copy of the SQLite database to FILE, while the server runs; the copy is
+    /// checked before it gets its name.
+    Backup {
+        /// Where to write it; never overwritten.
+        file: PathBuf,
+    },
+    /// Put a backup in place of the SQLite database (no server may be running); the database
+    /// it replaces is kept beside it, and the search index is rebuilt.
+    Restore {
+        /// A file written by `paperboy backup`.
+        file: PathBuf,
+    },
     /// Bring the database's schema up to date (every subcommand also does, on opening it).
     Migrate,
     /// Show what the instance holds.
@@ -288,6 +300,8 @@ fn main() -> ExitCode {
         }
         Command::Migrate => cli::stats::migrate(&context),
         Command::CopyDb { to } => cli::copy_db::run(&context, &to),
+        Command::Backup { file } => cli::backup::backup(&context, &file),
+        Command::Restore { file } => cli::backup::restore(&context, &file),
         Command::Stats { json } => cli::stats::run(&context, json),
         Command::Serve {
             addr,

@@ -1,6 +1,7 @@
 //! One module per subcommand. Each builds what it needs (config, store, runtime) and calls into
 //! the library; nothing here holds logic a test would want to reach without the binary.
 
+pub mod backup;
 pub mod bench;
 pub mod bench_corpus;
 pub mod bench_search;

@@ -19,6 +19,22 @@ use paperboy_search::{
 };
 use paperboy_store::Store;
 
+/// Opens the index on disk for writing, which one process at a time may do: a running server
+/// keeps it up to date by itself, and other subcommands that need it say so.
+pub async fn open_index(index_dir: &Path) -> anyhow::Result<SearchIndex> {
+    let dir = index_dir.to_path_buf();
+    tokio::task::spawn_blocking(move || SearchIndex::open(&dir))
+        .await?
+        .map_err(|error| match error {
+            IndexError::Tantivy(tantivy_error) if tantivy_error.to_string().contains("Lock") => anyhow::anyhow!(
+                "the search index in {} is in use by another paperboy process (a running server keeps it up to date \
+                 by itself; stop it first)",
+                index_dir.display()
+            ),
+            other => other.into(),
+        })
+}
+
 /// Changes read from the log per index commit.
 const INDEX_BATCH: u32 = 1_000;
 /// Papers read from the database at a time while rebuilding.
@@ -96,21 +112,7 @@ impl Search {
     /// Opens the index in `index_dir` and, when `model_dir` holds the model, loads it and the
     /// stored embeddings. Without a model, search is keyword-only.
     pub async fn open(store: Arc<dyn Store>, index_dir: &Path, model_dir: Option<&Path>) -> anyhow::Result<Search> {
-        let index = {
-            let dir = index_dir.to_path_buf();
-            tokio::task::spawn_blocking(move || SearchIndex::open(&dir))
-                .await?
-                .map_err(|error| match error {
-                    IndexError::Tantivy(tantivy_error) if tantivy_error.to_string().contains("Lock") => {
-                        anyhow::anyhow!(
-                            "the search index in {} is in use by another paperboy process (a running server keeps \
-                         it up to date by itself; stop it to rebuild)",
-                            index_dir.display()
-                        )
-                    }
-                    other => other.into(),
-                })?
-        };
+        let index = open_index(index_dir).await?;
         let embedder = match model_dir {
             Some(dir) if Embedder::present(dir) => {
                 let dir = dir.to_path_buf();

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `paperboy` binary: real processes, real SQLite files in fresh data
 //! directories, real HTTP. One test binary so linking stays fast on two cores.
 
+mod backup;
 mod browser;
 mod community;
 mod digest;

@@ -84,6 +84,34 @@ impl SqliteStore {
         Self::connect(options, &path.display().to_string()).await
     }
 
+    /// Writes a consistent copy of the whole database to `target` while others go on reading
+    /// and writing: `VACUUM INTO` reads one snapshot, as any reader does in WAL mode, and writes
+    /// it out compacted. `target` must not exist.
+    pub async fn back_up_into(&self, target: &Path) -> Result<(), StoreError> {
+        let target = target.to_str().ok_or_else(|| StoreError::Open {
+            location: target.display().to_string(),
+            reason: "the backup's path is not valid UTF-8".into(),
+        })?;
+        sqlx::query("VACUUM INTO $1").bind(target).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// SQLite's own check of every page, row and index: nothing when the file is sound, else
+    /// what is wrong with it.
+    pub async fn integrity_problems(&self) -> Result<Vec<String>, StoreError> {
+        let lines: Vec<(String,)> = sqlx::query_as("PRAGMA integrity_check").fetch_all(&self.pool).await?;
+        Ok(lines
+            .into_iter()
+            .map(|(line,)| line)
+            .filter(|line| line != "ok")
+            .collect())
+    }
+
+    /// Closes every connection, so that the file is complete on its own (no write-ahead log).
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+
     /// A private in-memory database, for tests.
     pub async fn in_memory() -> Result<SqliteStore, StoreError> {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
