@@ -5,7 +5,7 @@ use std::process::Stdio;
 
 use paperboy_store::{SqliteStore, Store};
 
-use crate::helpers::{Instance, fixture};
+use crate::helpers::Instance;
 
 /// A backup as a database of its own: its papers counted one by one, and its kept total.
 async fn papers_in(backup: &Path) -> (u64, u64) {
@@ -28,15 +28,7 @@ async fn papers_in(backup: &Path) -> (u64, u64) {
 async fn backups_taken_while_an_import_writes_are_whole_and_restore_in_place_of_the_database() {
     let instance = Instance::with_demo_data();
     let demo_papers = instance.stats()["papers"].as_u64().unwrap();
-    let corpus = instance.data_dir.path().join("corpus.jsonl");
-    let generated = instance
-        .command()
-        .args(["bench", "corpus", "--papers", "6000"])
-        .arg(fixture("fixtures/recorded/listings-sample.jsonl"))
-        .output()
-        .unwrap();
-    assert!(generated.status.success());
-    std::fs::write(&corpus, generated.stdout).unwrap();
+    let corpus = instance.generated_corpus(6_000);
 
     let server = instance.spawn_server("serve");
     let mut import = instance

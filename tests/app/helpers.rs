@@ -133,6 +133,21 @@ impl Instance {
         }
     }
 
+    /// `papers` papers made by `paperboy bench corpus` from the recorded listings, as a listings
+    /// file in the data directory.
+    pub fn generated_corpus(&self, papers: usize) -> PathBuf {
+        let generated = self
+            .command()
+            .args(["bench", "corpus", "--papers", &papers.to_string()])
+            .arg(fixture("fixtures/recorded/listings-sample.jsonl"))
+            .output()
+            .expect("paperboy runs");
+        assert!(generated.status.success(), "bench corpus failed");
+        let corpus = self.data_dir.path().join("corpus.jsonl");
+        std::fs::write(&corpus, generated.stdout).expect("the corpus is written");
+        corpus
+    }
+
     /// Starts a long-running subcommand (`serve`, `demo`) on a port the system picks.
     pub fn spawn_server(&self, subcommand: &str) -> Server {
         Server::start(self.command(), subcommand)

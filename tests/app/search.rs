@@ -428,15 +428,7 @@ async fn with_a_model_the_server_embeds_new_papers_and_ranks_by_keywords_and_mea
 #[tokio::test]
 async fn counting_stops_at_ten_thousand_and_says_there_are_more() {
     let instance = Instance::new();
-    let generated = instance
-        .command()
-        .args(["bench", "corpus", "--papers", "10500"])
-        .arg(fixture("fixtures/recorded/listings-sample.jsonl"))
-        .output()
-        .unwrap();
-    assert!(generated.status.success());
-    let corpus = instance.data_dir.path().join("corpus.jsonl");
-    std::fs::write(&corpus, generated.stdout).unwrap();
+    let corpus = instance.generated_corpus(10_500);
     assert_eq!(instance.import(&[&corpus]).code, 0);
     let server = instance.spawn_server("serve");
     wait_until_indexed(&server, 10_500).await;
