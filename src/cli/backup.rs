@@ -130,9 +130,17 @@ async fn check(path: &Path) -> anyhow::Result<u64> {
         Ok(store.paper_totals().await?.papers)
     }
     .await;
-    // Closing checkpoints the write-ahead log into the file, which then stands alone.
+    // Closing checkpoints the write-ahead log into the file, which then stands alone (a file
+    // renamed without its log would lose what the log holds).
     store.close().await;
-    checked
+    let papers = checked?;
+    let log = with_suffix(path, "-wal");
+    anyhow::ensure!(
+        std::fs::metadata(&log).map_or(true, |log| log.len() == 0),
+        "{} still has a write-ahead log after closing, so it does not stand alone",
+        path.display()
+    );
+    Ok(papers)
 }
 
 /// `file` with `.{name}` after its name, in the same directory (a rename stays on one disk).

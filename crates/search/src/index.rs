@@ -52,7 +52,8 @@ impl Default for KeywordWeights {
 /// The index writer's memory: a segment is written when it is full.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 /// A built index is split into segments for several search threads only when each would hold
-/// at least about this many papers; below that a second thread saves less than it costs.
+/// at least about this many papers (a guess, not measured: with fewer, most searches take a few
+/// milliseconds on one thread anyway).
 const DOCUMENTS_WORTH_A_THREAD: u64 = 250_000;
 
 #[derive(Debug, thiserror::Error)]
