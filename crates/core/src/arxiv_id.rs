@@ -56,6 +56,35 @@ impl ArxivId {
     pub fn pdf_url(&self) -> String {
         format!("https://arxiv.org/pdf/{}", self.0)
     }
+
+    /// A number that orders ids as arXiv issued them: by month, then by number, old style
+    /// before new. Distinct ids give distinct numbers, so it can break any tie for good.
+    ///
+    /// New style: the top bit, then months since January 2000, then the number. Old style:
+    /// months since January 1991, then the number, then the archive's first eight characters
+    /// (two archives issue the same number in the same month; none has a longer name).
+    pub fn issue_order(&self) -> u64 {
+        let digits = self.0.rsplit('/').next().unwrap_or(&self.0);
+        let number_at =
+            |range: std::ops::Range<usize>| -> u64 { digits.get(range).and_then(|d| d.parse().ok()).unwrap_or(0) };
+        let (yy, mm) = (number_at(0..2), number_at(2..4));
+        match self.0.split_once('/') {
+            None => 1 << 63 | (yy * 12 + mm.saturating_sub(1)) << 20 | number_at(5..digits.len()),
+            Some((archive, _)) => {
+                let year = if yy >= 91 { yy - 91 } else { yy + 9 };
+                // Base 28: 0 pads a short name, 1–26 are letters, 27 is '-'.
+                let archive = (0..8).fold(0u64, |packed, at| {
+                    let code = match archive.as_bytes().get(at) {
+                        None => 0,
+                        Some(b'-') => 27,
+                        Some(letter) => u64::from(letter - b'a') + 1,
+                    };
+                    packed * 28 + code
+                });
+                (year * 12 + mm.saturating_sub(1)) << 53 | number_at(4..7) << 43 | archive
+            }
+        }
+    }
 }
 
 impl VersionedArxivId {
@@ -316,7 +345,40 @@ mod tests {
         assert!(error.to_string().contains("not-an-id"), "{error}");
     }
 
+    #[test]
+    fn issue_order_follows_the_calendar_then_the_number() {
+        let ids = [
+            "hep-th/9108001",
+            "math/9108001",
+            "hep-th/9108002",
+            "hep-th/9109001",
+            "astro-ph/9912999",
+            "cond-mat/0001001",
+            "solv-int/0001001",
+            "math/0703999",
+            "0704.0001",
+            "0704.0002",
+            "1412.9999",
+            "1501.00001",
+            "2503.11677",
+            "2503.99999",
+            "2504.00001",
+        ];
+        let orders: Vec<u64> = ids.iter().map(|id| ArxivId::parse(id).unwrap().issue_order()).collect();
+        for (pair, ids) in orders.windows(2).zip(ids.windows(2)) {
+            assert!(pair[0] < pair[1], "{} should come before {}", ids[0], ids[1]);
+        }
+    }
+
     proptest! {
+        #[test]
+        fn distinct_ids_have_distinct_issue_orders(a in "(hep-th|math|cond-mat|astro-ph|q-bio|nlin|solv-int)/(9[1-9]|0[0-6])(0[1-9]|1[0-2])[0-9]{3}|[0-9]{2}(0[1-9]|1[0-2])\\.[0-9]{5}", b in "(hep-th|math|cond-mat|astro-ph|q-bio|nlin|solv-int)/(9[1-9]|0[0-6])(0[1-9]|1[0-2])[0-9]{3}|[0-9]{2}(0[1-9]|1[0-2])\\.[0-9]{5}") {
+            let (a, b) = (ArxivId::parse(&a), ArxivId::parse(&b));
+            if let (Ok(a), Ok(b)) = (a, b) {
+                prop_assert_eq!(a.issue_order().cmp(&b.issue_order()) == std::cmp::Ordering::Equal, a == b);
+            }
+        }
+
         #[test]
         fn new_style_round_trips(yy in 15u32..=99, mm in 1u32..=12, number in 0u32..100_000, version in proptest::option::of(1u32..50)) {
             let id = format!("{yy:02}{mm:02}.{number:05}");

@@ -9,8 +9,9 @@ use std::ops::{Bound, Range};
 use std::path::Path;
 use std::sync::Mutex;
 
-use paperboy_core::{Date, SearchDocument};
+use paperboy_core::{ArxivId, Date, SearchDocument};
 use serde::{Deserialize, Serialize};
+use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
@@ -29,7 +30,7 @@ use crate::query::{Node, ParsedQuery, Scope};
 use crate::ranking;
 
 /// Bumped whenever the schema or the analysis changes: an index with another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 /// How keyword matches in different fields add up. The service uses the default; `paperboy eval
 /// beir --title-boost --tie-breaker` tries others (the README has the numbers).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -49,7 +50,7 @@ impl Default for KeywordWeights {
         }
     }
 }
-/// The index writer's memory: a segment is written when it is full.
+/// The index writer's memory per indexing thread: a segment is written when it is full.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 /// A built index is split into segments for several search threads only when each would hold
 /// at least about this many papers (a guess, not measured: with fewer, most searches take a few
@@ -156,6 +157,9 @@ struct Fields {
     categories: Field,
     listed: Field,
     votes: Field,
+    /// [`ArxivId::issue_order`]: the last sort key of every ranking, so that papers that tie
+    /// come out in the same order whatever order they were indexed in (newest first).
+    issued: Field,
 }
 
 pub struct SearchIndex {
@@ -192,8 +196,14 @@ fn schema() -> (Schema, Fields) {
         ),
         listed: builder.add_i64_field("listed", INDEXED | FAST),
         votes: builder.add_i64_field("votes", FAST),
+        issued: builder.add_u64_field(ranking::ISSUE_ORDER, FAST),
     };
     (builder.build(), fields)
+}
+
+/// The last sort key of every ranking: among equals, the paper arXiv issued last comes first.
+fn newest_first() -> (SortByStaticFastValue<u64>, Order) {
+    (SortByStaticFastValue::for_field(ranking::ISSUE_ORDER), Order::Desc)
 }
 
 /// A date as a sortable number: 2026-02-13 is 20260213.
@@ -244,11 +254,11 @@ impl SearchIndex {
         // One search thread per core: a ranking shares the segments out among them.
         index.set_default_multithread_executor()?;
         let (_, fields) = schema();
-        // One indexing thread, though a rebuild is mostly tokenising and a thread per core built
-        // 2.8 M papers in 297 s instead of 539: which thread indexes which paper varies from run
-        // to run, and papers of equal score came out in another order after a rebuild. Ties need
-        // an order of their own (by id) before more threads can come back.
-        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        // An indexing thread per core, each with its budget: a rebuild is mostly tokenising.
+        // Which thread takes which paper varies from run to run, and so does the order of the
+        // documents; rankings end with the issue order, so no result depends on it.
+        let indexing_threads = ranking::search_threads(&index);
+        let writer = index.writer_with_num_threads(indexing_threads, indexing_threads * WRITER_MEMORY)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         // The checkpoint on disk; an incomplete one for a new index, one whose build was cut
         // short, or one of another schema version: all must be built again.
@@ -381,6 +391,9 @@ impl SearchIndex {
         }
         document.add_i64(f.listed, paper.first_listed.map_or(0, date_number));
         document.add_i64(f.votes, paper.votes);
+        // Ids in the database are canonical; one that is not would only lose its ties.
+        let issued = ArxivId::parse(&paper.id).map_or(0, |id| id.issue_order());
+        document.add_u64(f.issued, issued);
         document
     }
 
@@ -429,16 +442,19 @@ impl SearchIndex {
                     (best.into_iter().skip(offset).collect(), total, exact)
                 }
                 (Sort::Relevance, None) => {
-                    let (best, total) = searcher.search(&*compiled, &(top.order_by_score(), Count))?;
+                    let by_score = top.order_by((SortBySimilarityScore, newest_first()));
+                    let (best, total) = searcher.search(&*compiled, &(by_score, Count))?;
+                    let best = best.into_iter().map(|((score, _), address)| (score, address)).collect();
                     (best, total, true)
                 }
                 (Sort::New | Sort::Votes, _) => {
                     let field = if sort == Sort::New { "listed" } else { "votes" };
-                    let by_field = top.order_by_fast_field::<i64>(field, Order::Desc);
-                    let (best, total) = searcher.search(&*compiled, &(by_field, Count))?;
+                    let by_field = (SortByStaticFastValue::<i64>::for_field(field), Order::Desc);
+                    let (best, total) =
+                        searcher.search(&*compiled, &(top.order_by((by_field, newest_first())), Count))?;
                     let best = best
                         .into_iter()
-                        .map(|(value, address)| (value.unwrap_or(0) as f32, address))
+                        .map(|((value, _), address)| (value.unwrap_or(0) as f32, address))
                         .collect();
                     (best, total, true)
                 }
@@ -487,7 +503,12 @@ impl SearchIndex {
             ),
         ]);
         let searcher = self.reader.searcher();
-        let addresses = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let by_score = TopDocs::with_limit(limit.max(1)).order_by((SortBySimilarityScore, newest_first()));
+        let addresses = searcher.search(&query, &by_score)?;
+        let addresses = addresses
+            .into_iter()
+            .map(|((score, _), address)| (score, address))
+            .collect();
         self.ids(&searcher, addresses)
     }
 
@@ -843,6 +864,54 @@ mod tests {
     use super::*;
     use crate::query::parse;
 
+    /// The same papers indexed in opposite orders, a few at a time (so in several segments).
+    #[test]
+    fn papers_that_tie_come_out_newest_first_whatever_order_they_were_indexed_in() {
+        let papers: Vec<SearchDocument> = (0..120)
+            .map(|n| SearchDocument {
+                id: format!("2501.{:05}", n * 37 % 120),
+                // Three titles, two dates and three vote counts: nearly everything ties.
+                title: ["graph neural networks", "graph networks", "neural graph"][n % 3].into(),
+                abstract_text: "A study.".into(),
+                authors: vec!["Li Wang".into()],
+                categories: vec!["cs.LG".into()],
+                first_listed: Some(Date::new(2025, 1, 1 + (n % 2) as i8).unwrap()),
+                votes: (n % 3) as i64,
+                hidden: false,
+            })
+            .collect();
+        let index_in = |order: &[SearchDocument]| {
+            let index = SearchIndex::in_memory().unwrap();
+            for (batch, papers) in order.chunks(25).enumerate() {
+                index.apply(papers, &[], Some(batch as i64)).unwrap();
+            }
+            index
+        };
+        let forwards = index_in(&papers);
+        let backwards = index_in(&papers.iter().rev().cloned().collect::<Vec<_>>());
+        for (text, sort) in [
+            ("graph", Sort::Relevance),
+            ("neural networks", Sort::Relevance),
+            ("\"graph neural\"", Sort::Relevance),
+            ("graph", Sort::New),
+            ("graph", Sort::Votes),
+        ] {
+            let query = parse(text).unwrap();
+            let ranked = |index: &SearchIndex| {
+                let page = index.search(&query, &Filters::default(), sort, 0, 30).unwrap();
+                page.hits
+            };
+            let hits = ranked(&forwards);
+            assert_eq!(hits.len(), 30, "{text} {sort:?}");
+            assert_eq!(hits, ranked(&backwards), "{text} {sort:?}");
+            for pair in hits.windows(2) {
+                if pair[0].score == pair[1].score {
+                    assert!(pair[0].id > pair[1].id, "{text} {sort:?}: ties newest first: {pair:?}");
+                }
+            }
+        }
+    }
+
     /// Papers whose words recur across titles, abstracts and author names, so that a word often
     /// matches in several fields — where the ranking's best-field score and the pruning's sum
     /// part — with updates and hidden papers deleting some along the way.
@@ -917,10 +986,16 @@ mod tests {
                 let page = index
                     .search(&query, &Filters::default(), Sort::Relevance, offset, limit)
                     .unwrap();
-                let every_match = TopDocs::with_limit(limit).and_offset(offset).order_by_score();
+                let every_match = TopDocs::with_limit(limit)
+                    .and_offset(offset)
+                    .order_by((SortBySimilarityScore, newest_first()));
                 let expected = searcher
                     .search(&*index.compile(&query, &Filters::default(), true), &every_match)
                     .unwrap();
+                let expected = expected
+                    .into_iter()
+                    .map(|((score, _), address)| (score, address))
+                    .collect();
                 assert_eq!(
                     page.hits,
                     index.ids(&searcher, expected).unwrap(),

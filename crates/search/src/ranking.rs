@@ -17,6 +17,10 @@ use std::sync::atomic::{AtomicU32, Ordering as AtomicOrdering};
 use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, Scorer, Weight};
 use tantivy::{DocAddress, DocSet, Executor, Index, Score, Searcher, TERMINATED};
 
+/// The fast field that orders papers of equal score: [`paperboy_core::ArxivId::issue_order`],
+/// higher first. Every ranking ends with it, so ties do not depend on the order of indexing.
+pub(crate) const ISSUE_ORDER: &str = "issued";
+
 /// Plain words scored by their best field: for each word, the query of each field it may match
 /// (a term query, boosted or not), in the order the ranking's query lists them.
 pub struct BestFields {
@@ -25,8 +29,8 @@ pub struct BestFields {
     pub tie_breaker: Score,
 }
 
-/// The best `k` documents by `query`'s score, best first, ties in index order (as tantivy's
-/// `TopDocs` orders them). Every field term must be a term query with frequencies (boosted or
+/// The best `k` documents by `query`'s score, best first, ties by [`ISSUE_ORDER`], higher first.
+/// Every field term must be a term query with frequencies (boosted or
 /// not), or tantivy cannot prune their sum.
 ///
 /// Segments are shared out among the threads of the index's search executor (one per core),
@@ -63,12 +67,14 @@ pub fn top_k_best_fields(
                 .map(|fields| fields.iter().map(|weight| weight.scorer(reader, 1.0)).collect())
                 .collect::<tantivy::Result<_>>()?;
             let alive = reader.alive_bitset();
+            let issued = reader.fast_fields().u64(ISSUE_ORDER)?.first_or_default_col(0);
             // The bar carries over from segment to segment: later segments skip more.
             let bar = best.bar().max(shared.get());
             bound.for_each_pruning(bar, reader, &mut |doc, _sum| {
                 if !alive.is_some_and(|alive| alive.is_deleted(doc)) {
                     let score = best_fields_score(&mut scorers, doc, query.tie_breaker);
-                    if best.offer(score, DocAddress::new(ord as u32, doc)) {
+                    let candidate = Candidate(score, issued.get_val(doc), DocAddress::new(ord as u32, doc));
+                    if best.offer(candidate) {
                         shared.raise(best.bar());
                     }
                 }
@@ -85,7 +91,7 @@ pub fn top_k_best_fields(
     };
     let mut best = Best::new(k);
     for candidate in ranked.into_iter().flat_map(|share| share.heap) {
-        best.offer(candidate.0, candidate.1);
+        best.offer(candidate);
     }
     Ok(best.into_sorted())
 }
@@ -204,15 +210,20 @@ pub fn count_up_to(searcher: &Searcher, query: &dyn Query, limit: usize) -> tant
     Ok((count, true))
 }
 
-/// A candidate; the worse of two is the greater, so a max-heap keeps the worst on top.
+/// A candidate: its score, its [`ISSUE_ORDER`] and where it is. The worse of two is the
+/// greater, so a max-heap keeps the worst on top.
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct Candidate(Score, DocAddress);
+struct Candidate(Score, u64, DocAddress);
 
 impl Eq for Candidate {}
 
 impl Ord for Candidate {
     fn cmp(&self, other: &Self) -> Ordering {
-        other.0.total_cmp(&self.0).then(self.1.cmp(&other.1))
+        other
+            .0
+            .total_cmp(&self.0)
+            .then(other.1.cmp(&self.1))
+            .then(self.2.cmp(&other.2))
     }
 }
 
@@ -237,8 +248,7 @@ impl Best {
     }
 
     /// Keeps the candidate if it is among the best `k` so far; whether it was.
-    fn offer(&mut self, score: Score, address: DocAddress) -> bool {
-        let candidate = Candidate(score, address);
+    fn offer(&mut self, candidate: Candidate) -> bool {
         if self.heap.len() < self.k {
             self.heap.push(candidate);
         } else if self.heap.peek().is_some_and(|worst| candidate < *worst) {
@@ -251,8 +261,8 @@ impl Best {
     }
 
     /// The bound score a document must beat to be worth scoring: the k-th best exact score, a
-    /// hair lower so that rounding in the two sums never skips a document that belongs. (A
-    /// document that only ties the k-th loses anyway: it comes later in index order.)
+    /// hair lower so that rounding in the two sums never skips a document that belongs, nor
+    /// one that ties the k-th (its issue order may win).
     fn bar(&self) -> Score {
         match self.heap.peek() {
             Some(worst) if self.heap.len() == self.k => worst.0 - worst.0.abs() * 1e-4 - 1e-6,
@@ -264,26 +274,29 @@ impl Best {
         self.heap
             .into_sorted_vec()
             .into_iter()
-            .map(|Candidate(score, address)| (score, address))
+            .map(|Candidate(score, _, address)| (score, address))
             .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
     use tantivy::collector::{Count, TopDocs};
     use tantivy::query::{BoostQuery, DisjunctionMaxQuery, TermQuery};
-    use tantivy::schema::{IndexRecordOption, Schema, TEXT};
-    use tantivy::{Index, Term, doc};
+    use tantivy::schema::{FAST, IndexRecordOption, Schema, TEXT};
+    use tantivy::{Index, Order, Term, doc};
 
     use super::*;
 
     /// Random short texts in two fields over a small vocabulary, so words repeat across fields
-    /// and documents (where a dis-max and a sum disagree) and scores often tie.
+    /// and documents (where a dis-max and a sum disagree) and scores often tie. Issue orders
+    /// are distinct and unrelated to the order of indexing.
     fn corpus(seed: u64, documents: usize) -> (Index, tantivy::schema::Field, tantivy::schema::Field) {
         let mut schema = Schema::builder();
         let title = schema.add_text_field("title", TEXT);
         let body = schema.add_text_field("body", TEXT);
+        let issued = schema.add_u64_field(ISSUE_ORDER, FAST);
         let index = Index::create_in_ram(schema.build());
         let mut writer = index.writer(15_000_000).unwrap();
         let mut state = seed;
@@ -301,7 +314,10 @@ mod tests {
                 .join(" ")
         };
         for n in 0..documents {
-            writer.add_document(doc!(title => text(4), body => text(30))).unwrap();
+            let issue_order = (n as u64 * 7_919) % documents as u64;
+            writer
+                .add_document(doc!(title => text(4), body => text(30), issued => issue_order))
+                .unwrap();
             // Several segments, so the bar carries across them.
             if n % 700 == 699 {
                 writer.commit().unwrap();
@@ -355,9 +371,14 @@ mod tests {
                     tie_breaker: 0.3,
                 };
                 for k in [1, 10, 100] {
-                    let expected = searcher
-                        .search(&exact, &TopDocs::with_limit(k).order_by_score())
-                        .unwrap();
+                    let newest_first = (SortByStaticFastValue::<u64>::for_field(ISSUE_ORDER), Order::Desc);
+                    let by_score = TopDocs::with_limit(k).order_by((SortBySimilarityScore, newest_first));
+                    let expected: Vec<(Score, DocAddress)> = searcher
+                        .search(&exact, &by_score)
+                        .unwrap()
+                        .into_iter()
+                        .map(|((score, _), address)| (score, address))
+                        .collect();
                     let got = top_k_best_fields(&searcher, &pruned, k).unwrap();
                     assert_eq!(got, expected, "seed {seed}, words {query_words:?}, k {k}");
                 }
