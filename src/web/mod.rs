@@ -24,17 +24,24 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
+use axum::extract::ConnectInfo;
 use axum::http::{Method, StatusCode};
 use axum::routing::get;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder as ConnectionBuilder;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use paperboy_core::TrendingParameters;
 use paperboy_store::Store;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub use api::{OPENAPI, ROUTES as API_ROUTES};
+pub use auth::SESSION_COOKIE;
 
 use crate::arxiv::ArxivClient;
 use crate::config::Config;
@@ -373,16 +380,61 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
     // Tests and scripts read this line to find a port chosen by the system (`--addr 127.0.0.1:0`).
     println!("paperboy listening on http://{address}");
     tracing::info!(%address, "listening");
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("while serving HTTP")?;
+    let router = router(state);
+    let mut connections = ConnectionBuilder::new(TokioExecutor::new());
+    connections
+        .http1()
+        .timer(TokioTimer::new())
+        // A client that sends its request head slower than this is cut off (slowloris).
+        .header_read_timeout(HEAD_TIMEOUT)
+        // A larger head is answered 431 Request Header Fields Too Large.
+        .max_buf_size(MAX_HEAD_BYTES);
+    let open_connections = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown_signal());
+    loop {
+        let (stream, client) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors, say: wait a moment rather than spin.
+                Err(error) => {
+                    tracing::warn!(%error, "could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let service = router
+            .clone()
+            .map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(client));
+                request.map(axum::body::Body::new)
+            });
+        let connection =
+            connections.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = open_connections.watch(connection.into_owned());
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    // Requests in flight finish; idle connections close. A client that holds on past the
+    // deadline is cut off rather than holding up the exit.
+    if tokio::time::timeout(Duration::from_secs(20), open_connections.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some connections were still open after 20 seconds and were cut off");
+    }
     tracing::info!("shut down");
     Ok(())
 }
+
+/// How long a client may take to send a request's head (its line and headers).
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest request head accepted: far above any browser's, far below what would hurt.
+const MAX_HEAD_BYTES: usize = 32 * 1024;
 
 async fn shutdown_signal() {
     let interrupt = async {
