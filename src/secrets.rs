@@ -15,3 +15,34 @@ pub fn hash_token(token: &str) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// Whether two secrets are equal, in time that depends only on their lengths: a comparison
+/// that stopped at the first difference would tell an attacker how much of a guess was right.
+pub fn same_secret(given: &str, expected: &str) -> bool {
+    given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0, |difference, (a, b)| difference | (a ^ b))
+            == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_secret_is_plain_equality() {
+        assert!(same_secret("abc", "abc"));
+        assert!(same_secret("", ""));
+        for (given, expected) in [
+            ("abd", "abc"),
+            ("ab", "abc"),
+            ("abcd", "abc"),
+            ("", "a"),
+            ("Abc", "abc"),
+        ] {
+            assert!(!same_secret(given, expected), "{given:?} vs {expected:?}");
+        }
+    }
+}

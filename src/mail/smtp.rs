@@ -84,7 +84,7 @@ enum Security {
     Tls,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SmtpSettings {
     host: String,
     port: u16,
@@ -95,7 +95,10 @@ pub struct SmtpSettings {
 
 impl SmtpSettings {
     pub fn from_url(url: &str, hello_name: &str) -> anyhow::Result<SmtpSettings> {
-        let invalid = |why: &str| anyhow::anyhow!("smtp_url {url:?} {why} (expected smtp://host:port or smtps://…)");
+        let invalid = |why: &str| {
+            let shown = without_password(url);
+            anyhow::anyhow!("smtp_url {shown:?} {why} (expected smtp://host:port or smtps://…)")
+        };
         let (scheme, rest) = url.split_once("://").ok_or_else(|| invalid("has no scheme"))?;
         let (authority, query) = match rest.split_once('?') {
             Some((authority, query)) => (authority.trim_end_matches('/'), query),
@@ -129,6 +132,34 @@ impl SmtpSettings {
             credentials,
             hello_name: hello_name.to_owned(),
         })
+    }
+}
+
+/// Everything but the password, for logs and errors.
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("user", &self.credentials.as_ref().map(|(user, _)| user))
+            .field("hello_name", &self.hello_name)
+            .finish()
+    }
+}
+
+/// `url` with the password in it, if any, blanked out: `smtp://user:…@host`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((user_info, _)) => {
+            let user = user_info.split_once(':').map_or(user_info, |(user, _)| user);
+            format!("{scheme}://{user}:…@{}", &rest[user_info.len() + 1..])
+        }
+        None => url.to_owned(),
     }
 }
 
@@ -470,6 +501,22 @@ mod tests {
         for bad in ["mail.example.org", "http://x", "smtp://:25", "smtp://host:port"] {
             assert!(SmtpSettings::from_url(bad, "x").is_err(), "{bad} is refused");
         }
+    }
+
+    #[test]
+    fn passwords_stay_out_of_errors_and_debug_output() {
+        let error = SmtpSettings::from_url("smtps://me:hunter2@mail.example.org:bad", "x").unwrap_err();
+        assert!(!error.to_string().contains("hunter2"), "{error}");
+        assert!(
+            error.to_string().contains("smtps://me:…@mail.example.org:bad"),
+            "{error}"
+        );
+        let relay = SmtpSettings::from_url("smtps://me:hunter2@mail.example.org", "x").unwrap();
+        assert!(!format!("{relay:?}").contains("hunter2"), "{relay:?}");
+        assert_eq!(
+            without_password("smtp://mail.example.org/x@y"),
+            "smtp://mail.example.org/x@y"
+        );
     }
 
     #[test]

@@ -90,10 +90,18 @@ pub async fn rate_limit(state: &AppState, bucket: &str, limit: u32, window_secon
     }
 }
 
-/// Where to go after signing in: only paths on this site, never `//elsewhere`.
+/// Where to go after signing in: only paths on this site, never `//elsewhere`. Browsers drop
+/// tabs and line breaks from a URL and read `\\` as `/`, so `/\t/elsewhere` and `/\\elsewhere`
+/// would leave the site too: no control character, space or backslash passes.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\') =>
+        {
+            path.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -522,10 +530,42 @@ pub fn checked_session(
 ) -> Result<Session, AppError> {
     require_same_origin(headers, state)?;
     let session = session.ok_or_else(|| AppError::unauthorized("Please sign in again."))?;
-    if csrf != session.csrf_token {
+    if !crate::secrets::same_secret(csrf, &session.csrf_token) {
         return Err(AppError::forbidden(
             "This form has expired; reload the page and try again.",
         ));
     }
     Ok(session)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_on_this_site_are_followed() {
+        for kept in [
+            "/",
+            "/account",
+            "/search?q=graph+neural&sort=new",
+            "/papers/2602.11096#paper-2602.11096",
+        ] {
+            assert_eq!(safe_next(Some(kept)), kept);
+        }
+        for elsewhere in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            " //evil.example",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(elsewhere)), "/", "{elsewhere:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }

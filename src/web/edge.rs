@@ -36,7 +36,7 @@ pub async fn edge(State(state): State<AppState>, request: Request, next: Next) -
     let is_api = request.uri().path().starts_with("/api/");
     // One structured line per request, built only when someone reads it.
     let logged_path =
-        (state.settings.access_log && tracing::enabled!(tracing::Level::INFO)).then(|| request.uri().path().to_owned());
+        (state.settings.access_log && tracing::enabled!(tracing::Level::INFO)).then(|| loggable(request.uri().path()));
     let cached = if is_get {
         state.cache.get(&cache_key(request.uri()))
     } else {
@@ -104,6 +104,18 @@ pub async fn edge(State(state): State<AppState>, request: Request, next: Next) -
         tracing::info!(target: "paperboy::request", %method, path, %route, status = status.as_u16(), micros = elapsed.as_micros() as u64, "request");
     }
     response
+}
+
+/// Paths whose last part is a secret: a sign-in link, a confirmation link, a manage or
+/// unsubscribe link. Whoever reads the log must not be able to use them.
+const SECRET_PATHS: [&str; 4] = ["/login/", "/subscribe/confirm/", "/subscription/", "/unsubscribe/"];
+
+/// `path` as the access log may keep it: with any secret in it blanked out.
+fn loggable(path: &str) -> String {
+    match SECRET_PATHS.iter().find(|prefix| path.starts_with(*prefix)) {
+        Some(prefix) => format!("{prefix}…"),
+        None => path.to_owned(),
+    }
 }
 
 /// Runs after routing: notes the matched route on the response so [`edge`] can label metrics.

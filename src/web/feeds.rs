@@ -10,7 +10,7 @@ use super::AppState;
 use super::cache::{PageKey, cached};
 use super::error::AppError;
 use super::listing::{ListParams, ListRequest, ListView, Scope, load};
-use super::pages::human_date;
+use super::pages::{escape_html, human_date};
 
 #[derive(Clone, Copy)]
 enum FeedFormat {
@@ -295,7 +295,12 @@ fn rss(state: &AppState, view: &ListView, page_path: &str, self_url: &str) -> St
             ItemBuilder::default()
                 .title(Some(paper.title.clone()))
                 .link(Some(url.clone()))
-                .description(Some(format!("{} — {}", paper.authors.join(", "), paper.abstract_text)))
+                // RSS readers take a description as HTML: the text must arrive escaped.
+                .description(Some(escape_html(&format!(
+                    "{} — {}",
+                    paper.authors.join(", "),
+                    paper.abstract_text
+                ))))
                 .guid(Some(GuidBuilder::default().value(url).permalink(true).build()))
                 .pub_date(Some(rfc2822(entry.listed)))
                 .categories(
