@@ -264,6 +264,15 @@ enum BenchCommand {
         #[arg(default_value = "../shared/data/arxiv/cs-listings-2025-03_2026-07.jsonl.gz")]
         source: PathBuf,
     },
+    /// Start a server on this instance and drive it with N clients at once for S seconds, each
+    /// a member with an address of their own, reading day pages, paper pages and searches,
+    /// voting and subscribing; prints p50 and p99 per kind; exit code 1 on any error.
+    Load {
+        #[arg(long, default_value_t = 200)]
+        clients: usize,
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+    },
     /// Give the instance members with sessions and votes on its last 30 days' papers, for
     /// benchmarks and copies that should carry a community (see scripts/bench-replicas.sh).
     SeedCommunity {
@@ -370,6 +379,7 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Corpus { papers, seed, source }) => {
             cli::bench_corpus::corpus(&source, papers, seed)
         }
+        Command::Bench(BenchCommand::Load { clients, seconds }) => cli::bench_load::load(&context, clients, seconds),
         Command::Bench(BenchCommand::SeedCommunity { members, votes_each }) => {
             cli::bench::seed_community(&context, members, votes_each)
         }

@@ -150,22 +150,7 @@ pub fn seed_community(context: &crate::cli::Context, members: usize, votes_each:
         let mut votes = 0;
         for member in 0..members {
             let email = format!("member{member:05}@example.org");
-            let token = crate::secrets::random_token();
-            store
-                .save_login_token(&email, &crate::secrets::hash_token(&token), now + 600)
-                .await?;
-            let user = store
-                .redeem_login_token(&crate::secrets::hash_token(&token), now)
-                .await?
-                .context("a fresh sign-in token is redeemed")?;
-            store
-                .create_session(&paperboy_store::NewSession {
-                    token_hash: crate::secrets::hash_token(&crate::secrets::random_token()),
-                    user_id: user.id,
-                    csrf_token: crate::secrets::random_token(),
-                    expires_at: now + 30 * 86_400,
-                })
-                .await?;
+            let (_, user) = member_with_session(store.as_ref(), &email, now).await?;
             // Quadratic spread: low positions are picked by many members, high ones by few.
             let positions: std::collections::BTreeSet<usize> = (0..votes_each)
                 .map(|vote| (vote * vote + member * (vote + 1)) % papers.len())
@@ -181,6 +166,33 @@ pub fn seed_community(context: &crate::cli::Context, members: usize, votes_each:
         );
         Ok(0)
     })
+}
+
+/// Signs `email` in as a person would (an account is made on first sign-in), with a session
+/// for 30 days: the session's secret (the cookie's value) and the member.
+pub(crate) async fn member_with_session(
+    store: &dyn paperboy_store::Store,
+    email: &str,
+    now: i64,
+) -> anyhow::Result<(String, paperboy_store::User)> {
+    let token = crate::secrets::random_token();
+    store
+        .save_login_token(email, &crate::secrets::hash_token(&token), now + 600)
+        .await?;
+    let user = store
+        .redeem_login_token(&crate::secrets::hash_token(&token), now)
+        .await?
+        .context("a fresh sign-in token is redeemed")?;
+    let session = crate::secrets::random_token();
+    store
+        .create_session(&paperboy_store::NewSession {
+            token_hash: crate::secrets::hash_token(&session),
+            user_id: user.id,
+            csrf_token: crate::secrets::random_token(),
+            expires_at: now + 30 * 86_400,
+        })
+        .await?;
+    Ok((session, user))
 }
 
 /// `bench digest --subscribers N --smtp-url URL`: the daily digest of the demo's latest day for

@@ -16,7 +16,7 @@ use paperboy_store::{SqliteStore, Store};
 use crate::search::{Search, SearchRequest};
 
 /// Latencies in milliseconds: (p50, p99, mean).
-fn percentiles(mut samples: Vec<Duration>) -> (f64, f64, f64) {
+pub(crate) fn percentiles(mut samples: Vec<Duration>) -> (f64, f64, f64) {
     samples.sort();
     let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3;
     let mean = samples.iter().map(Duration::as_secs_f64).sum::<f64>() / samples.len() as f64 * 1e3;

@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod bench;
 pub mod bench_corpus;
+pub mod bench_load;
 pub mod bench_search;
 pub mod copy_db;
 pub mod demo;
