@@ -14,16 +14,16 @@ use crate::helpers::{Instance, Run, Server, SmtpServer, between_all, free_port, 
 
 /// Servers in these tests leave digests to the `digest run` the test starts, so that two
 /// processes never share a run and the test knows when it is over.
-const NO_CLOCK: (&str, &str) = ("PAPERBOY_DIGEST_SCHEDULE", "false");
+pub(crate) const NO_CLOCK: (&str, &str) = ("PAPERBOY_DIGEST_SCHEDULE", "false");
 
-struct Received {
-    to: String,
-    subject: String,
-    text: String,
-    html: String,
-    content_type: String,
+pub(crate) struct Received {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub content_type: String,
     /// By lower-cased name.
-    headers: HashMap<String, String>,
+    pub headers: HashMap<String, String>,
 }
 
 fn parse(raw: &[u8]) -> Received {
@@ -59,7 +59,7 @@ fn parse(raw: &[u8]) -> Received {
     }
 }
 
-fn received(smtp: &SmtpServer) -> Vec<Received> {
+pub(crate) fn received(smtp: &SmtpServer) -> Vec<Received> {
     smtp.messages().iter().map(|raw| parse(raw)).collect()
 }
 
@@ -70,7 +70,7 @@ fn digests_to<'a>(messages: &'a [Received], address: &str) -> Vec<&'a Received> 
         .collect()
 }
 
-async fn subscribe(server: &Server, fields: &[(&str, &str)]) -> reqwest::Response {
+pub(crate) async fn subscribe(server: &Server, fields: &[(&str, &str)]) -> reqwest::Response {
     server
         .client()
         .post(format!("{}/subscribe", server.base_url))
@@ -81,8 +81,9 @@ async fn subscribe(server: &Server, fields: &[(&str, &str)]) -> reqwest::Respons
         .expect("subscribe answers")
 }
 
-/// Reads the confirmation link from the captured mail and presses its button.
-async fn confirm(server: &Server, smtp: &SmtpServer, address: &str) {
+/// Reads the confirmation link from the captured mail and presses its button; the settings
+/// page it leads to (the subscription's manage link).
+pub(crate) async fn confirm(server: &Server, smtp: &SmtpServer, address: &str) -> String {
     let mail = smtp.wait_for_message_to(address);
     let link = link_in(&mail, &server.base_url, "/subscribe/confirm/");
     let page = server.text(&link).await;
@@ -97,9 +98,10 @@ async fn confirm(server: &Server, smtp: &SmtpServer, address: &str) {
     assert_eq!(response.status(), 303, "confirming redirects to the settings");
     let settings = response.headers()["location"].to_str().expect("location").to_owned();
     assert!(server.text(&settings).await.contains("subscribed"));
+    settings
 }
 
-fn digest_run(instance: &Instance, settings: &[(&str, &str)], arguments: &[&str]) -> Run {
+pub(crate) fn digest_run(instance: &Instance, settings: &[(&str, &str)], arguments: &[&str]) -> Run {
     let mut command = instance.command();
     for (key, value) in settings {
         command.env(key, value);

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crate::helpers::{Instance, Server, fixture};
 
 /// Polls `/healthz` until the index holds every paper the database does, and returns that count.
-async fn wait_until_indexed(server: &Server, papers: u64) -> serde_json::Value {
+pub(crate) async fn wait_until_indexed(server: &Server, papers: u64) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let health = server.json("/healthz").await;
@@ -28,7 +28,7 @@ fn ids(items: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-const DEMO_PAPERS: u64 = 3994;
+pub(crate) const DEMO_PAPERS: u64 = 3994;
 const QUERIES: [&str; 5] = [
     "PaperBanana",
     "au:korner",
