@@ -280,10 +280,18 @@ async fn kill_9_mid_import_leaves_a_consistent_database_that_a_rerun_completes()
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // Kill once the database has grown past its empty size, i.e. while batches are being written.
+    // Kill at a random moment while batches are being written: once the write-ahead log has
+    // grown past somewhere between 1 and 3.5 MB (it stays under about 4 MB: SQLite checkpoints
+    // every 1,000 pages).
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let kill_at = 1_000_000 + u64::from(nanos) % 2_500_000;
+    eprintln!("killing the import once its write-ahead log passes {kill_at} bytes");
     let database = instance.data_dir.path().join("paperboy.db-wal");
     let deadline = Instant::now() + Duration::from_secs(120);
-    while std::fs::metadata(&database).map(|m| m.len()).unwrap_or(0) < 2_000_000 {
+    while std::fs::metadata(&database).map(|m| m.len()).unwrap_or(0) < kill_at {
         assert!(Instant::now() < deadline, "import never started writing");
         if child.try_wait().unwrap().is_some() {
             break;
@@ -299,6 +307,9 @@ async fn kill_9_mid_import_leaves_a_consistent_database_that_a_rerun_completes()
         "the kill landed mid-import ({after_kill} papers)"
     );
     assert_eq!(after_kill % 500, 0, "only whole batches are committed ({after_kill})");
+    let store = instance.store().await;
+    assert_eq!(store.integrity_problems().await.unwrap(), Vec::<String>::new());
+    store.close().await;
 
     let run = instance.import(&[file]);
     assert_eq!(run.code, 0, "{}", run.stderr);

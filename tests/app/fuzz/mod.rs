@@ -1,15 +1,13 @@
 //! Fuzzing the parsers and the web surface with mutations of real inputs.
 //!
-//! cargo-fuzz wants a nightly compiler for its sanitizers, so these targets are plain tests
+//! cargo-fuzz's sanitizers want a nightly compiler (its reduced `--sanitizer none` mode may build
+//! on stable; it was not tried), so these targets are plain tests, run on every `cargo test`,
 //! driven by a small mutation engine of our own: it starts from real recorded inputs (the
 //! fixtures), mutates them byte by byte and with tokens of each format, and keeps a mutant that
 //! made the target behave in a way not seen before, so later mutants build on it.
 //!
-//! Each target runs for `PAPERBOY_FUZZ_SECONDS` (2 by default, so CI runs them all quickly):
-//!
-//! ```text
-//! PAPERBOY_FUZZ_SECONDS=600 PAPERBOY_FUZZ_SEED=$RANDOM cargo test --release --test app fuzz:: -- --test-threads 2 --nocapture
-//! ```
+//! Each target runs for `PAPERBOY_FUZZ_SECONDS` (2 by default, so CI runs them all quickly); the
+//! README's "Hardening" has the command for the long runs.
 //!
 //! A target that panics, or finds a property broken, saves the input under
 //! `target/tmp/fuzz-crashes/<target>/` and fails with its path. Kept in
