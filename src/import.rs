@@ -150,10 +150,10 @@ pub async fn import(
             }
             Message::Batch(batch) => {
                 records_in_input += batch.len() as u64;
-                let merged = store
-                    .merge_papers(batch)
-                    .await
-                    .context("while writing papers to the database")?;
+                let merged = store.merge_papers(batch).await.with_context(|| {
+                    let kept = outcome.merged.new + outcome.merged.updated;
+                    format!("while writing papers to the database ({kept} papers written before this are kept)")
+                })?;
                 outcome.merged.add(merged);
                 progress.advanced(bytes_read.load(Ordering::Relaxed), records_in_input);
             }

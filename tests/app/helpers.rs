@@ -474,3 +474,77 @@ pub fn decode_quoted_printable(text: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// A server with a real SMTP server beside it and one member signed in through the mailed link.
+pub struct SignedIn {
+    pub smtp: SmtpServer,
+    pub instance: Instance,
+    pub server: Server,
+    /// The session cookie, `name=value`.
+    pub cookie: String,
+    /// The CSRF value the member's forms carry.
+    pub csrf: String,
+    /// The member's profile id (`/users/<id>`).
+    pub profile: String,
+}
+
+impl SignedIn {
+    /// Serves `instance` with mail going to a fresh SMTP server, the digest clock off and
+    /// `settings` on top, and signs `email` in.
+    pub async fn start(instance: Instance, email: &str, settings: &[(&str, &str)]) -> SignedIn {
+        let smtp = SmtpServer::start();
+        let url = smtp.url();
+        let mut all = vec![
+            ("PAPERBOY_SMTP_URL", url.as_str()),
+            ("PAPERBOY_DIGEST_SCHEDULE", "false"),
+        ];
+        all.extend_from_slice(settings);
+        let server = instance.spawn_server_with("serve", &all);
+        let cookie = server.sign_in(&smtp, email).await;
+        let mut member = SignedIn {
+            smtp,
+            instance,
+            server,
+            cookie,
+            csrf: String::new(),
+            profile: String::new(),
+        };
+        let account = member.page("/account").await;
+        member.csrf = between_all(&account, "name=\"csrf\" value=\"", "\"")[0].to_owned();
+        member.profile = between_all(&account, "href=\"/users/", "\"")[0].to_owned();
+        member
+    }
+
+    /// Makes a personal API token named `name` on the account page and returns it (it is shown
+    /// once).
+    pub async fn make_api_token(&self, name: &str) -> String {
+        let page = self
+            .server
+            .client()
+            .post(format!("{}/account/tokens", self.server.base_url))
+            .header("cookie", &self.cookie)
+            .header("origin", &self.server.base_url)
+            .form(&[("name", name), ("csrf", &self.csrf)])
+            .send()
+            .await
+            .expect("the server answers")
+            .text()
+            .await
+            .expect("a page");
+        format!("pb_{}", between_all(&page, "pb_", " ")[0])
+    }
+
+    /// The page at `path` as the member sees it.
+    pub async fn page(&self, path: &str) -> String {
+        self.server
+            .client()
+            .get(format!("{}{path}", self.server.base_url))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .expect("the server answers")
+            .text()
+            .await
+            .expect("a page")
+    }
+}

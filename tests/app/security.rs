@@ -10,7 +10,7 @@ use reqwest::header::{CONTENT_TYPE, LOCATION, ORIGIN, SET_COOKIE};
 use serde_json::json;
 
 use crate::digest::{NO_CLOCK, confirm, digest_run, received, subscribe};
-use crate::helpers::{Instance, Server, SmtpServer, between_all, link_in};
+use crate::helpers::{Instance, SignedIn, SmtpServer, between_all, link_in};
 
 const SCRIPT: &str = "<script>alert('xss')</script>";
 const ATTRIBUTE: &str = "\"><img src=x onerror=alert('xss')>";
@@ -61,22 +61,17 @@ pub fn assert_inert(what: &str, html: &str) {
 
 #[tokio::test]
 async fn hostile_text_is_shown_as_text_in_pages_feeds_and_mail() {
-    let smtp = SmtpServer::start();
-    let instance = hostile_instance();
-    let server = instance.spawn_server_with("serve", &[("PAPERBOY_SMTP_URL", &smtp.url()), NO_CLOCK]);
-    let cookie = server.sign_in(&smtp, "eve@example.org").await;
-    let account = get_with(&server, "/account", &cookie).await;
-    let csrf = between_all(&account, "name=\"csrf\" value=\"", "\"")[0].to_owned();
-    let profile = between_all(&account, "href=\"/users/", "\"")[0].to_owned();
+    let eve = SignedIn::start(hostile_instance(), "eve@example.org", &[]).await;
+    let (server, smtp, cookie, csrf) = (&eve.server, &eve.smtp, &eve.cookie, &eve.csrf);
     // A display name is hostile text too.
     let renamed = server
         .client()
         .post(format!("{}/account", server.base_url))
-        .header("cookie", &cookie)
+        .header("cookie", cookie)
         .header(ORIGIN, &server.base_url)
         .form(&[
             ("display_name", "<script>alert(1)</script>\"><img src=x>"),
-            ("csrf", &csrf),
+            ("csrf", csrf),
         ])
         .send()
         .await
@@ -94,13 +89,13 @@ async fn hostile_text_is_shown_as_text_in_pages_feeds_and_mail() {
         format!("/search?q=hostile&cat={encoded_script}&from={encoded_script}"),
         format!("/papers/date/2026-02-13?cat={encoded_script}&sort={encoded_script}"),
         format!("/papers/{encoded_script}"),
-        format!("/users/{profile}"),
+        format!("/users/{}", eve.profile),
         "/account".to_owned(),
     ] {
-        let html = get_with(&server, &path, &cookie).await;
+        let html = eve.page(&path).await;
         assert_inert(&path, &html);
     }
-    let shown = get_with(&server, &format!("/users/{profile}"), &cookie).await;
+    let shown = eve.page(&format!("/users/{}", eve.profile)).await;
     assert!(
         shown.contains("&#60;script&#62;alert(1)"),
         "the display name is shown, as text"
@@ -156,10 +151,10 @@ async fn hostile_text_is_shown_as_text_in_pages_feeds_and_mail() {
     assert_eq!(api.headers()["x-content-type-options"], "nosniff");
 
     // Mail: the day's digest lists the paper; its HTML part shows the markup as text.
-    subscribe(&server, &[("email", "ada@example.org"), ("categories", "cs.CL")]).await;
-    confirm(&server, &smtp, "ada@example.org").await;
+    subscribe(server, &[("email", "ada@example.org"), ("categories", "cs.CL")]).await;
+    confirm(server, smtp, "ada@example.org").await;
     let run = digest_run(
-        &instance,
+        &eve.instance,
         &[
             ("PAPERBOY_SMTP_URL", &smtp.url()),
             ("PAPERBOY_PUBLIC_URL", &server.base_url),
@@ -167,7 +162,7 @@ async fn hostile_text_is_shown_as_text_in_pages_feeds_and_mail() {
         &["--frequency", "daily", "--date", "2026-02-13"],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let messages = received(&smtp);
+    let messages = received(smtp);
     let digest = messages
         .iter()
         .find(|m| m.to == "ada@example.org" && m.subject.starts_with("Trending papers"))
@@ -191,31 +186,14 @@ fn on_this_site(target: &str) -> bool {
         && !target.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\')
 }
 
-async fn get_with(server: &Server, path: &str, cookie: &str) -> String {
-    server
-        .client()
-        .get(format!("{}{path}", server.base_url))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn cross_site_requests_redirects_mail_headers_and_static_paths_are_refused() {
-    let smtp = SmtpServer::start();
-    let instance = Instance::with_demo_data();
-    let server = instance.spawn_server_with("serve", &[("PAPERBOY_SMTP_URL", &smtp.url()), NO_CLOCK]);
+    let ada = SignedIn::start(Instance::with_demo_data(), "ada@example.org", &[]).await;
+    let (instance, server, smtp, cookie, csrf) = (&ada.instance, &ada.server, &ada.smtp, &ada.cookie, &ada.csrf);
     let base = &server.base_url;
-    let cookie = server.sign_in(&smtp, "ada@example.org").await;
-    let account = get_with(&server, "/account", &cookie).await;
-    let csrf = between_all(&account, "name=\"csrf\" value=\"", "\"")[0].to_owned();
     let manage = {
-        subscribe(&server, &[("email", "bo@example.org")]).await;
-        confirm(&server, &smtp, "bo@example.org").await
+        subscribe(server, &[("email", "bo@example.org")]).await;
+        confirm(server, smtp, "bo@example.org").await
     };
     assert!(instance.run(&["users", "promote", "ada@example.org"]).code == 0);
     let stats_before = instance.stats();
@@ -224,19 +202,19 @@ async fn cross_site_requests_redirects_mail_headers_and_static_paths_are_refused
     // refused, whether the browser says so with Origin or only with Sec-Fetch-Site.
     let forms: Vec<(String, Vec<(&str, &str)>)> = vec![
         ("/papers/2602.11096/upvote".into(), vec![("next", "/")]),
-        ("/account".into(), vec![("display_name", "Mallory"), ("csrf", &csrf)]),
-        ("/account/tokens".into(), vec![("name", "stolen"), ("csrf", &csrf)]),
-        ("/account/tokens/1/revoke".into(), vec![("csrf", &csrf)]),
+        ("/account".into(), vec![("display_name", "Mallory"), ("csrf", csrf)]),
+        ("/account/tokens".into(), vec![("name", "stolen"), ("csrf", csrf)]),
+        ("/account/tokens/1/revoke".into(), vec![("csrf", csrf)]),
         (
             "/account/subscription".into(),
-            vec![("action", "unsubscribe"), ("csrf", &csrf)],
+            vec![("action", "unsubscribe"), ("csrf", csrf)],
         ),
-        ("/submit".into(), vec![("paper", "2602.11096"), ("csrf", &csrf)]),
+        ("/submit".into(), vec![("paper", "2602.11096"), ("csrf", csrf)]),
         (
             "/admin/papers".into(),
-            vec![("paper", "2602.11096"), ("hidden", "true"), ("csrf", &csrf)],
+            vec![("paper", "2602.11096"), ("hidden", "true"), ("csrf", csrf)],
         ),
-        ("/logout".into(), vec![("csrf", &csrf)]),
+        ("/logout".into(), vec![("csrf", csrf)]),
         ("/login".into(), vec![("email", "mallory@example.org")]),
         ("/subscribe".into(), vec![("email", "mallory@example.org")]),
         (manage.clone(), vec![("action", "unsubscribe")]),
@@ -246,7 +224,7 @@ async fn cross_site_requests_redirects_mail_headers_and_static_paths_are_refused
             let response = server
                 .client()
                 .post(format!("{base}{path}"))
-                .header("cookie", &cookie)
+                .header("cookie", cookie)
                 .header(header, value)
                 .form(fields)
                 .send()
@@ -257,7 +235,7 @@ async fn cross_site_requests_redirects_mail_headers_and_static_paths_are_refused
     }
     assert_eq!(instance.stats(), stats_before, "nothing changed");
     assert!(
-        get_with(&server, "/account", &cookie).await.contains("ada@example.org"),
+        ada.page("/account").await.contains("ada@example.org"),
         "still signed in"
     );
     assert!(
@@ -285,7 +263,7 @@ async fn cross_site_requests_redirects_mail_headers_and_static_paths_are_refused
         assert!(kept.iter().all(|value| on_this_site(value)), "{next:?} → {kept:?}");
         let voted = client
             .post(format!("{base}/papers/2602.11096/upvote"))
-            .header("cookie", &cookie)
+            .header("cookie", cookie)
             .header(ORIGIN, base)
             .form(&[("next", next)])
             .send()
@@ -308,7 +286,7 @@ async fn cross_site_requests_redirects_mail_headers_and_static_paths_are_refused
         assert_eq!(response.status(), 400, "{path}");
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    for message in received(&smtp) {
+    for message in received(smtp) {
         assert!(!message.to.contains("victim") && !message.headers.contains_key("bcc"));
     }
 
@@ -435,39 +413,16 @@ async fn session_cookies_are_http_only_same_site_and_secure_behind_https() {
 
 #[tokio::test]
 async fn secrets_stay_out_of_the_log() {
-    let smtp = SmtpServer::start();
-    let instance = Instance::with_demo_data();
-    let server = instance.spawn_server_with(
-        "serve",
-        &[
-            ("PAPERBOY_SMTP_URL", &smtp.url()),
-            ("PAPERBOY_ACCESS_LOG", "true"),
-            ("RUST_LOG", "debug"),
-            NO_CLOCK,
-        ],
-    );
+    let settings = [("PAPERBOY_ACCESS_LOG", "true"), ("RUST_LOG", "debug")];
+    let ada = SignedIn::start(Instance::with_demo_data(), "ada@example.org", &settings).await;
+    let (server, smtp, cookie, csrf) = (&ada.server, &ada.smtp, &ada.cookie, &ada.csrf);
     let base = &server.base_url;
-    let cookie = server.sign_in(&smtp, "ada@example.org").await;
     let login_link = link_in(&smtp.wait_for_message_to("ada@example.org"), base, "/login/");
     let manage = {
-        subscribe(&server, &[("email", "bo@example.org")]).await;
-        confirm(&server, &smtp, "bo@example.org").await
+        subscribe(server, &[("email", "bo@example.org")]).await;
+        confirm(server, smtp, "bo@example.org").await
     };
-    let account = get_with(&server, "/account", &cookie).await;
-    let csrf = between_all(&account, "name=\"csrf\" value=\"", "\"")[0].to_owned();
-    let made = server
-        .client()
-        .post(format!("{base}/account/tokens"))
-        .header("cookie", &cookie)
-        .header(ORIGIN, base)
-        .form(&[("name", "laptop"), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let api_token = format!("pb_{}", between_all(&made, "pb_", " ")[0]);
+    let api_token = ada.make_api_token("laptop").await;
     let voted = server
         .client()
         .post(format!("{base}/api/papers/2602.11096/upvote"))

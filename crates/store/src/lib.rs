@@ -25,14 +25,36 @@ pub use sqlite::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    // The message is the whole story (not a source too), so chains do not repeat it.
+    #[error("{}", database_problem(.0))]
+    Database(sqlx::Error),
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored paper {id} is unreadable: {reason}")]
     CorruptRow { id: String, reason: String },
     #[error("cannot open the database at {location}: {reason}")]
     Open { location: String, reason: String },
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        StoreError::Database(error)
+    }
+}
+
+/// A database error in words a person can act on: a full disk and a read-only database are
+/// named as such (SQLite's codes 13 and 8, PostgreSQL's 53100 and 25006).
+fn database_problem(error: &sqlx::Error) -> String {
+    let sqlx::Error::Database(database) = error else {
+        return format!("database error: {error}");
+    };
+    match database.code().as_deref() {
+        Some("13" | "53100") => "the disk holding the database is full: free some space and run it again".to_owned(),
+        Some("8" | "25006") => "the database is read-only: its file, its directory or its disk cannot be written \
+             (check the data directory's permissions and how its disk is mounted)"
+            .to_owned(),
+        _ => format!("database error: {}", database.message()),
+    }
 }
 
 /// What merging a batch of records did, counted per paper.

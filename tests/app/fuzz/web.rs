@@ -9,55 +9,22 @@ use std::time::Duration;
 
 use super::{Target, fuzz};
 use crate::digest::{confirm, subscribe};
-use crate::helpers::{Instance, Server, SmtpServer, between_all, link_in};
+use crate::helpers::{Instance, SignedIn, link_in};
 
-/// A server on the demo data with a member signed in: the cookie and a form's CSRF value.
-struct Site {
-    _smtp: SmtpServer,
-    instance: Instance,
-    server: Server,
-    cookie: String,
-    csrf: String,
-}
-
-async fn site() -> Site {
-    let smtp = SmtpServer::start();
-    let instance = Instance::with_demo_data();
-    let server = instance.spawn_server_with(
-        "serve",
-        &[
-            ("PAPERBOY_SMTP_URL", &smtp.url()),
-            ("PAPERBOY_DIGEST_SCHEDULE", "false"),
-            ("PAPERBOY_ACCESS_LOG", "false"),
-            // Fuzzing writes far more than a person: the limits would answer nearly all of it.
-            ("PAPERBOY_WRITES_PER_CLIENT", "100000000"),
-            ("PAPERBOY_SUBSCRIBE_REQUESTS_PER_CLIENT", "100000000"),
-        ],
-    );
-    let cookie = server.sign_in(&smtp, "ada@example.org").await;
-    let account = server
-        .client()
-        .get(format!("{}/account", server.base_url))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = between_all(&account, "name=\"csrf\" value=\"", "\"")[0].to_owned();
-    Site {
-        _smtp: smtp,
-        instance,
-        server,
-        cookie,
-        csrf,
-    }
+/// A server on the demo data with a member signed in, its limits raised: fuzzing writes far
+/// more than a person, and the limits would answer nearly all of it.
+async fn site() -> SignedIn {
+    let settings = [
+        ("PAPERBOY_ACCESS_LOG", "false"),
+        ("PAPERBOY_WRITES_PER_CLIENT", "100000000"),
+        ("PAPERBOY_SUBSCRIBE_REQUESTS_PER_CLIENT", "100000000"),
+    ];
+    SignedIn::start(Instance::with_demo_data(), "ada@example.org", &settings).await
 }
 
 /// Sends `head` (a request line, a header or two) and `body` as one raw request; the status
 /// answered, or `None` when the server closed without answering.
-fn send(site: &Site, head: &[u8], extra_headers: &str, body: &[u8]) -> Option<u16> {
+fn send(site: &SignedIn, head: &[u8], extra_headers: &str, body: &[u8]) -> Option<u16> {
     let address = site.server.base_url.trim_start_matches("http://");
     let mut stream = TcpStream::connect(address).expect("the server accepts connections");
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
@@ -81,7 +48,7 @@ fn send(site: &Site, head: &[u8], extra_headers: &str, body: &[u8]) -> Option<u1
 }
 
 /// Dies loudly if the server process is gone, with its log.
-fn assert_alive(site: &Site) {
+fn assert_alive(site: &SignedIn) {
     let address = site.server.base_url.trim_start_matches("http://");
     assert!(
         TcpStream::connect(address).is_ok(),
@@ -206,30 +173,14 @@ fn fuzz_signed_tokens() {
     let base = &site.server.base_url;
     // A confirmed subscription's manage link, an API token and a sign-in link already used.
     let manage = runtime.block_on(async {
-        let smtp = &site._smtp;
         subscribe(&site.server, &[("email", "bo@example.org")]).await;
-        confirm(&site.server, smtp, "bo@example.org").await
+        confirm(&site.server, &site.smtp, "bo@example.org").await
     });
     let manage_token = manage.trim_start_matches("/subscription/").to_owned();
-    let account = runtime.block_on(async {
-        site.server
-            .client()
-            .post(format!("{base}/account/tokens"))
-            .header("cookie", &site.cookie)
-            .header("origin", base)
-            .form(&[("name", "fuzz"), ("csrf", &site.csrf)])
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    });
-    let api_token = between_all(&account, "pb_", " ")[0].to_owned();
-    let api_token = format!("pb_{api_token}");
+    let api_token = runtime.block_on(site.make_api_token("fuzz"));
     let used_login = runtime.block_on(async {
-        site.server.sign_in(&site._smtp, "cy@example.org").await;
-        let mail = site._smtp.wait_for_message_to("cy@example.org");
+        site.server.sign_in(&site.smtp, "cy@example.org").await;
+        let mail = site.smtp.wait_for_message_to("cy@example.org");
         link_in(&mail, base, "/login/")
             .trim_start_matches("/login/")
             .split('?')
@@ -297,7 +248,6 @@ fn fuzz_signed_tokens() {
         );
         format!("{outcome:?}")
     });
-    drop(site.instance);
 }
 
 fn tail(log: &str) -> &str {
