@@ -457,3 +457,46 @@ async fn search_from_the_header_shows_marked_matches_and_keeps_the_filters() {
     );
     browser.screenshot("search").await;
 }
+
+/// Hostile markup in a paper, a search and the math: a real browser renders it (KaTeX included)
+/// and runs none of it. An alert would leave the next WebDriver command failing with
+/// "unexpected alert open".
+#[tokio::test]
+async fn hostile_text_runs_nothing_in_a_real_browser() {
+    let instance = crate::security::hostile_instance();
+    let server = instance.spawn_server("serve");
+    let browser = Browser::start().await;
+    browser.resize(1280, 1000).await;
+    for path in [
+        "/papers/2602.99997",
+        "/papers/date/2026-02-13?sort=new&cat=cs.CL",
+        "/search?q=hostile",
+        "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+    ] {
+        browser.open(&format!("{}{path}", server.base_url)).await;
+        browser.wait_for("return document.readyState === 'complete';").await;
+        if path.starts_with("/papers/2602") {
+            // The page's math has rendered, the hostile \href with it.
+            browser
+                .wait_for("return document.querySelectorAll('.katex').length > 0;")
+                .await;
+        }
+        let found = browser
+            .run(
+                "return {
+                    scriptLinks: [...document.querySelectorAll('a[href]')].filter(a => /^\\s*javascript:/i.test(a.getAttribute('href'))).length,
+                    injectedImages: document.querySelectorAll('img[src=\"x\"]').length,
+                    inlineScripts: [...document.querySelectorAll('script')].filter(s => !s.src).length,
+                    handlers: [...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
+                    title: document.title.includes('Hostile') || document.querySelector('h1, .card') !== null,
+                };",
+            )
+            .await;
+        assert_eq!(
+            found,
+            json!({"scriptLinks": 0, "injectedImages": 0, "inlineScripts": 0, "handlers": 0, "title": true}),
+            "{path}"
+        );
+    }
+    browser.screenshot("hostile-search").await;
+}

@@ -111,7 +111,8 @@ async fn a_full_disk_stops_an_import_clearly_and_a_rerun_with_room_completes_it(
     let kept = instance.all_papers().await;
     assert!(kept.len() < 6_000, "the disk filled before the end: {}", kept.len());
     assert!(
-        full.stderr.contains(&format!("({} papers written before this are kept)", kept.len())),
+        full.stderr
+            .contains(&format!("({} papers written before this are kept)", kept.len())),
         "the error says what was kept: {}",
         full.stderr
     );

@@ -18,7 +18,7 @@ const LINK: &str = "javascript:alert('xss')";
 
 /// The demo data plus one paper carrying hostile markup in every field a source can fill,
 /// listed on 13 February 2026 with Hugging Face votes and code links that are scripts.
-pub fn hostile_instance() -> Instance {
+pub(crate) fn hostile_instance() -> Instance {
     let instance = Instance::with_demo_data();
     let dir = tempfile::tempdir().unwrap();
     let listing = dir.path().join("hostile.jsonl");
