@@ -511,8 +511,15 @@ async fn a_sender_killed_halfway_is_finished_by_the_next_run_without_doubles() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("digest run starts");
+    // Killed at a random point of the sending: after somewhere between 50 and 900 messages.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .subsec_nanos() as usize;
+    let kill_after = 50 + nanos % 850;
+    eprintln!("killing the sender after {kill_after} messages");
     let deadline = Instant::now() + Duration::from_secs(120);
-    while smtp.count() < 500 {
+    while smtp.count() < kill_after {
         assert!(Instant::now() < deadline, "digests did not start arriving");
         assert!(
             child.try_wait().expect("status").is_none(),
@@ -546,6 +553,7 @@ async fn a_sender_killed_halfway_is_finished_by_the_next_run_without_doubles() {
     );
     assert!(missing.is_empty(), "{} never sent ({states:?})", missing.len());
     assert_eq!(states.outstanding(), 0, "nothing is left queued");
+    assert_eq!(store.integrity_problems().await.expect("checked"), Vec::<String>::new());
 }
 
 #[tokio::test]
