@@ -399,7 +399,14 @@ async fn with_a_model_the_server_embeds_new_papers_and_ranks_by_keywords_and_mea
             .code,
         0
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // At a random moment of following the import: before, during or after its embedding.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let delay = Duration::from_millis(u64::from(nanos % 1_000));
+    eprintln!("killing the server {delay:?} after the import");
+    tokio::time::sleep(delay).await;
     // SAFETY: kill(2) on our own child's pid has no memory effects.
     unsafe { libc::kill(server.child.id() as libc::pid_t, libc::SIGKILL) };
     drop(server);
