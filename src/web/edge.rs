@@ -34,6 +34,7 @@ pub async fn edge(State(state): State<AppState>, request: Request, next: Next) -
     let is_get = method == Method::GET || method == Method::HEAD;
     let conditions = Conditions::of(request.headers());
     let is_api = request.uri().path().starts_with("/api/");
+    let http1 = request.version() <= axum::http::Version::HTTP_11;
     // One structured line per request, built only when someone reads it.
     let logged_path =
         (state.settings.access_log && tracing::enabled!(tracing::Level::INFO)).then(|| loggable(request.uri().path()));
@@ -74,7 +75,13 @@ pub async fn edge(State(state): State<AppState>, request: Request, next: Next) -
     if is_get && response.status() == StatusCode::OK && conditions.unchanged(response.headers()) {
         response = not_modified(&response);
     }
+    // A body refused unread (413) leaves the connection unusable: say so, or a client would
+    // send its next request down it and get nothing back.
+    let refused_unread = response.status() == StatusCode::PAYLOAD_TOO_LARGE && http1;
     let headers = response.headers_mut();
+    if refused_unread {
+        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     for (name, value) in &SECURITY_HEADERS {
         if !headers.contains_key(name) {
             headers.insert(name.clone(), HeaderValue::from_static(value));

@@ -44,7 +44,7 @@ impl From<sqlx::Error> for StoreError {
 
 /// A database error in words a person can act on: a full disk and a read-only database are
 /// named as such (SQLite's codes 13 and 8, PostgreSQL's 53100 and 25006).
-fn database_problem(error: &sqlx::Error) -> String {
+pub(crate) fn database_problem(error: &sqlx::Error) -> String {
     let sqlx::Error::Database(database) = error else {
         return format!("database error: {error}");
     };

@@ -127,9 +127,33 @@ impl SqliteStore {
             .await
             .map_err(|error| StoreError::Open {
                 location: location.to_owned(),
-                reason: error.to_string(),
+                reason: why_not_open(location, &error),
             })?;
         MIGRATIONS.run(&pool).await?;
         Ok(SqliteStore { pool })
+    }
+}
+
+/// Why the database at `location` did not open, in words a person can act on. SQLite says only
+/// "unable to open database file" when its directory cannot be written (it needs to create the
+/// write-ahead log beside the file), so the directory is asked directly.
+fn why_not_open(location: &str, error: &sqlx::Error) -> String {
+    if location == "memory" {
+        return crate::database_problem(error);
+    }
+    let directory = Path::new(location).parent().unwrap_or(Path::new("."));
+    let probe = directory.join(format!(".paperboy-write-probe-{}", std::process::id()));
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            crate::database_problem(error)
+        }
+        Err(io) if io.kind() == std::io::ErrorKind::ReadOnlyFilesystem => {
+            "the database is read-only: its directory is on a disk mounted read-only".to_owned()
+        }
+        Err(io) if io.kind() == std::io::ErrorKind::PermissionDenied => {
+            "the database is read-only: its directory cannot be written (check its permissions)".to_owned()
+        }
+        Err(_) => crate::database_problem(error),
     }
 }
