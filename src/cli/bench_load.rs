@@ -104,7 +104,7 @@ async fn prepare(context: &Context, clients: usize) -> anyhow::Result<(Targets, 
         day = day.yesterday()?;
     }
     let sample: Vec<ArxivId> = papers.iter().step_by((papers.len() / 200).max(1)).cloned().collect();
-    let queries = store
+    let queries: Vec<String> = store
         .papers_by_ids(&sample)
         .await?
         .iter()
@@ -120,6 +120,10 @@ async fn prepare(context: &Context, clients: usize) -> anyhow::Result<(Targets, 
         })
         .filter(|query| !query.is_empty())
         .collect();
+    anyhow::ensure!(
+        !queries.is_empty(),
+        "no paper of {first} to {last} has a title word longer than three letters to search for"
+    );
     let now = jiff::Timestamp::now().as_second();
     let mut members = Vec::with_capacity(clients);
     for client in 0..clients {
