@@ -143,6 +143,9 @@ async fn check(path: &Path) -> anyhow::Result<u64> {
         "{} still has a write-ahead log after closing, so it does not stand alone",
         path.display()
     );
+    // The last connection to close deletes the empty log and its index, unless another one was
+    // closing at the same moment; then they are left behind, empty, and go here.
+    remove_files(path, &["-wal", "-shm"])?;
     Ok(papers)
 }
 
@@ -164,7 +167,12 @@ fn with_suffix(file: &Path, suffix: &str) -> PathBuf {
 
 /// Removes a database file and its write-ahead log, if there are any.
 fn remove_database_files(file: &Path) -> anyhow::Result<()> {
-    for suffix in ["", "-wal", "-shm"] {
+    remove_files(file, &["", "-wal", "-shm"])
+}
+
+/// Removes `file` with each suffix after its name, where there is one.
+fn remove_files(file: &Path, suffixes: &[&str]) -> anyhow::Result<()> {
+    for suffix in suffixes {
         let path = with_suffix(file, suffix);
         match std::fs::remove_file(&path) {
             Err(error) if error.kind() != std::io::ErrorKind::NotFound => {

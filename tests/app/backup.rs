@@ -72,10 +72,12 @@ async fn backups_taken_while_an_import_writes_are_whole_and_restore_in_place_of_
         );
         previous = counted;
     }
-    let no_partial_left = std::fs::read_dir(backups.path())
+    let partials_left: Vec<_> = std::fs::read_dir(backups.path())
         .unwrap()
-        .all(|entry| !entry.unwrap().file_name().to_string_lossy().contains("partial"));
-    assert!(no_partial_left);
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("partial"))
+        .collect();
+    assert!(partials_left.is_empty(), "{partials_left:?}");
 
     // A backup never overwrites a file.
     let first = &taken[0];
