@@ -156,7 +156,7 @@ impl Default for Config {
             log: "info".to_owned(),
             log_format: LogFormat::Text,
             access_log: true,
-            import_batch_size: 2000,
+            import_batch_size: 10_000,
             instance_name: "Paperboy".to_owned(),
             public_url: None,
             page_size: 30,

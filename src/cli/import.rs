@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use paperboy_store::SqliteWorkload;
+
 use crate::cli::progress::TerminalProgress;
 use crate::cli::{Context, init_logging, runtime};
 use crate::import::{Source, import};
@@ -11,7 +13,7 @@ pub fn run(context: &Context, files: Vec<PathBuf>) -> anyhow::Result<u8> {
     let _log_guard = init_logging(&config);
     let started = std::time::Instant::now();
     let outcome = runtime()?.block_on(async {
-        let store = context.open_store().await?;
+        let store = context.open_store_for(SqliteWorkload::BulkImport).await?;
         let sources = files.into_iter().map(Source::Path).collect();
         let mut progress = TerminalProgress::new();
         import(store, sources, config.import_batch_size, &mut progress).await

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use paperboy_store::{PgStore, SqliteStore, Store};
+use paperboy_store::{PgStore, SqliteStore, SqliteWorkload, Store};
 
 use crate::config::{Config, DataDir, LogFormat};
 
@@ -45,6 +45,12 @@ impl Context {
     /// The instance's database: PostgreSQL when a `postgres://` URL is given, else the SQLite
     /// file in the data directory. Either way its schema is brought up to date.
     pub async fn open_store(&self) -> anyhow::Result<Arc<dyn Store>> {
+        self.open_store_for(SqliteWorkload::Serving).await
+    }
+
+    /// [`Context::open_store`] for a process that mostly does `workload` (PostgreSQL is tuned
+    /// by its operator, not per process).
+    pub async fn open_store_for(&self, workload: SqliteWorkload) -> anyhow::Result<Arc<dyn Store>> {
         let data_dir = DataDir::create(self.data_dir.clone())?;
         match self.config()?.database_url {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
@@ -57,7 +63,7 @@ impl Context {
                 "database_url must be a postgres:// URL (SQLite needs none: it is the file in the data directory)"
             ),
             None => {
-                let store = SqliteStore::open(&data_dir.database())
+                let store = SqliteStore::open_for(&data_dir.database(), workload)
                     .await
                     .with_context(|| format!("while opening the database in {}", data_dir.root.display()))?;
                 Ok(Arc::new(store))

@@ -281,13 +281,13 @@ async fn kill_9_mid_import_leaves_a_consistent_database_that_a_rerun_completes()
         .spawn()
         .unwrap();
     // Kill at a random moment while batches are being written: once the write-ahead log has
-    // grown past somewhere between 1 and 3.5 MB (it stays under about 4 MB: SQLite checkpoints
-    // every 1,000 pages).
+    // grown past somewhere between 1 and 24 MB (60,000 papers write over 100 MB into it; an
+    // import checkpoints it every 50,000 pages, 200 MB).
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .subsec_nanos();
-    let kill_at = 1_000_000 + u64::from(nanos) % 2_500_000;
+    let kill_at = 1_000_000 + u64::from(nanos) % 23_000_000;
     eprintln!("killing the import once its write-ahead log passes {kill_at} bytes");
     let database = instance.data_dir.path().join("paperboy.db-wal");
     let deadline = Instant::now() + Duration::from_secs(120);

@@ -21,7 +21,7 @@ use paperboy_core::{ArxivId, Category, Date, DigestPreferences, Frequency, Paper
 use serde::Serialize;
 
 pub use postgres::PgStore;
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, SqliteWorkload};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -20,6 +20,39 @@ pub struct SqliteStore {
     pool: SqlitePool,
 }
 
+/// What a process mostly does with the database, which decides how its connections spend
+/// memory and when they checkpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqliteWorkload {
+    /// Reading pages and small writes (votes, sessions): SQLite's small page cache per
+    /// connection, since the operating system's page cache holds the file anyway and a server
+    /// must stay small.
+    Serving,
+    /// Writing many papers in large transactions (`paperboy import`). Each batch inserts into
+    /// B-trees keyed at random (ids, listing days, categories); a page cache that holds them and
+    /// a write-ahead log checkpointed ten times less often write each page once per many
+    /// papers instead of once per few (docs/performance.md).
+    BulkImport,
+}
+
+impl SqliteWorkload {
+    /// Pages held per connection (`PRAGMA cache_size` takes KiB when negative).
+    fn cache_kib(self) -> u32 {
+        match self {
+            SqliteWorkload::Serving => 2_000,
+            SqliteWorkload::BulkImport => 1 << 20,
+        }
+    }
+
+    /// Write-ahead log pages after which a commit checkpoints into the database file.
+    fn checkpoint_pages(self) -> u32 {
+        match self {
+            SqliteWorkload::Serving => 1_000,
+            SqliteWorkload::BulkImport => 50_000,
+        }
+    }
+}
+
 /// What the shared implementation needs to know of SQLite.
 mod dialect {
     use crate::StoreError;
@@ -72,6 +105,11 @@ impl SqliteStore {
 
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        Self::open_for(path, SqliteWorkload::Serving).await
+    }
+
+    /// [`SqliteStore::open`], tuned for `workload`.
+    pub async fn open_for(path: &Path, workload: SqliteWorkload) -> Result<SqliteStore, StoreError> {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -80,7 +118,12 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // A multi-row insert keeps a statement journal to undo itself on a conflict; in
+            // memory it costs no temporary file per statement.
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", format!("-{}", workload.cache_kib()))
+            .pragma("wal_autocheckpoint", workload.checkpoint_pages().to_string());
         Self::connect(options, &path.display().to_string()).await
     }
 
@@ -155,5 +198,39 @@ fn why_not_open(location: &str, error: &sqlx::Error) -> String {
             "the database is read-only: its directory cannot be written (check its permissions)".to_owned()
         }
         Err(_) => crate::database_problem(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (cache_size, wal_autocheckpoint, temp_store) as a connection of `store` has them.
+    async fn settings(store: &SqliteStore) -> (i64, i64, i64) {
+        let mut connection = store.pool.acquire().await.unwrap();
+        let mut read = async |pragma: &str| -> i64 {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("PRAGMA {pragma}")))
+                .fetch_one(&mut *connection)
+                .await
+                .unwrap()
+        };
+        (
+            read("cache_size").await,
+            read("wal_autocheckpoint").await,
+            read("temp_store").await,
+        )
+    }
+
+    #[tokio::test]
+    async fn an_import_gets_a_large_page_cache_and_rare_checkpoints_and_a_server_does_not() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("paperboy.db");
+        let serving = SqliteStore::open(&path).await.unwrap();
+        // 2 = MEMORY: statement journals never become files.
+        assert_eq!(settings(&serving).await, (-2_000, 1_000, 2));
+        serving.close().await;
+        let importing = SqliteStore::open_for(&path, SqliteWorkload::BulkImport).await.unwrap();
+        assert_eq!(settings(&importing).await, (-(1 << 20), 50_000, 2));
+        importing.close().await;
     }
 }
