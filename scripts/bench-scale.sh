@@ -112,7 +112,8 @@ for size in "${sizes[@]}"; do
     echo "import: $import_s s, peak $import_mb MB; $(tail -1 "$work/out.txt")" >&2
     read -r index_s index_mb < <(timed "$paperboy" --data-dir "$data" reindex)
     index_size=$(du -sm "$data/search-index" | cut -f1)
-    db_size=$(du -sm "$data/paperboy.db" | cut -f1)
+    # With its write-ahead log, should anything be left in it.
+    db_size=$(du -cb "$data"/paperboy.db* | tail -1 | awk '{printf "%.0f", $1 / 1048576}')
     echo "index: $index_s s, peak $index_mb MB, $index_size MB; database $db_size MB" >&2
 
     "$paperboy" --data-dir "$data" bench search --instance "$data" --queries 1000 \

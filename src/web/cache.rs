@@ -11,7 +11,7 @@ use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -32,6 +32,10 @@ pub struct PageCache {
     entries: RwLock<HashMap<String, Arc<CachedResponse>>>,
     version: AtomicI64,
     changed_at: AtomicI64,
+    /// One lock per page being rendered, so that the requests arriving while it renders wait
+    /// for that render instead of each rendering it again (after a vote, every visitor of a
+    /// month page at 2.8 M papers would otherwise spend half a second of CPU on it).
+    renders: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 pub struct CachedResponse {
@@ -92,9 +96,34 @@ impl PageCache {
 
     /// A fresh entry for this path and query, if there is one.
     pub fn get(&self, key: &str) -> Option<Arc<CachedResponse>> {
+        self.get_since(key, self.version.load(Ordering::Relaxed))
+    }
+
+    /// The entry for this path and query if it was rendered at `version` or later.
+    fn get_since(&self, key: &str, version: i64) -> Option<Arc<CachedResponse>> {
         let entries = self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         let entry = entries.get(key)?;
-        (entry.version == self.version.load(Ordering::Relaxed)).then(|| Arc::clone(entry))
+        (entry.version >= version).then(|| Arc::clone(entry))
+    }
+
+    /// This request's turn to render `key`: it comes once every render of `key` that started
+    /// before it has finished.
+    async fn render_turn<'a>(&'a self, key: &'a str) -> RenderTurn<'a> {
+        let lock = {
+            let mut renders = self.renders.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if renders.len() >= MAX_ENTRIES {
+                // Locks left by requests cancelled while they waited.
+                renders.retain(|_, lock| Arc::strong_count(lock) > 1);
+            }
+            Arc::clone(renders.entry(key.to_owned()).or_default())
+        };
+        let guard = Arc::clone(&lock).lock_owned().await;
+        RenderTurn {
+            cache: self,
+            key,
+            lock,
+            guard: Some(guard),
+        }
     }
 
     fn put(&self, key: String, entry: Arc<CachedResponse>) {
@@ -154,9 +183,50 @@ pub async fn cached(
     render: impl Future<Output = Result<Bytes, AppError>>,
 ) -> Response {
     let cache = &state.cache;
-    if let Some(entry) = cache.get(&page.key) {
+    let wanted = cache.version.load(Ordering::Relaxed);
+    if let Some(entry) = cache.get_since(&page.key, wanted) {
         return respond(&entry, false);
     }
+    // One render at a time per page: whoever waited for another's render takes its result,
+    // if that render saw every change this request must see (a voter sees their vote).
+    let _turn = cache.render_turn(&page.key).await;
+    match cache.get_since(&page.key, wanted) {
+        Some(entry) => respond(&entry, false),
+        None => render_into_cache(cache, page, content_type, render).await,
+    }
+}
+
+/// A request's turn to render one page; the page's lock is forgotten when the last request
+/// done with it lets go.
+struct RenderTurn<'a> {
+    cache: &'a PageCache,
+    key: &'a str,
+    lock: Arc<tokio::sync::Mutex<()>>,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Drop for RenderTurn<'_> {
+    fn drop(&mut self) {
+        self.guard.take();
+        let mut renders = self
+            .cache
+            .renders
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Ours and the map's: nobody else holds or awaits it.
+        if Arc::strong_count(&self.lock) == 2 {
+            renders.remove(self.key);
+        }
+    }
+}
+
+async fn render_into_cache(
+    cache: &PageCache,
+    page: &PageKey,
+    content_type: &'static str,
+    render: impl Future<Output = Result<Bytes, AppError>>,
+) -> Response {
+    metrics::counter!("page_renders_total", "route" => page.route.clone()).increment(1);
     let version = cache.version.load(Ordering::Relaxed);
     let (status, content_type, body) = match render.await {
         Ok(body) => (StatusCode::OK, content_type, body),

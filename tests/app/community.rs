@@ -325,6 +325,39 @@ async fn fifty_people_voting_at_once_give_fifty_votes() {
     assert_eq!(paper["trending"]["localVotes"], 50);
 }
 
+#[tokio::test]
+async fn visitors_arriving_together_after_a_vote_share_one_render_that_shows_it() {
+    let community = start();
+    let cookie = community.sign_in("voter@example.org").await;
+    let page = "/papers/2602.11330";
+    let before = community.server.text(page).await;
+    let renders_before = paper_renders(&community.server).await;
+    let vote = community.vote(&cookie, "2602.11330", reqwest::Method::POST).await;
+    assert_eq!(vote.status(), 200);
+
+    let pages = futures_join((0..16).map(|_| community.server.text(page))).await;
+    let same = pages.iter().filter(|page| **page == pages[0]).count();
+    let unchanged = pages.iter().filter(|page| **page == before).count();
+    assert!(
+        same == 16 && unchanged == 0,
+        "every visitor sees the page with the vote: {same} alike, {unchanged} as before"
+    );
+    assert_eq!(
+        paper_renders(&community.server).await,
+        renders_before + 1,
+        "sixteen visitors at once, one render"
+    );
+}
+
+/// How many times the server has rendered a paper's page.
+async fn paper_renders(server: &crate::helpers::Server) -> u64 {
+    let metrics = server.text("/metrics").await;
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("page_renders_total{route=\"/papers/{*id}\"} "))
+        .map_or(0, |count| count.trim().parse().unwrap())
+}
+
 async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
     let handles: Vec<_> = futures.map(|f| Box::pin(f)).collect();
     let mut outputs = Vec::new();

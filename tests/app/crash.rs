@@ -6,6 +6,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use paperboy_store::Store;
+
 use crate::helpers::{Instance, Run};
 use crate::search::{DEMO_PAPERS, wait_until_indexed};
 

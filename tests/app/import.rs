@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use jiff::civil::date;
 
+use paperboy_store::Store;
+
 use crate::helpers::{Instance, fixture};
 
 fn recorded(name: &str) -> PathBuf {
@@ -319,6 +321,19 @@ async fn kill_9_mid_import_leaves_a_consistent_database_that_a_rerun_completes()
     );
     assert!(run.stdout.starts_with(&expected), "{} vs {expected}", run.stdout);
     assert_eq!(instance.stats()["papers"], total);
+}
+
+#[test]
+fn an_import_leaves_its_papers_in_the_database_file_not_in_the_log() {
+    let instance = Instance::new();
+    let run = instance.import(&[recorded("listings-sample.jsonl")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let log = instance.data_dir.path().join("paperboy.db-wal");
+    assert!(
+        std::fs::metadata(&log).map_or(true, |log| log.len() == 0),
+        "the import checkpointed its write-ahead log on the way out"
+    );
+    assert_eq!(instance.stats()["papers"], 40);
 }
 
 #[test]

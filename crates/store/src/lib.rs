@@ -679,6 +679,10 @@ pub trait Store: Send + Sync {
 
     /// Cheap check that the database answers, for `/healthz`.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Closes every connection, waiting for those in use. SQLite then checkpoints its
+    /// write-ahead log into the database file, which stands alone afterwards.
+    async fn close(&self);
 }
 
 /// Folds records that name the same paper into one, in order, so a batch writes each paper once.

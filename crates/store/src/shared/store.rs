@@ -874,6 +874,10 @@ impl Store for Backend {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
 }
 
 /// Merges records into what the transaction sees (see [`Store::merge_papers`]).

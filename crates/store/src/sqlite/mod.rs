@@ -150,11 +150,6 @@ impl SqliteStore {
             .collect())
     }
 
-    /// Closes every connection, so that the file is complete on its own (no write-ahead log).
-    pub async fn close(self) {
-        self.pool.close().await;
-    }
-
     /// A private in-memory database, for tests.
     pub async fn in_memory() -> Result<SqliteStore, StoreError> {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
@@ -204,6 +199,7 @@ fn why_not_open(location: &str, error: &sqlx::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Store;
 
     /// (cache_size, wal_autocheckpoint, temp_store) as a connection of `store` has them.
     async fn settings(store: &SqliteStore) -> (i64, i64, i64) {
