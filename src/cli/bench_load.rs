@@ -68,7 +68,13 @@ struct Tally {
 pub fn load(context: &Context, clients: usize, seconds: u64) -> anyhow::Result<u8> {
     anyhow::ensure!(clients > 0 && seconds > 0, "--clients and --seconds must be at least 1");
     let runtime = crate::cli::runtime()?;
-    let (targets, members) = runtime.block_on(prepare(context, clients))?;
+    // Members and addresses of this run's own: the per-member and per-address limits count by
+    // the hour, so a run soon after another on the same instance must not inherit its counts.
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .subsec_nanos() as usize
+        % (1 << 24);
+    let (targets, members) = runtime.block_on(prepare(context, clients, run))?;
     let mut server = start_server(context)?;
     let base = server.base.clone();
     println!(
@@ -77,13 +83,13 @@ pub fn load(context: &Context, clients: usize, seconds: u64) -> anyhow::Result<u
         targets.papers.len(),
         targets.queries.len()
     );
-    let outcome = runtime.block_on(drive(&base, targets, members, Duration::from_secs(seconds)));
+    let outcome = runtime.block_on(drive(&base, targets, members, run, Duration::from_secs(seconds)));
     server.stop();
     let (tallies, elapsed) = outcome?;
     Ok(report(&tallies, elapsed))
 }
 
-async fn prepare(context: &Context, clients: usize) -> anyhow::Result<(Targets, Vec<Member>)> {
+async fn prepare(context: &Context, clients: usize, run: usize) -> anyhow::Result<(Targets, Vec<Member>)> {
     let store = context.open_store().await?;
     let last = store
         .latest_listing_day()
@@ -127,7 +133,7 @@ async fn prepare(context: &Context, clients: usize) -> anyhow::Result<(Targets, 
     let now = jiff::Timestamp::now().as_second();
     let mut members = Vec::with_capacity(clients);
     for client in 0..clients {
-        let email = format!("load{client:05}@example.org");
+        let email = format!("load-{run:06x}-{client:05}@example.org");
         let (session, _) = super::bench::member_with_session(store.as_ref(), &email, now).await?;
         members.push(Member { session });
     }
@@ -195,6 +201,7 @@ async fn drive(
     base: &str,
     targets: Targets,
     members: Vec<Member>,
+    run: usize,
     duration: Duration,
 ) -> anyhow::Result<(BTreeMap<Action, Tally>, Duration)> {
     let targets = std::sync::Arc::new(targets);
@@ -204,7 +211,9 @@ async fn drive(
     for (number, member) in members.into_iter().enumerate() {
         let targets = std::sync::Arc::clone(&targets);
         let base = base.to_owned();
-        clients.spawn(async move { client(number, &member, &base, &targets, deadline).await });
+        let address = (run + number) % (1 << 24);
+        let address = format!("10.{}.{}.{}", address >> 16, (address >> 8) % 256, address % 256);
+        clients.spawn(async move { client(number, run, address, &member, &base, &targets, deadline).await });
     }
     let mut tallies: BTreeMap<Action, Tally> = BTreeMap::new();
     while let Some(done) = clients.join_next().await {
@@ -219,12 +228,13 @@ async fn drive(
 
 async fn client(
     number: usize,
+    run: usize,
+    address: String,
     member: &Member,
     base: &str,
     targets: &Targets,
     deadline: Instant,
 ) -> anyhow::Result<BTreeMap<Action, Tally>> {
-    let address = format!("10.{}.{}.{}", number / 65_536 % 256, number / 256 % 256, number % 256);
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))
@@ -260,8 +270,10 @@ async fn client(
                 .form(&[("next", format!("/papers/{paper}"))]),
             Action::Subscribe => {
                 subscriptions += 1;
-                http.post(format!("{base}/subscribe"))
-                    .form(&[("email", format!("load{number:05}-{subscriptions}@example.org"))])
+                http.post(format!("{base}/subscribe")).form(&[(
+                    "email",
+                    format!("load-{run:06x}-{number:05}-{subscriptions}@example.org"),
+                )])
             }
         };
         let request = request
