@@ -2,7 +2,8 @@
 //!
 //! Every cached body is stamped with the store's content version. A background task reads the
 //! version every second (so an import by another process shows within a second) and writes made
-//! through this process bump it at once. Stale entries are simply rendered again. Hits are
+//! through this process bump it at once. Stale entries are rendered again, once: requests for
+//! a page that arrive while it renders wait for that render and share its result. Hits are
 //! answered by the [`edge`](super::edge) before routing, which is what lets a day page keep up
 //! with a static file server.
 
