@@ -50,6 +50,7 @@ macro_rules! store_conformance_suite {
             harvest_runs_are_logged_newest_first,
             star_counts_grow_over_a_week_and_reach_ranking,
             leases_are_held_by_one_holder_until_they_run_out,
+            a_closed_store_does_no_more_work,
         );
     };
     (@tests $make:expr; $($check:ident),* $(,)?) => {
@@ -1570,4 +1571,11 @@ pub async fn leases_are_held_by_one_holder_until_they_run_out(store: &dyn Store)
         store.take_lease("arxiv", "a", 240, 60).await.expect("takes"),
         "released: free at once"
     );
+}
+
+pub async fn a_closed_store_does_no_more_work(store: &dyn Store) {
+    store.merge_papers(vec![full_paper("2602.00001")]).await.expect("merge");
+    store.close().await;
+    assert!(store.ping().await.is_err(), "closed: no connection is left");
+    assert!(store.paper(&id("2602.00001")).await.is_err());
 }
