@@ -241,8 +241,11 @@ fn fuzz_signed_tokens() {
             token == manage_token,
             "{token:?} opened a manage page"
         );
+        // The member's own votes are limited (per account, not per address, so the raised
+        // limits above do not lift it): after enough of them, the real token's vote is a 429,
+        // which only a token that signed someone in can get.
         assert_eq!(
-            api == Some(200),
+            matches!(api, Some(200 | 429)),
             token == api_token,
             "{token:?} as an API token: {api:?}"
         );
