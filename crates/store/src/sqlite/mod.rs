@@ -30,7 +30,7 @@ pub enum SqliteWorkload {
     Serving,
     /// Writing many papers in large transactions (`paperboy import`). Each batch inserts into
     /// B-trees keyed at random (ids, listing days, categories); a page cache that holds them and
-    /// a write-ahead log checkpointed ten times less often write each page once per many
+    /// a write-ahead log checkpointed fifty times less often write each page once per many
     /// papers instead of once per few (docs/performance.md).
     BulkImport,
 }
