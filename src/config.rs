@@ -83,6 +83,17 @@ pub struct Config {
     /// State-changing requests (sign-in, votes, submissions, …) one client address may make per
     /// ten minutes, on top of the per-account limits.
     pub writes_per_client: u32,
+    /// Searches and pages rendered afresh (not served from the page cache) one client address
+    /// may ask for per minute; 0 turns the limit off (benchmarks from one machine).
+    pub reads_per_client: u32,
+    /// Seconds a connection may go without sending a whole request head, whether newly opened
+    /// or idle between requests, before it is closed.
+    pub connection_idle_seconds: u32,
+    /// Connections open at once; past it, new ones wait in the listen queue (and a line is
+    /// logged). Lowered to fit the process's file limit, which `serve` raises as far as allowed.
+    pub max_connections: u32,
+    /// Rendered pages kept in memory, in MiB; the least recently used go first.
+    pub page_cache_mib: u32,
     /// Reverse proxies whose `X-Forwarded-For` names the client (for per-client limits and
     /// logs); requests from anywhere else are taken at their connection's address.
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -180,6 +191,10 @@ impl Default for Config {
             submission_max_age_days: 14,
             submissions_per_day: 5,
             writes_per_client: 600,
+            reads_per_client: 600,
+            connection_idle_seconds: 10,
+            max_connections: 4096,
+            page_cache_mib: 64,
             trusted_proxies: vec![[127, 0, 0, 1].into(), std::net::Ipv6Addr::LOCALHOST.into()],
             digest_schedule: true,
             digest_check_seconds: 15,
@@ -246,6 +261,12 @@ impl Config {
         figment = figment.merge(environment);
         let config: Config = figment.extract().context("while reading the configuration")?;
         anyhow::ensure!(config.import_batch_size > 0, "import_batch_size must be at least 1");
+        anyhow::ensure!(
+            (1..=3600).contains(&config.connection_idle_seconds),
+            "connection_idle_seconds must be between 1 and 3600"
+        );
+        anyhow::ensure!(config.max_connections > 0, "max_connections must be at least 1");
+        anyhow::ensure!(config.page_cache_mib > 0, "page_cache_mib must be at least 1");
         anyhow::ensure!(
             (1..=200).contains(&config.page_size),
             "page_size must be between 1 and 200"

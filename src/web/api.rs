@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::cache::{PageKey, cached};
 use super::error::{ApiError, AppError};
-use super::listing::{Entry, ListParams, ListRequest, Scope, load};
+use super::listing::{Entry, ListParams, ListRequest, MAX_PAGE, Scope, load};
 
 /// Every API route, for the router and for the test that holds the OpenAPI document to them.
 pub const ROUTES: &[&str] = &[
@@ -65,7 +65,7 @@ async fn daily_papers_items(state: &AppState, params: DailyPapersParams) -> Resu
     };
     let Some(period) = period else { return Ok(Vec::new()) };
     let limit = parse_number(params.limit.as_deref(), 50, 1, 100, "limit")?;
-    let page = parse_number(params.p.as_deref(), 0, 0, 10_000, "p")?;
+    let page = parse_number(params.p.as_deref(), 0, 0, MAX_PAGE - 1, "p")?;
     let sort = match params.sort.as_deref() {
         None => Sort::Trending,
         Some(text) => Sort::parse(text).ok_or_else(|| {

@@ -44,15 +44,9 @@ impl FromRequestParts<AppState> for CurrentUser {
 }
 
 fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_owned())
+    cookie_value(headers, SESSION_COOKIE)
         .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_owned)
 }
 
 /// CSRF defence for cookie-authenticated requests: the browser must say the request comes from
@@ -63,8 +57,7 @@ pub fn require_same_origin(headers: &HeaderMap, state: &AppState) -> Result<(), 
         || AppError::forbidden("This request did not come from this site's own pages, so it was refused.".to_owned());
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let same_host = origin.split_once("://").is_some_and(|(_, rest)| rest == host);
-        return if origin == state.settings.public_url || same_host {
+        return if same_origin(origin, &state.settings.public_url, host) {
             Ok(())
         } else {
             Err(forbidden())
@@ -74,6 +67,38 @@ pub fn require_same_origin(headers: &HeaderMap, state: &AppState) -> Result<(), 
         Some("same-origin") => Ok(()),
         _ => Err(forbidden()),
     }
+}
+
+/// Whether a request's `Origin` is this site: the configured public URL's scheme, host and port
+/// (RFC 6454 §4), or the same scheme with the host and port the request was sent to (an
+/// instance reached under a second name). A scheme alone never differs unnoticed:
+/// `https://host` is another origin than `http://host`.
+fn same_origin(origin: &str, public_url: &str, host: &str) -> bool {
+    let ours = origin_of(public_url);
+    let Some((scheme, _)) = ours.split_once("://") else {
+        return false;
+    };
+    let origin = origin_of(origin);
+    origin == ours || (!host.is_empty() && origin == origin_of(&format!("{scheme}://{host}")))
+}
+
+/// `scheme://host[:port]` of a URL, lower-cased, without a path or the scheme's default port.
+fn origin_of(url: &str) -> String {
+    let url = url.trim().to_ascii_lowercase();
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let default_port = match scheme {
+        "http" => ":80",
+        "https" => ":443",
+        _ => "",
+    };
+    let authority = match authority.strip_suffix(default_port) {
+        Some(bare) if !default_port.is_empty() => bare,
+        _ => authority,
+    };
+    format!("{scheme}://{authority}")
 }
 
 /// Counts a hit against a limit of `limit` per `window_seconds` for `bucket`.
@@ -206,12 +231,35 @@ pub async fn login_submit(
         15 * 60,
     )
     .await?;
-    rate_limit(&state, &format!("login-email:{}", email.account_key()), 3, 15 * 60).await?;
+    // Limits per address hurt whoever asks too often, never the owner: past them the answer is
+    // the same page and no mail goes out, so nobody can learn of them or lock anyone out. Each
+    // client address has a share of its own, and the share of all addresses together does not
+    // hold for a browser that has signed in to this account before.
+    let account = email.account_key();
+    let window_start = now() / LOGIN_WINDOW_SECONDS * LOGIN_WINDOW_SECONDS;
+    let from_this_client = state
+        .store
+        .take_rate_limit(
+            &format!("login-email-ip:{account}:{client}"),
+            window_start,
+            LINKS_PER_ADDRESS_AND_CLIENT,
+        )
+        .await?;
+    let from_anywhere = from_this_client
+        && (known_browser(&state, &headers, &account).await?
+            || state
+                .store
+                .take_rate_limit(&format!("login-email:{account}"), window_start, LINKS_PER_ADDRESS)
+                .await?);
+    if !from_anywhere {
+        tracing::warn!(client = %client, "sign-in link not sent: this address was asked for too often");
+        return Ok(check_your_inbox(&state, &email)?.into_response());
+    }
     let token = random_token();
     state
         .store
         .save_login_token(
-            &email.account_key(),
+            &account,
             &hash_token(&token),
             now() + i64::from(state.settings.login_link_minutes) * 60,
         )
@@ -236,6 +284,33 @@ pub async fn login_submit(
         tracing::error!(error = format!("{error:#}"), "sign-in mail not sent");
     }
     tracing::info!(client = %client, "sign-in link requested");
+    let mut response = check_your_inbox(&state, &email)?.into_response();
+    // The browser that asked, so that the link's page can tell whether it is opened there.
+    let binding = cookie(
+        &state,
+        LOGIN_REQUEST_COOKIE,
+        &browser_binding(&token),
+        i64::from(state.settings.login_link_minutes) * 60,
+    )?;
+    response.headers_mut().append(header::SET_COOKIE, binding);
+    Ok(response)
+}
+
+/// Sign-in links per address and client address, and per address from all of them together,
+/// in [`LOGIN_WINDOW_SECONDS`].
+const LINKS_PER_ADDRESS_AND_CLIENT: u32 = 3;
+const LINKS_PER_ADDRESS: u32 = 10;
+const LOGIN_WINDOW_SECONDS: i64 = 15 * 60;
+
+/// The browser that asked for a sign-in link keeps this cookie until the link expires.
+const LOGIN_REQUEST_COOKIE: &str = "paperboy_login_request";
+/// A browser that has signed in to an account keeps this cookie for a year: its requests for
+/// that account's links are never held back by requests from elsewhere.
+const KNOWN_BROWSER_COOKIE: &str = "paperboy_known";
+const KNOWN_BROWSER_SECONDS: i64 = 365 * 24 * 3600;
+
+/// The same answer whether or not a link was sent, and whatever the address.
+fn check_your_inbox(state: &AppState, email: &EmailAddress) -> Result<Html<String>, AppError> {
     let mut paragraphs = vec![format!(
         "If {email} can sign in here, a sign-in link is on its way. It works once, for {} minutes.",
         state.settings.login_link_minutes
@@ -246,29 +321,114 @@ pub async fn login_submit(
             directory.display()
         ));
     }
-    Ok(message_page(&state, "Check your inbox", paragraphs, None)?.into_response())
+    message_page(state, "Check your inbox", paragraphs, None)
+}
+
+/// What the requesting browser's cookie holds for a link: only that browser was sent it, and
+/// it does not reveal the link.
+fn browser_binding(token: &str) -> String {
+    hash_token(&format!("browser-binding\0{token}"))
+}
+
+/// The value of cookie `name` in a request.
+fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// `Set-Cookie` for a cookie of ours: HttpOnly, SameSite=Lax, Secure on https.
+fn cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> Result<HeaderValue, AppError> {
+    let secure = if state.settings.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .map_err(AppError::internal)
+}
+
+/// The known-browser mark for `account`: a MAC under a key of the instance's, so it cannot be
+/// made up for an account one never signed in to.
+async fn known_browser_mark(state: &AppState, account: &str) -> Result<String, AppError> {
+    use hmac::{Hmac, Mac};
+    let key = state.store.instance_secret("known-browsers", &random_token()).await?;
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).map_err(AppError::internal)?;
+    mac.update(format!("known\0{account}").as_bytes());
+    Ok(mac.finalize().into_bytes()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+async fn known_browser(state: &AppState, headers: &HeaderMap, account: &str) -> Result<bool, AppError> {
+    let Some(mark) = cookie_value(headers, KNOWN_BROWSER_COOKIE) else {
+        return Ok(false);
+    };
+    Ok(crate::secrets::same_secret(
+        mark,
+        &known_browser_mark(state, account).await?,
+    ))
 }
 
 /// The link from the mail: a page with a button, so that only a person's click signs in.
+///
+/// It says which address the link signs in, and whether it was asked for in this browser: a
+/// link mailed by someone else to sign a victim in to the sender's account (login CSRF) still
+/// works, but only after the page has said so plainly.
 pub async fn login_confirm(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Path(token): Path<String>,
     Query(params): Query<NextParam>,
-) -> Result<Html<String>, AppError> {
+) -> Result<Response, AppError> {
+    let Some(email) = state.store.login_token_email(&hash_token(&token), now()).await? else {
+        return link_used_up(&state);
+    };
     let form = FormView {
         action: format!("/login/{token}"),
         button: "Sign in",
         hidden: vec![("next", safe_next(params.next.as_deref()))],
     };
-    message_page(
-        &state,
-        "Sign in",
-        vec![format!(
-            "Press the button to sign in to {}.",
-            state.settings.instance_name
-        )],
-        Some(form),
-    )
+    let asked_here = cookie_value(&headers, LOGIN_REQUEST_COOKIE)
+        .is_some_and(|binding| crate::secrets::same_secret(binding, &browser_binding(&token)));
+    let mut paragraphs = vec![format!(
+        "This link signs you in to {} as {email}.",
+        state.settings.instance_name
+    )];
+    if asked_here {
+        paragraphs.push("Press the button to sign in.".to_owned());
+    } else {
+        paragraphs.push(
+            "This link was not asked for in this browser. If you asked for it on another device, it is safe to go \
+             on. If you did not ask for a sign-in link yourself, do not press the button: someone may want you \
+             to use their account, and to see what you do there."
+                .to_owned(),
+        );
+    }
+    Ok(message_page(&state, "Sign in", paragraphs, Some(form))?.into_response())
+}
+
+fn link_used_up(state: &AppState) -> Result<Response, AppError> {
+    let paragraphs = vec!["This sign-in link has been used already or has expired. Ask for a new one.".to_owned()];
+    let page = message_page(
+        state,
+        "That link does not work any more",
+        paragraphs,
+        Some(FormView {
+            action: "/login".into(),
+            button: "Get a new link",
+            hidden: Vec::new(),
+        }),
+    )?;
+    Ok((StatusCode::BAD_REQUEST, page).into_response())
 }
 
 pub async fn login_redeem(
@@ -279,18 +439,7 @@ pub async fn login_redeem(
 ) -> Result<Response, AppError> {
     require_same_origin(&headers, &state)?;
     let Some(user) = state.store.redeem_login_token(&hash_token(&token), now()).await? else {
-        let paragraphs = vec!["This sign-in link has been used already or has expired. Ask for a new one.".to_owned()];
-        let page = message_page(
-            &state,
-            "That link does not work any more",
-            paragraphs,
-            Some(FormView {
-                action: "/login".into(),
-                button: "Get a new link",
-                hidden: Vec::new(),
-            }),
-        )?;
-        return Ok((StatusCode::BAD_REQUEST, page).into_response());
+        return link_used_up(&state);
     };
     let session_token = random_token();
     let session = NewSession {
@@ -302,17 +451,15 @@ pub async fn login_redeem(
     state.store.create_session(&session).await?;
     tracing::info!(user = user.id, "signed in");
     let mut response = Redirect::to(&safe_next(params.next.as_deref())).into_response();
-    let secure = if state.settings.public_url.starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie =
-        format!("{SESSION_COOKIE}={session_token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_SECONDS}{secure}");
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(AppError::internal)?,
-    );
+    let known = known_browser_mark(&state, &user.email.to_lowercase()).await?;
+    let cookies = [
+        cookie(&state, SESSION_COOKIE, &session_token, SESSION_SECONDS)?,
+        cookie(&state, KNOWN_BROWSER_COOKIE, &known, KNOWN_BROWSER_SECONDS)?,
+        cookie(&state, LOGIN_REQUEST_COOKIE, "", 0)?,
+    ];
+    for value in cookies {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
     Ok(response)
 }
 
@@ -540,7 +687,41 @@ pub fn checked_session(
 
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use super::{safe_next, same_origin};
+
+    /// The scheme counted for nothing: `Origin: https://host` passed on an http instance.
+    #[test]
+    fn an_origin_is_its_scheme_host_and_port() {
+        let public = "http://paperboy.example:8080";
+        assert!(same_origin(
+            "http://paperboy.example:8080",
+            public,
+            "paperboy.example:8080"
+        ));
+        assert!(same_origin("HTTP://Paperboy.Example:8080", public, ""));
+        assert!(
+            same_origin("http://127.0.0.1:8080", public, "127.0.0.1:8080"),
+            "a second name"
+        );
+        for other in [
+            "https://paperboy.example:8080",
+            "http://paperboy.example:8081",
+            "http://paperboy.example",
+            "http://evil.example:8080",
+            "https://127.0.0.1:8080",
+            "null",
+            "",
+        ] {
+            assert!(!same_origin(other, public, "127.0.0.1:8080"), "{other:?}");
+        }
+        let https = "https://papers.example/";
+        assert!(same_origin("https://papers.example", https, "papers.example"));
+        assert!(
+            same_origin("https://papers.example:443", https, ""),
+            "the default port is no port"
+        );
+        assert!(!same_origin("http://papers.example", https, "papers.example"));
+    }
 
     #[test]
     fn only_paths_on_this_site_are_followed() {

@@ -6,12 +6,17 @@
 //! a page that arrive while it renders wait for that render and share its result. Hits are
 //! answered by the [`edge`](super::edge) before routing, which is what lets a day page keep up
 //! with a static file server.
+//!
+//! A page is keyed by its path and the query parameters cached pages read (any other parameter
+//! is left out, so `?junk=1` cannot make a new page), and the cache holds at most
+//! `page_cache_mib`: past it, the least recently used pages go. Renders are what a page costs,
+//! so they count against the client's read limit; hits do not.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::io::Write;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
@@ -25,12 +30,32 @@ use paperboy_store::Store;
 use super::AppState;
 use super::error::AppError;
 
-/// Past this many entries the cache starts over; list views × sorts × categories × pages is large.
-const MAX_ENTRIES: usize = 4096;
+/// Render locks kept before the ones nobody waits for are swept.
+const MAX_RENDER_LOCKS: usize = 4096;
 
-#[derive(Default)]
+/// The query parameters some cached page reads (lists and feeds: sort, cat, page; the API's
+/// daily papers: date, week, month, p, limit, submitter). Every other one is left out of the key.
+const READ_PARAMETERS: &[&str] = &[
+    "cat",
+    "date",
+    "limit",
+    "month",
+    "p",
+    "page",
+    "sort",
+    "submitter",
+    "week",
+];
+
+/// What an entry costs beyond its body: its key, the map's slot, the headers.
+const ENTRY_OVERHEAD: usize = 512;
+
 pub struct PageCache {
-    entries: RwLock<HashMap<String, Arc<CachedResponse>>>,
+    entries: RwLock<Entries>,
+    /// At most this many bytes of entries are kept.
+    budget: usize,
+    /// A clock that ticks at every use of an entry, for least-recently-used eviction.
+    uses: AtomicU64,
     version: AtomicI64,
     changed_at: AtomicI64,
     /// One lock per page being rendered, so that the requests arriving while it renders wait
@@ -39,8 +64,17 @@ pub struct PageCache {
     renders: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
+#[derive(Default)]
+struct Entries {
+    by_key: HashMap<String, Arc<CachedResponse>>,
+    /// What the entries cost, as [`CachedResponse::cost`] counts.
+    bytes: usize,
+}
+
 pub struct CachedResponse {
     version: i64,
+    /// The cache's use clock when this entry was last served.
+    last_used: AtomicU64,
     pub status: StatusCode,
     pub content_type: &'static str,
     pub body: Bytes,
@@ -55,6 +89,12 @@ pub struct CachedResponse {
 }
 
 impl CachedResponse {
+    /// Bytes held for this entry under `key`: its body, and its gzipped body, which is made
+    /// on first need and counted ahead at half the body (HTML and JSON shrink to a fifth).
+    fn cost(&self, key: &str) -> usize {
+        key.len() + self.body.len() + self.body.len() / 2 + ENTRY_OVERHEAD
+    }
+
     /// The body gzipped, made on first need and kept (browsers always ask for gzip).
     pub fn gzip(&self) -> Option<&Bytes> {
         self.gzip
@@ -68,6 +108,18 @@ impl CachedResponse {
 }
 
 impl PageCache {
+    /// An empty cache that holds at most `budget` bytes.
+    pub fn with_budget(budget: usize) -> PageCache {
+        PageCache {
+            entries: RwLock::default(),
+            budget,
+            uses: AtomicU64::new(0),
+            version: AtomicI64::new(0),
+            changed_at: AtomicI64::new(0),
+            renders: Mutex::default(),
+        }
+    }
+
     pub fn observe(&self, version: paperboy_store::ContentVersion) {
         self.version.fetch_max(version.version, Ordering::Relaxed);
         self.changed_at.fetch_max(version.changed_at, Ordering::Relaxed);
@@ -103,8 +155,14 @@ impl PageCache {
     /// The entry for this path and query if it was rendered at `version` or later.
     fn get_since(&self, key: &str, version: i64) -> Option<Arc<CachedResponse>> {
         let entries = self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let entry = entries.get(key)?;
-        (entry.version >= version).then(|| Arc::clone(entry))
+        let entry = entries.by_key.get(key)?;
+        if entry.version < version {
+            return None;
+        }
+        entry
+            .last_used
+            .store(self.uses.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+        Some(Arc::clone(entry))
     }
 
     /// This request's turn to render `key`: it comes once every render of `key` that started
@@ -112,7 +170,7 @@ impl PageCache {
     async fn render_turn<'a>(&'a self, key: &'a str) -> RenderTurn<'a> {
         let lock = {
             let mut renders = self.renders.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            if renders.len() >= MAX_ENTRIES {
+            if renders.len() >= MAX_RENDER_LOCKS {
                 // Locks left by requests cancelled while they waited.
                 renders.retain(|_, lock| Arc::strong_count(lock) > 1);
             }
@@ -128,11 +186,43 @@ impl PageCache {
     }
 
     fn put(&self, key: String, entry: Arc<CachedResponse>) {
-        let mut entries = self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if entries.len() >= MAX_ENTRIES {
-            entries.clear();
+        let cost = entry.cost(&key);
+        if cost > self.budget / 4 {
+            // One page that would push out a quarter of the others is served, not kept.
+            return;
         }
-        entries.insert(key, entry);
+        entry
+            .last_used
+            .store(self.uses.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+        let mut entries = self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(replaced) = entries.by_key.insert(key.clone(), entry) {
+            entries.bytes -= replaced.cost(&key);
+        }
+        entries.bytes += cost;
+        if entries.bytes > self.budget {
+            // Down to nine tenths at once, so that the sort is paid once per many renders.
+            let target = self.budget / 10 * 9;
+            let mut by_age: Vec<(u64, String)> = entries
+                .by_key
+                .iter()
+                .map(|(key, entry)| (entry.last_used.load(Ordering::Relaxed), key.clone()))
+                .collect();
+            by_age.sort_unstable();
+            for (_, key) in by_age {
+                if entries.bytes <= target {
+                    break;
+                }
+                if let Some(evicted) = entries.by_key.remove(&key) {
+                    entries.bytes -= evicted.cost(&key);
+                }
+            }
+        }
+    }
+
+    /// How many pages are held and what they cost, for `/metrics` and tests.
+    pub fn size(&self) -> (usize, usize) {
+        let entries = self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        (entries.by_key.len(), entries.bytes)
     }
 }
 
@@ -158,9 +248,21 @@ impl<S: Send + Sync> FromRequestParts<S> for PageKey {
     }
 }
 
+/// The page a URI names: its path, and the parameters some cached page reads, sorted by name
+/// (a name's values keep their order, which decides what a repeated one means).
 pub fn cache_key(uri: &axum::http::Uri) -> String {
-    uri.path_and_query()
-        .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned())
+    let Some(query) = uri.query() else {
+        return uri.path().to_owned();
+    };
+    let mut read: Vec<&str> = query
+        .split('&')
+        .filter(|pair| READ_PARAMETERS.contains(&pair.split('=').next().unwrap_or("")))
+        .collect();
+    if read.is_empty() {
+        return uri.path().to_owned();
+    }
+    read.sort_by_key(|pair| pair.split('=').next().unwrap_or(""));
+    format!("{}?{}", uri.path(), read.join("&"))
 }
 
 /// An HTML page from the cache, or rendered and cached.
@@ -244,6 +346,7 @@ async fn render_into_cache(
     let changed_at = cache.changed_at.load(Ordering::Relaxed);
     let entry = Arc::new(CachedResponse {
         version,
+        last_used: AtomicU64::new(0),
         status,
         content_type,
         etag: etag_of(&body),

@@ -49,27 +49,12 @@ pub async fn edge(State(state): State<AppState>, request: Request, next: Next) -
             (respond(entry, accepts_gzip), entry.route.clone())
         }
         None => {
-            let client = request
-                .extensions()
-                .get::<ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| super::client::client_ip(info.0.ip(), request.headers(), &state.settings.trusted_proxies));
-            let changes_state = matches!(method, Method::POST | Method::PUT | Method::PATCH | Method::DELETE);
-            match if changes_state {
-                limit_writes(&state, client).await
-            } else {
-                Ok(())
-            } {
-                // Refused here, the answer still gets the headers, the count and the log line below.
-                Err(refused) => (refused.into_response(), "rate-limited".to_owned()),
-                Ok(()) => {
-                    let mut response = next.run(request).await;
-                    let route = response
-                        .extensions_mut()
-                        .remove::<Route>()
-                        .map_or_else(|| "unmatched".to_owned(), |r| r.0);
-                    (response, route)
-                }
-            }
+            let mut response = next.run(request).await;
+            let route = response
+                .extensions_mut()
+                .remove::<Route>()
+                .map_or_else(|| "unmatched".to_owned(), |r| r.0);
+            (response, route)
         }
     };
     if is_get && response.status() == StatusCode::OK && conditions.unchanged(response.headers()) {
@@ -81,6 +66,12 @@ pub async fn edge(State(state): State<AppState>, request: Request, next: Next) -
     let headers = response.headers_mut();
     if refused_unread {
         headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    // Only the page cache's answers are the same for everyone, and they say so (`no-cache`).
+    // Anything else may depend on who asks (an account page with a new API token, a manage
+    // link's subscription, `/api/me/*`): no browser or proxy may keep it.
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     for (name, value) in &SECURITY_HEADERS {
         if !headers.contains_key(name) {
@@ -212,15 +203,60 @@ fn request_metrics(route: &str, method: &Method, status: StatusCode) -> (metrics
     )
 }
 
-/// Every state-changing request counts against its client address (per-account limits sit in
-/// the handlers), so one address cannot flood sign-ins, votes or submissions.
-async fn limit_writes(state: &AppState, client: Option<std::net::IpAddr>) -> Result<(), super::error::AppError> {
-    let Some(client) = client else { return Ok(()) };
-    super::auth::rate_limit(
-        state,
-        &format!("writes-ip:{client}"),
-        state.settings.writes_per_client,
-        600,
-    )
-    .await
+/// Every request that reaches a handler counts against its client's address: a state-changing
+/// one against the writes it may make per ten minutes (sign-ins, votes, submissions; per-account
+/// limits sit in the handlers), any other against the costly reads it may make per minute (a
+/// cached page never gets here). It runs after routing, so that a refusal, or a failure to
+/// count, is counted under the route it refused. Health checks, metrics and assets are free.
+pub async fn limit_clients(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(client) = request
+        .extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| super::client::client_ip(info.0.ip(), request.headers(), &state.settings.trusted_proxies))
+    else {
+        return next.run(request).await;
+    };
+    let changes_state = matches!(
+        *request.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
+    if changes_state {
+        let counted = super::auth::rate_limit(
+            &state,
+            &format!("writes-ip:{client}"),
+            state.settings.writes_per_client,
+            600,
+        )
+        .await;
+        if let Err(refused) = counted {
+            return refused.into_response();
+        }
+    } else if !free_to_read(request.uri().path()) {
+        let now = jiff::Timestamp::now().as_second();
+        if let Err(wait) = state.read_limiter.take(client, now) {
+            tracing::warn!(%client, "read limit reached");
+            return too_many_reads(wait, request.uri().path().starts_with("/api/"));
+        }
+    }
+    next.run(request).await
+}
+
+/// Routes that cost nothing worth limiting, and that monitoring polls.
+fn free_to_read(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz" | "/metrics") || path.starts_with("/static/")
+}
+
+/// 429 with how long to wait (RFC 6585 §4, RFC 9110 §10.2.3).
+fn too_many_reads(wait_seconds: u64, api: bool) -> Response {
+    let message = "Too many searches and pages from your address this minute; please wait a little and try again.";
+    let status = StatusCode::TOO_MANY_REQUESTS;
+    let mut response = if api {
+        (status, axum::Json(serde_json::json!({"error": message, "status": 429}))).into_response()
+    } else {
+        (status, axum::response::Html(super::pages::error_page(status, message))).into_response()
+    };
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(wait_seconds.max(1)));
+    response
 }

@@ -55,6 +55,16 @@ impl AppError {
 
 impl From<paperboy_store::StoreError> for AppError {
     fn from(error: paperboy_store::StoreError) -> AppError {
+        if error.is_unwritable() {
+            // The machine's state, not a bug: it passes when there is room again.
+            tracing::error!(%error, "a write failed");
+            return AppError {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                message: "Nothing can be saved right now (the server's disk is full or read-only); reading still \
+                          works. Please try again in a few minutes."
+                    .to_owned(),
+            };
+        }
         AppError::internal(error)
     }
 }

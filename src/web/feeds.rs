@@ -274,7 +274,22 @@ pub(crate) fn atom_document(
         entries,
         ..Feed::default()
     };
-    Ok(feed.to_string())
+    Ok(xml_1_0(feed.to_string()))
+}
+
+/// `document` without the characters XML 1.0 forbids (most C0 controls, U+FFFE, U+FFFF; Rust
+/// strings hold no lone surrogates): no escape can carry them, and one of them makes the whole
+/// feed unreadable to a conforming parser. Every XML document this server writes passes through
+/// here, once, on its way out: whatever the text came from (arXiv, Hugging Face, a submission,
+/// a search query, older data), and whatever the writer escaped.
+pub(crate) fn xml_1_0(document: String) -> String {
+    fn allowed(c: char) -> bool {
+        matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+    }
+    if document.chars().all(allowed) {
+        return document;
+    }
+    document.chars().filter(|&c| allowed(c)).collect()
 }
 
 fn rss(state: &AppState, view: &ListView, page_path: &str, self_url: &str) -> String {
@@ -320,7 +335,7 @@ fn rss(state: &AppState, view: &ListView, page_path: &str, self_url: &str) -> St
         mime_type: Some("application/rss+xml".into()),
         ..Default::default()
     }]);
-    ChannelBuilder::default()
+    let channel = ChannelBuilder::default()
         .title(feed_title(state, view))
         .link(format!("{base}{page_path}"))
         .description(format!(
@@ -331,7 +346,8 @@ fn rss(state: &AppState, view: &ListView, page_path: &str, self_url: &str) -> St
         .atom_ext(Some(atom_extension))
         .items(items)
         .build()
-        .to_string()
+        .to_string();
+    xml_1_0(channel)
 }
 
 fn json_feed(state: &AppState, view: &ListView, page_path: &str, self_url: &str) -> Result<String, AppError> {
@@ -363,4 +379,28 @@ fn json_feed(state: &AppState, view: &ListView, page_path: &str, self_url: &str)
         "items": items,
     });
     serde_json::to_string_pretty(&feed).map_err(AppError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::xml_1_0;
+
+    /// Every character XML 1.0's `Char` production leaves out.
+    fn forbidden_in_xml() -> Vec<char> {
+        (0_u32..0x20)
+            .filter(|c| !matches!(c, 0x9 | 0xA | 0xD))
+            .chain([0xFFFE, 0xFFFF])
+            .filter_map(char::from_u32)
+            .collect()
+    }
+
+    #[test]
+    fn every_character_xml_forbids_is_dropped_and_everything_else_kept() {
+        for forbidden in forbidden_in_xml() {
+            let document = format!("<title>a{forbidden}b</title>");
+            assert_eq!(xml_1_0(document), "<title>ab</title>", "U+{:04X}", forbidden as u32);
+        }
+        let allowed = "<t>tab\there\nline\r\u{20}é\u{D7FF}\u{E000}\u{FFFD}\u{10000}𝔸</t>";
+        assert_eq!(xml_1_0(allowed.to_owned()), allowed);
+    }
 }

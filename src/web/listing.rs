@@ -25,6 +25,9 @@ pub struct ListParams {
     pub page: Option<String>,
 }
 
+/// The deepest page of a list: the API's `p` counts from 0 up to 10,000, as its document says.
+pub const MAX_PAGE: u32 = 10_001;
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ListRequest {
     pub scope: Scope,
@@ -51,8 +54,10 @@ impl ListRequest {
             Some(text) => text
                 .parse::<u32>()
                 .ok()
-                .filter(|page| (1..=10_000).contains(page))
-                .ok_or_else(|| AppError::bad_request(format!("page must be a number from 1, not {text:?}")))?,
+                .filter(|page| (1..=MAX_PAGE).contains(page))
+                .ok_or_else(|| {
+                    AppError::bad_request(format!("page must be a number from 1 to {MAX_PAGE}, not {text:?}"))
+                })?,
         };
         Ok(ListRequest {
             scope,

@@ -1,5 +1,6 @@
 //! Prometheus metrics at `/metrics`: requests and latencies by route (counted by the edge),
-//! papers held, when the content last changed, and how harvesting keeps up.
+//! papers held, what the page cache holds, when the content last changed, and how harvesting
+//! keeps up.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -30,6 +31,9 @@ pub async fn render(State(state): State<AppState>) -> Response {
     let Some(handle) = handle() else {
         return (axum::http::StatusCode::SERVICE_UNAVAILABLE, "metrics are disabled").into_response();
     };
+    let (pages, bytes) = state.cache.size();
+    metrics::gauge!("paperboy_page_cache_pages").set(pages as f64);
+    metrics::gauge!("paperboy_page_cache_bytes").set(bytes as f64);
     if let Ok(totals) = state.store.paper_totals().await {
         metrics::gauge!("paperboy_papers").set(totals.papers as f64);
         metrics::gauge!("paperboy_papers_with_votes").set(totals.with_votes as f64);

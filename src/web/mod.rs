@@ -14,6 +14,7 @@ mod listing;
 mod members;
 mod metrics;
 mod pages;
+mod read_limit;
 mod search;
 mod submit;
 mod subscriptions;
@@ -27,8 +28,7 @@ use axum::Router;
 use axum::extract::ConnectInfo;
 use axum::http::{Method, StatusCode};
 use axum::routing::get;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder as ConnectionBuilder;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use paperboy_core::TrendingParameters;
@@ -64,6 +64,10 @@ pub struct Settings {
     pub submissions_per_day: u32,
     pub writes_per_client: u32,
     pub subscribe_requests_per_client: u32,
+    pub reads_per_client: u32,
+    pub connection_idle: Duration,
+    pub max_connections: usize,
+    pub page_cache_bytes: usize,
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
@@ -81,6 +85,10 @@ impl Settings {
             submissions_per_day: config.submissions_per_day,
             writes_per_client: config.writes_per_client,
             subscribe_requests_per_client: config.subscribe_requests_per_client,
+            reads_per_client: config.reads_per_client,
+            connection_idle: Duration::from_secs(u64::from(config.connection_idle_seconds)),
+            max_connections: config.max_connections as usize,
+            page_cache_bytes: config.page_cache_mib as usize * 1024 * 1024,
             trusted_proxies: config.trusted_proxies.clone(),
         }
     }
@@ -98,6 +106,9 @@ pub struct AppState {
     pub harvest: Arc<HarvestSettings>,
     pub harvest_scheduled: bool,
     pub(crate) cache: Arc<cache::PageCache>,
+    /// Whether the database takes writes, as `/readyz` and `/healthz` last found.
+    pub(crate) writability: Arc<health::Writability>,
+    pub(crate) read_limiter: Arc<read_limit::ReadLimiter>,
 }
 
 impl AppState {
@@ -109,6 +120,8 @@ impl AppState {
         harvest: HarvestSettings,
         harvest_scheduled: bool,
     ) -> AppState {
+        let page_cache_bytes = settings.page_cache_bytes;
+        let reads_per_client = settings.reads_per_client;
         AppState {
             store: Arc::clone(&digests.store),
             settings: Arc::new(settings),
@@ -118,7 +131,9 @@ impl AppState {
             search,
             harvest: Arc::new(harvest),
             harvest_scheduled,
-            cache: Arc::new(cache::PageCache::default()),
+            cache: Arc::new(cache::PageCache::with_budget(page_cache_bytes)),
+            writability: Arc::new(health::Writability::default()),
+            read_limiter: Arc::new(read_limit::ReadLimiter::new(reads_per_client)),
         }
     }
 }
@@ -193,6 +208,8 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::render))
         .fallback(|| async { error::AppError::not_found("There is no page at this address.") });
     site.merge(api)
+        // Inside the route's layer, so that refusals and failures count under the route asked for.
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), edge::limit_clients))
         .route_layer(axum::middleware::from_fn(edge::remember_route))
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(64 * 1024))
@@ -380,18 +397,48 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
     // Tests and scripts read this line to find a port chosen by the system (`--addr 127.0.0.1:0`).
     println!("paperboy listening on http://{address}");
     tracing::info!(%address, "listening");
+    let idle = state.settings.connection_idle;
+    let max_connections = connection_bound(state.settings.max_connections);
     let router = router(state);
-    let mut connections = ConnectionBuilder::new(TokioExecutor::new());
+    // HTTP/1.1 only: browsers speak HTTP/2 over TLS, which a reverse proxy in front ends, and
+    // HTTP/1.1's head timeout is what closes connections that send nothing.
+    let mut connections = hyper::server::conn::http1::Builder::new();
     connections
-        .http1()
         .timer(TokioTimer::new())
-        // A client that sends its request head slower than this is cut off (slowloris).
-        .header_read_timeout(HEAD_TIMEOUT)
+        // A connection that has not sent a whole request head within this long is closed:
+        // one that sends nothing at all, one idle between requests, or one that sends its head
+        // slowly (slowloris).
+        .header_read_timeout(idle)
         // A larger head is answered 431 Request Header Fields Too Large.
         .max_buf_size(MAX_HEAD_BYTES);
     let open_connections = GracefulShutdown::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(max_connections));
     let mut shutdown = std::pin::pin!(shutdown_signal());
+    let mut warned_at = None;
     loop {
+        // A connection is accepted only when there is room for it: past the bound, clients wait
+        // in the kernel's listen queue instead of taking the process's last file descriptors.
+        let slot = match Arc::clone(&slots).try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                // Once a minute at most: under a flood this happens at every accept.
+                if warned_at.is_none_or(|at: std::time::Instant| at.elapsed() > Duration::from_secs(60)) {
+                    warned_at = Some(std::time::Instant::now());
+                    tracing::warn!(
+                        max_connections,
+                        "the connection limit is reached: new connections wait until open ones close \
+                     (raise max_connections, and LimitNOFILE under systemd)"
+                    );
+                }
+                tokio::select! {
+                    () = &mut shutdown => break,
+                    slot = Arc::clone(&slots).acquire_owned() => match slot {
+                        Ok(slot) => slot,
+                        Err(_) => break,
+                    },
+                }
+            }
+        };
         let (stream, client) = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
@@ -410,13 +457,13 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
                 request.extensions_mut().insert(ConnectInfo(client));
                 request.map(axum::body::Body::new)
             });
-        let connection =
-            connections.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service));
-        let connection = open_connections.watch(connection.into_owned());
+        let connection = connections.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = open_connections.watch(connection);
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "connection ended with an error");
             }
+            drop(slot);
         });
     }
     // Requests in flight finish; idle connections close. A client that holds on past the
@@ -431,8 +478,46 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
     Ok(())
 }
 
-/// How long a client may take to send a request's head (its line and headers).
-const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// File descriptors kept for everything but connections: the database, the search index's
+/// segments, logs, outgoing requests.
+const RESERVED_FILES: u64 = 512;
+
+/// How many connections may be open at once: `configured`, or less when the process's file
+/// limit cannot hold that many. The soft limit is raised to the hard one first (systemd's
+/// default soft limit is 1,024, far below what a server needs).
+fn connection_bound(configured: usize) -> usize {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed to them.
+    let files = unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return configured;
+        }
+        if limit.rlim_cur < limit.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: limit.rlim_max,
+                rlim_max: limit.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                limit = raised;
+            }
+        }
+        limit.rlim_cur
+    };
+    let room = files.saturating_sub(RESERVED_FILES).max(16);
+    let bound = configured.min(usize::try_from(room).unwrap_or(usize::MAX));
+    if bound < configured {
+        tracing::warn!(
+            configured,
+            bound,
+            file_limit = files,
+            "max_connections is lowered to fit the file limit (raise LimitNOFILE under systemd)"
+        );
+    }
+    bound
+}
 /// The largest request head accepted: far above any browser's, far below what would hurt.
 const MAX_HEAD_BYTES: usize = 32 * 1024;
 

@@ -93,20 +93,23 @@ fn read(params: &SearchParams, page_size: usize) -> Result<Read, String> {
         from: date("from", &params.from)?,
         until: date("until", &params.until)?,
     };
+    // Results go MAX_OFFSET deep: the last page is the one that starts there. Checked before
+    // any arithmetic, so no page number can wrap round to an early page.
+    let last_page = MAX_OFFSET / page_size + 1;
     let page = match params.page.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         None => 1,
         Some(text) => text
             .parse::<usize>()
             .ok()
-            .filter(|&p| p >= 1)
-            .ok_or_else(|| format!("page must be a number from 1, not {text:?}."))?,
+            .filter(|p| (1..=last_page).contains(p))
+            .ok_or_else(|| {
+                format!(
+                    "page must be a number from 1 to {last_page} (results go {MAX_OFFSET} deep; narrow the search \
+                     to see further), not {text:?}."
+                )
+            })?,
     };
     let offset = (page - 1) * page_size;
-    if offset > MAX_OFFSET {
-        return Err(format!(
-            "Results go {MAX_OFFSET} deep; narrow the search to see further."
-        ));
-    }
     let request = SearchRequest {
         query,
         mode,

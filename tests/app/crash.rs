@@ -1,6 +1,7 @@
 //! Crash safety beyond the kill -9 tests of each part (import, harvest, indexing, embedding,
 //! digest sending and replicas live with their parts): a rebuild of the index killed at random
-//! moments, and a data directory that fills up or turns read-only under a running import.
+//! moments, and a data directory that fills up or turns read-only under a running import or a
+//! running server.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -8,7 +9,7 @@ use std::time::Duration;
 
 use paperboy_store::Store;
 
-use crate::helpers::{Instance, Run};
+use crate::helpers::{Instance, Run, SignedIn};
 use crate::search::{DEMO_PAPERS, wait_until_indexed};
 
 #[tokio::test]
@@ -53,24 +54,24 @@ async fn kill_9_at_random_moments_of_a_reindex_then_a_restart_indexes_every_pape
 
 /// A size-limited tmpfs mounted over a directory for the length of a test: a real disk that
 /// fills up, and can be made read-only. Needs root (the CI machine runs as root).
-struct SmallDisk<'a> {
-    dir: &'a Path,
+struct SmallDisk {
+    dir: std::path::PathBuf,
 }
 
-impl<'a> SmallDisk<'a> {
-    fn mount(dir: &'a Path, size: &str) -> SmallDisk<'a> {
+impl SmallDisk {
+    fn mount(dir: &Path, size: &str) -> SmallDisk {
         mount(&["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"], dir);
-        SmallDisk { dir }
+        SmallDisk { dir: dir.to_owned() }
     }
 
     fn remount(&self, options: &str) {
-        mount(&["-o", &format!("remount,{options}")], self.dir);
+        mount(&["-o", &format!("remount,{options}")], &self.dir);
     }
 }
 
-impl Drop for SmallDisk<'_> {
+impl Drop for SmallDisk {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(self.dir).status();
+        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
     }
 }
 
@@ -148,19 +149,186 @@ async fn a_full_disk_stops_an_import_clearly_and_a_rerun_with_room_completes_it(
     );
 }
 
+/// Moves what `instance`'s data directory holds onto a disk of its own of `size`.
+fn move_onto_small_disk(instance: &Instance, size: &str) -> SmallDisk {
+    let saved = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(instance.data_dir.path()).unwrap().flatten() {
+        std::fs::rename(entry.path(), saved.path().join(entry.file_name())).unwrap();
+    }
+    let disk = SmallDisk::mount(instance.data_dir.path(), size);
+    for entry in std::fs::read_dir(saved.path()).unwrap().flatten() {
+        std::fs::copy(entry.path(), instance.data_dir.path().join(entry.file_name())).unwrap();
+    }
+    disk
+}
+
+/// Writes a file into `dir` until its disk has no byte left.
+fn fill_the_disk(dir: &Path) -> std::path::PathBuf {
+    use std::io::Write;
+    let path = dir.join("filler");
+    let mut file = std::fs::File::create(&path).unwrap();
+    let block = vec![0x5a_u8; 64 * 1024];
+    loop {
+        match file.write(&block) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(error) => {
+                assert_eq!(error.raw_os_error(), Some(libc::ENOSPC), "{error}");
+                break;
+            }
+        }
+    }
+    // Whatever is smaller than a block goes too.
+    while let Ok(written) = file.write(&block[..512]) {
+        if written == 0 {
+            break;
+        }
+    }
+    path
+}
+
+/// A disk that fills up under a running server: votes and sign-ins are refused with a 503 that
+/// says why, `/readyz` says the database takes no writes, `/metrics` counts the failures under
+/// their routes, and within seconds of the space coming back, writes work again without a
+/// restart. Before, a connection went back to the pool inside SQLite's own rollback and every
+/// later write failed until a restart.
+#[tokio::test]
+async fn a_disk_that_fills_under_votes_and_sign_ins_then_has_room_again_works_again_without_a_restart() {
+    let instance = Instance::with_demo_data();
+    let disk = move_onto_small_disk(&instance, "256m");
+    let settings = [("PAPERBOY_WRITES_PER_CLIENT", "100000")];
+    let member = SignedIn::start(instance, "ada@example.org", &settings).await;
+    let token = member.make_api_token("chaos").await;
+    let server = &member.server;
+    let papers: Vec<String> = member
+        .instance
+        .all_papers()
+        .await
+        .iter()
+        .take(110)
+        .map(|paper| paper.id.as_str().to_owned())
+        .collect();
+    let vote = async |paper: &str| -> u16 {
+        server
+            .client()
+            .post(format!("{}/api/papers/{paper}/upvote", server.base_url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    let mut acknowledged = Vec::new();
+    for paper in &papers[..5] {
+        assert_eq!(vote(paper).await, 200);
+        acknowledged.push(paper.clone());
+    }
+
+    let filler = fill_the_disk(member.instance.data_dir.path());
+    // The write-ahead log may still have room of its own: vote until a write needs the disk.
+    let mut refused = None;
+    for paper in &papers[5..100] {
+        match vote(paper).await {
+            200 => acknowledged.push(paper.clone()),
+            status => {
+                refused = Some(status);
+                break;
+            }
+        }
+    }
+    assert_eq!(
+        refused,
+        Some(503),
+        "a vote on a full disk is refused as unavailable, not as a bug"
+    );
+    let sign_in = server
+        .client()
+        .post(format!("{}/login", server.base_url))
+        .header("origin", &server.base_url)
+        .form(&[("email", "bo@example.org")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sign_in.status(), 503);
+    assert!(sign_in.text().await.unwrap().contains("disk is full or read-only"));
+    let ready = server.get("/readyz").await;
+    assert_eq!(ready.status(), 503);
+    let said: serde_json::Value = ready.json().await.unwrap();
+    assert!(
+        said["reason"]
+            .as_str()
+            .unwrap()
+            .contains("disk holding the database is full"),
+        "{said}"
+    );
+    let metrics = server.text("/metrics").await;
+    assert!(
+        metrics.contains(r#"http_requests_total{route="/api/papers/{*id}",method="POST",status="503"}"#)
+            && metrics.contains(r#"http_requests_total{route="/login",method="POST",status="503"}"#),
+        "failures count under the routes that failed: {metrics}"
+    );
+
+    std::fs::remove_file(filler).unwrap();
+    let room_again = std::time::Instant::now();
+    let mut next = papers[100..].iter();
+    loop {
+        let paper = next.next().expect("a paper left to vote on");
+        if vote(paper).await == 200 {
+            acknowledged.push(paper.clone());
+            break;
+        }
+        assert!(
+            room_again.elapsed() < Duration::from_secs(10),
+            "writes work again within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for paper in next.take(3) {
+        assert_eq!(vote(paper).await, 200, "and keep working");
+        acknowledged.push(paper.clone());
+    }
+    assert_eq!(server.get("/readyz").await.status(), 200);
+    server.sign_in(&member.smtp, "bo@example.org").await;
+
+    let voted: serde_json::Value = server
+        .client()
+        .get(format!("{}/api/me/votes?ids={}", server.base_url, papers.join(",")))
+        .header("cookie", &member.cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut voted: Vec<&str> = voted["voted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    voted.sort();
+    let mut acknowledged: Vec<&str> = acknowledged.iter().map(String::as_str).collect();
+    acknowledged.sort();
+    assert_eq!(
+        voted, acknowledged,
+        "every acknowledged vote is kept, and no refused one"
+    );
+    let SignedIn { server, instance, .. } = member;
+    assert_eq!(server.terminate(), 0);
+    assert_eq!(
+        instance.store().await.integrity_problems().await.unwrap(),
+        Vec::<String>::new()
+    );
+    drop(disk);
+}
+
 #[tokio::test]
 async fn a_read_only_data_dir_is_refused_clearly_and_nothing_changes() {
     let instance = Instance::with_demo_data();
     let (_elsewhere, corpus) = corpus_beside(&instance, 500);
     // The demo's database moves onto a disk of its own, which then turns read-only.
-    let saved = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(instance.data_dir.path()).unwrap().flatten() {
-        std::fs::rename(entry.path(), saved.path().join(entry.file_name())).unwrap();
-    }
-    let disk = SmallDisk::mount(instance.data_dir.path(), "256m");
-    for entry in std::fs::read_dir(saved.path()).unwrap().flatten() {
-        std::fs::copy(entry.path(), instance.data_dir.path().join(entry.file_name())).unwrap();
-    }
+    let disk = move_onto_small_disk(&instance, "256m");
     let before = instance.stats();
     disk.remount("ro");
     let import = instance.import(&[&corpus]);

@@ -414,6 +414,26 @@ impl SmtpServer {
             .count()
     }
 
+    /// How many messages to `recipient` have arrived, once a moment has passed with none more.
+    pub fn settled_count_to(&self, recipient: &str) -> usize {
+        let header = format!("To: {recipient}");
+        let count = || {
+            self.messages()
+                .iter()
+                .filter(|message| String::from_utf8_lossy(message).contains(&header))
+                .count()
+        };
+        let mut seen = count();
+        loop {
+            std::thread::sleep(Duration::from_millis(500));
+            let now = count();
+            if now == seen {
+                return now;
+            }
+            seen = now;
+        }
+    }
+
     /// The decoded text of the first message to `recipient`, waiting for it to arrive.
     pub fn wait_for_message_to(&self, recipient: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);

@@ -8,6 +8,7 @@ mod crash;
 mod digest;
 mod fake_arxiv;
 mod fuzz;
+mod hardening;
 mod harvest;
 mod helpers;
 mod import;

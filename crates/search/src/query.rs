@@ -149,8 +149,10 @@ impl std::error::Error for QueryError {}
 
 /// The longest query read; longer ones are refused rather than cut.
 pub const MAX_QUERY_CHARS: usize = 500;
-/// Deep nesting is refused before it can exhaust the stack.
-const MAX_DEPTH: usize = 8;
+/// Deep nesting is refused before it can exhaust the stack: parentheses and exclusions both
+/// nest (`--x` is an exclusion inside an exclusion), and the parser, the index's query builder
+/// and tantivy all recurse once per level.
+pub const MAX_DEPTH: usize = 8;
 
 pub fn parse(text: &str) -> Result<ParsedQuery, QueryError> {
     if text.chars().count() > MAX_QUERY_CHARS {
@@ -295,6 +297,18 @@ impl Parser {
         self.tokens.get(self.next).map_or(self.end, |(p, _)| *p)
     }
 
+    /// One level deeper: a parenthesis or an exclusion opened at `position`.
+    fn enter(&mut self, position: usize) -> Result<(), QueryError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(QueryError {
+                position,
+                message: format!("parentheses and \"-\" exclusions nest deeper than {MAX_DEPTH}"),
+            });
+        }
+        Ok(())
+    }
+
     fn sequence(&mut self) -> Result<Node, QueryError> {
         let mut clauses = Vec::new();
         while let Some(token) = self.peek() {
@@ -352,7 +366,12 @@ impl Parser {
                 text,
                 phrase: true,
             }),
-            Token::Minus => Ok(Node::Not(Box::new(self.unit()?))),
+            Token::Minus => {
+                self.enter(position)?;
+                let inner = self.unit()?;
+                self.depth -= 1;
+                Ok(Node::Not(Box::new(inner)))
+            }
             Token::Prefix(scope) => match self.peek().cloned() {
                 Some(Token::Word(text)) => {
                     self.next += 1;
@@ -376,13 +395,7 @@ impl Parser {
                 }),
             },
             Token::Open => {
-                self.depth += 1;
-                if self.depth > MAX_DEPTH {
-                    return Err(QueryError {
-                        position,
-                        message: format!("parentheses nest deeper than {MAX_DEPTH}"),
-                    });
-                }
+                self.enter(position)?;
                 let inner = self.sequence()?;
                 if self.peek() != Some(&Token::Close) {
                     return Err(QueryError {
@@ -511,6 +524,13 @@ mod tests {
             assert!(error.message.contains(words), "{text}: {error}");
         }
         assert!(parse(&"(".repeat(20)).unwrap_err().message.contains("nest"));
+        // A run of exclusions nests as deep as parentheses do, and is refused the same way.
+        let minus_run = format!("{}word", "-".repeat(240));
+        let error = parse(&minus_run).unwrap_err();
+        assert!(error.message.contains("nest deeper than 8"), "{error}");
+        assert_eq!(error.position, MAX_DEPTH);
+        assert!(parse(&format!("{}word", "-".repeat(MAX_DEPTH))).is_ok());
+        assert!(parse(&"-(".repeat(100)).unwrap_err().message.contains("nest"));
         assert!(parse(&"a ".repeat(400)).unwrap_err().message.contains("longer"));
     }
 

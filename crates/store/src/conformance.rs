@@ -38,6 +38,7 @@ macro_rules! store_conformance_suite {
             submissions_put_papers_on_a_day_once_within_a_quota,
             api_tokens_sign_in_until_revoked,
             roles_bans_and_hidden_papers,
+            a_ban_stops_a_members_votes_and_submissions_counting_until_it_is_lifted,
             subscriptions_need_confirmation_once,
             subscriptions_change_and_end,
             deliveries_are_queued_once_per_period,
@@ -50,6 +51,7 @@ macro_rules! store_conformance_suite {
             harvest_runs_are_logged_newest_first,
             star_counts_grow_over_a_week_and_reach_ranking,
             leases_are_held_by_one_holder_until_they_run_out,
+            writes_can_be_probed_again_and_again,
             a_closed_store_does_no_more_work,
         );
     };
@@ -567,6 +569,16 @@ pub async fn sign_in_links_work_once_and_expire(store: &dyn Store) {
         .save_login_token("Ada@Example.org", "hash-1", 2_000)
         .await
         .expect("save");
+    assert_eq!(
+        store.login_token_email("hash-1", 1_000).await.expect("peek").as_deref(),
+        Some("ada@example.org"),
+        "a link says whom it signs in, without being used up"
+    );
+    assert_eq!(store.login_token_email("hash-1", 2_001).await.expect("late"), None);
+    assert_eq!(
+        store.login_token_email("no-such-hash", 1_000).await.expect("unknown"),
+        None
+    );
     let user = store
         .redeem_login_token("hash-1", 1_000)
         .await
@@ -829,6 +841,67 @@ pub async fn api_tokens_sign_in_until_revoked(store: &dyn Store) {
     );
     assert!(store.revoke_api_token(ada.id, token_id).await.expect("revoke"));
     assert_eq!(store.user_by_api_token("token-hash", 8).await.expect("lookup"), None);
+}
+
+pub async fn a_ban_stops_a_members_votes_and_submissions_counting_until_it_is_lifted(store: &dyn Store) {
+    store
+        .merge_papers(vec![full_paper("2602.00001"), full_paper("2602.00002")])
+        .await
+        .expect("merge");
+    let ada = signed_in(store, "ada@example.org").await;
+    let mallory = signed_in(store, "mallory@example.org").await;
+    store.set_vote(ada.id, &id("2602.00001"), true).await.expect("vote");
+    store.set_vote(mallory.id, &id("2602.00001"), true).await.expect("vote");
+    let submitted_on = date(2026, 3, 2);
+    let submission = NewSubmission {
+        paper: id("2602.00002"),
+        listing_date: submitted_on,
+        user_id: mallory.id,
+    };
+    assert_eq!(
+        store.submit_paper(&submission, 5).await.expect("submit"),
+        SubmitOutcome::Accepted
+    );
+    let votes = async || store.local_votes(&[id("2602.00001")]).await.expect("votes")[0].1;
+    let submitted = async || {
+        store
+            .listing_candidates(submitted_on, submitted_on, None)
+            .await
+            .expect("list")
+            .iter()
+            .map(|candidate| candidate.id.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!((votes().await, submitted().await), (2, vec![id("2602.00002")]));
+
+    let before = store.content_version().await.expect("version").version;
+    assert!(store.set_role("mallory@example.org", Role::Banned).await.expect("ban"));
+    assert!(
+        store.content_version().await.expect("version").version > before,
+        "the lists change"
+    );
+    assert_eq!(votes().await, 1, "a banned member's vote stops counting");
+    assert_eq!(
+        submitted().await,
+        Vec::<ArxivId>::new(),
+        "and their submission leaves the lists"
+    );
+    store
+        .set_vote(ada.id, &id("2602.00001"), false)
+        .await
+        .expect("withdraw");
+    store
+        .set_vote(ada.id, &id("2602.00001"), true)
+        .await
+        .expect("vote again");
+    assert_eq!(votes().await, 1, "recounting leaves the banned vote out");
+
+    assert!(store.set_role("mallory@example.org", Role::Member).await.expect("lift"));
+    assert_eq!(
+        (votes().await, submitted().await),
+        (2, vec![id("2602.00002")]),
+        "both count again"
+    );
 }
 
 pub async fn roles_bans_and_hidden_papers(store: &dyn Store) {
@@ -1570,6 +1643,17 @@ pub async fn leases_are_held_by_one_holder_until_they_run_out(store: &dyn Store)
     assert!(
         store.take_lease("arxiv", "a", 240, 60).await.expect("takes"),
         "released: free at once"
+    );
+}
+
+pub async fn writes_can_be_probed_again_and_again(store: &dyn Store) {
+    for now in [1_700_000_000, 1_700_000_001, 1_700_000_001] {
+        store.probe_write(now).await.unwrap();
+    }
+    store.close().await;
+    assert!(
+        store.probe_write(1_700_000_002).await.is_err(),
+        "a closed store takes no writes"
     );
 }
 

@@ -102,14 +102,18 @@ pub fn fuzz(target: Target, mut check: impl FnMut(&[u8]) -> String) {
     );
 }
 
+/// The longest run of one token a mutation puts in: past the search box's 500 characters.
+const MAX_CHAIN: usize = 600;
+
 /// A mutant of `input`: one to four edits, each a byte changed, inserted or deleted, a stretch
-/// deleted, copied or cut off, a token of the format put in, or a splice with `other`.
+/// deleted, copied or cut off, a token of the format put in once or as a long chain, or a splice
+/// with `other`.
 fn mutate(rng: &mut Rng, input: &[u8], other: &[u8], dictionary: &[&str]) -> Vec<u8> {
     const TELLING_BYTES: &[u8] = b"\0\x7f\x80\xc3\xff<>&\"'\\/\n\r\t ;:=%+#?[]{},-0123456789";
     let mut data = input.to_vec();
     for _ in 0..1 + rng.below(4) {
         let at = rng.below(data.len() + 1);
-        match rng.below(10) {
+        match rng.below(11) {
             0 if !data.is_empty() => {
                 let at = at.min(data.len() - 1);
                 data[at] ^= 1 << rng.below(8);
@@ -135,6 +139,13 @@ fn mutate(rng: &mut Rng, input: &[u8], other: &[u8], dictionary: &[&str]) -> Vec
             6 | 7 if !dictionary.is_empty() => {
                 let token = dictionary[rng.below(dictionary.len())].as_bytes();
                 data.splice(at..at, token.iter().copied());
+            }
+            // A chain: one token of the format many times over (`------x`, `((((`, nested tags),
+            // which is how a parser that recurses once per token runs out of stack.
+            9 if !dictionary.is_empty() => {
+                let token = dictionary[rng.below(dictionary.len())].as_bytes();
+                let chain = token.repeat(2 + rng.below(MAX_CHAIN));
+                data.splice(at..at, chain);
             }
             8 => {
                 let cut = rng.below(other.len() + 1);

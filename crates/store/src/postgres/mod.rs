@@ -87,6 +87,7 @@ impl PgStore {
         })?;
         let pool = PgPoolOptions::new()
             .max_connections(8)
+            .after_release(crate::reusable_after_release::<sqlx::Postgres>)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await

@@ -1,5 +1,6 @@
 // The `Store` trait, implemented once for both backends: the papers, members, votes and
 // submissions here; digests, search and harvest queries in their own files.
+
 // Included by both backends (`include!`), each after defining the `dialect` items it uses:
 // the one implementation of these queries, compiled once for SQLite and once for PostgreSQL.
 
@@ -16,6 +17,11 @@ use crate::{
     SearchChange, SearchLogBounds, Session, StarCount, Store, StoreError, StoreStats, StoredEmbedding, SubmitOutcome,
     SubscribeRequest, Subscription, TextToEmbed, User, fold_duplicates,
 };
+
+/// A paper's local vote count, for `UPDATE papers … WHERE id = …`: its votes from members who are
+/// not banned.
+const COUNTED_VOTES: &str = "(SELECT COUNT(*) FROM votes v JOIN users u ON u.id = v.user_id \
+                             WHERE v.paper_id = papers.id AND u.role <> 'banned')";
 
 impl Backend {
     async fn load_papers(connection: &mut Connection, ids: &[&str]) -> Result<Vec<Paper>, StoreError> {
@@ -123,7 +129,7 @@ impl Store for Backend {
         );
         query.push(harvest::STAR_GROWTH_COLUMN.as_str()).push(
             " FROM (SELECT listing_date, paper_id FROM paper_listings \
-                   UNION SELECT listing_date, paper_id FROM submissions WHERE NOT hidden) l \
+                   UNION SELECT listing_date, paper_id FROM submissions WHERE NOT hidden AND user_id NOT IN (SELECT id FROM users WHERE role = 'banned')) l \
              JOIN papers p ON p.id = l.paper_id AND NOT p.hidden ",
         );
         if let Some(category) = category {
@@ -171,9 +177,9 @@ impl Store for Backend {
     async fn listing_days_around(&self, first: Date, last: Date) -> Result<(Option<Date>, Option<Date>), StoreError> {
         let row = sqlx::query(
             "SELECT (SELECT MAX(d) FROM (SELECT MAX(listing_date) AS d FROM paper_listings WHERE listing_date < $1 \
-                    UNION ALL SELECT MAX(listing_date) FROM submissions WHERE listing_date < $1 AND NOT hidden) AS days) AS previous, \
+                    UNION ALL SELECT MAX(listing_date) FROM submissions WHERE listing_date < $1 AND NOT hidden AND user_id NOT IN (SELECT id FROM users WHERE role = 'banned')) AS days) AS previous, \
                     (SELECT MIN(d) FROM (SELECT MIN(listing_date) AS d FROM paper_listings WHERE listing_date > $2 \
-                    UNION ALL SELECT MIN(listing_date) FROM submissions WHERE listing_date > $2 AND NOT hidden) AS days) AS next",
+                    UNION ALL SELECT MIN(listing_date) FROM submissions WHERE listing_date > $2 AND NOT hidden AND user_id NOT IN (SELECT id FROM users WHERE role = 'banned')) AS days) AS next",
         )
         .bind(first.to_string())
         .bind(last.to_string())
@@ -186,7 +192,7 @@ impl Store for Backend {
     async fn latest_listing_day(&self) -> Result<Option<Date>, StoreError> {
         let latest: Option<String> = sqlx::query_scalar(
             "SELECT MAX(d) FROM (SELECT MAX(listing_date) AS d FROM paper_listings \
-             UNION ALL SELECT MAX(listing_date) FROM submissions WHERE NOT hidden) AS days",
+             UNION ALL SELECT MAX(listing_date) FROM submissions WHERE NOT hidden AND user_id NOT IN (SELECT id FROM users WHERE role = 'banned')) AS days",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -252,6 +258,16 @@ impl Store for Backend {
         )?;
         transaction.commit().await?;
         Ok((user.role != Role::Banned).then_some(user))
+    }
+
+    async fn login_token_email(&self, token_hash: &str, now: i64) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT email FROM login_tokens WHERE token_hash = $1 AND expires_at >= $2")
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     async fn create_session(&self, session: &NewSession) -> Result<(), StoreError> {
@@ -330,11 +346,12 @@ impl Store for Backend {
                 .await?
         };
         // The count is recounted, not incremented, so it can never drift from the votes table.
-        sqlx::query("UPDATE papers SET local_votes = (SELECT COUNT(*) FROM votes WHERE paper_id = $1) WHERE id = $2")
-            .bind(paper.as_str())
-            .bind(paper.as_str())
-            .execute(&mut *transaction)
-            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE papers SET local_votes = {COUNTED_VOTES} WHERE id = $1"
+        )))
+        .bind(paper.as_str())
+        .execute(&mut *transaction)
+        .await?;
         let count: i64 = sqlx::query_scalar("SELECT local_votes FROM papers WHERE id = $1")
             .bind(paper.as_str())
             .fetch_one(&mut *transaction)
@@ -447,7 +464,7 @@ impl Store for Backend {
         for chunk in papers.chunks(MAX_BINDS - 2) {
             let mut query = QueryBuilder::<Db>::new(
                 "SELECT s.paper_id AS paper_id, u.display_name AS name FROM submissions s JOIN users u ON u.id = s.user_id \
-                 WHERE NOT s.hidden AND s.listing_date BETWEEN ",
+                 WHERE NOT s.hidden AND u.role <> 'banned' AND s.listing_date BETWEEN ",
             );
             query
                 .push_bind(first.to_string())
@@ -548,6 +565,19 @@ impl Store for Backend {
                 .bind(email.to_lowercase())
                 .execute(&mut *transaction)
                 .await?;
+        }
+        // A banned member's votes stop counting, and count again when the ban is lifted; their
+        // submissions leave the lists meanwhile (the list queries read the role). Both show at
+        // the next content version.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE papers SET local_votes = {COUNTED_VOTES} WHERE id IN \
+             (SELECT v.paper_id FROM votes v JOIN users u ON u.id = v.user_id WHERE u.email = $1)"
+        )))
+        .bind(email.to_lowercase())
+        .execute(&mut *transaction)
+        .await?;
+        if done.rows_affected() > 0 {
+            bump_content_version(&mut transaction).await?;
         }
         transaction.commit().await?;
         Ok(done.rows_affected() > 0)
@@ -872,6 +902,17 @@ impl Store for Backend {
 
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn probe_write(&self, now: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO write_probe (id, probed_at) VALUES (1, $1) \
+             ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -161,6 +161,7 @@ impl SqliteStore {
         let max_connections = if location == "memory" { 1 } else { 4 };
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections)
+            .after_release(crate::reusable_after_release::<sqlx::Sqlite>)
             .connect_with(options)
             .await
             .map_err(|error| StoreError::Open {
