@@ -410,7 +410,7 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
         // slowly (slowloris).
         .header_read_timeout(idle)
         // A larger head is answered 431 Request Header Fields Too Large.
-        .max_buf_size(MAX_HEAD_BYTES);
+        .max_header_size(MAX_HEAD_BYTES);
     let open_connections = GracefulShutdown::new();
     let slots = Arc::new(tokio::sync::Semaphore::new(max_connections));
     let mut shutdown = std::pin::pin!(shutdown_signal());

@@ -386,7 +386,8 @@ async fn session_cookies_are_http_only_same_site_and_secure_behind_https() {
     let asked = server
         .client()
         .post(format!("{base}/login"))
-        .header(ORIGIN, base)
+        // The browser is on the public https address; its origin is that, not the backend's.
+        .header(ORIGIN, public)
         .form(&[("email", "ada@example.org")])
         .send()
         .await
@@ -396,7 +397,7 @@ async fn session_cookies_are_http_only_same_site_and_secure_behind_https() {
     let signed_in = server
         .client()
         .post(format!("{base}{}", link.split('?').next().unwrap()))
-        .header(ORIGIN, base)
+        .header(ORIGIN, public)
         .form(&[("next", "/")])
         .send()
         .await
