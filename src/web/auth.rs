@@ -488,7 +488,7 @@ pub struct TokenView {
 #[template(path = "account.html")]
 struct AccountPage {
     layout: Layout,
-    user_id: i64,
+    profile_id: String,
     email: String,
     display_name: String,
     csrf: String,
@@ -529,7 +529,7 @@ async fn render_account(state: &AppState, session: &Session, notice: &str) -> Re
     };
     let page = AccountPage {
         layout,
-        user_id: session.user.id,
+        profile_id: session.user.profile_id.clone(),
         email: session.user.email.clone(),
         display_name: session.user.display_name.clone(),
         csrf: session.csrf_token.clone(),

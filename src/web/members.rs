@@ -31,11 +31,12 @@ struct ProfilePage {
     votes: Vec<ItemView>,
 }
 
-/// `/users/<id>`: a member's submissions and votes.
-pub async fn profile(State(state): State<AppState>, Path(user_id): Path<i64>) -> Result<Html<String>, AppError> {
+/// `/users/<profile id>`: a member's submissions and votes. The id is random, so that members
+/// cannot be listed by counting.
+pub async fn profile(State(state): State<AppState>, Path(profile_id): Path<String>) -> Result<Html<String>, AppError> {
     let user = state
         .store
-        .user(user_id)
+        .user_by_profile(&profile_id)
         .await?
         .filter(|user| user.role != Role::Banned);
     let user = user.ok_or_else(|| AppError::not_found("There is no such member."))?;

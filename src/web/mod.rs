@@ -196,7 +196,7 @@ pub fn router(state: AppState) -> Router {
             "/account/subscription",
             get(subscriptions::account_page).post(subscriptions::account_update),
         )
-        .route("/users/{id}", get(members::profile))
+        .route("/users/{profile}", get(members::profile))
         .route("/admin", get(members::admin))
         .route("/admin/papers", axum::routing::post(members::hide_paper))
         .route("/admin/submissions", axum::routing::post(members::hide_submission))

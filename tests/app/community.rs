@@ -461,9 +461,11 @@ async fn api_tokens_profiles_moderation_and_bans() {
         .unwrap();
     assert_eq!(index.status(), 200);
     let submitted: Value = index.json().await.unwrap();
-    assert_eq!(
-        (submitted["id"].as_str(), submitted["submittedBy"].as_str()),
-        (Some("2602.11330"), Some("ada"))
+    assert_eq!(submitted["id"], "2602.11330");
+    let by = submitted["submittedBy"].as_str().unwrap();
+    assert!(
+        by.starts_with("Reader ") && !by.contains("ada"),
+        "nothing of the address: {by}"
     );
     let again = client
         .post(format!("{base}/api/papers/index"))

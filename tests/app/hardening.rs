@@ -612,3 +612,88 @@ async fn a_sign_in_link_says_whom_it_signs_in_and_where_it_was_asked_for() {
     assert!(used.text().await.unwrap().contains("used already or has expired"));
     server.terminate();
 }
+
+/// Profiles were `/users/1…N`, so every member could be listed, and the default name was the
+/// part of the address before the `@`. Now a profile's address is random and the default name
+/// is made from it.
+#[tokio::test]
+async fn members_cannot_be_listed_and_their_addresses_are_never_shown() {
+    use crate::helpers::SignedIn;
+    let member = SignedIn::start(Instance::with_demo_data(), "zyxwvut@example.org", &[]).await;
+    let profile = &member.profile;
+    assert!(
+        profile.len() == 24 && profile.bytes().all(|b| b.is_ascii_hexdigit()),
+        "an unguessable id, not a number: {profile}"
+    );
+    for n in 1..=3 {
+        assert_eq!(member.server.get(&format!("/users/{n}")).await.status(), 404);
+    }
+    let page = member.server.text(&format!("/users/{profile}")).await;
+    assert!(page.contains(&format!("Reader {}", &profile[..6])), "the default name");
+    assert!(
+        !page.contains("zyxwvut"),
+        "nothing of the address on the public profile"
+    );
+    let account = member.page("/account").await;
+    assert!(
+        account.contains(&format!("value=\"Reader {}\"", &profile[..6])),
+        "the name to change"
+    );
+    member.server.terminate();
+}
+
+/// A banned member's votes still counted. Now a ban takes them out of every ranking at the next
+/// content version (the running server follows it within a second), and lifting it puts them
+/// back.
+#[tokio::test]
+async fn a_banned_members_votes_leave_the_rankings_and_come_back_when_the_ban_is_lifted() {
+    use crate::helpers::SignedIn;
+    let member = SignedIn::start(Instance::with_demo_data(), "mallory@example.org", &[]).await;
+    let token = member.make_api_token("votes").await;
+    let server = &member.server;
+    let paper = "2602.11096";
+    let voted = server
+        .client()
+        .post(format!("{}/api/papers/{paper}/upvote", server.base_url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(voted.status(), 200);
+    // The day's list (a cached answer) as the rankings see it: the paper's upvotes there.
+    let day = server.json(&format!("/api/papers/{paper}")).await["submittedOnDailyAt"]
+        .as_str()
+        .unwrap()[..10]
+        .to_owned();
+    let listed_votes = async || {
+        let items = server
+            .json(&format!("/api/daily_papers?date={day}&limit=100&sort=new"))
+            .await;
+        let item = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|item| item["paper"]["id"] == paper)
+            .cloned();
+        item.expect("the paper is on its day's list")["paper"]["upvotes"]
+            .as_i64()
+            .unwrap()
+    };
+    let with_the_vote = listed_votes().await;
+    let run = member.instance.run(&["users", "ban", "mallory@example.org"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let settle = async |wanted: i64| {
+        let started = Instant::now();
+        while listed_votes().await != wanted {
+            assert!(
+                started.elapsed() < Duration::from_secs(3),
+                "the ranking follows within a refresh"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    settle(with_the_vote - 1).await;
+    let run = member.instance.run(&["users", "unban", "mallory@example.org"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    settle(with_the_vote).await;
+}

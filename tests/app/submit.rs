@@ -73,6 +73,36 @@ impl Site {
         self.server.sign_in(&self.smtp, email).await
     }
 
+    /// Chooses `name` as the member's display name on the account page (the default is made
+    /// from their profile id, never from their address).
+    async fn choose_name(&self, cookie: &str, name: &str) {
+        let base = &self.server.base_url;
+        let client = self.server.client();
+        let account = client
+            .get(format!("{base}/account"))
+            .header(COOKIE, cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = crate::helpers::between_all(&account, "name=\"csrf\" value=\"", "\"")[0].to_owned();
+        let saved = client
+            .post(format!("{base}/account"))
+            .header(COOKIE, cookie)
+            .header(ORIGIN, base)
+            .form(&[("display_name", name), ("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            saved.status().is_success() || saved.status().is_redirection(),
+            "{}",
+            saved.status()
+        );
+    }
+
     async fn submit(&self, cookie: &str, paper: &str) -> (u16, String, String) {
         let base = &self.server.base_url;
         let response = self
@@ -117,6 +147,7 @@ async fn members_submit_new_papers_by_any_id_form_within_the_rules() {
         server,
     };
     let ada = site.sign_in("ada@example.org").await;
+    site.choose_name(&ada, "ada").await;
     let bob = site.sign_in("bob@example.org").await;
     let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
 

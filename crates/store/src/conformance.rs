@@ -584,9 +584,22 @@ pub async fn sign_in_links_work_once_and_expire(store: &dyn Store) {
         .await
         .expect("redeem")
         .expect("signed in");
+    assert_eq!((user.email.as_str(), user.role), ("ada@example.org", Role::Member));
+    // Nothing of the address is shown until its owner chooses a name, and the public profile's
+    // id is random: 24 hex digits, not the row's number.
+    assert_eq!(user.display_name, format!("Reader {}", &user.profile_id[..6]));
+    assert!(
+        user.profile_id.len() == 24 && user.profile_id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{}",
+        user.profile_id
+    );
     assert_eq!(
-        (user.email.as_str(), user.display_name.as_str(), user.role),
-        ("ada@example.org", "ada", Role::Member)
+        store.user_by_profile(&user.profile_id).await.expect("by profile"),
+        Some(user.clone())
+    );
+    assert_eq!(
+        store.user_by_profile(&user.id.to_string()).await.expect("by number"),
+        None
     );
     assert_eq!(
         store.redeem_login_token("hash-1", 1_001).await.expect("again"),
@@ -774,7 +787,7 @@ pub async fn submissions_put_papers_on_a_day_once_within_a_quota(store: &dyn Sto
         .submitters(&[id("2602.00001"), id("2602.00003")], today, today)
         .await
         .expect("submitters");
-    assert_eq!(names, vec![(id("2602.00001"), "ada".to_owned())]);
+    assert_eq!(names, vec![(id("2602.00001"), ada.display_name.clone())]);
     assert!(
         store
             .set_submission_hidden(&id("2602.00002"), today, true)

@@ -148,6 +148,9 @@ pub struct User {
     pub display_name: String,
     pub role: Role,
     pub created_at: i64,
+    /// What the public profile's address (`/users/<profile_id>`) holds: random, so that members
+    /// cannot be listed by counting.
+    pub profile_id: String,
 }
 
 /// A session to start: the hash of its cookie, and the token its forms must carry.
@@ -511,6 +514,9 @@ pub trait Store: Send + Sync {
     async fn user_by_api_token(&self, token_hash: &str, now: i64) -> Result<Option<User>, StoreError>;
 
     async fn user(&self, user_id: i64) -> Result<Option<User>, StoreError>;
+
+    /// The member whose public profile id is `profile_id`.
+    async fn user_by_profile(&self, profile_id: &str) -> Result<Option<User>, StoreError>;
 
     async fn users(&self) -> Result<Vec<User>, StoreError>;
 

@@ -36,6 +36,9 @@ mod dialect {
     /// the links (`CROSS JOIN {CODE_LINKS} j`).
     pub const CODE_LINKS: &str = "json_array_elements(p.code_links::json)";
 
+    /// 96 random bits as 24 lower-case hex digits: a new member's public profile id.
+    pub const RANDOM_PROFILE_ID: &str = "substr(replace(gen_random_uuid()::text, '-', ''), 1, 24)";
+
     /// Appended to the query that picks deliveries to claim: other workers skip these rows.
     pub const CLAIM_LOCK: &str = " FOR UPDATE OF d SKIP LOCKED";
 

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use paperboy_core::{ArxivId, Category, Date, DigestPreferences, Frequency, Paper, RankCandidate, SearchDocument};
 use sqlx::{QueryBuilder, Row};
 
-use super::dialect::{Backend, Connection, Db, DbRow, MAX_BINDS, write_transaction};
+use super::dialect::{Backend, Connection, Db, DbRow, MAX_BINDS, RANDOM_PROFILE_ID, write_transaction};
 use super::{digests, harvest, search};
 use crate::paper_row::{COLUMNS, PaperRow};
 use crate::{
@@ -241,17 +241,20 @@ impl Store for Backend {
             transaction.commit().await?;
             return Ok(None);
         }
-        let display_name = email.split('@').next().unwrap_or("reader").to_owned();
-        sqlx::query(
-            "INSERT INTO users (email, display_name, created_at) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING",
-        )
+        // A new member gets an unguessable profile id and a name made from it: nothing of the
+        // address is shown until they choose a name. (`WHERE TRUE`: SQLite's parser needs it
+        // between an INSERT's SELECT and its ON CONFLICT.)
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO users (email, display_name, created_at, profile_id) \
+             SELECT $1, 'Reader ' || substr(fresh.id, 1, 6), $2, fresh.id FROM (SELECT {RANDOM_PROFILE_ID} AS id) fresh \
+             WHERE TRUE ON CONFLICT (email) DO NOTHING"
+        )))
         .bind(&email)
-        .bind(display_name)
         .bind(now)
         .execute(&mut *transaction)
         .await?;
         let user = user_row(
-            sqlx::query("SELECT id, email, display_name, role, created_at FROM users WHERE email = $1")
+            sqlx::query("SELECT id, email, display_name, role, created_at, profile_id FROM users WHERE email = $1")
                 .bind(&email)
                 .fetch_one(&mut *transaction)
                 .await?,
@@ -286,7 +289,7 @@ impl Store for Backend {
 
     async fn session(&self, token_hash: &str, now: i64) -> Result<Option<Session>, StoreError> {
         let row = sqlx::query(
-            "SELECT u.id, u.email, u.display_name, u.role, u.created_at, s.csrf_token, s.expires_at \
+            "SELECT u.id, u.email, u.display_name, u.role, u.created_at, u.profile_id, s.csrf_token, s.expires_at \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at >= $2",
         )
         .bind(token_hash)
@@ -538,15 +541,25 @@ impl Store for Backend {
     }
 
     async fn user(&self, user_id: i64) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query("SELECT id, email, display_name, role, created_at FROM users WHERE id = $1")
+        let row = sqlx::query("SELECT id, email, display_name, role, created_at, profile_id FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_optional(&self.pool)
             .await?;
         row.map(user_row).transpose()
     }
 
+    async fn user_by_profile(&self, profile_id: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, email, display_name, role, created_at, profile_id FROM users WHERE profile_id = $1",
+        )
+        .bind(profile_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(user_row).transpose()
+    }
+
     async fn users(&self) -> Result<Vec<User>, StoreError> {
-        let rows = sqlx::query("SELECT id, email, display_name, role, created_at FROM users ORDER BY id")
+        let rows = sqlx::query("SELECT id, email, display_name, role, created_at, profile_id FROM users ORDER BY id")
             .fetch_all(&self.pool)
             .await?;
         rows.into_iter().map(user_row).collect()
@@ -1070,5 +1083,6 @@ fn user_row(row: DbRow) -> Result<User, StoreError> {
         display_name: row.try_get("display_name")?,
         role: Role::parse(&row.try_get::<String, _>("role")?),
         created_at: row.try_get("created_at")?,
+        profile_id: row.try_get("profile_id")?,
     })
 }

@@ -69,6 +69,9 @@ mod dialect {
     /// the links (`CROSS JOIN {CODE_LINKS} j`).
     pub const CODE_LINKS: &str = "json_each(p.code_links)";
 
+    /// 96 random bits as 24 lower-case hex digits: a new member's public profile id.
+    pub const RANDOM_PROFILE_ID: &str = "lower(hex(randomblob(12)))";
+
     /// Nothing to add: a claim holds the database's one write lock.
     pub const CLAIM_LOCK: &str = "";
 
