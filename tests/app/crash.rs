@@ -205,7 +205,7 @@ async fn a_disk_that_fills_under_votes_and_sign_ins_then_has_room_again_works_ag
         .all_papers()
         .await
         .iter()
-        .take(110)
+        .take(113)
         .map(|paper| paper.id.as_str().to_owned())
         .collect();
     let vote = async |paper: &str| -> u16 {
@@ -271,9 +271,10 @@ async fn a_disk_that_fills_under_votes_and_sign_ins_then_has_room_again_works_ag
 
     std::fs::remove_file(filler).unwrap();
     let room_again = std::time::Instant::now();
-    let mut next = papers[100..].iter();
+    // Refused votes changed nothing, so their papers may be tried again.
+    let mut next = papers[100..110].iter().cycle();
     loop {
-        let paper = next.next().expect("a paper left to vote on");
+        let paper = next.next().expect("papers to vote on");
         if vote(paper).await == 200 {
             acknowledged.push(paper.clone());
             break;
@@ -284,12 +285,25 @@ async fn a_disk_that_fills_under_votes_and_sign_ins_then_has_room_again_works_ag
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    for paper in next.take(3) {
+    for paper in &papers[110..113] {
         assert_eq!(vote(paper).await, 200, "and keep working");
         acknowledged.push(paper.clone());
     }
     assert_eq!(server.get("/readyz").await.status(), 200);
     server.sign_in(&member.smtp, "bo@example.org").await;
+    // The search index, on the same disk, catches up with every vote too.
+    let caught_up = std::time::Instant::now();
+    loop {
+        let health = server.json("/healthz").await;
+        if health["search"]["behind"] == 0 && health["status"] == "ok" {
+            break;
+        }
+        assert!(
+            caught_up.elapsed() < Duration::from_secs(10),
+            "the index is stuck: {health}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 
     let voted: serde_json::Value = server
         .client()
@@ -351,4 +365,166 @@ async fn a_read_only_data_dir_is_refused_clearly_and_nothing_changes() {
     assert!(said.contains("the database is read-only"), "{said}");
     disk.remount("rw");
     assert_eq!(instance.stats(), before, "nothing changed");
+}
+
+/// A database and tablespace of a test's own on a small disk of its own, dropped at the end (before
+/// the disk is unmounted): PostgreSQL under a full disk without filling the server's own.
+struct PostgresOnSmallDisk {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PostgresOnSmallDisk {
+    /// Needs the test server to run on this machine, and root, as CI has both.
+    fn create(disk: &SmallDisk) -> PostgresOnSmallDisk {
+        let admin_url =
+            std::env::var("PAPERBOY_TEST_POSTGRES_URL").expect("PAPERBOY_TEST_POSTGRES_URL (.ci/run sets it)");
+        let location = disk.dir.join("tablespace");
+        std::fs::create_dir(&location).unwrap();
+        let chown = Command::new("chown")
+            .arg("postgres:postgres")
+            .arg(&location)
+            .status()
+            .unwrap();
+        assert!(
+            chown.success(),
+            "the tablespace's directory belongs to the server's user"
+        );
+        let name = format!("paperboy_full_disk_{}", std::process::id());
+        let database = PostgresOnSmallDisk {
+            url: format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0),
+            admin_url,
+            name,
+        };
+        database.drop_both();
+        database.psql(&format!(
+            "CREATE TABLESPACE {} LOCATION '{}'",
+            database.name,
+            location.display()
+        ));
+        database.psql(&format!("CREATE DATABASE {0} TABLESPACE {0}", database.name));
+        database
+    }
+
+    fn psql(&self, statement: &str) {
+        let run = Command::new("psql")
+            .args([self.admin_url.as_str(), "-qc", statement])
+            .output()
+            .expect("psql runs");
+        assert!(
+            run.status.success(),
+            "{statement}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+
+    fn drop_both(&self) {
+        for statement in [
+            format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+            format!("DROP TABLESPACE IF EXISTS {}", self.name),
+        ] {
+            let _ = Command::new("psql")
+                .args([self.admin_url.as_str(), "-qc", &statement])
+                .output();
+        }
+    }
+}
+
+impl Drop for PostgresOnSmallDisk {
+    fn drop(&mut self) {
+        self.drop_both();
+    }
+}
+
+/// The same on PostgreSQL: its tables on a disk that fills under a running server (PostgreSQL
+/// answers "could not extend file"), then has room again.
+#[tokio::test(flavor = "multi_thread")]
+async fn on_postgresql_a_disk_that_fills_then_has_room_again_takes_writes_again_without_a_restart() {
+    let holder = tempfile::tempdir().unwrap();
+    let disk = SmallDisk::mount(holder.path(), "256m");
+    let database = PostgresOnSmallDisk::create(&disk);
+    let instance = Instance::on_postgres(&database.url);
+    let import = instance.import(&[crate::helpers::fixture("fixtures/recorded/listings-sample.jsonl")]);
+    assert_eq!(import.code, 0, "{}", import.stderr);
+    // Signing in and making a token are written before the disk fills; no vote is, so the first
+    // vote needs a page of the disk's.
+    let member = SignedIn::start(instance, "ada@example.org", &[]).await;
+    let token = member.make_api_token("chaos").await;
+    let server = &member.server;
+    let papers: Vec<String> = server
+        .json("/api/daily_papers?date=2025-03-18&limit=20")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["paper"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    let vote = async |paper: &str| -> u16 {
+        server
+            .client()
+            .post(format!("{}/api/papers/{paper}/upvote", server.base_url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+
+    let filler = fill_the_disk(&disk.dir);
+    assert_eq!(
+        vote(&papers[0]).await,
+        503,
+        "a vote on a full disk is refused as unavailable"
+    );
+    let ready = server.get("/readyz").await;
+    assert_eq!(ready.status(), 503);
+    let said: serde_json::Value = ready.json().await.unwrap();
+    assert!(
+        said["reason"]
+            .as_str()
+            .unwrap()
+            .contains("disk holding the database is full"),
+        "{said}"
+    );
+
+    std::fs::remove_file(filler).unwrap();
+    let room_again = std::time::Instant::now();
+    while vote(&papers[1]).await != 200 {
+        assert!(
+            room_again.elapsed() < Duration::from_secs(10),
+            "writes work again within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(vote(&papers[2]).await, 200);
+    assert_eq!(server.get("/readyz").await.status(), 200);
+    let voted: serde_json::Value = server
+        .client()
+        .get(format!("{}/api/me/votes?ids={}", server.base_url, papers.join(",")))
+        .header("cookie", &member.cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut voted: Vec<&str> = voted["voted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    voted.sort();
+    let mut acknowledged = vec![papers[1].as_str(), papers[2].as_str()];
+    acknowledged.sort();
+    assert_eq!(
+        voted, acknowledged,
+        "the refused vote is not there, the acknowledged ones are"
+    );
+    let SignedIn { server, .. } = member;
+    assert_eq!(server.terminate(), 0);
+    drop(database);
+    drop(disk);
 }
