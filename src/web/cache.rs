@@ -405,3 +405,63 @@ pub fn parse_http_date(text: &str) -> Option<i64> {
         .ok()
         .map(|zoned| zoned.timestamp().as_second())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_keeps_only_what_pages_read_in_one_order() {
+        let key = |uri: &str| cache_key(&uri.parse().unwrap());
+        assert_eq!(key("/papers/2602.11096?utm_source=x&junk=1"), "/papers/2602.11096");
+        assert_eq!(
+            key("/papers/trending?page=2&sort=new&ref=a"),
+            "/papers/trending?page=2&sort=new"
+        );
+        assert_eq!(
+            key("/papers/trending?sort=new&page=2"),
+            key("/papers/trending?page=2&sort=new")
+        );
+        // A repeated parameter keeps its values' order: which one wins is the handler's affair.
+        assert_eq!(key("/?sort=top&cat=cs.CL&sort=new"), "/?cat=cs.CL&sort=top&sort=new");
+        assert_eq!(
+            key("/api/daily_papers?p=3&limit=5&date=2026-02-13"),
+            "/api/daily_papers?date=2026-02-13&limit=5&p=3"
+        );
+    }
+
+    fn entry(body: usize) -> Arc<CachedResponse> {
+        let body = Bytes::from(vec![b'x'; body]);
+        Arc::new(CachedResponse {
+            version: 0,
+            last_used: AtomicU64::new(0),
+            status: StatusCode::OK,
+            content_type: "text/html; charset=utf-8",
+            etag: etag_of(&body),
+            body,
+            gzip: OnceLock::new(),
+            last_modified: None,
+            route: "/".into(),
+            hit_metrics: OnceLock::new(),
+        })
+    }
+
+    #[test]
+    fn the_least_recently_used_pages_go_first_and_the_budget_holds() {
+        let cache = PageCache::with_budget(100_000);
+        for n in 0..100 {
+            cache.put(format!("/page/{n}"), entry(5_000));
+            // One page is read all along.
+            assert!(cache.get("/page/0").is_some(), "the page read all along stays ({n})");
+            let (_, bytes) = cache.size();
+            assert!(bytes <= 100_000, "{bytes}");
+        }
+        assert!(cache.get("/page/99").is_some(), "the newest stays");
+        assert!(cache.get("/page/1").is_none(), "the oldest unread one went");
+        cache.put("/huge".into(), entry(60_000));
+        assert!(
+            cache.get("/huge").is_none(),
+            "a page of more than a quarter of the budget is not kept"
+        );
+    }
+}

@@ -234,7 +234,7 @@ pub async fn limit_clients(State(state): State<AppState>, request: Request, next
     } else if !free_to_read(request.uri().path()) {
         let now = jiff::Timestamp::now().as_second();
         if let Err(wait) = state.read_limiter.take(client, now) {
-            tracing::warn!(%client, "read limit reached");
+            tracing::debug!(%client, "read limit reached");
             return too_many_reads(wait, request.uri().path().starts_with("/api/"));
         }
     }

@@ -697,3 +697,36 @@ async fn a_banned_members_votes_leave_the_rankings_and_come_back_when_the_ban_is
     assert_eq!(run.code, 0, "{}", run.stderr);
     settle(with_the_vote).await;
 }
+
+/// The same-origin check compared only what follows `://`, so `Origin: https://host` passed on
+/// an http instance. Scheme, host and port are compared now.
+#[tokio::test]
+async fn an_origin_of_another_scheme_or_port_is_cross_site() {
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server("serve");
+    let host = server.base_url.trim_start_matches("http://").to_owned();
+    let (name, port) = host.rsplit_once(':').unwrap();
+    let post = async |origin: &str| {
+        server
+            .client()
+            .post(format!("{}/login", server.base_url))
+            .header("origin", origin)
+            .form(&[("email", "ada@example.org")])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    let other_port = format!("http://{name}:{}", port.parse::<u16>().unwrap() + 1);
+    for origin in [
+        format!("https://{host}"),
+        other_port,
+        format!("http://{name}"),
+        "null".to_owned(),
+    ] {
+        assert_eq!(post(&origin).await, 403, "{origin}");
+    }
+    assert_eq!(post(&server.base_url).await, 200, "the site's own origin");
+    server.terminate();
+}
