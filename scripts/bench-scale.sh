@@ -10,7 +10,7 @@
 # the same index (`bench search --instance`, which also times similar papers and date order);
 # the daily digest for 2,000 subscribers (composed and written as files: the mail server's cost
 # does not grow with the corpus); then a server: the day page under wrk against nginx serving
-# the same bytes (the ceiling for a page), then rendered afresh (a query string the page cache
+# the same bytes (the ceiling for a page), then rendered afresh (the page cache off; before, a query string the page cache
 # has never seen: what the first visitor after a vote or an import gets) for the day and the
 # month, paper pages and search pages, and the server's RSS after the load. Prints Markdown
 # table rows per size. Needs wrk, nginx, curl, GNU time; about 35 minutes for the default sizes
@@ -49,7 +49,9 @@ cleanup() {
     [ -n "${KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
+# wrk is one client address asking far more than a person: no read limit for it.
 export PAPERBOY_ACCESS_LOG=false PAPERBOY_DIGEST_SCHEDULE=false PAPERBOY_HARVEST_SCHEDULE=false
+export PAPERBOY_READS_PER_CLIENT=0
 
 # "wall_seconds peak_rss_mb" of a command, its output to $work/out.txt.
 timed() {
@@ -58,10 +60,10 @@ timed() {
     awk '{printf "%.1f %.0f\n", $1, $2 / 1024}' "$work/time.txt"
 }
 
-wrk_run() { # URL [PATHS [FRESH]] → "req/s p99"
+wrk_run() { # URL [PATHS] → "req/s p99"
     local script=()
     [ -n "${2:-}" ] && script=(-s scripts/wrk-random-path.lua)
-    FRESH=${3:-} PATHS=${2:-} wrk -t2 -c"$connections" -d"$duration" --latency "${script[@]}" "$1" >"$work/wrk.txt"
+    PATHS=${2:-} wrk -t2 -c"$connections" -d"$duration" --latency "${script[@]}" "$1" >"$work/wrk.txt"
     if grep -q "Non-2xx" "$work/wrk.txt"; then
         echo "non-2xx answers from $1: $(grep Non-2xx "$work/wrk.txt")" >&2
         exit 1
@@ -142,16 +144,23 @@ for size in "${sizes[@]}"; do
     sleep 0.5
     read -r nginx_rps nginx_p99 < <(wrk_run "http://127.0.0.1:$nginx_port/day.html")
     read -r day_rps day_p99 < <(wrk_run "http://127.0.0.1:$port/papers/date/$day")
-    read -r paper_rps paper_p99 < <(wrk_run "http://127.0.0.1:$port" "$work/papers.txt" fresh)
+    # Pages rendered afresh, what the first visitor after a vote or an import gets: the same
+    # server with its page cache off.
+    kill "$server_pid"
+    wait "$server_pid" 2>/dev/null || true
+    PAPERBOY_PAGE_CACHE_MIB=0 "$paperboy" --data-dir "$data" serve --addr "127.0.0.1:$port" >>"$work/serve.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1200); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done
+    read -r paper_rps paper_p99 < <(wrk_run "http://127.0.0.1:$port" "$work/papers.txt")
     echo "/papers/date/$day" >"$work/day-path.txt"
-    read -r day_fresh_rps day_fresh_p99 < <(wrk_run "http://127.0.0.1:$port" "$work/day-path.txt" fresh)
+    read -r day_fresh_rps day_fresh_p99 < <(wrk_run "http://127.0.0.1:$port" "$work/day-path.txt")
     echo "/papers/month/${day:0:7}" >"$work/month-path.txt"
-    read -r month_fresh_rps month_fresh_p99 < <(wrk_run "http://127.0.0.1:$port" "$work/month-path.txt" fresh)
+    read -r month_fresh_rps month_fresh_p99 < <(wrk_run "http://127.0.0.1:$port" "$work/month-path.txt")
     # The search page for the benchmark's queries (title words, authors, phrases, abstracts).
     head -300 "$work/queries.txt" |
         python3 -c 'import sys, urllib.parse; [print("/search?q=" + urllib.parse.quote(l.strip())) for l in sys.stdin]' \
             >"$work/search-paths.txt"
-    read -r search_rps search_http_p99 < <(wrk_run "http://127.0.0.1:$port" "$work/search-paths.txt" fresh)
+    read -r search_rps search_http_p99 < <(wrk_run "http://127.0.0.1:$port" "$work/search-paths.txt")
     rss_mb=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$server_pid/status")
     kill "$server_pid"
     wait "$server_pid" 2>/dev/null || true

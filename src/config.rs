@@ -92,7 +92,8 @@ pub struct Config {
     /// Connections open at once; past it, new ones wait in the listen queue (and a line is
     /// logged). Lowered to fit the process's file limit, which `serve` raises as far as allowed.
     pub max_connections: u32,
-    /// Rendered pages kept in memory, in MiB; the least recently used go first.
+    /// Rendered pages kept in memory, in MiB; the least recently used go first. 0 turns the
+    /// cache off: every request renders its page (for measuring renders).
     pub page_cache_mib: u32,
     /// Reverse proxies whose `X-Forwarded-For` names the client (for per-client limits and
     /// logs); requests from anywhere else are taken at their connection's address.
@@ -266,7 +267,6 @@ impl Config {
             "connection_idle_seconds must be between 1 and 3600"
         );
         anyhow::ensure!(config.max_connections > 0, "max_connections must be at least 1");
-        anyhow::ensure!(config.page_cache_mib > 0, "page_cache_mib must be at least 1");
         anyhow::ensure!(
             (1..=200).contains(&config.page_size),
             "page_size must be between 1 and 200"

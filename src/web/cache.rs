@@ -187,6 +187,7 @@ impl PageCache {
 
     fn put(&self, key: String, entry: Arc<CachedResponse>) {
         let cost = entry.cost(&key);
+        // (With a budget of 0, the cache is off and this keeps nothing.)
         if cost > self.budget / 4 {
             // One page that would push out a quarter of the others is served, not kept.
             return;
@@ -286,6 +287,11 @@ pub async fn cached(
     render: impl Future<Output = Result<Bytes, AppError>>,
 ) -> Response {
     let cache = &state.cache;
+    if cache.budget == 0 {
+        // The cache is off (`page_cache_mib = 0`, for measuring renders): every request
+        // renders, side by side, as each first visitor after a change would.
+        return render_into_cache(cache, page, content_type, render).await;
+    }
     let wanted = cache.version.load(Ordering::Relaxed);
     if let Some(entry) = cache.get_since(&page.key, wanted) {
         return respond(&entry, false);
