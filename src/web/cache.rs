@@ -469,5 +469,8 @@ mod tests {
             cache.get("/huge").is_none(),
             "a page of more than a quarter of the budget is not kept"
         );
+        let off = PageCache::with_budget(0);
+        off.put("/".into(), entry(10));
+        assert!(off.get("/").is_none(), "a cache of 0 bytes is off");
     }
 }
