@@ -58,6 +58,28 @@ fn assert_alive(site: &SignedIn) {
     );
 }
 
+/// The first path segments of the site's routes.
+const SEGMENTS: &[&str] = &[
+    "",
+    "account",
+    "admin",
+    "api",
+    "feeds",
+    "healthz",
+    "login",
+    "logout",
+    "metrics",
+    "papers",
+    "readyz",
+    "search",
+    "static",
+    "submit",
+    "subscribe",
+    "subscription",
+    "unsubscribe",
+    "users",
+];
+
 #[test]
 fn fuzz_query_strings_and_forms() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -160,14 +182,20 @@ fn fuzz_query_strings_and_forms() {
             }
             Some(status) => {
                 let method = head.split(|b| *b == b' ').next().unwrap_or_default();
-                // The first path segment, without the query: `?` ends it too, or every query
-                // string would count as a behaviour of its own and guide nothing.
-                let route = head.split(|b| *b == b'/' || *b == b'?').nth(1).unwrap_or_default();
-                format!(
-                    "{} /{} {status}",
-                    String::from_utf8_lossy(method),
-                    String::from_utf8_lossy(route)
-                )
+                let method = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"]
+                    .into_iter()
+                    .find(|known| known.as_bytes() == method)
+                    .unwrap_or("other");
+                // The method and the first path segment, if they are the site's, without the
+                // query: a mutated method, segment or query string would otherwise count as a
+                // behaviour of its own, nearly every input would be "new", and the corpus would
+                // fill with garbage that guides nothing.
+                let segment = head.split(|b| *b == b'/' || *b == b'?').nth(1).unwrap_or_default();
+                let route = SEGMENTS
+                    .iter()
+                    .find(|known| known.as_bytes() == segment)
+                    .unwrap_or(&"other");
+                format!("{method} /{route} {status}")
             }
             None => {
                 assert_alive(&site);
