@@ -729,6 +729,24 @@ pub async fn rate_limits_count_hits_per_window(store: &dyn Store) {
         store.take_rate_limit("login:1.2.3.4", 1200, 3).await.expect("hit"),
         "a new window starts afresh"
     );
+    // A client that never comes back: its window is swept when any bucket starts a window three
+    // days later (taking it again then counts from 1, not 4).
+    assert!(
+        store
+            .take_rate_limit("login:5.6.7.8", 600, 1)
+            .await
+            .is_ok_and(|taken| !taken)
+    );
+    assert!(
+        store
+            .take_rate_limit("login:9.9.9.9", 600 + 3 * 86_400, 3)
+            .await
+            .expect("hit")
+    );
+    assert!(
+        store.take_rate_limit("login:5.6.7.8", 600, 1).await.expect("hit"),
+        "the old window was swept"
+    );
 }
 
 use crate::{NewSubmission, SubmitOutcome};

@@ -18,6 +18,9 @@ use crate::{
     SubscribeRequest, Subscription, TextToEmbed, User, fold_duplicates,
 };
 
+/// How far back rate-limit windows are kept: twice the longest window (a day).
+const RATE_LIMIT_ROWS_KEPT_SECONDS: i64 = 2 * 86_400;
+
 /// A paper's local vote count, for `UPDATE papers … WHERE id = …`: its votes from members who are
 /// not banned.
 const COUNTED_VOTES: &str = "(SELECT COUNT(*) FROM votes v JOIN users u ON u.id = v.user_id \
@@ -422,6 +425,14 @@ impl Store for Backend {
             .bind(window_start)
             .execute(&mut *transaction)
             .await?;
+        if hits == 1 {
+            // A new window: also every bucket's windows that ended long ago, for the buckets of
+            // clients that never come back. No window is longer than a day.
+            sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
+                .bind(window_start - RATE_LIMIT_ROWS_KEPT_SECONDS)
+                .execute(&mut *transaction)
+                .await?;
+        }
         transaction.commit().await?;
         Ok(hits <= i64::from(limit))
     }
