@@ -359,7 +359,11 @@ fn cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> Result<Hea
 /// made up for an account one never signed in to.
 async fn known_browser_mark(state: &AppState, account: &str) -> Result<String, AppError> {
     use hmac::{Hmac, Mac};
-    let key = state.store.instance_secret("known-browsers", &random_token()).await?;
+    // Read once per process: instance_secret writes (insert-if-missing) as well as reads.
+    let key = state
+        .known_browser_key
+        .get_or_try_init(|| async { state.store.instance_secret("known-browsers", &random_token()).await })
+        .await?;
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).map_err(AppError::internal)?;
     mac.update(format!("known\0{account}").as_bytes());
     Ok(mac.finalize().into_bytes()[..16]

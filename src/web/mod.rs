@@ -109,6 +109,9 @@ pub struct AppState {
     /// Whether the database takes writes, as `/readyz` and `/healthz` last found.
     pub(crate) writability: Arc<health::Writability>,
     pub(crate) read_limiter: Arc<read_limit::ReadLimiter>,
+    /// The key that marks browsers which signed in to an account, read from the instance's
+    /// secrets on first need and kept: every replica shares it, and it never changes.
+    pub(crate) known_browser_key: Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl AppState {
@@ -134,6 +137,7 @@ impl AppState {
             cache: Arc::new(cache::PageCache::with_budget(page_cache_bytes)),
             writability: Arc::new(health::Writability::default()),
             read_limiter: Arc::new(read_limit::ReadLimiter::new(reads_per_client)),
+            known_browser_key: Arc::default(),
         }
     }
 }

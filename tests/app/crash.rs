@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use paperboy_store::Store;
 
-use crate::helpers::{Instance, Run, SignedIn};
+use crate::helpers::{Instance, Run, Server, SignedIn};
 use crate::search::{DEMO_PAPERS, wait_until_indexed};
 
 #[tokio::test]
@@ -162,6 +162,42 @@ fn move_onto_small_disk(instance: &Instance, size: &str) -> SmallDisk {
     disk
 }
 
+/// Votes for `paper` with an API token; the status answered.
+async fn vote_with_token(server: &Server, token: &str, paper: &str) -> u16 {
+    server
+        .client()
+        .post(format!("{}/api/papers/{paper}/upvote", server.base_url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// `/readyz` says the database takes no writes, and why.
+async fn assert_unready_for_a_full_disk(server: &Server) {
+    let ready = server.get("/readyz").await;
+    assert_eq!(ready.status(), 503);
+    let said: serde_json::Value = ready.json().await.unwrap();
+    let reason = said["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("disk holding the database is full"), "{said}");
+}
+
+/// Which of `papers` the member has voted for, sorted.
+async fn votes_of(member: &SignedIn, papers: &[String]) -> Vec<String> {
+    let voted = member.page(&format!("/api/me/votes?ids={}", papers.join(","))).await;
+    let voted: serde_json::Value = serde_json::from_str(&voted).unwrap();
+    let mut voted: Vec<String> = voted["voted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|paper| paper.as_str().unwrap().to_owned())
+        .collect();
+    voted.sort();
+    voted
+}
+
 /// Writes a file into `dir` until its disk has no byte left.
 fn fill_the_disk(dir: &Path) -> std::path::PathBuf {
     use std::io::Write;
@@ -208,17 +244,7 @@ async fn a_disk_that_fills_under_votes_and_sign_ins_then_has_room_again_works_ag
         .take(113)
         .map(|paper| paper.id.as_str().to_owned())
         .collect();
-    let vote = async |paper: &str| -> u16 {
-        server
-            .client()
-            .post(format!("{}/api/papers/{paper}/upvote", server.base_url))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
-    };
+    let vote = async |paper: &str| vote_with_token(server, &token, paper).await;
     let mut acknowledged = Vec::new();
     for paper in &papers[..5] {
         assert_eq!(vote(paper).await, 200);
@@ -242,26 +268,10 @@ async fn a_disk_that_fills_under_votes_and_sign_ins_then_has_room_again_works_ag
         Some(503),
         "a vote on a full disk is refused as unavailable, not as a bug"
     );
-    let sign_in = server
-        .client()
-        .post(format!("{}/login", server.base_url))
-        .header("origin", &server.base_url)
-        .form(&[("email", "bo@example.org")])
-        .send()
-        .await
-        .unwrap();
+    let sign_in = server.ask_for_sign_in_link("bo@example.org").await;
     assert_eq!(sign_in.status(), 503);
     assert!(sign_in.text().await.unwrap().contains("disk is full or read-only"));
-    let ready = server.get("/readyz").await;
-    assert_eq!(ready.status(), 503);
-    let said: serde_json::Value = ready.json().await.unwrap();
-    assert!(
-        said["reason"]
-            .as_str()
-            .unwrap()
-            .contains("disk holding the database is full"),
-        "{said}"
-    );
+    assert_unready_for_a_full_disk(server).await;
     let metrics = server.text("/metrics").await;
     assert!(
         metrics.contains(r#"http_requests_total{route="/api/papers/{*id}",method="POST",status="503"}"#)
@@ -305,24 +315,7 @@ async fn a_disk_that_fills_under_votes_and_sign_ins_then_has_room_again_works_ag
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
-    let voted: serde_json::Value = server
-        .client()
-        .get(format!("{}/api/me/votes?ids={}", server.base_url, papers.join(",")))
-        .header("cookie", &member.cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut voted: Vec<&str> = voted["voted"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    voted.sort();
-    let mut acknowledged: Vec<&str> = acknowledged.iter().map(String::as_str).collect();
+    let voted = votes_of(&member, &papers).await;
     acknowledged.sort();
     assert_eq!(
         voted, acknowledged,
@@ -460,17 +453,7 @@ async fn on_postgresql_a_disk_that_fills_then_has_room_again_takes_writes_again_
         .iter()
         .map(|item| item["paper"]["id"].as_str().unwrap().to_owned())
         .collect();
-    let vote = async |paper: &str| -> u16 {
-        server
-            .client()
-            .post(format!("{}/api/papers/{paper}/upvote", server.base_url))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
-    };
+    let vote = async |paper: &str| vote_with_token(server, &token, paper).await;
 
     let filler = fill_the_disk(&disk.dir);
     assert_eq!(
@@ -478,16 +461,7 @@ async fn on_postgresql_a_disk_that_fills_then_has_room_again_takes_writes_again_
         503,
         "a vote on a full disk is refused as unavailable"
     );
-    let ready = server.get("/readyz").await;
-    assert_eq!(ready.status(), 503);
-    let said: serde_json::Value = ready.json().await.unwrap();
-    assert!(
-        said["reason"]
-            .as_str()
-            .unwrap()
-            .contains("disk holding the database is full"),
-        "{said}"
-    );
+    assert_unready_for_a_full_disk(server).await;
 
     std::fs::remove_file(filler).unwrap();
     let room_again = std::time::Instant::now();
@@ -500,24 +474,8 @@ async fn on_postgresql_a_disk_that_fills_then_has_room_again_takes_writes_again_
     }
     assert_eq!(vote(&papers[2]).await, 200);
     assert_eq!(server.get("/readyz").await.status(), 200);
-    let voted: serde_json::Value = server
-        .client()
-        .get(format!("{}/api/me/votes?ids={}", server.base_url, papers.join(",")))
-        .header("cookie", &member.cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut voted: Vec<&str> = voted["voted"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    voted.sort();
-    let mut acknowledged = vec![papers[1].as_str(), papers[2].as_str()];
+    let voted = votes_of(&member, &papers).await;
+    let mut acknowledged = vec![papers[1].clone(), papers[2].clone()];
     acknowledged.sort();
     assert_eq!(
         voted, acknowledged,

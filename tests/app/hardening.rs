@@ -353,15 +353,7 @@ async fn personal_pages_are_never_stored_by_a_cache() {
     assert_eq!(subscribed.status(), 200);
     let manage = confirm(server, &member.smtp, "bo@example.org").await;
     let unsubscribe = manage.replacen("/subscription/", "/unsubscribe/", 1);
-    let asked = server
-        .client()
-        .post(format!("{}/login", server.base_url))
-        .header("origin", &server.base_url)
-        .form(&[("email", "cy@example.org")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(asked.status(), 200);
+    assert_eq!(server.ask_for_sign_in_link("cy@example.org").await.status(), 200);
     let mail = member.smtp.wait_for_message_to("cy@example.org");
     let sign_in_link = crate::helpers::link_in(&mail, &server.base_url, "/login/");
     let personal_gets = [
@@ -509,14 +501,7 @@ async fn nobody_can_lock_a_member_out_of_signing_in() {
         let mail = smtp.wait_for_message_to("ada@example.org");
         crate::helpers::link_in(&mail, &server.base_url, "/login/")
     };
-    let signed_in = server
-        .client()
-        .post(format!("{}{}", server.base_url, link.split('?').next().unwrap()))
-        .header("origin", &server.base_url)
-        .form(&[("next", "/")])
-        .send()
-        .await
-        .unwrap();
+    let signed_in = server.press_sign_in(&link).await;
     assert_eq!(signed_in.status(), 303);
     let known = signed_in
         .headers()
@@ -598,14 +583,7 @@ async fn a_sign_in_link_says_whom_it_signs_in_and_where_it_was_asked_for() {
     let forged = open(Some("paperboy_login_request=0123")).await;
     assert!(forged.contains("not asked for in this browser"));
     // Opened elsewhere, it still signs in once the person presses the button.
-    let signed_in = server
-        .client()
-        .post(format!("{}{}", server.base_url, link.split('?').next().unwrap()))
-        .header("origin", &server.base_url)
-        .form(&[("next", "/")])
-        .send()
-        .await
-        .unwrap();
+    let signed_in = server.press_sign_in(&link).await;
     assert_eq!(signed_in.status(), 303);
     let used = server.get(&link).await;
     assert_eq!(used.status(), 400);

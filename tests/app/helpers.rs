@@ -246,27 +246,34 @@ impl Server {
     }
 
     /// Signs `email` in through the link mailed to it and returns the session cookie (`name=value`).
-    pub async fn sign_in(&self, smtp: &SmtpServer, email: &str) -> String {
-        let client = self.client();
-        let base = &self.base_url;
-        let asked = client
-            .post(format!("{base}/login"))
-            .header(reqwest::header::ORIGIN, base)
+    /// Asks for a sign-in link for `email` from this site's own page.
+    pub async fn ask_for_sign_in_link(&self, email: &str) -> reqwest::Response {
+        self.client()
+            .post(format!("{}/login", self.base_url))
+            .header(reqwest::header::ORIGIN, &self.base_url)
             .form(&[("email", email)])
             .send()
             .await
-            .expect("login answered");
-        assert_eq!(asked.status(), 200, "a sign-in link for {email} is sent");
-        let mail = smtp.wait_for_message_to(email);
-        let link = link_in(&mail, base, "/login/");
+            .expect("login answered")
+    }
+
+    /// Presses the button on the page of the sign-in `link` (a path, as in the mail).
+    pub async fn press_sign_in(&self, link: &str) -> reqwest::Response {
         let token_path = link.split('?').next().expect("a path");
-        let response = client
-            .post(format!("{base}{token_path}"))
-            .header(reqwest::header::ORIGIN, base)
+        self.client()
+            .post(format!("{}{token_path}", self.base_url))
+            .header(reqwest::header::ORIGIN, &self.base_url)
             .form(&[("next", "/")])
             .send()
             .await
-            .expect("sign-in answered");
+            .expect("sign-in answered")
+    }
+
+    pub async fn sign_in(&self, smtp: &SmtpServer, email: &str) -> String {
+        let asked = self.ask_for_sign_in_link(email).await;
+        assert_eq!(asked.status(), 200, "a sign-in link for {email} is sent");
+        let mail = smtp.wait_for_message_to(email);
+        let response = self.press_sign_in(&link_in(&mail, &self.base_url, "/login/")).await;
         assert_eq!(response.status(), 303, "signed in");
         response.headers()[reqwest::header::SET_COOKIE]
             .to_str()
