@@ -354,3 +354,43 @@ fn stats_show_the_sample_by_category_and_dates() {
         table.stdout
     );
 }
+
+/// arXiv owns the bibliographic fields and Hugging Face its own, so the sources imported in any
+/// order give the same papers (issue 23: HF's file used to cut "Kimi K2.5" to 22 authors).
+#[tokio::test]
+async fn sources_imported_in_every_order_give_the_same_papers() {
+    let listings = fixture("demo/listings-2026-02.jsonl.gz");
+    let february = fixture("demo/hf-daily-papers-2026-02.json.gz");
+    let june = recorded("hf-api/daily_papers-2026-06-12.json");
+    let orders = [
+        [&listings, &february, &june],
+        [&listings, &june, &february],
+        [&february, &listings, &june],
+        [&february, &june, &listings],
+        [&june, &listings, &february],
+        [&june, &february, &listings],
+    ];
+    let mut first: Option<Vec<paperboy_core::Paper>> = None;
+    for order in orders {
+        let instance = Instance::new();
+        for file in order {
+            let run = instance.import(&[file]);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+        }
+        let kimi = instance.paper("2602.02276").await.unwrap();
+        assert_eq!(kimi.authors.len(), 326, "arXiv's author list, whatever the order");
+        let tex = instance.paper("2602.23361").await.unwrap();
+        assert_eq!(tex.title, "VGG-T$^3$: Offline Feed-Forward 3D Reconstruction at Scale");
+        let hf = tex.hugging_face.as_ref().expect("HF's fields are kept");
+        assert!(hf.ai_summary.is_some());
+        let papers = instance.all_papers().await;
+        match &first {
+            None => first = Some(papers),
+            Some(first) => assert!(
+                *first == papers,
+                "order {order:?} gave other papers: first difference {:?}",
+                first.iter().zip(&papers).find(|(a, b)| a != b)
+            ),
+        }
+    }
+}

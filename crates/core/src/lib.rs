@@ -20,7 +20,7 @@ pub use digest::{
     DEFAULT_MAX_PAPERS, DigestPeriod, DigestPreferences, Frequency, MAX_PAPERS_LIMIT, PreferencesError, parse_weekday,
 };
 pub use email::{EmailAddress, EmailAddressError};
-pub use paper::{CommunityVotes, MergeOutcome, Paper};
+pub use paper::{BibliographicField, CommunityVotes, HuggingFacePaper, HuggingFaceUser, MergeOutcome, Paper};
 pub use period::{Period, PeriodError, human_date};
 pub use search_document::SearchDocument;
 pub use trending::{Attention, RankCandidate, Sort, TrendingParameters, TrendingScore, announcement_time, rank};

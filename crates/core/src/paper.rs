@@ -33,6 +33,66 @@ pub struct Paper {
     pub code_links: Vec<CodeLink>,
     /// Vote counts imported from other communities, one per source.
     pub community_votes: Vec<CommunityVotes>,
+    /// What Hugging Face's daily papers say, kept apart from arXiv's record (see `merge`).
+    pub hugging_face: Option<HuggingFacePaper>,
+}
+
+/// Hugging Face's view of a paper. HF is the authority for its own fields (daily date, named
+/// repository, AI summary and keywords, submitter, thumbnail); its copy of the bibliographic
+/// fields (title, abstract, authors, date) only fills what no arXiv source has said.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HuggingFacePaper {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub summary: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_on: Option<Date>,
+    /// The day HF's daily list featured the paper (`submittedOnDailyAt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_date: Option<Date>,
+    /// The repository HF (or the authors, on HF) named for the paper.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_repo: Option<CodeLink>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_page: Option<CodeLink>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ai_summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ai_keywords: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_by: Option<HuggingFaceUser>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail: Option<String>,
+    /// When this was read from HF; a reading older than the one held changes nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<Timestamp>,
+    /// The bibliographic fields of the paper that hold HF's copy because arXiv has not said them.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub fills: BTreeSet<BibliographicField>,
+}
+
+/// The HF user who put a paper on the daily list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HuggingFaceUser {
+    /// The user name (`name`, the handle in the profile URL).
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fullname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
+}
+
+/// A field that arXiv owns and that Hugging Face may fill while arXiv has not said it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BibliographicField {
+    Title,
+    Abstract,
+    Authors,
+    FirstVersionDate,
 }
 
 /// A vote count read from another community (e.g. Hugging Face upvotes), as of `read_at`.
@@ -73,6 +133,7 @@ impl Paper {
             listing_dates: BTreeSet::new(),
             code_links: Vec::new(),
             community_votes: Vec::new(),
+            hugging_face: None,
         }
     }
 
@@ -95,15 +156,93 @@ impl Paper {
         self
     }
 
-    /// Merges what a source says about this paper into what we hold.
+    /// Merges what a source says about this paper into what we hold, so that the same records
+    /// merged in any order give the same paper.
     ///
-    /// Rules: a record about an older version than the stored one only fills gaps (it must not
-    /// roll back a v2 title to v1); otherwise every field the record knows replaces ours.
-    /// Listing dates, categories and code links are unions; the earliest v1 date and the latest
-    /// version date win; imported votes replace the earlier count of the same source, never add.
-    pub fn merge(&mut self, incoming: Paper) -> bool {
+    /// Precedence, field by field (docs/data.md): arXiv's sources (listings, API, OAI-PMH, RSS,
+    /// Kaggle) own the bibliographic fields; a record about an older version than the stored
+    /// one only fills gaps (it must not roll back a v2 title to v1); otherwise every field the
+    /// record knows replaces ours. Hugging Face owns its own fields (`hugging_face`) and fills a
+    /// bibliographic field only while no arXiv source has said it. Listing dates, categories and
+    /// code links are unions; the earliest v1 date and the latest version date win; imported
+    /// votes replace the earlier count of the same source, never add.
+    pub fn merge(&mut self, mut incoming: Paper) -> bool {
         debug_assert_eq!(self.id, incoming.id);
         let before = self.clone();
+        // Take HF's fills back out, so that the fields hold arXiv's word alone while merging.
+        let mut held_hf = self.hugging_face.take();
+        if let Some(hf) = &mut held_hf {
+            self.clear_fills(hf);
+        }
+        let mut incoming_hf = incoming.hugging_face.take();
+        if let Some(hf) = &mut incoming_hf {
+            incoming.clear_fills(hf);
+        }
+        self.merge_arxiv(incoming);
+        let hugging_face = match (held_hf, incoming_hf) {
+            (Some(held), Some(theirs)) => Some(held.merged_with(theirs)),
+            (held, theirs) => held.or(theirs),
+        };
+        if let Some(mut hf) = hugging_face {
+            self.fill_from(&mut hf);
+            // The repository HF named comes first: it is the one the authors chose.
+            let named: Vec<CodeLink> = hf.github_repo.iter().chain(&hf.project_page).cloned().collect();
+            for link in named.iter().rev() {
+                self.code_links.retain(|held| held != link);
+                self.code_links.insert(0, link.clone());
+            }
+            self.hugging_face = Some(hf);
+        }
+        *self != before
+    }
+
+    /// Empties the fields that hold HF's copy, leaving what arXiv said.
+    fn clear_fills(&mut self, hf: &mut HuggingFacePaper) {
+        for field in std::mem::take(&mut hf.fills) {
+            match field {
+                BibliographicField::Title => self.title.clear(),
+                BibliographicField::Abstract => self.abstract_text.clear(),
+                BibliographicField::Authors => self.authors.clear(),
+                BibliographicField::FirstVersionDate => self.first_version_date = None,
+            }
+        }
+    }
+
+    /// Fills the bibliographic fields arXiv has not said with HF's copy, and records which.
+    fn fill_from(&mut self, hf: &mut HuggingFacePaper) {
+        if self.title.is_empty() && !hf.title.is_empty() {
+            self.title = hf.title.clone();
+            hf.fills.insert(BibliographicField::Title);
+        }
+        if self.abstract_text.is_empty() && !hf.summary.is_empty() {
+            self.abstract_text = hf.summary.clone();
+            hf.fills.insert(BibliographicField::Abstract);
+        }
+        if self.authors.is_empty() && !hf.authors.is_empty() {
+            self.authors = hf.authors.clone();
+            hf.fills.insert(BibliographicField::Authors);
+        }
+        if self.first_version_date.is_none() && hf.published_on.is_some() {
+            self.first_version_date = hf.published_on;
+            hf.fills.insert(BibliographicField::FirstVersionDate);
+        }
+    }
+
+    /// Adds what Hugging Face says, filling what arXiv has not said.
+    pub fn with_hugging_face(mut self, facts: HuggingFacePaper) -> Paper {
+        let mut record = Paper::new(self.id.clone());
+        record.hugging_face = Some(facts);
+        self.merge(record);
+        self
+    }
+
+    /// The day Hugging Face featured the paper, if it did.
+    pub fn hugging_face_daily_date(&self) -> Option<Date> {
+        self.hugging_face.as_ref().and_then(|hf| hf.daily_date)
+    }
+
+    /// Merges one arXiv-side record (HF's part already taken out).
+    fn merge_arxiv(&mut self, incoming: Paper) {
         let older = match (incoming.latest_version, self.latest_version) {
             (Some(theirs), Some(ours)) => theirs < ours,
             _ => false,
@@ -160,12 +299,40 @@ impl Paper {
             }
         }
         self.community_votes.sort_by(|a, b| a.source.cmp(&b.source));
-        *self != before
     }
 
     /// Total imported votes across sources.
     pub fn imported_votes(&self) -> i64 {
         self.community_votes.iter().map(|votes| votes.votes).sum()
+    }
+}
+
+impl HuggingFacePaper {
+    /// Two readings of HF: the later one's fields win; a reading without a time is the latest.
+    fn merged_with(self, theirs: HuggingFacePaper) -> HuggingFacePaper {
+        let theirs_older = match (theirs.read_at, self.read_at) {
+            (Some(theirs), Some(held)) => theirs < held,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        let (newer, older) = if theirs_older { (self, theirs) } else { (theirs, self) };
+        let text = |newer: String, older: String| if newer.is_empty() { older } else { newer };
+        let list = |newer: Vec<String>, older: Vec<String>| if newer.is_empty() { older } else { newer };
+        HuggingFacePaper {
+            title: text(newer.title, older.title),
+            summary: text(newer.summary, older.summary),
+            authors: list(newer.authors, older.authors),
+            published_on: newer.published_on.or(older.published_on),
+            daily_date: min_known(newer.daily_date, older.daily_date),
+            github_repo: newer.github_repo.or(older.github_repo),
+            project_page: newer.project_page.or(older.project_page),
+            ai_summary: newer.ai_summary.or(older.ai_summary),
+            ai_keywords: list(newer.ai_keywords, older.ai_keywords),
+            submitted_by: newer.submitted_by.or(older.submitted_by),
+            thumbnail: newer.thumbnail.or(older.thumbnail),
+            read_at: newer.read_at.max(older.read_at),
+            fills: BTreeSet::new(),
+        }
     }
 }
 
@@ -241,6 +408,107 @@ mod tests {
         stale.community_votes.push(votes(3, 1));
         held.merge(stale);
         assert_eq!(held.imported_votes(), 25, "an older reading does not win");
+    }
+
+    /// Every order of `records` merged into one paper.
+    fn every_order(records: &[Paper]) -> Vec<Paper> {
+        fn permutations(items: Vec<Paper>) -> Vec<Vec<Paper>> {
+            if items.len() <= 1 {
+                return vec![items];
+            }
+            let mut all = Vec::new();
+            for first in 0..items.len() {
+                let mut rest = items.clone();
+                let head = rest.remove(first);
+                for mut tail in permutations(rest) {
+                    tail.insert(0, head.clone());
+                    all.push(tail);
+                }
+            }
+            all
+        }
+        permutations(records.to_vec())
+            .into_iter()
+            .map(|order| {
+                let mut held = Paper::new(order[0].id.clone());
+                for record in order {
+                    held.merge(record);
+                }
+                held
+            })
+            .collect()
+    }
+
+    fn hugging_face_record(title: &str, authors: &[&str]) -> Paper {
+        let facts = HuggingFacePaper {
+            title: title.to_owned(),
+            summary: "HF's copy of the abstract.".to_owned(),
+            authors: authors.iter().map(|name| name.to_string()).collect(),
+            published_on: Some(date(2026, 2, 2)),
+            daily_date: Some(date(2026, 2, 3)),
+            github_repo: CodeLink::from_url("https://github.com/hf/named"),
+            ai_summary: Some("An AI summary.".to_owned()),
+            ..HuggingFacePaper::default()
+        };
+        paper(None, "").with_hugging_face(facts)
+    }
+
+    #[test]
+    fn arxiv_owns_the_bibliographic_fields_in_every_order() {
+        let mut v1 = paper(Some(1), "First $T^3$ title");
+        v1.authors = vec!["A. One".into(), "B. Two".into(), "C. Three".into()];
+        v1.first_version_date = Some(date(2026, 2, 1));
+        v1.abstract_text = "Code at https://github.com/authors/abstract-link.".into();
+        v1 = v1.with_extracted_code_links();
+        let mut v2 = paper(Some(2), "Second $T^3$ title");
+        v2.listing_dates.insert(date(2026, 2, 3));
+        let hf = hugging_face_record("Second T^3 title", &["A. One"]);
+        let results = every_order(&[v1, v2, hf.clone()]);
+        for result in &results {
+            assert_eq!(result, &results[0], "the order of the sources changed the paper");
+        }
+        let paper = &results[0];
+        assert_eq!(paper.title, "Second $T^3$ title", "HF's title never replaces arXiv's");
+        assert_eq!(paper.authors.len(), 3, "HF's short author list never replaces arXiv's");
+        assert_eq!(paper.abstract_text, "Code at https://github.com/authors/abstract-link.");
+        assert_eq!(paper.first_version_date, Some(date(2026, 2, 1)));
+        let facts = paper.hugging_face.as_ref().unwrap();
+        assert_eq!(facts.ai_summary.as_deref(), Some("An AI summary."));
+        assert!(facts.fills.is_empty());
+        assert_eq!(paper.hugging_face_daily_date(), Some(date(2026, 2, 3)));
+        let urls: Vec<&str> = paper.code_links.iter().map(|link| link.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            ["https://github.com/hf/named", "https://github.com/authors/abstract-link"],
+            "the repository HF named comes first"
+        );
+    }
+
+    #[test]
+    fn hugging_face_fills_only_what_arxiv_has_not_said() {
+        let mut listing = paper(None, "The arXiv title");
+        listing.listing_dates.insert(date(2026, 2, 3));
+        let hf = hugging_face_record("HF title", &["A. One", "B. Two"]);
+        let results = every_order(&[listing, hf.clone()]);
+        assert_eq!(results[0], results[1]);
+        let paper = &results[0];
+        assert_eq!(paper.title, "The arXiv title");
+        assert_eq!(paper.authors, ["A. One", "B. Two"], "HF's authors fill the gap");
+        assert_eq!(paper.abstract_text, "HF's copy of the abstract.");
+        // When arXiv later says the authors, its list replaces HF's, whatever its version.
+        let mut old_version = paper.clone();
+        let mut arxiv = super::tests::paper(Some(1), "");
+        arxiv.authors = vec!["A. One".into(), "B. Two".into(), "C. Three".into()];
+        old_version.latest_version = Some(3);
+        old_version.merge(arxiv);
+        assert_eq!(old_version.authors.len(), 3);
+        assert!(
+            !old_version.hugging_face.unwrap().fills.contains(&BibliographicField::Authors),
+            "the authors are arXiv's now"
+        );
+        // HF alone: everything bibliographic is its copy, until arXiv speaks.
+        assert_eq!(hf.title, "HF title");
+        assert_eq!(hf.hugging_face.as_ref().unwrap().fills.len(), 4);
     }
 
     proptest! {

@@ -141,7 +141,19 @@ pub fn full_paper(arxiv_id: &str) -> Paper {
         read_at: Some("2026-02-19T05:35:33Z".parse().expect("valid timestamp")),
         featured_on: Some(date(2026, 2, 3)),
     }];
-    paper
+    paper.with_hugging_face(paperboy_core::HuggingFacePaper {
+        title: "HF's title".into(),
+        authors: vec!["Ada Lovelace".into()],
+        daily_date: Some(date(2026, 2, 4)),
+        ai_summary: Some("A summary <by> a model.".into()),
+        ai_keywords: vec!["escaping".into()],
+        submitted_by: Some(paperboy_core::HuggingFaceUser {
+            name: "ada".into(),
+            fullname: Some("Ada L.".into()),
+            avatar_url: None,
+        }),
+        ..Default::default()
+    })
 }
 
 pub async fn papers_round_trip_field_for_field(store: &dyn Store) {

@@ -28,6 +28,7 @@ pub struct PaperRow {
     pub code_link_count: i64,
     pub community_votes: String,
     pub imported_votes: Option<i64>,
+    pub hugging_face: Option<String>,
 }
 
 pub const COLUMNS: &[&str] = &[
@@ -50,6 +51,7 @@ pub const COLUMNS: &[&str] = &[
     "code_link_count",
     "community_votes",
     "imported_votes",
+    "hugging_face",
 ];
 
 impl PaperRow {
@@ -74,6 +76,7 @@ impl PaperRow {
             code_link_count: paper.code_links.len() as i64,
             community_votes: json(&paper.community_votes),
             imported_votes: (!paper.community_votes.is_empty()).then(|| paper.imported_votes()),
+            hugging_face: paper.hugging_face.as_ref().map(json),
         }
     }
 
@@ -96,6 +99,10 @@ impl PaperRow {
         let listing_dates = decode_json(&id_text, "listing_dates", &self.listing_dates)?;
         let code_links: Vec<CodeLink> = decode_json(&id_text, "code_links", &self.code_links)?;
         let community_votes: Vec<CommunityVotes> = decode_json(&id_text, "community_votes", &self.community_votes)?;
+        let hugging_face = self
+            .hugging_face
+            .map(|text| decode_json(&id_text, "hugging_face", &text))
+            .transpose()?;
         let primary_category = self
             .primary_category
             .map(|code| Category::parse(&code).map_err(|error| corrupt(error.to_string())))
@@ -117,12 +124,13 @@ impl PaperRow {
             listing_dates,
             code_links,
             community_votes,
+            hugging_face,
         })
     }
 }
 
 /// Serialises the lists we store; plain data like these cannot fail to serialise.
-fn json<T: serde::Serialize>(value: &T) -> String {
+fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
 }
 

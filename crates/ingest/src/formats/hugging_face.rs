@@ -6,7 +6,7 @@
 
 use std::io::{BufRead, Read};
 
-use paperboy_core::{CodeHost, CodeLink, CommunityVotes, Paper};
+use paperboy_core::{CodeHost, CodeLink, CommunityVotes, HuggingFacePaper, HuggingFaceUser, Paper};
 use serde::Deserialize;
 
 use super::{Refusal, new_paper};
@@ -22,6 +22,17 @@ struct DailyPaper {
     paper: Option<HfPaper>,
     #[serde(rename = "upvotesCapturedAt")]
     upvotes_captured_at: Option<String>,
+    thumbnail: Option<String>,
+    #[serde(rename = "submittedBy")]
+    submitted_by: Option<HfUser>,
+}
+
+#[derive(Deserialize)]
+struct HfUser {
+    name: Option<String>,
+    fullname: Option<String>,
+    #[serde(rename = "avatarUrl")]
+    avatar_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -40,6 +51,11 @@ struct HfPaper {
     github_repo: Option<String>,
     #[serde(rename = "projectPage")]
     project_page: Option<String>,
+    ai_summary: Option<String>,
+    #[serde(default)]
+    ai_keywords: Vec<String>,
+    #[serde(rename = "submittedOnDailyBy")]
+    submitted_on_daily_by: Option<HfUser>,
 }
 
 #[derive(Deserialize)]
@@ -111,6 +127,8 @@ pub fn records(name: String, mut reader: Box<dyn BufRead + Send>) -> Box<dyn Ite
     Box::new(items.into_iter())
 }
 
+/// One daily-papers element as HF's part of a paper: arXiv's fields stay empty, so that merging
+/// lets HF fill only what arXiv has not said (see `Paper::merge`).
 fn paper_from_value(value: serde_json::Value) -> Result<Paper, Refusal> {
     let id_hint = value.pointer("/paper/id").and_then(|id| id.as_str()).map(str::to_owned);
     let daily: DailyPaper = serde_json::from_value(value)
@@ -119,20 +137,34 @@ fn paper_from_value(value: serde_json::Value) -> Result<Paper, Refusal> {
     let mut paper = new_paper(hf.id.as_deref(), hf.title.as_deref())?;
     let id = paper.id.as_str().to_owned();
     let refuse = |reason: String| Refusal::new(Some(&id), reason);
-    paper.abstract_text = hf.summary.as_deref().map(squash_whitespace).unwrap_or_default();
-    paper.authors = hf
-        .authors
-        .iter()
-        .filter_map(|author| non_empty(author.name.as_deref()))
-        .collect();
+    let mut facts = HuggingFacePaper {
+        title: std::mem::take(&mut paper.title),
+        summary: hf.summary.as_deref().map(squash_whitespace).unwrap_or_default(),
+        authors: hf
+            .authors
+            .iter()
+            .filter_map(|author| non_empty(author.name.as_deref()))
+            .collect(),
+        ai_summary: non_empty(hf.ai_summary.as_deref()),
+        ai_keywords: hf
+            .ai_keywords
+            .iter()
+            .filter_map(|keyword| non_empty(Some(keyword)))
+            .collect(),
+        submitted_by: daily.submitted_by.or(hf.submitted_on_daily_by).and_then(HfUser::into_user),
+        thumbnail: daily.thumbnail.as_deref().and_then(web_url),
+        github_repo: hf.github_repo.as_deref().and_then(CodeLink::from_url),
+        project_page: hf.project_page.as_deref().and_then(project_page),
+        ..HuggingFacePaper::default()
+    };
     if let Some(published) = &hf.published_at {
-        paper.first_version_date = Some(date_of_timestamp(published).map_err(|r| refuse(format!("publishedAt: {r}")))?);
+        facts.published_on = Some(date_of_timestamp(published).map_err(|r| refuse(format!("publishedAt: {r}")))?);
     }
-    let featured_on = match &hf.submitted_on_daily_at {
+    facts.daily_date = match &hf.submitted_on_daily_at {
         Some(text) => Some(date_of_timestamp(text).map_err(|r| refuse(format!("submittedOnDailyAt: {r}")))?),
         None => None,
     };
-    let read_at = match &daily.upvotes_captured_at {
+    facts.read_at = match &daily.upvotes_captured_at {
         Some(text) => Some(iso_timestamp(text).map_err(|r| refuse(format!("upvotesCapturedAt: {r}")))?),
         None => None,
     };
@@ -143,19 +175,27 @@ fn paper_from_value(value: serde_json::Value) -> Result<Paper, Refusal> {
         paper.community_votes.push(CommunityVotes {
             source: SOURCE.to_owned(),
             votes: upvotes,
-            read_at,
-            featured_on,
+            read_at: facts.read_at,
+            featured_on: facts.daily_date,
         });
     }
-    if let Some(repo) = hf.github_repo.as_deref().and_then(CodeLink::from_url) {
-        paper.code_links.push(repo);
+    Ok(paper.with_hugging_face(facts))
+}
+
+impl HfUser {
+    fn into_user(self) -> Option<HuggingFaceUser> {
+        Some(HuggingFaceUser {
+            name: non_empty(self.name.as_deref())?,
+            fullname: non_empty(self.fullname.as_deref()),
+            avatar_url: self.avatar_url.as_deref().and_then(web_url),
+        })
     }
-    if let Some(page) = hf.project_page.as_deref().and_then(project_page)
-        && !paper.code_links.contains(&page)
-    {
-        paper.code_links.push(page);
-    }
-    Ok(paper.with_extracted_code_links())
+}
+
+fn web_url(url: &str) -> Option<String> {
+    let url = url.trim();
+    let is_web = url.starts_with("https://") || url.starts_with("http://");
+    (is_web && !url.contains(char::is_whitespace)).then(|| url.to_owned())
 }
 
 /// Hugging Face's `projectPage` may be any site; keep it when it is an http(s) URL.
@@ -164,10 +204,9 @@ fn project_page(url: &str) -> Option<CodeLink> {
     if let Some(link) = CodeLink::from_url(url) {
         return Some(link);
     }
-    let is_web = url.starts_with("https://") || url.starts_with("http://");
-    (is_web && !url.contains(char::is_whitespace)).then(|| CodeLink {
+    web_url(url).map(|url| CodeLink {
         host: CodeHost::ProjectPage,
-        url: url.to_owned(),
+        url,
     })
 }
 

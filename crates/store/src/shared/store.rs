@@ -1013,6 +1013,7 @@ async fn write_papers(connection: &mut Connection, papers: &[(Paper, bool)]) -> 
                 .push_bind(row.code_link_count)
                 .push_bind(&row.community_votes)
                 .push_bind(row.imported_votes)
+                .push_bind(&row.hugging_face)
                 .push_bind(now)
                 .push_bind(now);
         });
