@@ -98,6 +98,7 @@ enum Command {
     },
     /// Import the bundled sample (February 2026) into an empty instance, then serve it.
     Demo {
+        /// Address to listen on (default 127.0.0.1:8080).
         #[arg(long)]
         addr: Option<SocketAddr>,
     },
@@ -133,19 +134,32 @@ enum UsersCommand {
     /// Every account with its role.
     List,
     /// Make an account an admin (it can hide papers and submissions).
-    Promote { email: String },
+    Promote {
+        /// The account's e-mail address.
+        email: String,
+    },
     /// Make an admin a member again.
-    Demote { email: String },
+    Demote {
+        /// The account's e-mail address.
+        email: String,
+    },
     /// Ban an account: its sessions end and it cannot sign in.
-    Ban { email: String },
+    Ban {
+        /// The account's e-mail address.
+        email: String,
+    },
     /// Lift a ban.
-    Unban { email: String },
+    Unban {
+        /// The account's e-mail address.
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
 enum DigestCommand {
     /// Compose the period's digests and send every digest that is due.
     Run {
+        /// Which digests: daily or weekly.
         #[arg(long, value_parser = parse_frequency)]
         frequency: Frequency,
         /// The day (daily) or a day of the week (weekly); default: the period due now.
@@ -154,11 +168,16 @@ enum DigestCommand {
         /// Keep retrying until every digest of the period is sent or given up.
         #[arg(long)]
         wait: bool,
+        /// Send even though public_url is unset, with links to this machine's address.
+        #[arg(long)]
+        allow_unset_public_url: bool,
     },
     /// Print the digest an address would get, as it would be sent.
     Preview {
+        /// The subscriber whose digest to show (their categories and keywords apply).
         #[arg(long)]
         email: String,
+        /// The day of the daily digest (default: the latest day with papers).
         #[arg(long)]
         date: Option<Date>,
     },
@@ -169,7 +188,9 @@ enum SubscribersCommand {
     /// Subscribe the addresses in FILE (one per line, `-` for stdin) as confirmed, for lists
     /// whose consent you already hold.
     Import {
+        /// One address per line; `-` reads stdin.
         file: PathBuf,
+        /// daily or weekly.
         #[arg(long, value_parser = parse_frequency, default_value = "daily")]
         frequency: Frequency,
         /// Categories, e.g. "cs.CL cs.LG" (default: all).
@@ -187,6 +208,7 @@ enum EvalCommand {
     /// nDCG@10, Recall@100 and MRR@10 on a BEIR-format dataset (corpus.jsonl, queries.jsonl,
     /// qrels/*.tsv), ranked by the service's own code.
     Beir {
+        /// The dataset's directory (corpus.jsonl, queries.jsonl, qrels/).
         dir: PathBuf,
         /// The judgments (default: qrels/test.tsv, or the only file in qrels/).
         #[arg(long)]
@@ -222,23 +244,30 @@ fn parse_fusion(text: &str) -> Result<Fusion, String> {
 #[derive(Subcommand)]
 enum BenchCommand {
     /// Import FILE into a fresh data dir, against a parse-only baseline of the same file.
-    Import { file: PathBuf },
+    Import {
+        /// A file `paperboy import` reads.
+        file: PathBuf,
+    },
     /// Compose and deliver the daily digest for N subscribers to an SMTP server, against a
     /// baseline of plain sends (see scripts/bench-digest.sh).
     Digest {
+        /// How many subscribers to compose and send for.
         #[arg(long, default_value_t = 10_000)]
         subscribers: usize,
+        /// The SMTP server to deliver to, e.g. smtp://127.0.0.1:2525.
         #[arg(long)]
         smtp_url: String,
     },
     /// Import FILE, build the search index, and measure search latency (against tantivy's own
     /// query parser), embedding throughput and semantic and hybrid latency.
     Search {
+        /// The papers to import and search.
         #[arg(default_value = "../shared/data/arxiv/cs-listings-2025-03_2026-07.jsonl.gz")]
         file: PathBuf,
         /// Measure an instance already built (its data directory) instead of importing FILE.
         #[arg(long)]
         instance: Option<PathBuf>,
+        /// How many queries to time.
         #[arg(long, default_value_t = 1_000)]
         queries: usize,
         /// Papers embedded to measure throughput.
@@ -253,14 +282,20 @@ enum BenchCommand {
     },
     /// Parse FILE without storing it (the baseline; run by `bench import`).
     #[command(hide = true)]
-    ParseOnly { file: PathBuf },
+    ParseOnly {
+        /// The file to parse.
+        file: PathBuf,
+    },
     /// Write N papers made from the real records of SOURCE (new ids and list days spread over
     /// 2015-2026, titles, abstracts and authors mixed) as listings JSON lines to stdout.
     Corpus {
+        /// How many papers to write.
         #[arg(long)]
         papers: usize,
+        /// The random seed: the same seed writes the same corpus.
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+        /// Real listings whose records are mixed.
         #[arg(default_value = "../shared/data/arxiv/cs-listings-2025-03_2026-07.jsonl.gz")]
         source: PathBuf,
     },
@@ -268,16 +303,20 @@ enum BenchCommand {
     /// a member with an address of their own, reading day pages, paper pages and searches,
     /// voting and subscribing; prints p50 and p99 per kind; exit code 1 on any error.
     Load {
+        /// Clients at once.
         #[arg(long, default_value_t = 200)]
         clients: usize,
+        /// How long to drive the server.
         #[arg(long, default_value_t = 60)]
         seconds: u64,
     },
     /// Give the instance members with sessions and votes on its last 30 days' papers, for
     /// benchmarks and copies that should carry a community (see scripts/bench-replicas.sh).
     SeedCommunity {
+        /// How many members to create.
         #[arg(long, default_value_t = 1_000)]
         members: usize,
+        /// Votes per member.
         #[arg(long, default_value_t = 20)]
         votes_each: usize,
     },
@@ -331,9 +370,12 @@ fn main() -> ExitCode {
             cli::users::set_role(&context, &email, Role::Member)
         }
         Command::Users(UsersCommand::Ban { email }) => cli::users::set_role(&context, &email, Role::Banned),
-        Command::Digest(DigestCommand::Run { frequency, date, wait }) => {
-            cli::digest::run(&context, frequency, date, wait)
-        }
+        Command::Digest(DigestCommand::Run {
+            frequency,
+            date,
+            wait,
+            allow_unset_public_url,
+        }) => cli::digest::run(&context, frequency, date, wait, allow_unset_public_url),
         Command::Digest(DigestCommand::Preview { email, date }) => cli::digest::preview(&context, &email, date),
         Command::Subscribers(SubscribersCommand::Import {
             file,
@@ -390,5 +432,32 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// `paperboy help <command>` explains every flag and argument, in every subcommand.
+    #[test]
+    fn every_flag_of_every_subcommand_has_help() {
+        fn walk(command: &clap::Command, path: &str, blank: &mut Vec<String>) {
+            for argument in command.get_arguments() {
+                let id = argument.get_id().as_str();
+                if id != "help" && id != "version" && argument.get_help().is_none() {
+                    blank.push(format!("{path} {id}"));
+                }
+            }
+            for sub in command.get_subcommands() {
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    blank.push(format!("{path} {} (no description)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), blank);
+            }
+        }
+        let mut blank = Vec::new();
+        walk(&super::Arguments::command(), "paperboy", &mut blank);
+        assert!(blank.is_empty(), "without help text: {blank:#?}");
     }
 }

@@ -39,8 +39,22 @@ fn period_for(frequency: Frequency, date: Option<Date>, settings: &DigestSetting
 
 /// Composes the period's digests and sends what is due; with `wait`, keeps retrying until
 /// every digest of the period is sent or given up.
-pub fn run(context: &Context, frequency: Frequency, date: Option<Date>, wait: bool) -> anyhow::Result<u8> {
+pub fn run(
+    context: &Context,
+    frequency: Frequency,
+    date: Option<Date>,
+    wait: bool,
+    allow_unset_public_url: bool,
+) -> anyhow::Result<u8> {
     let config = context.config()?;
+    if config.public_url.is_none() && !allow_unset_public_url {
+        bail!(
+            "public_url is not set, so every link in these mails (unsubscribe links too) would point at {}, \
+             this machine, not where readers reach the site. Set it in paperboy.toml (public_url = \"https://papers.example.org\") \
+             or with PAPERBOY_PUBLIC_URL, or pass --allow-unset-public-url if that address is right.",
+            config.public_url()
+        );
+    }
     let _log_guard = init_logging(&config);
     runtime()?.block_on(async {
         let digests = open_digests(context, &config).await?;
@@ -90,7 +104,26 @@ pub fn preview(context: &Context, email: &str, date: Option<Date>) -> anyhow::Re
         let Some(subscription) = digests.store.subscription_by_email(email).await? else {
             bail!("{email} has no subscription");
         };
-        let period = period_for(subscription.preferences.frequency, date, &digests.settings);
+        if config.public_url.is_none() {
+            eprintln!(
+                "note: public_url is not set, so the links below point at {}; set public_url (or PAPERBOY_PUBLIC_URL) to where readers reach the site",
+                config.public_url()
+            );
+        }
+        let frequency = subscription.preferences.frequency;
+        let period = match date {
+            Some(date) => DigestPeriod::containing(frequency, date),
+            // The latest period with papers, not today's (an instance fed by hand or the demo
+            // sample has none today).
+            None => match digests.store.latest_listing_day().await? {
+                Some(latest) => {
+                    let period = DigestPeriod::containing(frequency, latest);
+                    eprintln!("previewing {}, the latest period with papers (--date picks another)", period.key());
+                    period
+                }
+                None => bail!("there are no papers yet: import or harvest some first"),
+            },
+        };
         let papers = PeriodPapers::load(&digests, &period).await?;
         let picked = papers.pick(&subscription.preferences, None);
         if picked.is_empty() {

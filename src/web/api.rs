@@ -67,7 +67,8 @@ async fn daily_papers_items(state: &AppState, params: DailyPapersParams) -> Resu
     let limit = parse_number(params.limit.as_deref(), 50, 1, 100, "limit")?;
     let page = parse_number(params.p.as_deref(), 0, 0, MAX_PAGE - 1, "p")?;
     let sort = match params.sort.as_deref() {
-        None => Sort::Trending,
+        // HF's documented default.
+        None => Sort::New,
         Some(text) => Sort::parse(text).ok_or_else(|| {
             bad(format!(
                 "sort must be publishedAt or trending (or new, top), not {text:?}"
@@ -79,11 +80,17 @@ async fn daily_papers_items(state: &AppState, params: DailyPapersParams) -> Resu
         cat: params.cat.clone(),
         page: Some((page + 1).to_string()),
     };
-    let request = ListRequest::from_params(Scope::Period(period), &list_params, limit)?;
+    let mut request = ListRequest::from_params(Scope::Period(period), &list_params, limit)?;
+    // HF's `date=` is the day HF's daily list featured a paper, and so is ours where HF did.
+    request.by_hugging_face_day = true;
     let view = load(state, request).await?;
-    // Hugging Face filters by who submitted the paper; here that is the member's display name.
+    // Hugging Face filters by who submitted the paper: a member's display name here, or the HF
+    // user who put it on HF's list.
     let entries = view.entries.iter().filter(|entry| match &params.submitter {
-        Some(submitter) => entry.submitted_by.as_deref() == Some(submitter.as_str()),
+        Some(submitter) => {
+            entry.submitted_by.as_deref() == Some(submitter.as_str())
+                || hugging_face_submitter(&entry.paper).is_some_and(|user| user.name == *submitter)
+        }
         None => true,
     });
     Ok(entries
@@ -112,28 +119,25 @@ fn iso(date: Date) -> String {
 }
 
 /// A paper in Hugging Face's `paper` shape, with the trending score and its inputs added.
+/// What is not known is left out rather than sent as `null`: HF's clients read a key that is
+/// there as a value of HF's type.
 fn paper_object(
     paper: &Paper,
     score: &TrendingScore,
-    listed: Option<Date>,
+    daily_date: Option<Date>,
     parameters: &paperboy_core::TrendingParameters,
 ) -> Value {
-    let published = paper.first_version_date.or(listed).or(paper.first_listed());
-    let github = paper
-        .code_links
-        .iter()
-        .find(|l| l.host == paperboy_core::CodeHost::Github)
-        .map(|l| l.url.clone());
-    let project = paper
-        .code_links
-        .iter()
-        .find(|l| l.host == paperboy_core::CodeHost::ProjectPage)
-        .map(|l| l.url.clone());
+    let published = paper.first_version_date.or(paper.first_listed());
+    let first_of = |host: paperboy_core::CodeHost| {
+        paper
+            .code_links
+            .iter()
+            .find(|link| link.host == host)
+            .map(|link| link.url.clone())
+    };
     let mut object = json!({
         "id": paper.id.as_str(),
         "authors": paper.authors.iter().map(|name| json!({"name": name, "hidden": false})).collect::<Vec<_>>(),
-        "publishedAt": published.map(iso),
-        "submittedOnDailyAt": listed.or(paper.first_listed()).map(iso),
         "title": paper.title,
         "summary": paper.abstract_text,
         "upvotes": score.votes(),
@@ -151,26 +155,73 @@ fn paper_object(
             "formula": "(importedVotes + localVotes + starWeight * max(starGrowth, 0) + 1) / (ageHours + ageOffsetHours) ^ gravity",
         },
     });
-    if let Some(repo) = github {
-        object["githubRepo"] = json!(repo);
-    }
-    if let Some(page) = project {
-        object["projectPage"] = json!(page);
+    let mut set = |key: &str, value: Option<Value>| {
+        if let Some(value) = value {
+            object[key] = value;
+        }
+    };
+    set("publishedAt", published.map(|date| json!(iso(date))));
+    set("submittedOnDailyAt", daily_date.map(|date| json!(iso(date))));
+    set("githubRepo", first_of(paperboy_core::CodeHost::Github).map(Value::from));
+    set(
+        "projectPage",
+        first_of(paperboy_core::CodeHost::ProjectPage).map(Value::from),
+    );
+    if let Some(hf) = &paper.hugging_face {
+        set("ai_summary", hf.ai_summary.clone().map(Value::from));
+        set(
+            "ai_keywords",
+            (!hf.ai_keywords.is_empty()).then(|| json!(hf.ai_keywords)),
+        );
+        set("submittedOnDailyBy", hf.submitted_by.as_ref().map(user_object));
     }
     object
 }
 
+/// An HF user object (`huggingface_hub`'s `User`): `user` is the handle, `fullname` the name.
+fn user_object(user: &paperboy_core::HuggingFaceUser) -> Value {
+    let mut object = json!({
+        "user": user.name,
+        "name": user.name,
+        "fullname": user.fullname.as_deref().unwrap_or(&user.name),
+        "type": "user",
+    });
+    if let Some(avatar) = &user.avatar_url {
+        object["avatarUrl"] = json!(avatar);
+    }
+    object
+}
+
+fn hugging_face_submitter(paper: &Paper) -> Option<&paperboy_core::HuggingFaceUser> {
+    paper.hugging_face.as_ref()?.submitted_by.as_ref()
+}
+
 pub(crate) fn daily_paper_item(entry: &Entry, parameters: &paperboy_core::TrendingParameters) -> Value {
     let paper = paper_object(&entry.paper, &entry.score, Some(entry.listed), parameters);
-    json!({
-        "publishedAt": paper["submittedOnDailyAt"].clone(),
+    let mut item = json!({
+        "publishedAt": iso(entry.listed),
         "title": entry.paper.title,
         "summary": entry.paper.abstract_text,
         "numComments": 0,
-        "submittedBy": entry.submitted_by.as_ref().map(|name| json!({"fullname": name, "name": name})),
         "isAuthorParticipating": false,
         "paper": paper,
-    })
+    });
+    // A member of this instance who submitted it, else the HF user who did; absent if neither.
+    let submitter = match &entry.submitted_by {
+        Some(name) => Some(user_object(&paperboy_core::HuggingFaceUser {
+            name: name.clone(),
+            fullname: None,
+            avatar_url: None,
+        })),
+        None => hugging_face_submitter(&entry.paper).map(user_object),
+    };
+    if let Some(submitter) = submitter {
+        item["submittedBy"] = submitter;
+    }
+    if let Some(thumbnail) = entry.paper.hugging_face.as_ref().and_then(|hf| hf.thumbnail.clone()) {
+        item["thumbnail"] = json!(thumbnail);
+    }
+    item
 }
 
 /// Papers' trending scores now, with this instance's votes and their repositories' star
@@ -217,7 +268,8 @@ pub async fn paper(State(state): State<AppState>, Path(raw): Path<String>) -> Re
         .await?
         .pop()
         .expect("a score per paper");
-    Ok(Json(paper_object(&paper, &score, listed, &state.settings.trending)))
+    let daily_date = paper.hugging_face_daily_date().or(listed);
+    Ok(Json(paper_object(&paper, &score, daily_date, &state.settings.trending)))
 }
 
 pub async fn openapi() -> Response {

@@ -25,6 +25,7 @@ macro_rules! font {
 const ASSETS: &[(&str, &str, &[u8])] = &[
     asset!("app.css", "text/css; charset=utf-8"),
     asset!("app.js", "text/javascript; charset=utf-8"),
+    asset!("icon.svg", "image/svg+xml"),
     asset!("katex/katex.min.css", "text/css; charset=utf-8"),
     asset!("katex/katex.min.js", "text/javascript; charset=utf-8"),
     asset!("katex/auto-render.min.js", "text/javascript; charset=utf-8"),
@@ -67,4 +68,9 @@ pub async fn asset(Path((version, path)): Path<(String, String)>) -> Response {
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
     response
+}
+
+/// `/favicon.ico`, which browsers and feed readers ask for whatever the page says: the icon.
+pub async fn favicon() -> axum::response::Redirect {
+    axum::response::Redirect::permanent(&format!("{ASSET_PREFIX}/icon.svg"))
 }

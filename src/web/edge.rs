@@ -192,9 +192,16 @@ fn not_modified(response: &Response) -> Response {
 }
 
 fn request_metrics(route: &str, method: &Method, status: StatusCode) -> (metrics::Counter, metrics::Histogram) {
+    // Label values stay bounded: a client may send any method name, and each would be a series.
+    let method = match *method {
+        Method::GET | Method::HEAD | Method::POST | Method::PUT | Method::DELETE | Method::PATCH | Method::OPTIONS => {
+            method.as_str()
+        }
+        _ => "other",
+    };
     let labels = [
         ("route", route.to_owned()),
-        ("method", method.to_string()),
+        ("method", method.to_owned()),
         ("status", status.as_u16().to_string()),
     ];
     (

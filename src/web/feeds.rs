@@ -9,7 +9,7 @@ use paperboy_core::{Date, Period, announcement_time};
 use super::AppState;
 use super::cache::{PageKey, cached};
 use super::error::AppError;
-use super::listing::{ListParams, ListRequest, ListView, Scope, load};
+use super::listing::{ListParams, ListRequest, ListView, Scope, begun, load};
 use super::pages::{escape_html, human_date};
 
 #[derive(Clone, Copy)]
@@ -54,8 +54,9 @@ pub async fn day(
     Query(params): Query<ListParams>,
 ) -> Response {
     let scope = Period::parse_day(&day)
-        .map(|p| Some(Scope::Period(p)))
-        .map_err(|e| AppError::not_found(e.to_string()));
+        .map_err(|e| AppError::not_found(e.to_string()))
+        .and_then(begun)
+        .map(|p| Some(Scope::Period(p)));
     serve_scope(state, page, scope, file, params).await
 }
 
@@ -66,8 +67,9 @@ pub async fn week(
     Query(params): Query<ListParams>,
 ) -> Response {
     let scope = Period::parse_week(&week)
-        .map(|p| Some(Scope::Period(p)))
-        .map_err(|e| AppError::not_found(e.to_string()));
+        .map_err(|e| AppError::not_found(e.to_string()))
+        .and_then(begun)
+        .map(|p| Some(Scope::Period(p)));
     serve_scope(state, page, scope, file, params).await
 }
 
@@ -78,8 +80,9 @@ pub async fn month(
     Query(params): Query<ListParams>,
 ) -> Response {
     let scope = Period::parse_month(&month)
-        .map(|p| Some(Scope::Period(p)))
-        .map_err(|e| AppError::not_found(e.to_string()));
+        .map_err(|e| AppError::not_found(e.to_string()))
+        .and_then(begun)
+        .map(|p| Some(Scope::Period(p)));
     serve_scope(state, page, scope, file, params).await
 }
 
@@ -122,7 +125,8 @@ async fn serve(state: AppState, page: PageKey, scope: Option<Scope>, file: Strin
         };
         let request = ListRequest::from_params(scope, &params, state.settings.page_size.max(50))?;
         let view = load(&state, request).await?;
-        let page_path = page_path(scope);
+        // The page a feed stands for keeps its sort and category.
+        let page_path = format!("{}{}", page_path(scope), view.request.query_string(None));
         let self_url = format!("{}{}", state.settings.public_url, page.key);
         let body = match format {
             FeedFormat::Atom => atom(&state, &view, &page_path, &self_url)?,
@@ -317,6 +321,12 @@ fn rss(state: &AppState, view: &ListView, page_path: &str, self_url: &str) -> St
                     paper.abstract_text
                 ))))
                 .guid(Some(GuidBuilder::default().value(url).permalink(true).build()))
+                // One `dc:creator` per author, as arXiv's own feed writes them.
+                .dublin_core_ext(Some({
+                    let mut dublin_core = rss::extension::dublincore::DublinCoreExtension::default();
+                    dublin_core.set_creators(paper.authors.clone());
+                    dublin_core
+                }))
                 .pub_date(Some(rfc2822(entry.listed)))
                 .categories(
                     paper
@@ -344,6 +354,10 @@ fn rss(state: &AppState, view: &ListView, page_path: &str, self_url: &str) -> St
         ))
         .last_build_date(Some(rfc2822(updated(view))))
         .atom_ext(Some(atom_extension))
+        .namespaces(std::collections::BTreeMap::from([(
+            "dc".to_owned(),
+            rss::extension::dublincore::NAMESPACE.to_owned(),
+        )]))
         .items(items)
         .build()
         .to_string();
@@ -357,12 +371,14 @@ fn json_feed(state: &AppState, view: &ListView, page_path: &str, self_url: &str)
         .iter()
         .map(|entry| {
             let paper = &entry.paper;
+            let summary: String = paper.abstract_text.chars().take(280).collect();
             serde_json::json!({
                 "id": format!("{base}/papers/{}", paper.id),
                 "url": format!("{base}/papers/{}", paper.id),
                 "external_url": paper.id.abs_url(),
                 "title": paper.title,
                 "content_text": paper.abstract_text,
+                "summary": summary,
                 "date_published": rfc3339(entry.listed),
                 "authors": paper.authors.iter().map(|name| serde_json::json!({"name": name})).collect::<Vec<_>>(),
                 "tags": paper.categories.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
@@ -370,14 +386,27 @@ fn json_feed(state: &AppState, view: &ListView, page_path: &str, self_url: &str)
             })
         })
         .collect();
-    let feed = serde_json::json!({
+    let mut feed = serde_json::json!({
         "version": "https://jsonfeed.org/version/1.1",
         "title": feed_title(state, view),
+        "description": format!("Papers from arXiv, ranked by {} and the research community.", state.settings.instance_name),
         "home_page_url": format!("{base}{page_path}"),
         "feed_url": self_url,
+        "icon": format!("{base}{}/icon.svg", super::assets::ASSET_PREFIX),
+        "favicon": format!("{base}{}/icon.svg", super::assets::ASSET_PREFIX),
+        "authors": [{"name": state.settings.instance_name, "url": base}],
         "language": "en",
         "items": items,
     });
+    // The next page of a long list, as JSON Feed readers page.
+    if view.request.page < view.pages() {
+        let next = super::listing::ListRequest {
+            page: view.request.page + 1,
+            ..view.request.clone()
+        };
+        let path = self_url.split('?').next().unwrap_or(self_url);
+        feed["next_url"] = serde_json::json!(format!("{path}{}", next.query_string(Some(next.page))));
+    }
     serde_json::to_string_pretty(&feed).map_err(AppError::internal)
 }
 

@@ -36,12 +36,27 @@ pub struct ListRequest {
     /// 1-based.
     pub page: u32,
     pub page_size: u32,
+    /// Date papers by Hugging Face's daily date where HF featured them (the HF-shaped API).
+    pub by_hugging_face_day: bool,
+}
+
+impl Scope {
+    /// The ranking a list opens with. A day and the trending list rank by trending score; a week
+    /// or a month is a closed window in which recency says when a paper came, not how much it
+    /// mattered (the month's most-voted paper ranked 17th by trending score), so they rank by
+    /// votes within the period.
+    pub fn default_sort(self) -> Sort {
+        match self {
+            Scope::Period(Period::Week { .. } | Period::Month { .. }) => Sort::Top,
+            Scope::Period(Period::Day(_)) | Scope::Trending => Sort::Trending,
+        }
+    }
 }
 
 impl ListRequest {
     pub fn from_params(scope: Scope, params: &ListParams, page_size: u32) -> Result<ListRequest, AppError> {
         let sort = match params.sort.as_deref().filter(|s| !s.is_empty()) {
-            None => Sort::Trending,
+            None => scope.default_sort(),
             Some(text) => Sort::parse(text)
                 .ok_or_else(|| AppError::bad_request(format!("sort must be trending, new or top, not {text:?}")))?,
         };
@@ -65,13 +80,14 @@ impl ListRequest {
             category,
             page,
             page_size,
+            by_hugging_face_day: false,
         })
     }
 
     /// The query string that reproduces this request on another path (feeds, pagination).
     pub fn query_string(&self, page: Option<u32>) -> String {
         let mut parts = Vec::new();
-        if self.sort != Sort::Trending {
+        if self.sort != self.scope.default_sort() {
             parts.push(format!("sort={}", self.sort.as_str()));
         }
         if let Some(category) = &self.category {
@@ -115,6 +131,18 @@ impl ListView {
     }
 }
 
+/// A period that has begun, or a 404: nothing is listed in the future, and a page or feed for a
+/// day that has not come would only be an empty answer that caches forever.
+pub fn begun(period: Period) -> Result<Period, AppError> {
+    let (first, _) = period.bounds();
+    if first > crate::today_utc() {
+        return Err(AppError::not_found(format!(
+            "{period} has not begun yet, so nothing has been listed for it."
+        )));
+    }
+    Ok(period)
+}
+
 /// Loads a list: candidates for the range, ranked in Rust, then only the page's papers in full.
 pub async fn load(state: &AppState, request: ListRequest) -> Result<ListView, StoreError> {
     let store = &state.store;
@@ -142,7 +170,13 @@ pub async fn load(state: &AppState, request: ListRequest) -> Result<ListView, St
             next: None,
         });
     };
-    let candidates = store.listing_candidates(first, last, request.category.as_ref()).await?;
+    let candidates = if request.by_hugging_face_day {
+        store
+            .daily_papers_candidates(first, last, request.category.as_ref())
+            .await?
+    } else {
+        store.listing_candidates(first, last, request.category.as_ref()).await?
+    };
     let ranked = rank(candidates, request.sort, &state.settings.trending, reference);
     let total = ranked.len();
     let start = ((request.page - 1) * request.page_size) as usize;

@@ -164,6 +164,7 @@ pub fn router(state: AppState) -> Router {
         );
     let site = Router::new()
         .route("/", get(pages::lists::home))
+        .route("/favicon.ico", get(assets::favicon))
         .route("/{file}", get(feeds::latest_day))
         .route("/papers/date/{day}", get(pages::lists::day))
         .route("/papers/date/{day}/{file}", get(feeds::day))

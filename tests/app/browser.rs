@@ -486,7 +486,8 @@ async fn hostile_text_runs_nothing_in_a_real_browser() {
                 "return {
                     scriptLinks: [...document.querySelectorAll('a[href]')].filter(a => /^\\s*javascript:/i.test(a.getAttribute('href'))).length,
                     injectedImages: document.querySelectorAll('img[src=\"x\"]').length,
-                    inlineScripts: [...document.querySelectorAll('script')].filter(s => !s.src).length,
+                    inlineScripts: [...document.querySelectorAll('script')].filter(s => !s.src && s.type !== 'application/ld+json').length,
+                    dataBlocks: [...document.querySelectorAll('script[type=\"application/ld+json\"]')].every(s => { try { JSON.parse(s.textContent); return true; } catch (e) { return false; } }),
                     handlers: [...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
                     title: document.title.includes('Hostile') || document.querySelector('h1, .card') !== null,
                 };",
@@ -494,7 +495,7 @@ async fn hostile_text_runs_nothing_in_a_real_browser() {
             .await;
         assert_eq!(
             found,
-            json!({"scriptLinks": 0, "injectedImages": 0, "inlineScripts": 0, "handlers": 0, "title": true}),
+            json!({"scriptLinks": 0, "injectedImages": 0, "inlineScripts": 0, "dataBlocks": true, "handlers": 0, "title": true}),
             "{path}"
         );
     }

@@ -103,6 +103,8 @@ pub(crate) async fn confirm(server: &Server, smtp: &SmtpServer, address: &str) -
 
 pub(crate) fn digest_run(instance: &Instance, settings: &[(&str, &str)], arguments: &[&str]) -> Run {
     let mut command = instance.command();
+    // Mail is only sent where links go somewhere real; a test that cares sets its own.
+    command.env("PAPERBOY_PUBLIC_URL", "https://paperboy.example.org");
     for (key, value) in settings {
         command.env(key, value);
     }
@@ -111,12 +113,18 @@ pub(crate) fn digest_run(instance: &Instance, settings: &[(&str, &str)], argumen
 }
 
 /// The day's ten best papers as the site's own API ranks them.
+/// The day's ten best papers as the site's own day page ranks them (its JSON feed).
 async fn top_of_day(server: &Server, day: &str) -> Vec<String> {
-    let list = server.json(&format!("/api/daily_papers?date={day}&limit=10")).await;
-    list.as_array()
+    let feed = server.json(&format!("/papers/date/{day}/feed.json")).await;
+    feed["items"]
+        .as_array()
         .expect("a list")
         .iter()
-        .map(|entry| entry["paper"]["id"].as_str().expect("id").to_owned())
+        .take(10)
+        .map(|item| {
+            let url = item["id"].as_str().expect("id");
+            url.rsplit_once("/papers/").expect("a paper URL").1.to_owned()
+        })
         .collect()
 }
 
@@ -470,6 +478,7 @@ async fn a_mail_server_that_is_down_gets_every_digest_once_when_it_comes_back() 
             "2026-02-13",
             "--wait",
         ])
+        .env("PAPERBOY_PUBLIC_URL", "https://paperboy.example.org")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     let child = command.spawn().expect("digest run starts");
@@ -502,6 +511,7 @@ async fn a_sender_killed_halfway_is_finished_by_the_next_run_without_doubles() {
         ("PAPERBOY_SMTP_URL", smtp.url()),
         // The killed worker's claims lapse quickly, so the rerun may take them over.
         ("PAPERBOY_DIGEST_LEASE_SECONDS", "1".to_owned()),
+        ("PAPERBOY_PUBLIC_URL", "https://paperboy.example.org".to_owned()),
     ];
     let mut command = instance.command();
     for (key, value) in &settings {
@@ -621,6 +631,57 @@ async fn preview_prints_the_message_a_subscriber_would_get() {
     assert!(nothing.stderr.contains("no digest would be sent"), "{}", nothing.stderr);
     let unknown = instance.run(&["digest", "preview", "--email", "nobody@example.org"]);
     assert_eq!(unknown.code, 2);
+
+    // Without --date: the latest day with papers (the sample ends on 27 February), said so.
+    let latest = instance.run(&["digest", "preview", "--email", "reader0000@example.org"]);
+    assert_eq!(latest.code, 0, "{}", latest.stderr);
+    assert!(latest.stderr.contains("previewing daily:2026-02-27"), "{}", latest.stderr);
+    assert!(latest.stderr.contains("public_url is not set"), "{}", latest.stderr);
+    assert_eq!(
+        parse(latest.stdout.as_bytes()).subject,
+        "Trending papers — Fri, 27 Feb 2026"
+    );
+}
+
+#[tokio::test]
+async fn mail_with_links_to_this_machine_is_refused_unless_asked_for() {
+    let instance = Instance::with_demo_data();
+    import_subscribers(&instance, 1);
+    let smtp = SmtpServer::start();
+    let mut command = instance.command();
+    command.env("PAPERBOY_SMTP_URL", smtp.url());
+    let run = Run::from(
+        command
+            .args(["digest", "run", "--frequency", "daily", "--date", "2026-02-13"])
+            .output()
+            .expect("runs"),
+    );
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("public_url is not set"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("PAPERBOY_PUBLIC_URL"),
+        "it says how to set it: {}",
+        run.stderr
+    );
+    assert_eq!(smtp.count(), 0, "nothing was sent");
+    let mut command = instance.command();
+    command.env("PAPERBOY_SMTP_URL", smtp.url());
+    let allowed = Run::from(
+        command
+            .args([
+                "digest",
+                "run",
+                "--frequency",
+                "daily",
+                "--date",
+                "2026-02-13",
+                "--allow-unset-public-url",
+            ])
+            .output()
+            .expect("runs"),
+    );
+    assert_eq!(allowed.code, 0, "{}", allowed.stderr);
+    assert_eq!(smtp.settled_count_to("reader0000@example.org"), 1);
 }
 
 #[tokio::test]

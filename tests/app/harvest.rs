@@ -785,6 +785,8 @@ async fn github_stars_are_read_conditionally_within_the_rate_limit_and_feed_tren
     let two: serde_json::Value = server.json("/api/papers/2611.00003").await;
     assert_eq!(one["trending"]["starGrowth"], 500);
     assert!(one["trendingScore"].as_f64().unwrap() > 10.0 * two["trendingScore"].as_f64().unwrap());
-    let daily: serde_json::Value = server.json(&format!("/api/daily_papers?date={yesterday}")).await;
+    let daily: serde_json::Value = server
+        .json(&format!("/api/daily_papers?date={yesterday}&sort=trending"))
+        .await;
     assert_eq!(daily[0]["paper"]["id"], "2611.00002", "{daily}");
 }

@@ -6,6 +6,7 @@ mod browser;
 mod community;
 mod crash;
 mod digest;
+mod ecosystem;
 mod fake_arxiv;
 mod fuzz;
 mod hardening;

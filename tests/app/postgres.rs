@@ -105,7 +105,9 @@ async fn copy_db_moves_an_instance_to_postgresql_with_the_same_answers() {
         assert!(sqlite.as_array().is_some_and(|list| !list.is_empty()), "{path}");
         assert_eq!(sqlite, postgres, "{path}");
     }
-    let with_vote: serde_json::Value = on_postgres.json("/api/daily_papers?date=2026-02-13").await;
+    let with_vote: serde_json::Value = on_postgres
+        .json("/api/daily_papers?date=2026-02-13&sort=trending")
+        .await;
     let local_votes = with_vote
         .as_array()
         .unwrap()

@@ -479,7 +479,10 @@ mod tests {
         let urls: Vec<&str> = paper.code_links.iter().map(|link| link.url.as_str()).collect();
         assert_eq!(
             urls,
-            ["https://github.com/hf/named", "https://github.com/authors/abstract-link"],
+            [
+                "https://github.com/hf/named",
+                "https://github.com/authors/abstract-link"
+            ],
             "the repository HF named comes first"
         );
     }
@@ -503,7 +506,11 @@ mod tests {
         old_version.merge(arxiv);
         assert_eq!(old_version.authors.len(), 3);
         assert!(
-            !old_version.hugging_face.unwrap().fills.contains(&BibliographicField::Authors),
+            !old_version
+                .hugging_face
+                .unwrap()
+                .fills
+                .contains(&BibliographicField::Authors),
             "the authors are arXiv's now"
         );
         // HF alone: everything bibliographic is its copy, until arXiv speaks.

@@ -26,6 +26,7 @@ macro_rules! store_conformance_suite {
             listing_dates_follow_updates,
             papers_after_walks_everything_once,
             listing_candidates_cover_a_period_and_a_category,
+            daily_papers_are_dated_by_hugging_faces_day,
             papers_by_ids_keep_the_order_asked,
             listing_days_around_skip_empty_days,
             search_log_follows_every_change_that_the_index_holds,
@@ -340,6 +341,7 @@ async fn listed_papers(store: &dyn Store) {
         paper.categories = codes.iter().map(|code| category(code)).collect();
         paper.primary_category = paper.categories.first().cloned();
         paper.community_votes[0].votes = votes;
+        paper.hugging_face = None;
         paper
     };
     store
@@ -401,6 +403,42 @@ pub async fn listing_candidates_cover_a_period_and_a_category(store: &dyn Store)
         .await
         .expect("empty");
     assert!(empty_saturday.is_empty());
+}
+
+pub async fn daily_papers_are_dated_by_hugging_faces_day(store: &dyn Store) {
+    listed_papers(store).await;
+    // 2602.00001 is listed on the 12th; Hugging Face featured it on the 13th.
+    let featured = Paper::new(id("2602.00001")).with_hugging_face(paperboy_core::HuggingFacePaper {
+        title: "HF".into(),
+        daily_date: Some(date(2026, 2, 13)),
+        ..Default::default()
+    });
+    store.merge_papers(vec![featured]).await.expect("merge");
+    let day = |first, last| async move {
+        let mut found: Vec<String> = store
+            .daily_papers_candidates(first, last, None)
+            .await
+            .expect("candidates")
+            .iter()
+            .map(|c| format!("{} {}", c.id, c.listed))
+            .collect();
+        found.sort();
+        found
+    };
+    assert_eq!(
+        day(date(2026, 2, 13), date(2026, 2, 13)).await,
+        ["2602.00001 2026-02-13", "2602.00002 2026-02-13"]
+    );
+    assert!(
+        day(date(2026, 2, 12), date(2026, 2, 12)).await.is_empty(),
+        "HF's day only"
+    );
+    assert_eq!(day(date(2026, 2, 9), date(2026, 2, 17)).await.len(), 3);
+    let site = store
+        .listing_candidates(date(2026, 2, 12), date(2026, 2, 12), None)
+        .await
+        .expect("site");
+    assert_eq!(site.len(), 1, "the site's pages keep arXiv's listing day");
 }
 
 pub async fn papers_by_ids_keep_the_order_asked(store: &dyn Store) {

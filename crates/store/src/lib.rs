@@ -441,6 +441,15 @@ pub trait Store: Send + Sync {
         category: Option<&Category>,
     ) -> Result<Vec<RankCandidate>, StoreError>;
 
+    /// As `listing_candidates`, but a paper Hugging Face featured belongs to HF's daily date
+    /// only, as HF's `/api/daily_papers?date=` selects (dated by it in `listed`).
+    async fn daily_papers_candidates(
+        &self,
+        first: Date,
+        last: Date,
+        category: Option<&Category>,
+    ) -> Result<Vec<RankCandidate>, StoreError>;
+
     /// The papers with these ids, in the order given; unknown ids are left out.
     async fn papers_by_ids(&self, ids: &[ArxivId]) -> Result<Vec<Paper>, StoreError>;
 

@@ -29,6 +29,7 @@ pub struct PaperRow {
     pub community_votes: String,
     pub imported_votes: Option<i64>,
     pub hugging_face: Option<String>,
+    pub hf_daily_date: Option<String>,
 }
 
 pub const COLUMNS: &[&str] = &[
@@ -52,6 +53,7 @@ pub const COLUMNS: &[&str] = &[
     "community_votes",
     "imported_votes",
     "hugging_face",
+    "hf_daily_date",
 ];
 
 impl PaperRow {
@@ -77,6 +79,7 @@ impl PaperRow {
             community_votes: json(&paper.community_votes),
             imported_votes: (!paper.community_votes.is_empty()).then(|| paper.imported_votes()),
             hugging_face: paper.hugging_face.as_ref().map(json),
+            hf_daily_date: paper.hugging_face_daily_date().map(|date| date.to_string()),
         }
     }
 

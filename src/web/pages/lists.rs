@@ -9,7 +9,7 @@ use super::{CardView, FeedLink, Layout, human_date};
 use crate::web::AppState;
 use crate::web::cache::{PageKey, cached_html};
 use crate::web::error::AppError;
-use crate::web::listing::{ListParams, ListRequest, ListView, Scope, load};
+use crate::web::listing::{ListParams, ListRequest, ListView, Scope, begun, load};
 
 pub struct Link {
     pub label: String,
@@ -32,6 +32,7 @@ struct ListPage {
     periods: Vec<Link>,
     tabs: Vec<Tab>,
     sort: &'static str,
+    default_sort: &'static str,
     category: String,
     clear_filter: String,
     summary: String,
@@ -61,7 +62,7 @@ pub async fn day(
     Query(params): Query<ListParams>,
 ) -> Response {
     cached_html(&state, &page, async {
-        let period = Period::parse_day(&day).map_err(|error| AppError::not_found(error.to_string()))?;
+        let period = begun(Period::parse_day(&day).map_err(|error| AppError::not_found(error.to_string()))?)?;
         render_list(&state, Scope::Period(period), &params, &period.path()).await
     })
     .await
@@ -74,7 +75,7 @@ pub async fn week(
     Query(params): Query<ListParams>,
 ) -> Response {
     cached_html(&state, &page, async {
-        let period = Period::parse_week(&week).map_err(|error| AppError::not_found(error.to_string()))?;
+        let period = begun(Period::parse_week(&week).map_err(|error| AppError::not_found(error.to_string()))?)?;
         render_list(&state, Scope::Period(period), &params, &period.path()).await
     })
     .await
@@ -87,7 +88,7 @@ pub async fn month(
     Query(params): Query<ListParams>,
 ) -> Response {
     cached_html(&state, &page, async {
-        let period = Period::parse_month(&month).map_err(|error| AppError::not_found(error.to_string()))?;
+        let period = begun(Period::parse_month(&month).map_err(|error| AppError::not_found(error.to_string()))?)?;
         render_list(&state, Scope::Period(period), &params, &period.path()).await
     })
     .await
@@ -231,6 +232,7 @@ fn list_page(state: &AppState, view: &ListView, path: &str) -> ListPage {
         periods,
         tabs,
         sort: request.sort.as_str(),
+        default_sort: request.scope.default_sort().as_str(),
         category,
         clear_filter: format!("{path}{}", without_category.query_string(None)),
         summary,

@@ -35,6 +35,8 @@ pub struct Layout {
     pub feeds: Vec<FeedLink>,
     /// The search box's text.
     pub query: String,
+    /// Structured data (schema.org JSON-LD), already escaped for a `<script>` element.
+    pub json_ld: Option<String>,
 }
 
 impl Layout {
@@ -47,6 +49,7 @@ impl Layout {
             canonical: None,
             feeds: Vec::new(),
             query: String::new(),
+            json_ld: None,
         }
     }
 }

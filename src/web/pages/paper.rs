@@ -2,13 +2,14 @@
 //! Any id form (`arXiv:…`, versions, old-style with subject class) redirects to the canonical URL.
 
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use paperboy_core::{ArxivId, Paper, VersionedArxivId};
+use paperboy_core::{ArxivId, CodeHost, CodeLink, Paper, VersionedArxivId};
 
 use super::{CodeView, Layout, Meta, human_date, paper_path};
 use crate::web::AppState;
-use crate::web::cache::{PageKey, cached_html};
+use crate::web::cache::{PageKey, cached, cached_html};
 use crate::web::error::AppError;
 
 pub struct CategoryView {
@@ -32,7 +33,10 @@ pub struct PaperView {
     pub categories: Vec<CategoryView>,
     pub abs_url: String,
     pub pdf_url: String,
+    /// The repository and project page the authors (or Hugging Face) named first.
     pub code_links: Vec<CodeView>,
+    /// Every other code link found for the paper.
+    pub also_mentioned: Vec<CodeView>,
     pub facts: Vec<Fact>,
     pub bibtex: String,
 }
@@ -77,7 +81,24 @@ async fn similar(state: &AppState, paper: &Paper) -> Result<Vec<SimilarView>, Ap
         .collect())
 }
 
+/// Other renderings of a paper page, by the path's suffix.
+#[derive(Clone, Copy)]
+enum Rendering {
+    Html,
+    /// `/papers/<id>.md`: what `huggingface_hub`'s `read_paper` fetches.
+    Markdown,
+    /// `/papers/<id>.bib`: the BibTeX entry alone.
+    Bibtex,
+}
+
 pub async fn paper(State(state): State<AppState>, page: PageKey, Path(raw): Path<String>) -> Response {
+    let (raw, rendering) = if let Some(id) = raw.strip_suffix(".md") {
+        (id.to_owned(), Rendering::Markdown)
+    } else if let Some(id) = raw.strip_suffix(".bib") {
+        (id.to_owned(), Rendering::Bibtex)
+    } else {
+        (raw, Rendering::Html)
+    };
     // `/papers/https://arxiv.org/abs/…` arrives with `//` squashed by some clients.
     let text = raw.replace(":/", "://").replace(":///", "://");
     let versioned = match VersionedArxivId::parse(&text).or_else(|_| VersionedArxivId::parse(&raw)) {
@@ -85,7 +106,32 @@ pub async fn paper(State(state): State<AppState>, page: PageKey, Path(raw): Path
         Err(_) => return AppError::not_found(format!("{raw:?} is not an arXiv id we know.")).into_response(),
     };
     if versioned.id.as_str() != raw || versioned.version.is_some() {
-        return Redirect::permanent(&format!("/papers/{}", versioned.id)).into_response();
+        let suffix = match rendering {
+            Rendering::Html => "",
+            Rendering::Markdown => ".md",
+            Rendering::Bibtex => ".bib",
+        };
+        return Redirect::permanent(&format!("/papers/{}{suffix}", versioned.id)).into_response();
+    }
+    let content_type = match rendering {
+        Rendering::Html => None,
+        Rendering::Markdown => Some("text/markdown; charset=utf-8"),
+        Rendering::Bibtex => Some("application/x-bibtex; charset=utf-8"),
+    };
+    if let Some(content_type) = content_type {
+        return cached(&state, &page, content_type, async {
+            let paper = state
+                .store
+                .paper(&versioned.id)
+                .await?
+                .ok_or_else(|| not_found(&versioned.id))?;
+            let text = match rendering {
+                Rendering::Bibtex => bibtex(&paper) + "\n",
+                _ => markdown(&paper, &state.settings.public_url),
+            };
+            Ok(Bytes::from(text))
+        })
+        .await;
     }
     cached_html(&state, &page, async {
         let paper = state
@@ -122,6 +168,7 @@ fn paper_page(state: &AppState, paper: Paper, local_votes: i64, similar: Vec<Sim
     );
     layout.canonical = Some(url.clone());
     layout.meta = meta_tags(&paper, &url, &state.settings.instance_name);
+    layout.json_ld = Some(json_ld(&paper, &url));
     let mut facts = Vec::new();
     let mut fact = |label, value: Option<String>, href: Option<String>| {
         if let Some(value) = value {
@@ -167,6 +214,21 @@ fn paper_page(state: &AppState, paper: Paper, local_votes: i64, similar: Vec<Sim
             .unwrap_or_default();
         fact(source, Some(format!("{}{when}", votes.votes)), None);
     }
+    if let Some(hf) = &paper.hugging_face {
+        fact("AI summary (Hugging Face)", hf.ai_summary.clone(), None);
+        if !hf.ai_keywords.is_empty() {
+            fact("AI keywords (Hugging Face)", Some(hf.ai_keywords.join(", ")), None);
+        }
+    }
+    // The first repository and the first project page are the paper's; the rest are mentions.
+    let is_repository = |link: &&CodeLink| link.host != CodeHost::ProjectPage && link.host != CodeHost::HuggingFace;
+    let main_links: Vec<&CodeLink> = paper
+        .code_links
+        .iter()
+        .find(is_repository)
+        .into_iter()
+        .chain(paper.code_links.iter().find(|link| link.host == CodeHost::ProjectPage))
+        .collect();
     let view = PaperView {
         id: paper.id.to_string(),
         version: paper.latest_version,
@@ -190,7 +252,13 @@ fn paper_page(state: &AppState, paper: Paper, local_votes: i64, similar: Vec<Sim
             .collect(),
         abs_url: paper.id.abs_url(),
         pdf_url: paper.id.pdf_url(),
-        code_links: paper.code_links.iter().map(CodeView::from_link).collect(),
+        code_links: main_links.iter().map(|link| CodeView::from_link(link)).collect(),
+        also_mentioned: paper
+            .code_links
+            .iter()
+            .filter(|link| !main_links.contains(link))
+            .map(CodeView::from_link)
+            .collect(),
         facts,
         bibtex: bibtex(&paper),
     };
@@ -227,6 +295,12 @@ fn meta_tags(paper: &Paper, url: &str, instance_name: &str) -> Vec<Meta> {
     tags.push(name("citation_arxiv_id", paper.id.to_string()));
     tags.push(name("citation_pdf_url", paper.id.pdf_url()));
     tags.push(name("citation_abstract_html_url", paper.id.abs_url()));
+    if !paper.abstract_text.is_empty() {
+        tags.push(name("citation_abstract", paper.abstract_text.clone()));
+    }
+    // A preprint: Zotero's embedded-metadata translator files these as a report by arXiv.
+    tags.push(name("citation_technical_report_institution", "arXiv".to_owned()));
+    tags.push(name("citation_technical_report_number", format!("arXiv:{}", paper.id)));
     if let Some(doi) = &paper.doi {
         tags.push(name("citation_doi", doi.clone()));
     }
@@ -238,6 +312,36 @@ fn meta_tags(paper: &Paper, url: &str, instance_name: &str) -> Vec<Meta> {
     tags.push(property("og:description", description));
     tags.push(property("og:url", url.to_owned()));
     tags
+}
+
+/// schema.org `ScholarlyArticle`, as JSON safe inside a `<script>` element.
+fn json_ld(paper: &Paper, url: &str) -> String {
+    let mut article = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "ScholarlyArticle",
+        "@id": url,
+        "url": url,
+        "name": paper.title,
+        "headline": paper.title,
+        "abstract": paper.abstract_text,
+        "author": paper.authors.iter().map(|name| serde_json::json!({"@type": "Person", "name": name})).collect::<Vec<_>>(),
+        "identifier": format!("arXiv:{}", paper.id),
+        "sameAs": paper.id.abs_url(),
+        "encoding": {"@type": "MediaObject", "contentUrl": paper.id.pdf_url(), "encodingFormat": "application/pdf"},
+        "publisher": {"@type": "Organization", "name": "arXiv"},
+    });
+    if let Some(date) = paper.first_version_date.or(paper.first_listed()) {
+        article["datePublished"] = serde_json::json!(date.to_string());
+    }
+    if !paper.categories.is_empty() {
+        article["keywords"] = serde_json::json!(paper.categories.iter().map(|c| c.to_string()).collect::<Vec<_>>());
+    }
+    // `<`, `>` and `&` as JSON escapes: the text cannot close the script element.
+    article
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 /// arXiv's own BibTeX style: `@misc{key, title=, author=, year=, eprint=, archivePrefix={arXiv}, primaryClass=, url=}`.
@@ -271,10 +375,10 @@ pub fn bibtex(paper: &Paper) -> String {
         .find(|word| word.len() > 3 && !["with", "from", "that", "this", "towards"].contains(&word.as_str()))
         .unwrap_or_default();
     let key = format!("{first_author_surname}{year}{first_title_word}");
-    let mut entry = format!("@misc{{{key},\n      title={{{}}},\n", balanced(&paper.title));
+    let mut entry = format!("@misc{{{key},\n      title={{{}}},\n", bibtex_text(&paper.title));
     entry.push_str(&format!(
         "      author={{{}}},\n",
-        balanced(&paper.authors.join(" and "))
+        bibtex_text(&paper.authors.join(" and "))
     ));
     entry.push_str(&format!(
         "      year={{{year}}},\n      eprint={{{}}},\n      archivePrefix={{arXiv}},\n",
@@ -285,6 +389,85 @@ pub fn bibtex(paper: &Paper) -> String {
     }
     entry.push_str(&format!("      url={{{}}},\n}}", paper.id.abs_url()));
     entry
+}
+
+/// A field's text for BibTeX: TeX's specials `& % # _ $` escaped outside `$…$` math (inside it
+/// they are TeX's), a lone `$` escaped, and the braces balanced.
+fn bibtex_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while !rest.is_empty() {
+        // A math span runs from an unescaped `$` to the next one.
+        let math = rest.find('$').and_then(|start| {
+            let escaped = rest[..start].ends_with('\\');
+            let end = rest[start + 1..].find('$').map(|end| start + 1 + end);
+            (!escaped).then_some(()).and(end).map(|end| (start, end))
+        });
+        let (plain, next) = match math {
+            Some((start, end)) => (&rest[..start], Some(&rest[start..=end])),
+            None => (rest, None),
+        };
+        let mut previous = None;
+        for character in plain.chars() {
+            if matches!(character, '&' | '%' | '#' | '_' | '$') && previous != Some('\\') {
+                out.push('\\');
+            }
+            out.push(character);
+            previous = Some(character);
+        }
+        match next {
+            Some(span) => {
+                out.push_str(span);
+                rest = &rest[plain.len() + span.len()..];
+            }
+            None => rest = "",
+        }
+    }
+    balanced(&out)
+}
+
+/// The paper as Markdown: what the page says, for tools and language models.
+pub fn markdown(paper: &Paper, public_url: &str) -> String {
+    let mut text = format!("# {}\n\n", paper.title);
+    if !paper.authors.is_empty() {
+        text.push_str(&format!("**Authors:** {}\n\n", paper.authors.join(", ")));
+    }
+    let mut facts = vec![
+        format!("[arXiv:{}]({})", paper.id, paper.id.abs_url()),
+        format!("[PDF]({})", paper.id.pdf_url()),
+    ];
+    if !paper.categories.is_empty() {
+        facts.push(
+            paper
+                .categories
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    if let Some(date) = paper.first_version_date {
+        facts.push(format!("submitted {}", human_date(date)));
+    }
+    text.push_str(&format!("{}\n\n", facts.join(" · ")));
+    if !paper.code_links.is_empty() {
+        let links: Vec<String> = paper
+            .code_links
+            .iter()
+            .map(|link| format!("[{}]({})", link.host.label(), link.url))
+            .collect();
+        text.push_str(&format!("**Code:** {}\n\n", links.join(", ")));
+    }
+    text.push_str(&format!("## Abstract\n\n{}\n\n", paper.abstract_text));
+    if let Some(summary) = paper.hugging_face.as_ref().and_then(|hf| hf.ai_summary.as_ref()) {
+        text.push_str(&format!("## AI summary (Hugging Face)\n\n{summary}\n\n"));
+    }
+    if let Some(comment) = &paper.comment {
+        text.push_str(&format!("**Comment:** {comment}\n\n"));
+    }
+    text.push_str(&format!("## Cite\n\n```bibtex\n{}\n```\n\n", bibtex(paper)));
+    text.push_str(&format!("Page: {public_url}{}\n", paper_path(paper)));
+    text
 }
 
 /// BibTeX breaks on unbalanced braces; drop the ones that do not pair.
@@ -333,5 +516,13 @@ mod tests {
         assert!(entry.contains("primaryClass={cs.CL}"));
         assert!(entry.contains("author={Dawei Zhu and Rui Meng}"));
         assert_eq!(entry.matches('{').count(), entry.matches('}').count(), "{entry}");
+    }
+
+    #[test]
+    fn bibtex_escapes_specials_outside_math_only() {
+        assert_eq!(bibtex_text("Q&A 100% #1 snake_case"), "Q\\&A 100\\% \\#1 snake\\_case");
+        assert_eq!(bibtex_text("VGG-T$^3$ and $a_b$"), "VGG-T$^3$ and $a_b$");
+        assert_eq!(bibtex_text("costs $5 only"), "costs \\$5 only");
+        assert_eq!(bibtex_text("already \\& escaped"), "already \\& escaped");
     }
 }

@@ -151,7 +151,10 @@ fn paper_from_value(value: serde_json::Value) -> Result<Paper, Refusal> {
             .iter()
             .filter_map(|keyword| non_empty(Some(keyword)))
             .collect(),
-        submitted_by: daily.submitted_by.or(hf.submitted_on_daily_by).and_then(HfUser::into_user),
+        submitted_by: daily
+            .submitted_by
+            .or(hf.submitted_on_daily_by)
+            .and_then(HfUser::into_user),
         thumbnail: daily.thumbnail.as_deref().and_then(web_url),
         github_repo: hf.github_repo.as_deref().and_then(CodeLink::from_url),
         project_page: hf.project_page.as_deref().and_then(project_page),

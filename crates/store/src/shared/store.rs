@@ -26,6 +26,15 @@ const RATE_LIMIT_ROWS_KEPT_SECONDS: i64 = 2 * 86_400;
 const COUNTED_VOTES: &str = "(SELECT COUNT(*) FROM votes v JOIN users u ON u.id = v.user_id \
                              WHERE v.paper_id = papers.id AND u.role <> 'banned')";
 
+/// Which day a paper belongs to in a list.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DayBasis {
+    /// The day arXiv listed it (or a member submitted it): the site's pages.
+    Listing,
+    /// Hugging Face's daily date where HF featured it, else the listing day: the HF-shaped API.
+    HuggingFaceDaily,
+}
+
 impl Backend {
     async fn load_papers(connection: &mut Connection, ids: &[&str]) -> Result<Vec<Paper>, StoreError> {
         let mut papers = Vec::with_capacity(ids.len());
@@ -43,6 +52,70 @@ impl Backend {
             }
         }
         Ok(papers)
+    }
+
+    /// The papers of days `first` to `last`, dated by `basis`.
+    async fn candidates(
+        &self,
+        first: Date,
+        last: Date,
+        category: Option<&Category>,
+        basis: DayBasis,
+    ) -> Result<Vec<RankCandidate>, StoreError> {
+        let by_hf = basis == DayBasis::HuggingFaceDaily;
+        let listed = if by_hf {
+            "COALESCE(p.hf_daily_date, MIN(l.listing_date))"
+        } else {
+            "MIN(l.listing_date)"
+        };
+        let mut query = QueryBuilder::<Db>::new(format!(
+            "SELECT p.id AS id, {listed} AS listed, COALESCE(p.imported_votes, 0) AS imported_votes, \
+             p.local_votes AS local_votes, "
+        ));
+        query.push(harvest::STAR_GROWTH_COLUMN.as_str()).push(
+            " FROM (SELECT listing_date, paper_id FROM paper_listings \
+                   UNION SELECT listing_date, paper_id FROM submissions WHERE NOT hidden AND user_id NOT IN (SELECT id FROM users WHERE role = 'banned')",
+        );
+        if by_hf {
+            query.push(" UNION SELECT hf_daily_date, id FROM papers WHERE hf_daily_date BETWEEN ");
+            query.push_bind(first.to_string()).push(" AND ").push_bind(last.to_string());
+        }
+        query.push(") l JOIN papers p ON p.id = l.paper_id AND NOT p.hidden ");
+        if let Some(category) = category {
+            query.push("JOIN paper_categories c ON c.paper_id = p.id AND (c.category = ");
+            query.push_bind(category.as_str());
+            if !category.as_str().contains('.') {
+                query
+                    .push(" OR c.category LIKE ")
+                    .push_bind(format!("{}.%", category.as_str()));
+            }
+            query.push(") ");
+        }
+        query.push("WHERE l.listing_date BETWEEN ").push_bind(first.to_string());
+        query.push(" AND ").push_bind(last.to_string());
+        if by_hf {
+            // A paper HF featured belongs to HF's day only.
+            query.push(" AND (p.hf_daily_date IS NULL OR p.hf_daily_date BETWEEN ");
+            query.push_bind(first.to_string()).push(" AND ").push_bind(last.to_string()).push(")");
+        }
+        query.push(" GROUP BY p.id");
+        let rows = query.build().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.try_get("id")?;
+                let listed: String = row.try_get("listed")?;
+                let corrupt = |reason: String| StoreError::CorruptRow { id: id.clone(), reason };
+                Ok(RankCandidate {
+                    id: ArxivId::parse(&id).map_err(|error| corrupt(error.to_string()))?,
+                    listed: listed
+                        .parse()
+                        .map_err(|error: jiff::Error| corrupt(error.to_string()))?,
+                    imported_votes: row.try_get("imported_votes")?,
+                    local_votes: row.try_get("local_votes")?,
+                    star_growth: row.try_get("star_growth")?,
+                })
+            })
+            .collect()
     }
 }
 
@@ -126,44 +199,16 @@ impl Store for Backend {
         last: Date,
         category: Option<&Category>,
     ) -> Result<Vec<RankCandidate>, StoreError> {
-        let mut query = QueryBuilder::<Db>::new(
-            "SELECT p.id AS id, MIN(l.listing_date) AS listed, COALESCE(p.imported_votes, 0) AS imported_votes, \
-             p.local_votes AS local_votes, ",
-        );
-        query.push(harvest::STAR_GROWTH_COLUMN.as_str()).push(
-            " FROM (SELECT listing_date, paper_id FROM paper_listings \
-                   UNION SELECT listing_date, paper_id FROM submissions WHERE NOT hidden AND user_id NOT IN (SELECT id FROM users WHERE role = 'banned')) l \
-             JOIN papers p ON p.id = l.paper_id AND NOT p.hidden ",
-        );
-        if let Some(category) = category {
-            query.push("JOIN paper_categories c ON c.paper_id = p.id AND (c.category = ");
-            query.push_bind(category.as_str());
-            if !category.as_str().contains('.') {
-                query
-                    .push(" OR c.category LIKE ")
-                    .push_bind(format!("{}.%", category.as_str()));
-            }
-            query.push(") ");
-        }
-        query.push("WHERE l.listing_date BETWEEN ").push_bind(first.to_string());
-        query.push(" AND ").push_bind(last.to_string()).push(" GROUP BY p.id");
-        let rows = query.build().fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|row| {
-                let id: String = row.try_get("id")?;
-                let listed: String = row.try_get("listed")?;
-                let corrupt = |reason: String| StoreError::CorruptRow { id: id.clone(), reason };
-                Ok(RankCandidate {
-                    id: ArxivId::parse(&id).map_err(|error| corrupt(error.to_string()))?,
-                    listed: listed
-                        .parse()
-                        .map_err(|error: jiff::Error| corrupt(error.to_string()))?,
-                    imported_votes: row.try_get("imported_votes")?,
-                    local_votes: row.try_get("local_votes")?,
-                    star_growth: row.try_get("star_growth")?,
-                })
-            })
-            .collect()
+        self.candidates(first, last, category, DayBasis::Listing).await
+    }
+
+    async fn daily_papers_candidates(
+        &self,
+        first: Date,
+        last: Date,
+        category: Option<&Category>,
+    ) -> Result<Vec<RankCandidate>, StoreError> {
+        self.candidates(first, last, category, DayBasis::HuggingFaceDaily).await
     }
 
     async fn papers_by_ids(&self, ids: &[ArxivId]) -> Result<Vec<Paper>, StoreError> {
@@ -1014,6 +1059,7 @@ async fn write_papers(connection: &mut Connection, papers: &[(Paper, bool)]) -> 
                 .push_bind(&row.community_votes)
                 .push_bind(row.imported_votes)
                 .push_bind(&row.hugging_face)
+                .push_bind(&row.hf_daily_date)
                 .push_bind(now)
                 .push_bind(now);
         });
