@@ -257,7 +257,23 @@ pub(crate) async fn scores_now(
         .collect())
 }
 
-pub async fn paper(State(state): State<AppState>, Path(raw): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn paper(State(state): State<AppState>, Path(raw): Path<String>) -> Response {
+    if raw.ends_with("/upvote") {
+        return method_not_allowed("POST, DELETE");
+    }
+    paper_json(state, raw).await.into_response()
+}
+
+/// 405 with the methods the route has (RFC 9110 §15.5.6); the edge gives it the JSON body.
+pub fn method_not_allowed(allow: &'static str) -> Response {
+    (
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        [(axum::http::header::ALLOW, allow)],
+    )
+        .into_response()
+}
+
+async fn paper_json(state: AppState, raw: String) -> Result<Json<Value>, ApiError> {
     let id = ArxivId::parse(&raw).map_err(|error| AppError::bad_request(error.to_string()))?;
     let paper = state
         .store

@@ -108,10 +108,11 @@ pub async fn rate_limit(state: &AppState, bucket: &str, limit: u32, window_secon
         Ok(())
     } else {
         tracing::warn!(bucket, "rate limited");
-        Err(AppError {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            message: "Too many requests; please wait a few minutes and try again.".to_owned(),
-        })
+        let wait = (window_start + window_seconds - now()).max(1) as u64;
+        Err(AppError::too_many(
+            "Too many requests; please wait a few minutes and try again.",
+            wait,
+        ))
     }
 }
 

@@ -54,6 +54,9 @@ pub async fn edge(State(state): State<AppState>, request: Request, next: Next) -
                 .extensions_mut()
                 .remove::<Route>()
                 .map_or_else(|| "unmatched".to_owned(), |r| r.0);
+            if is_api {
+                response = as_api_error(response).await;
+            }
             (response, route)
         }
     };
@@ -236,7 +239,11 @@ pub async fn limit_clients(State(state): State<AppState>, request: Request, next
         )
         .await;
         if let Err(refused) = counted {
-            return refused.into_response();
+            return if request.uri().path().starts_with("/api/") {
+                super::error::ApiError(refused).into_response()
+            } else {
+                refused.into_response()
+            };
         }
     } else if !free_to_read(request.uri().path()) {
         let now = jiff::Timestamp::now().as_second();
@@ -256,14 +263,53 @@ fn free_to_read(path: &str) -> bool {
 /// 429 with how long to wait (RFC 6585 §4, RFC 9110 §10.2.3).
 fn too_many_reads(wait_seconds: u64, api: bool) -> Response {
     let message = "Too many searches and pages from your address this minute; please wait a little and try again.";
-    let status = StatusCode::TOO_MANY_REQUESTS;
-    let mut response = if api {
-        (status, axum::Json(serde_json::json!({"error": message, "status": 429}))).into_response()
+    let refused = super::error::AppError::too_many(message, wait_seconds);
+    if api {
+        super::error::ApiError(refused).into_response()
     } else {
-        (status, axum::response::Html(super::pages::error_page(status, message))).into_response()
+        refused.into_response()
+    }
+}
+
+/// Every `/api/*` error is the API's JSON error object: axum's own rejections (a duplicate
+/// query parameter, a body of the wrong type, no Content-Type, a method the route lacks) answer
+/// plain text or nothing; their text becomes the message, their status and headers stay.
+async fn as_api_error(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let is_text = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/plain"));
+    let text = match axum::body::to_bytes(body, 16 * 1024).await {
+        Ok(bytes) if is_text && !bytes.is_empty() => String::from_utf8_lossy(&bytes).trim().to_owned(),
+        _ => String::new(),
     };
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(wait_seconds.max(1)));
-    response
+    let message = match (text.is_empty(), status) {
+        (false, _) => text,
+        (true, StatusCode::METHOD_NOT_ALLOWED) => {
+            let allowed = parts
+                .headers
+                .get(header::ALLOW)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("");
+            format!("this route does not answer that method; it answers {allowed}")
+        }
+        (true, status) => status.canonical_reason().unwrap_or("error").to_owned(),
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.remove(header::CONTENT_TYPE);
+    let json = super::error::api_error_body(status, &message).into_response();
+    let (json_parts, json_body) = json.into_parts();
+    parts.headers.extend(json_parts.headers);
+    Response::from_parts(parts, json_body)
 }

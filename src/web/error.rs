@@ -12,44 +12,47 @@ use super::pages::error_page;
 pub struct AppError {
     pub status: StatusCode,
     pub message: String,
+    /// For a 429: seconds until the limit's window ends (`Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 impl AppError {
-    pub fn bad_request(message: impl Into<String>) -> AppError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> AppError {
         AppError {
-            status: StatusCode::BAD_REQUEST,
+            status,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// 429: a limit was reached; try again in `retry_after` seconds.
+    pub fn too_many(message: impl Into<String>, retry_after: u64) -> AppError {
+        AppError {
+            retry_after: Some(retry_after.max(1)),
+            ..AppError::new(StatusCode::TOO_MANY_REQUESTS, message)
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::BAD_REQUEST, message)
     }
 
     pub fn unauthorized(message: impl Into<String>) -> AppError {
-        AppError {
-            status: StatusCode::UNAUTHORIZED,
-            message: message.into(),
-        }
+        AppError::new(StatusCode::UNAUTHORIZED, message)
     }
 
     pub fn forbidden(message: impl Into<String>) -> AppError {
-        AppError {
-            status: StatusCode::FORBIDDEN,
-            message: message.into(),
-        }
+        AppError::new(StatusCode::FORBIDDEN, message)
     }
 
     pub fn not_found(message: impl Into<String>) -> AppError {
-        AppError {
-            status: StatusCode::NOT_FOUND,
-            message: message.into(),
-        }
+        AppError::new(StatusCode::NOT_FOUND, message)
     }
 
     /// A failure of ours: logged with its cause chain, answered with a generic message.
     pub fn internal(error: impl std::fmt::Display) -> AppError {
         tracing::error!(error = %error, "request failed");
-        AppError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            message: "something went wrong on our side".to_owned(),
-        }
+        AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "something went wrong on our side")
     }
 }
 
@@ -58,12 +61,11 @@ impl From<paperboy_store::StoreError> for AppError {
         if error.is_unwritable() {
             // The machine's state, not a bug: it passes when there is room again.
             tracing::error!(%error, "a write failed");
-            return AppError {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                message: "Nothing can be saved right now (the server's disk is full or read-only); reading still \
-                          works. Please try again in a few minutes."
-                    .to_owned(),
-            };
+            return AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Nothing can be saved right now (the server's disk is full or read-only); reading still \
+                 works. Please try again in a few minutes.",
+            );
         }
         AppError::internal(error)
     }
@@ -71,8 +73,26 @@ impl From<paperboy_store::StoreError> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        (self.status, Html(error_page(self.status, &self.message))).into_response()
+        let retry_after = self.retry_after;
+        with_retry_after(
+            (self.status, Html(error_page(self.status, &self.message))).into_response(),
+            retry_after,
+        )
     }
+}
+
+fn with_retry_after(mut response: Response, retry_after: Option<u64>) -> Response {
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+    }
+    response
+}
+
+/// The API's error object for any status and message (`{"error": "...", "status": 400}`).
+pub fn api_error_body(status: StatusCode, message: &str) -> Json<serde_json::Value> {
+    Json(json!({"error": message, "status": status.as_u16()}))
 }
 
 /// The API's face of [`AppError`]: `{"error": "...", "status": 400}`.
@@ -87,7 +107,7 @@ impl<E: Into<AppError>> From<E> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({"error": self.0.message, "status": self.0.status.as_u16()});
-        (self.0.status, Json(body)).into_response()
+        let body = api_error_body(self.0.status, &self.0.message);
+        with_retry_after((self.0.status, body).into_response(), self.0.retry_after)
     }
 }

@@ -9,7 +9,7 @@ use axum::{Form, Json};
 use paperboy_core::{ArxivId, Date, Paper, VersionedArxivId};
 use paperboy_store::{NewSubmission, SubmitOutcome};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::AppState;
 use super::auth::{ApiCaller, CurrentUser, rate_limit, require_same_origin};
@@ -23,11 +23,20 @@ struct SubmitPage {
     layout: Layout,
     paper: String,
     error: String,
+    notice: String,
     max_age_days: u32,
     quota: u32,
 }
 
 fn render(state: &AppState, paper: &str, error: &str) -> Result<Html<String>, AppError> {
+    render_page(state, paper, error, "")
+}
+
+fn render_notice(state: &AppState, notice: &str) -> Result<Html<String>, AppError> {
+    render_page(state, "", "", notice)
+}
+
+fn render_page(state: &AppState, paper: &str, error: &str, notice: &str) -> Result<Html<String>, AppError> {
     let layout = Layout::new(
         format!("Submit a paper · {}", state.settings.instance_name),
         &state.settings.instance_name,
@@ -36,6 +45,7 @@ fn render(state: &AppState, paper: &str, error: &str) -> Result<Html<String>, Ap
         layout,
         paper: paper.to_owned(),
         error: error.to_owned(),
+        notice: notice.to_owned(),
         max_age_days: state.settings.submission_max_age_days,
         quota: state.settings.submissions_per_day,
     };
@@ -65,10 +75,13 @@ pub async fn submit(
         return Ok(Redirect::to("/login?next=/submit").into_response());
     };
     match submit_for(&state, session.user.id, &form.paper).await? {
-        Ok((id, day)) => {
+        Submission::Done(id, day) => {
             Ok(Redirect::to(&format!("/papers/date/{day}#paper-{}", id.as_str().replace('/', "-"))).into_response())
         }
-        Err((status, message)) => Ok((status, render(&state, &form.paper, &message)?).into_response()),
+        Submission::Refused((status, message)) => Ok((status, render(&state, &form.paper, &message)?).into_response()),
+        Submission::Pending(id) => {
+            Ok((StatusCode::ACCEPTED, render_notice(&state, &pending_message(&id))?).into_response())
+        }
     }
 }
 
@@ -83,62 +96,107 @@ pub async fn api_index(
     State(state): State<AppState>,
     ApiCaller(user): ApiCaller,
     Json(request): Json<IndexRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     match submit_for(&state, user.id, &request.arxiv_id).await? {
-        Ok((id, day)) => Ok(Json(
+        Submission::Done(id, day) => Ok(Json(
             json!({"id": id.as_str(), "listingDate": day.to_string(), "submittedBy": user.display_name}),
-        )),
-        Err((status, message)) => Err(ApiError(AppError { status, message })),
+        )
+        .into_response()),
+        Submission::Refused((status, message)) => Err(ApiError(AppError::new(status, message))),
+        // 202: poll the paper's URL; it answers 404 until arXiv has answered.
+        Submission::Pending(id) => Ok((
+            StatusCode::ACCEPTED,
+            [(axum::http::header::LOCATION, format!("/api/papers/{id}"))],
+            Json(json!({"id": id.as_str(), "status": "pending", "message": pending_message(&id)})),
+        )
+            .into_response()),
     }
 }
 
 /// A refusal a member can act on: the status to answer and what to tell them.
 type Refusal = (StatusCode, String);
 
+/// How a submission ended, as far as the member's request can wait for it.
+enum Submission {
+    /// On the day's page.
+    Done(ArxivId, Date),
+    Refused(Refusal),
+    /// arXiv is slow; the fetch goes on in the background and submits the paper when it ends.
+    Pending(ArxivId),
+}
+
+/// How long a request waits for arXiv before answering "pending" (the request timeout is 15 s).
+const FETCH_WAIT: std::time::Duration = std::time::Duration::from_secs(8);
+
 /// Submits `text` (any arXiv id form) for a member, fetching it from arXiv if needed.
-async fn submit_for(state: &AppState, user_id: i64, text: &str) -> Result<Result<(ArxivId, Date), Refusal>, AppError> {
+async fn submit_for(state: &AppState, user_id: i64, text: &str) -> Result<Submission, AppError> {
     rate_limit(state, &format!("submit:{user_id}"), 30, 3600).await?;
     let id = match VersionedArxivId::parse(text) {
         Ok(versioned) => versioned.id,
-        Err(error) => return Ok(Err((StatusCode::BAD_REQUEST, error.to_string()))),
+        Err(error) => return Ok(Submission::Refused((StatusCode::BAD_REQUEST, error.to_string()))),
     };
-    let paper = match state.store.paper(&id).await? {
-        Some(paper) => paper,
-        None => match state.arxiv.fetch(&id).await {
-            Ok(paper) => {
-                if let Some(message) = withdrawn(&paper) {
-                    return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, message)));
-                }
-                state.store.merge_papers(vec![paper.clone()]).await?;
-                paper
-            }
-            Err(error @ (FetchError::Unknown(_) | FetchError::Refused(_))) => {
-                return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, error.to_string())));
-            }
-            Err(error @ FetchError::Unreachable(_)) => {
-                tracing::warn!(%error, "arXiv API");
-                let message = "arXiv could not be reached just now; please try again in a minute.".to_owned();
-                return Ok(Err((StatusCode::BAD_GATEWAY, message)));
-            }
-        },
-    };
-    if let Some(message) = withdrawn(&paper) {
-        return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, message)));
-    }
     let today = crate::today_utc();
+    if let Some(paper) = state.store.paper(&id).await? {
+        return submit_known(state, user_id, paper, today).await;
+    }
+    // The fetch and what follows run on their own: if arXiv answers late, the paper still goes on
+    // the day the member asked, and nothing is lost when this request has already been answered.
+    let mut fetching = tokio::spawn(fetch_and_submit(state.clone(), user_id, id.clone(), today));
+    match tokio::time::timeout(FETCH_WAIT, &mut fetching).await {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(panicked)) => Err(AppError::internal(panicked)),
+        Err(_) => {
+            tracing::info!(paper = %id, "arXiv is slow; the submission continues in the background");
+            Ok(Submission::Pending(id))
+        }
+    }
+}
+
+async fn fetch_and_submit(state: AppState, user_id: i64, id: ArxivId, day: Date) -> Result<Submission, AppError> {
+    let outcome = match state.arxiv.fetch(&id).await {
+        Ok(paper) => {
+            if let Some(message) = withdrawn(&paper) {
+                return Ok(Submission::Refused((StatusCode::UNPROCESSABLE_ENTITY, message)));
+            }
+            state.store.merge_papers(vec![paper.clone()]).await?;
+            submit_known(&state, user_id, paper, day).await
+        }
+        Err(error @ (FetchError::Unknown(_) | FetchError::Refused(_))) => Ok(Submission::Refused((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            error.to_string(),
+        ))),
+        Err(error @ FetchError::Unreachable(_)) => {
+            tracing::warn!(%error, "arXiv API");
+            let message = format!("arXiv could not be reached ({error}); please try again in a few minutes.");
+            Ok(Submission::Refused((StatusCode::BAD_GATEWAY, message)))
+        }
+    };
+    if let Ok(Submission::Refused((_, reason))) = &outcome {
+        tracing::info!(paper = %id, user = user_id, reason, "submission refused");
+    }
+    outcome
+}
+
+/// Puts a paper we hold on `day`'s page for a member, within the rules.
+async fn submit_known(state: &AppState, user_id: i64, paper: Paper, day: Date) -> Result<Submission, AppError> {
+    let id = paper.id.clone();
+    let refused = |status, message: String| Ok(Submission::Refused((status, message)));
+    if let Some(message) = withdrawn(&paper) {
+        return refused(StatusCode::UNPROCESSABLE_ENTITY, message);
+    }
     let max_age = i64::from(state.settings.submission_max_age_days);
     if let Some(first) = paper.first_version_date.or(paper.first_listed())
-        && let Ok(age) = first.until(today).map(|span| i64::from(span.get_days()))
+        && let Ok(age) = first.until(day).map(|span| i64::from(span.get_days()))
         && age > max_age
     {
         let message = format!(
             "arXiv:{id} first appeared on {first}, more than {max_age} days ago; submissions are for new papers."
         );
-        return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, message)));
+        return refused(StatusCode::UNPROCESSABLE_ENTITY, message);
     }
     let submission = NewSubmission {
         paper: id.clone(),
-        listing_date: today,
+        listing_date: day,
         user_id,
     };
     match state
@@ -148,22 +206,30 @@ async fn submit_for(state: &AppState, user_id: i64, text: &str) -> Result<Result
     {
         SubmitOutcome::Accepted => {}
         SubmitOutcome::AlreadySubmitted => {
-            return Ok(Err((
+            return refused(
                 StatusCode::CONFLICT,
                 format!("arXiv:{id} has already been submitted today."),
-            )));
+            );
         }
         SubmitOutcome::QuotaReached => {
             let quota = state.settings.submissions_per_day;
-            return Ok(Err((
+            return refused(
                 StatusCode::TOO_MANY_REQUESTS,
                 format!("You have submitted {quota} papers today, the daily limit. Thank you!"),
-            )));
+            );
         }
     }
     state.cache.refresh(state.store.as_ref()).await;
     tracing::info!(user = user_id, paper = %id, "submitted");
-    Ok(Ok((id, today)))
+    Ok(Submission::Done(id, day))
+}
+
+/// What a member reads while arXiv is slow.
+fn pending_message(id: &ArxivId) -> String {
+    format!(
+        "arXiv is slow to answer just now. We keep asking it for arXiv:{id} in the background and put it on \
+         today's page as soon as it answers; there is nothing more to do."
+    )
 }
 
 /// arXiv keeps withdrawn papers with a comment (and often abstract) saying so.

@@ -61,30 +61,38 @@ pub async fn vote_form(
     Ok(Redirect::to(&format!("{back}#paper-{anchor}")).into_response())
 }
 
-pub async fn api_upvote(
-    state: State<AppState>,
-    caller: ApiCaller,
-    path: Path<String>,
-) -> Result<Json<Value>, ApiError> {
+pub async fn api_upvote(state: State<AppState>, path: Path<String>, caller: Result<ApiCaller, ApiError>) -> Response {
     api_vote(state, caller, path, true).await
 }
 
-pub async fn api_unvote(
-    state: State<AppState>,
-    caller: ApiCaller,
-    path: Path<String>,
-) -> Result<Json<Value>, ApiError> {
+pub async fn api_unvote(state: State<AppState>, path: Path<String>, caller: Result<ApiCaller, ApiError>) -> Response {
     api_vote(state, caller, path, false).await
 }
 
-/// `POST` / `DELETE /api/papers/<id>/upvote`: answers the new count.
+/// `POST` / `DELETE /api/papers/<id>/upvote`: answers the new count. Any other path under
+/// `/api/papers/` is a paper, which only answers GET.
 async fn api_vote(
-    State(state): State<AppState>,
-    ApiCaller(user): ApiCaller,
+    state: State<AppState>,
+    caller: Result<ApiCaller, ApiError>,
     Path(rest): Path<String>,
     voted: bool,
+) -> Response {
+    if !rest.ends_with("/upvote") {
+        return super::api::method_not_allowed("GET, HEAD");
+    }
+    match caller {
+        Ok(ApiCaller(user)) => cast_api_vote(state, user, &rest, voted).await.into_response(),
+        Err(refused) => refused.into_response(),
+    }
+}
+
+async fn cast_api_vote(
+    State(state): State<AppState>,
+    user: paperboy_store::User,
+    rest: &str,
+    voted: bool,
 ) -> Result<Json<Value>, ApiError> {
-    let paper = upvote_target(&rest)?;
+    let paper = upvote_target(rest)?;
     rate_limit(&state, &format!("vote:{}", user.id), VOTES_PER_WINDOW, 600).await?;
     let local_votes = state
         .store

@@ -635,7 +635,11 @@ async fn preview_prints_the_message_a_subscriber_would_get() {
     // Without --date: the latest day with papers (the sample ends on 27 February), said so.
     let latest = instance.run(&["digest", "preview", "--email", "reader0000@example.org"]);
     assert_eq!(latest.code, 0, "{}", latest.stderr);
-    assert!(latest.stderr.contains("previewing daily:2026-02-27"), "{}", latest.stderr);
+    assert!(
+        latest.stderr.contains("previewing daily:2026-02-27"),
+        "{}",
+        latest.stderr
+    );
     assert!(latest.stderr.contains("public_url is not set"), "{}", latest.stderr);
     assert_eq!(
         parse(latest.stdout.as_bytes()).subject,

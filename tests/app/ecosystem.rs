@@ -345,3 +345,72 @@ async fn feeds_carry_authors_filters_and_pages_as_readers_expect() {
         assert_eq!(server.get(future).await.status(), 404, "{future}");
     }
 }
+
+/// Every `/api/*` error is the documented JSON object, whoever produced it (axum's extractors,
+/// the router, the limits), with the status that names the problem.
+#[tokio::test]
+async fn every_api_error_is_the_json_error_object() {
+    let member = crate::helpers::SignedIn::start(
+        Instance::with_demo_data(),
+        "ada@example.org",
+        &[("PAPERBOY_WRITES_PER_CLIENT", "12")],
+    )
+    .await;
+    let token = member.make_api_token("errors").await;
+    let server = &member.server;
+    let client = server.client();
+    let base = &server.base_url;
+    let check = |response: reqwest::Response, status: u16| async move {
+        assert_eq!(response.status(), status, "{}", response.url());
+        let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+        let allow = response.headers().get("allow").map(|v| v.to_str().unwrap().to_owned());
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
+        assert!(content_type.starts_with("application/json"), "{content_type}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["status"], status);
+        assert!(body["error"].as_str().unwrap().len() > 3, "{body}");
+        (allow, retry_after)
+    };
+    check(
+        server.get("/api/daily_papers?date=2026-02-13&date=2026-02-12").await,
+        400,
+    )
+    .await;
+    let (allow, _) = check(server.get("/api/papers/2601.23265/upvote").await, 405).await;
+    assert_eq!(allow.as_deref(), Some("POST, DELETE"));
+    check(
+        client.put(format!("{base}/api/daily_papers")).send().await.unwrap(),
+        405,
+    )
+    .await;
+    let index = format!("{base}/api/papers/index");
+    let no_type = client.post(&index).bearer_auth(&token).body("{}").send().await.unwrap();
+    check(no_type, 415).await;
+    let wrong_type = client
+        .post(&index)
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"arxivId": 5}))
+        .send()
+        .await
+        .unwrap();
+    check(wrong_type, 422).await;
+    let mut limited = None;
+    for _ in 0..20 {
+        let response = client
+            .post(format!("{base}/api/papers/2601.23265/upvote"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        if response.status() == 429 {
+            limited = Some(response);
+            break;
+        }
+    }
+    let (_, retry_after) = check(limited.expect("the per-client write limit is reached"), 429).await;
+    let seconds: u64 = retry_after.expect("Retry-After").parse().unwrap();
+    assert!((1..=600).contains(&seconds));
+}

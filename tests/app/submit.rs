@@ -23,6 +23,8 @@ const REFUSED_ID: &str = "2606.00404";
 #[derive(Clone, Default)]
 struct FakeArxiv {
     requests: Arc<Mutex<Vec<(Instant, String)>>>,
+    /// Answer only after this long, as an overloaded arXiv does.
+    delay: Arc<Mutex<Duration>>,
 }
 
 #[derive(Deserialize)]
@@ -33,6 +35,8 @@ struct QueryParams {
 async fn answer(State(fake): State<FakeArxiv>, Query(params): Query<QueryParams>) -> String {
     let id = params.id_list.unwrap_or_default();
     fake.requests.lock().unwrap().push((Instant::now(), id.clone()));
+    let delay = *fake.delay.lock().unwrap();
+    tokio::time::sleep(delay).await;
     let recorded =
         |name: &str| std::fs::read_to_string(fixture(&format!("fixtures/recorded/arxiv-api/{name}"))).unwrap();
     if id == REFUSED_ID {
@@ -101,6 +105,34 @@ impl Site {
             "{}",
             saved.status()
         );
+    }
+
+    /// A personal API token made on the account page (shown once).
+    async fn make_token(&self, cookie: &str, name: &str) -> String {
+        let base = &self.server.base_url;
+        let client = self.server.client();
+        let account = client
+            .get(format!("{base}/account"))
+            .header(COOKIE, cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = crate::helpers::between_all(&account, "name=\"csrf\" value=\"", "\"")[0].to_owned();
+        let page = client
+            .post(format!("{base}/account/tokens"))
+            .header(COOKIE, cookie)
+            .header(ORIGIN, base)
+            .form(&[("name", name), ("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        format!("pb_{}", crate::helpers::between_all(&page, "pb_", " ")[0])
     }
 
     async fn submit(&self, cookie: &str, paper: &str) -> (u16, String, String) {
@@ -232,4 +264,91 @@ async fn members_submit_new_papers_by_any_id_form_within_the_rules() {
         .await
         .unwrap();
     assert_eq!(cross_site.status(), 403);
+}
+
+/// arXiv answering slower than a request may wait: the member hears so at once, and the paper
+/// still lands on the day they asked for it, for the page and for the API.
+#[tokio::test]
+async fn a_slow_arxiv_gets_an_answer_at_once_and_the_paper_later() {
+    let (arxiv_url, fake) = start_fake_arxiv().await;
+    *fake.delay.lock().unwrap() = Duration::from_secs(11);
+    let smtp = SmtpServer::start();
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server_with(
+        "serve",
+        &[
+            ("PAPERBOY_SMTP_URL", &smtp.url()),
+            ("PAPERBOY_ARXIV_API_URL", &arxiv_url),
+            ("PAPERBOY_ARXIV_MIN_INTERVAL", "0.5"),
+            ("PAPERBOY_ARXIV_TIMEOUT_SECONDS", "30"),
+            ("PAPERBOY_SUBMISSION_MAX_AGE_DAYS", "400"),
+        ],
+    );
+    let site = Site {
+        _instance: instance,
+        smtp,
+        server,
+    };
+    let ada = site.sign_in("ada@example.org").await;
+    let asked = Instant::now();
+    let (status, _, body) = site.submit(&ada, "2606.13677").await;
+    assert!(asked.elapsed() < Duration::from_secs(10), "answered at once");
+    assert_eq!(status, 202, "{body}");
+    assert!(body.contains("in the background"), "{body}");
+    let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let page = site.server.text(&format!("/papers/date/{today}")).await;
+        if page.contains("Mana: Dexterous Manipulation of Articulated Tools") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the paper arrives when arXiv answers");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    // The API says the same: 202, and where to look.
+    let token = site.make_token(&ada, "slow").await;
+    let response = site
+        .server
+        .client()
+        .post(format!("{}/api/papers/index", site.server.base_url))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"arxivId": "2606.13591"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    assert_eq!(response.headers()[LOCATION], "/api/papers/2606.13591");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "pending");
+}
+
+/// arXiv unreachable: the answer comes at once and says so, with the cause.
+#[tokio::test]
+async fn an_unreachable_arxiv_is_a_502_at_once() {
+    let closed = crate::helpers::free_port();
+    let smtp = SmtpServer::start();
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server_with(
+        "serve",
+        &[
+            ("PAPERBOY_SMTP_URL", &smtp.url()),
+            (
+                "PAPERBOY_ARXIV_API_URL",
+                &format!("http://127.0.0.1:{closed}/api/query"),
+            ),
+            ("PAPERBOY_ARXIV_MAX_ATTEMPTS", "1"),
+        ],
+    );
+    let site = Site {
+        _instance: instance,
+        smtp,
+        server,
+    };
+    let ada = site.sign_in("ada@example.org").await;
+    let asked = Instant::now();
+    let (status, _, body) = site.submit(&ada, "2606.13677").await;
+    assert!(asked.elapsed() < Duration::from_secs(10));
+    assert_eq!(status, 502);
+    assert!(body.contains("arXiv could not be reached"), "{body}");
 }
