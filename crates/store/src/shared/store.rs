@@ -78,7 +78,10 @@ impl Backend {
         );
         if by_hf {
             query.push(" UNION SELECT hf_daily_date, id FROM papers WHERE hf_daily_date BETWEEN ");
-            query.push_bind(first.to_string()).push(" AND ").push_bind(last.to_string());
+            query
+                .push_bind(first.to_string())
+                .push(" AND ")
+                .push_bind(last.to_string());
         }
         query.push(") l JOIN papers p ON p.id = l.paper_id AND NOT p.hidden ");
         if let Some(category) = category {
@@ -96,7 +99,11 @@ impl Backend {
         if by_hf {
             // A paper HF featured belongs to HF's day only.
             query.push(" AND (p.hf_daily_date IS NULL OR p.hf_daily_date BETWEEN ");
-            query.push_bind(first.to_string()).push(" AND ").push_bind(last.to_string()).push(")");
+            query
+                .push_bind(first.to_string())
+                .push(" AND ")
+                .push_bind(last.to_string())
+                .push(")");
         }
         query.push(" GROUP BY p.id");
         let rows = query.build().fetch_all(&self.pool).await?;
