@@ -80,6 +80,9 @@ pub struct Config {
     pub submission_max_age_days: u32,
     /// Papers one member may submit per day.
     pub submissions_per_day: u32,
+    /// When arXiv cannot be reached, a submission is tried again in the background this many
+    /// seconds apart, ten times, before it is given up.
+    pub submission_retry_seconds: f64,
     /// State-changing requests (sign-in, votes, submissions, …) one client address may make per
     /// ten minutes, on top of the per-account limits.
     pub writes_per_client: u32,
@@ -191,6 +194,7 @@ impl Default for Config {
             arxiv_contact: None,
             submission_max_age_days: 14,
             submissions_per_day: 5,
+            submission_retry_seconds: 60.0,
             writes_per_client: 600,
             reads_per_client: 600,
             connection_idle_seconds: 10,

@@ -1,27 +1,79 @@
 // Progressive enhancement only: every page works without this file.
-// 1. Math: KaTeX renders $…$, $$…$$, \(…\) and \[…\] in titles and abstracts. Broken TeX is
-//    left as readable source (throwOnError: false) instead of blanking the text.
+// 1. Math: KaTeX renders $…$, $$…$$, \(…\) and \[…\] in titles, abstracts and search excerpts.
+//    An expression KaTeX cannot parse is left as its readable source.
 // 2. A "Copy BibTeX" button on paper pages. 3. Category suggestions.
 (function () {
   "use strict";
-  function renderMath() {
-    if (typeof window.renderMathInElement !== "function") return;
-    document.querySelectorAll(".math").forEach(function (element) {
-      try {
-        window.renderMathInElement(element, {
-          delimiters: [
-            { left: "$$", right: "$$", display: true },
-            { left: "\\[", right: "\\]", display: true },
-            { left: "$", right: "$", display: false },
-            { left: "\\(", right: "\\)", display: false }
-          ],
-          throwOnError: false,
-          strict: "ignore",
-          ignoredTags: ["script", "noscript", "style", "textarea", "pre", "code", "option", "input", "label"]
-        });
-      } catch (error) {
-        // Keep the text as it was: readable TeX beats an empty abstract.
+  // Math is found by the rules the server uses (crates/core/src/tex.rs), not KaTeX's auto-render:
+  // a `$` inside braces belongs to its expression (arXiv writes $\textbf{$ρ$-$\texttt{EOS}$}$),
+  // `\$` is a dollar sign, and each expression renders on its own, so one KaTeX cannot parse stays
+  // as its TeX source instead of red error text or a whole abstract left raw.
+  var DELIMITERS = [["$$", "$$", true], ["\\[", "\\]", true], ["\\(", "\\)", false], ["$", "$", false]];
+  // Where the expression that starts at `from` ends: the first `close` outside braces, or -1.
+  function closing(text, from, close) {
+    var depth = 0;
+    for (var at = from; at < text.length; at++) {
+      if (depth === 0 && text.startsWith(close, at)) return at;
+      var c = text.charAt(at);
+      if (c === "\\") at++;
+      else if (c === "{") depth++;
+      else if (c === "}" && depth > 0) depth--;
+    }
+    return -1;
+  }
+  // The text in pieces: strings, and {tex, source, display} for each expression.
+  function mathPieces(text) {
+    var pieces = [], plain = "", at = 0;
+    while (at < text.length) {
+      var delimiter = null;
+      for (var d = 0; d < DELIMITERS.length && !delimiter; d++) {
+        if (text.startsWith(DELIMITERS[d][0], at)) delimiter = DELIMITERS[d];
       }
+      if (!delimiter) {
+        var step = text.charAt(at) === "\\" ? 2 : 1;
+        plain += text.substr(at, step);
+        at += step;
+        continue;
+      }
+      var start = at + delimiter[0].length, end = closing(text, start, delimiter[1]);
+      if (end <= start) {
+        plain += delimiter[0];
+        at = start;
+        continue;
+      }
+      if (plain) pieces.push(plain);
+      plain = "";
+      var after = end + delimiter[1].length;
+      pieces.push({ tex: text.slice(start, end), source: text.slice(at, after), display: delimiter[2] });
+      at = after;
+    }
+    if (plain) pieces.push(plain);
+    return pieces;
+  }
+  function renderMath() {
+    if (!window.katex) return;
+    document.querySelectorAll(".math").forEach(function (element) {
+      var walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT), nodes = [];
+      while (walker.nextNode()) nodes.push(walker.currentNode);
+      nodes.forEach(function (node) {
+        var pieces = mathPieces(node.nodeValue);
+        if (!pieces.some(function (piece) { return typeof piece !== "string"; })) return;
+        var fragment = document.createDocumentFragment();
+        pieces.forEach(function (piece) {
+          if (typeof piece === "string") {
+            fragment.appendChild(document.createTextNode(piece));
+            return;
+          }
+          var span = document.createElement("span");
+          try {
+            window.katex.render(piece.tex, span, { displayMode: piece.display, throwOnError: true, strict: "ignore" });
+            fragment.appendChild(span);
+          } catch (error) {
+            fragment.appendChild(document.createTextNode(piece.source));
+          }
+        });
+        node.parentNode.replaceChild(fragment, node);
+      });
     });
   }
   function enableCopy() {

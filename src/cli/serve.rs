@@ -31,6 +31,14 @@ pub fn serve(context: &Context, addr: Option<SocketAddr>, role: ReplicaRole, dem
             let outcome = import(store.clone(), sample_sources(), config.import_batch_size, &mut progress).await?;
             tracing::info!("demo sample: {}", outcome.summary_line());
         }
+        if demo_sample && let Some(last_list) = store.latest_listing_day().await? {
+            // The sample ends long before today: a paper's age for submission counts from the
+            // sample's last day, so that its new papers can be submitted as on that day.
+            let behind = last_list
+                .until(crate::today_utc())
+                .map_or(0, |span| span.get_days().max(0));
+            config.submission_max_age_days = config.submission_max_age_days.saturating_add(behind as u32);
+        }
         if role.serves() {
             bind_and_serve(addr, role, config.clone(), store, &context.data_dir).await
         } else {

@@ -6,10 +6,12 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use paperboy_core::{ArxivId, Attention, Date, Paper, Period, Sort, TrendingScore, announcement_time};
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::AppState;
+use super::api_doc::{
+    AuthorJson, CategoryJson, DailyPaperJson, DailyPapersParams, ErrorJson, PaperIdPath, PaperJson, TrendingJson,
+    UserJson,
+};
 use super::cache::{PageKey, cached};
 use super::error::{ApiError, AppError};
 use super::listing::{Entry, ListParams, ListRequest, MAX_PAGE, Scope, load};
@@ -26,25 +28,29 @@ pub const ROUTES: &[&str] = &[
     "/api/me/votes",
 ];
 
-pub const OPENAPI: &str = include_str!("openapi.json");
+/// The longest `submitter` read: longer than any display name or HF handle.
+const MAX_SUBMITTER: usize = 100;
 
-#[derive(Debug, Deserialize)]
-pub struct DailyPapersParams {
-    date: Option<String>,
-    week: Option<String>,
-    month: Option<String>,
-    sort: Option<String>,
-    cat: Option<String>,
-    p: Option<String>,
-    limit: Option<String>,
-    submitter: Option<String>,
-}
-
+/// Papers of a day, ISO week or month, as Hugging Face's `/api/daily_papers`.
+#[utoipa::path(
+    get,
+    path = "/api/daily_papers",
+    params(DailyPapersParams),
+    responses(
+        (status = 200, description = "The period's papers, in the order asked", body = [DailyPaperJson]),
+        (status = 400, description = "A parameter is out of range or malformed", body = ErrorJson),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorJson),
+    )
+)]
 pub async fn daily_papers(
     State(state): State<AppState>,
     page: PageKey,
     Query(params): Query<DailyPapersParams>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
+    if let Err(error) = no_empty_parameters(&pairs) {
+        return error.into_response();
+    }
     cached(&state, &page, "application/json", async {
         let items = daily_papers_items(&state, params)
             .await
@@ -54,7 +60,7 @@ pub async fn daily_papers(
     .await
 }
 
-async fn daily_papers_items(state: &AppState, params: DailyPapersParams) -> Result<Vec<Value>, ApiError> {
+async fn daily_papers_items(state: &AppState, params: DailyPapersParams) -> Result<Vec<DailyPaperJson>, ApiError> {
     let bad = |message: String| ApiError(AppError::bad_request(message));
     let period = match (&params.date, &params.week, &params.month) {
         (Some(date), None, None) => Some(Period::parse_day(date).map_err(|e| bad(e.to_string()))?),
@@ -63,6 +69,13 @@ async fn daily_papers_items(state: &AppState, params: DailyPapersParams) -> Resu
         (None, None, None) => state.store.latest_listing_day().await?.map(Period::Day),
         _ => return Err(bad("give at most one of date, week and month".to_owned())),
     };
+    if params
+        .submitter
+        .as_deref()
+        .is_some_and(|name| name.chars().count() > MAX_SUBMITTER)
+    {
+        return Err(bad(format!("submitter is longer than {MAX_SUBMITTER} characters")));
+    }
     let Some(period) = period else { return Ok(Vec::new()) };
     let limit = parse_number(params.limit.as_deref(), 50, 1, 100, "limit")?;
     let page = parse_number(params.p.as_deref(), 0, 0, MAX_PAGE - 1, "p")?;
@@ -98,6 +111,17 @@ async fn daily_papers_items(state: &AppState, params: DailyPapersParams) -> Resu
         .collect())
 }
 
+/// The API takes a parameter with a value or not at all: `cat=` is a mistake to name, not a
+/// silent "any category" (the site's forms, which send empty fields, are more forgiving).
+pub(crate) fn no_empty_parameters(pairs: &[(String, String)]) -> Result<(), ApiError> {
+    match pairs.iter().find(|(_, value)| value.is_empty()) {
+        Some((name, _)) => Err(ApiError(AppError::bad_request(format!(
+            "{name} is empty: give it a value or leave it out"
+        )))),
+        None => Ok(()),
+    }
+}
+
 fn parse_number(text: Option<&str>, default: u32, min: u32, max: u32, name: &str) -> Result<u32, ApiError> {
     match text {
         None => Ok(default),
@@ -119,15 +143,12 @@ fn iso(date: Date) -> String {
 }
 
 /// A paper in Hugging Face's `paper` shape, with the trending score and its inputs added.
-/// What is not known is left out rather than sent as `null`: HF's clients read a key that is
-/// there as a value of HF's type.
 fn paper_object(
     paper: &Paper,
     score: &TrendingScore,
     daily_date: Option<Date>,
     parameters: &paperboy_core::TrendingParameters,
-) -> Value {
-    let published = paper.first_version_date.or(paper.first_listed());
+) -> PaperJson {
     let first_of = |host: paperboy_core::CodeHost| {
         paper
             .code_links
@@ -135,79 +156,64 @@ fn paper_object(
             .find(|link| link.host == host)
             .map(|link| link.url.clone())
     };
-    let mut object = json!({
-        "id": paper.id.as_str(),
-        "authors": paper.authors.iter().map(|name| json!({"name": name, "hidden": false})).collect::<Vec<_>>(),
-        "title": paper.title,
-        "summary": paper.abstract_text,
-        "upvotes": score.votes(),
-        "categories": paper.categories.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
-        "trendingScore": score.score,
-        "trending": {
-            "score": score.score,
-            "importedVotes": score.imported_votes,
-            "localVotes": score.local_votes,
-            "starGrowth": score.star_growth,
-            "ageHours": score.age_hours,
-            "gravity": parameters.gravity,
-            "ageOffsetHours": parameters.age_offset_hours,
-            "starWeight": parameters.star_weight,
-            "formula": "(importedVotes + localVotes + starWeight * max(starGrowth, 0) + 1) / (ageHours + ageOffsetHours) ^ gravity",
+    let hugging_face = paper.hugging_face.as_ref();
+    PaperJson {
+        id: paper.id.to_string(),
+        authors: paper
+            .authors
+            .iter()
+            .map(|name| AuthorJson {
+                name: name.clone(),
+                hidden: false,
+            })
+            .collect(),
+        published_at: paper.first_version_date.or(paper.first_listed()).map(iso),
+        submitted_on_daily_at: daily_date.map(iso),
+        title: paper.title.clone(),
+        summary: paper.abstract_text.clone(),
+        upvotes: score.votes(),
+        categories: paper.categories.iter().map(|c| c.to_string()).collect(),
+        trending_score: score.score,
+        trending: TrendingJson {
+            score: score.score,
+            imported_votes: score.imported_votes,
+            local_votes: score.local_votes,
+            star_growth: score.star_growth,
+            age_hours: score.age_hours,
+            gravity: parameters.gravity,
+            age_offset_hours: parameters.age_offset_hours,
+            star_weight: parameters.star_weight,
+            formula: "(importedVotes + localVotes + starWeight * max(starGrowth, 0) + 1) / (ageHours + ageOffsetHours) ^ gravity"
+                .to_owned(),
         },
-    });
-    let mut set = |key: &str, value: Option<Value>| {
-        if let Some(value) = value {
-            object[key] = value;
-        }
-    };
-    set("publishedAt", published.map(|date| json!(iso(date))));
-    set("submittedOnDailyAt", daily_date.map(|date| json!(iso(date))));
-    set("githubRepo", first_of(paperboy_core::CodeHost::Github).map(Value::from));
-    set(
-        "projectPage",
-        first_of(paperboy_core::CodeHost::ProjectPage).map(Value::from),
-    );
-    if let Some(hf) = &paper.hugging_face {
-        set("ai_summary", hf.ai_summary.clone().map(Value::from));
-        set(
-            "ai_keywords",
-            (!hf.ai_keywords.is_empty()).then(|| json!(hf.ai_keywords)),
-        );
-        set("submittedOnDailyBy", hf.submitted_by.as_ref().map(user_object));
+        github_repo: first_of(paperboy_core::CodeHost::Github),
+        project_page: first_of(paperboy_core::CodeHost::ProjectPage),
+        ai_summary: hugging_face.and_then(|hf| hf.ai_summary.clone()),
+        ai_keywords: hugging_face
+            .filter(|hf| !hf.ai_keywords.is_empty())
+            .map(|hf| hf.ai_keywords.clone()),
+        submitted_on_daily_by: hugging_face.and_then(|hf| hf.submitted_by.as_ref()).map(user_object),
     }
-    object
 }
 
 /// An HF user object (`huggingface_hub`'s `User`): `user` is the handle, `fullname` the name.
-fn user_object(user: &paperboy_core::HuggingFaceUser) -> Value {
-    let mut object = json!({
-        "user": user.name,
-        "name": user.name,
-        "fullname": user.fullname.as_deref().unwrap_or(&user.name),
-        "type": "user",
-    });
-    if let Some(avatar) = &user.avatar_url {
-        object["avatarUrl"] = json!(avatar);
+fn user_object(user: &paperboy_core::HuggingFaceUser) -> UserJson {
+    UserJson {
+        user: user.name.clone(),
+        name: user.name.clone(),
+        fullname: user.fullname.clone().unwrap_or_else(|| user.name.clone()),
+        kind: "user".to_owned(),
+        avatar_url: user.avatar_url.clone(),
     }
-    object
 }
 
 fn hugging_face_submitter(paper: &Paper) -> Option<&paperboy_core::HuggingFaceUser> {
     paper.hugging_face.as_ref()?.submitted_by.as_ref()
 }
 
-pub(crate) fn daily_paper_item(entry: &Entry, parameters: &paperboy_core::TrendingParameters) -> Value {
-    let paper = paper_object(&entry.paper, &entry.score, Some(entry.listed), parameters);
-    let mut item = json!({
-        "publishedAt": iso(entry.listed),
-        "title": entry.paper.title,
-        "summary": entry.paper.abstract_text,
-        "numComments": 0,
-        "isAuthorParticipating": false,
-        "paper": paper,
-    });
+pub(crate) fn daily_paper_item(entry: &Entry, parameters: &paperboy_core::TrendingParameters) -> DailyPaperJson {
     // A member of this instance who submitted it, else the HF user who did; absent if neither.
-    let submitter = match &entry.submitted_by {
+    let submitted_by = match &entry.submitted_by {
         Some(name) => Some(user_object(&paperboy_core::HuggingFaceUser {
             name: name.clone(),
             fullname: None,
@@ -215,13 +221,16 @@ pub(crate) fn daily_paper_item(entry: &Entry, parameters: &paperboy_core::Trendi
         })),
         None => hugging_face_submitter(&entry.paper).map(user_object),
     };
-    if let Some(submitter) = submitter {
-        item["submittedBy"] = submitter;
+    DailyPaperJson {
+        published_at: iso(entry.listed),
+        title: entry.paper.title.clone(),
+        summary: entry.paper.abstract_text.clone(),
+        num_comments: 0,
+        is_author_participating: false,
+        paper: paper_object(&entry.paper, &entry.score, Some(entry.listed), parameters),
+        submitted_by,
+        thumbnail: entry.paper.hugging_face.as_ref().and_then(|hf| hf.thumbnail.clone()),
     }
-    if let Some(thumbnail) = entry.paper.hugging_face.as_ref().and_then(|hf| hf.thumbnail.clone()) {
-        item["thumbnail"] = json!(thumbnail);
-    }
-    item
 }
 
 /// Papers' trending scores now, with this instance's votes and their repositories' star
@@ -257,11 +266,34 @@ pub(crate) async fn scores_now(
         .collect())
 }
 
+/// One paper, as Hugging Face's `/api/papers/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/papers/{id}",
+    params(PaperIdPath),
+    responses(
+        (status = 200, description = "The paper", body = PaperJson),
+        (status = 400, description = "Not an arXiv id", body = ErrorJson),
+        (status = 404, description = "The paper is not on this instance", body = ErrorJson),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorJson),
+    )
+)]
 pub async fn paper(State(state): State<AppState>, Path(raw): Path<String>) -> Response {
     if raw.ends_with("/upvote") {
         return method_not_allowed("POST, DELETE");
     }
     paper_json(state, raw).await.into_response()
+}
+
+/// `OPTIONS /api/papers/…`: a paper answers GET, its `/upvote` POST and DELETE (the router
+/// holds both under one catch-all, for old-style ids with a `/`).
+pub async fn paper_options(Path(raw): Path<String>) -> Response {
+    let allow = if raw.ends_with("/upvote") {
+        "POST, DELETE, OPTIONS"
+    } else {
+        "GET, HEAD, OPTIONS"
+    };
+    (axum::http::StatusCode::NO_CONTENT, [(axum::http::header::ALLOW, allow)]).into_response()
 }
 
 /// 405 with the methods the route has (RFC 9110 §15.5.6); the edge gives it the JSON body.
@@ -273,7 +305,7 @@ pub fn method_not_allowed(allow: &'static str) -> Response {
         .into_response()
 }
 
-async fn paper_json(state: AppState, raw: String) -> Result<Json<Value>, ApiError> {
+async fn paper_json(state: AppState, raw: String) -> Result<Json<PaperJson>, ApiError> {
     let id = ArxivId::parse(&raw).map_err(|error| AppError::bad_request(error.to_string()))?;
     let paper = state
         .store
@@ -288,8 +320,14 @@ async fn paper_json(state: AppState, raw: String) -> Result<Json<Value>, ApiErro
     Ok(Json(paper_object(&paper, &score, daily_date, &state.settings.trending)))
 }
 
+/// This document.
+#[utoipa::path(get, path = "/api/openapi.json", responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object)))]
 pub async fn openapi() -> Response {
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        super::api_doc::document(),
+    )
+        .into_response()
 }
 
 pub async fn not_found() -> ApiError {
@@ -297,10 +335,14 @@ pub async fn not_found() -> ApiError {
 }
 
 /// arXiv's categories with their names, for clients and the category box's suggestions.
+#[utoipa::path(get, path = "/api/categories", responses((status = 200, description = "Every arXiv category", body = [CategoryJson])))]
 pub async fn categories() -> Response {
-    let list: Vec<Value> = paperboy_core::TAXONOMY
+    let list: Vec<CategoryJson> = paperboy_core::TAXONOMY
         .iter()
-        .map(|(code, full)| json!({"code": code, "name": full.rsplit(" - ").next().unwrap_or(full)}))
+        .map(|(code, full)| CategoryJson {
+            code: (*code).to_owned(),
+            name: full.rsplit(" - ").next().unwrap_or(full).to_owned(),
+        })
         .collect();
     let mut response = Json(list).into_response();
     response.headers_mut().insert(

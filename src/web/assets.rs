@@ -28,7 +28,6 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     asset!("icon.svg", "image/svg+xml"),
     asset!("katex/katex.min.css", "text/css; charset=utf-8"),
     asset!("katex/katex.min.js", "text/javascript; charset=utf-8"),
-    asset!("katex/auto-render.min.js", "text/javascript; charset=utf-8"),
     asset!("katex/LICENSE", "text/plain; charset=utf-8"),
     font!("KaTeX_AMS-Regular.woff2"),
     font!("KaTeX_Caligraphic-Bold.woff2"),

@@ -54,9 +54,6 @@ pub async fn edge(State(state): State<AppState>, request: Request, next: Next) -
                 .extensions_mut()
                 .remove::<Route>()
                 .map_or_else(|| "unmatched".to_owned(), |r| r.0);
-            if is_api {
-                response = as_api_error(response).await;
-            }
             (response, route)
         }
     };
@@ -274,6 +271,13 @@ fn too_many_reads(wait_seconds: u64, api: bool) -> Response {
 /// Every `/api/*` error is the API's JSON error object: axum's own rejections (a duplicate
 /// query parameter, a body of the wrong type, no Content-Type, a method the route lacks) answer
 /// plain text or nothing; their text becomes the message, their status and headers stay.
+/// It runs inside the compression layer, so the bodies it reads are plain.
+pub async fn api_errors(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if is_api { as_api_error(response).await } else { response }
+}
+
 async fn as_api_error(response: Response) -> Response {
     let status = response.status();
     let is_json = response

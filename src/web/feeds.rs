@@ -1,5 +1,6 @@
 //! Atom, RSS 2.0 and JSON Feed for every list view: `<list path>/feed.atom|feed.rss|feed.json`,
-//! with the list's `sort` and `cat`. Same papers as the page, in the same order.
+//! with the list's `sort` and `cat`. Same papers as the page, in the same order. And the list's
+//! BibTeX, `<list path>/papers.bib`, for a reference manager.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -17,7 +18,11 @@ enum FeedFormat {
     Atom,
     Rss,
     Json,
+    Bibtex,
 }
+
+/// A list's BibTeX holds this many papers a page (a day's whole list, nearly always).
+const BIBTEX_PAGE_SIZE: u32 = 1000;
 
 impl FeedFormat {
     fn from_file(file: &str) -> Option<FeedFormat> {
@@ -25,6 +30,7 @@ impl FeedFormat {
             "feed.atom" => Some(FeedFormat::Atom),
             "feed.rss" => Some(FeedFormat::Rss),
             "feed.json" => Some(FeedFormat::Json),
+            "papers.bib" => Some(FeedFormat::Bibtex),
             _ => None,
         }
     }
@@ -34,6 +40,7 @@ impl FeedFormat {
             FeedFormat::Atom => "application/atom+xml; charset=utf-8",
             FeedFormat::Rss => "application/rss+xml; charset=utf-8",
             FeedFormat::Json => "application/feed+json; charset=utf-8",
+            FeedFormat::Bibtex => "application/x-bibtex; charset=utf-8",
         }
     }
 }
@@ -123,7 +130,11 @@ async fn serve(state: AppState, page: PageKey, scope: Option<Scope>, file: Strin
                 None => Scope::Trending,
             },
         };
-        let request = ListRequest::from_params(scope, &params, state.settings.page_size.max(50))?;
+        let page_size = match format {
+            FeedFormat::Bibtex => BIBTEX_PAGE_SIZE,
+            _ => state.settings.page_size.max(50),
+        };
+        let request = ListRequest::from_params(scope, &params, page_size)?;
         let view = load(&state, request).await?;
         // The page a feed stands for keeps its sort and category.
         let page_path = format!("{}{}", page_path(scope), view.request.query_string(None));
@@ -132,10 +143,20 @@ async fn serve(state: AppState, page: PageKey, scope: Option<Scope>, file: Strin
             FeedFormat::Atom => atom(&state, &view, &page_path, &self_url)?,
             FeedFormat::Rss => rss(&state, &view, &page_path, &self_url),
             FeedFormat::Json => json_feed(&state, &view, &page_path, &self_url)?,
+            FeedFormat::Bibtex => bibtex_of(&view.entries),
         };
         Ok(Bytes::from(body))
     })
     .await
+}
+
+/// The BibTeX entries of a list's papers, in the list's order.
+pub(crate) fn bibtex_of(entries: &[crate::web::listing::Entry]) -> String {
+    let entries: Vec<String> = entries
+        .iter()
+        .map(|entry| crate::web::pages::paper::bibtex(&entry.paper) + "\n")
+        .collect();
+    entries.join("\n")
 }
 
 fn page_path(scope: Scope) -> String {

@@ -2,6 +2,7 @@
 //! request shares.
 
 mod api;
+mod api_doc;
 mod assets;
 mod auth;
 mod cache;
@@ -40,7 +41,8 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
-pub use api::{OPENAPI, ROUTES as API_ROUTES};
+pub use api::ROUTES as API_ROUTES;
+pub use api_doc::document as openapi_document;
 pub use auth::SESSION_COOKIE;
 
 use crate::arxiv::ArxivClient;
@@ -62,6 +64,7 @@ pub struct Settings {
     pub login_link_minutes: u32,
     pub submission_max_age_days: u32,
     pub submissions_per_day: u32,
+    pub submission_retry: Duration,
     pub writes_per_client: u32,
     pub subscribe_requests_per_client: u32,
     pub reads_per_client: u32,
@@ -83,6 +86,7 @@ impl Settings {
             login_link_minutes: config.login_link_minutes,
             submission_max_age_days: config.submission_max_age_days,
             submissions_per_day: config.submissions_per_day,
+            submission_retry: Duration::from_secs_f64(config.submission_retry_seconds.clamp(0.0, 86_400.0)),
             writes_per_client: config.writes_per_client,
             subscribe_requests_per_client: config.subscribe_requests_per_client,
             reads_per_client: config.reads_per_client,
@@ -150,7 +154,10 @@ pub fn router(state: AppState) -> Router {
         .route(API_ROUTES[1], get(search::api))
         .route(
             "/api/papers/{*id}",
-            get(api::paper).post(votes::api_upvote).delete(votes::api_unvote),
+            get(api::paper)
+                .post(votes::api_upvote)
+                .delete(votes::api_unvote)
+                .options(api::paper_options),
         )
         .route("/api/me/votes", get(votes::my_votes))
         .route(API_ROUTES[5], axum::routing::post(submit::api_index))
@@ -207,6 +214,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/submissions", axum::routing::post(members::hide_submission))
         .route("/search", get(search::page))
         .route("/feeds/search.atom", get(search::feed))
+        .route("/search.bib", get(search::bibtex))
         .route("/static/{version}/{*path}", get(assets::asset))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -216,6 +224,7 @@ pub fn router(state: AppState) -> Router {
         // Inside the route's layer, so that refusals and failures count under the route asked for.
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), edge::limit_clients))
         .route_layer(axum::middleware::from_fn(edge::remember_route))
+        .layer(axum::middleware::from_fn(edge::api_errors))
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(64 * 1024))
         .layer(TimeoutLayer::with_status_code(

@@ -17,18 +17,60 @@ use crate::web::listing::Entry;
 use crate::web::pages::{CardView, FeedLink, Layout};
 
 /// Every search parameter, as text: each is checked and a bad one named in the error.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
+    /// The query, in the search page's language (words, "phrases", -exclusions, au:, ti:,
+    /// cat:, parentheses). Needed unless `cat` is given.
+    #[param(max_length = 500, example = "diffusion language models")]
     pub q: Option<String>,
+    /// keyword, semantic or hybrid. Default: hybrid when the instance has the embedding model,
+    /// else keyword; without the model, semantic and hybrid fall back to keyword (see
+    /// X-Search-Notice).
+    #[param(value_type = Option<SearchMode>)]
     pub mode: Option<String>,
+    /// relevance (default); new and votes sort every keyword match.
+    #[param(value_type = Option<SearchSort>)]
     pub sort: Option<String>,
     /// Categories or archives, separated by commas or spaces: any of them.
+    #[param(max_length = 200, example = "cs.CV,cs.LG")]
     pub cat: Option<String>,
+    /// Papers listed on or after this day.
+    #[param(value_type = Option<String>, format = Date)]
     pub from: Option<String>,
+    /// Papers listed on or before this day.
+    #[param(value_type = Option<String>, format = Date)]
     pub until: Option<String>,
+    /// Results go 1,000 deep: with limit L the last page is 1000 / L + 1.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1001)]
     pub page: Option<String>,
+    /// Results per page (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
 }
+
+/// Search modes, for the document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // a schema only: the text is parsed where it is used, to name bad values
+pub enum SearchMode {
+    Keyword,
+    Semantic,
+    Hybrid,
+}
+
+/// Search orders, for the document.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // a schema only
+pub enum SearchSort {
+    Relevance,
+    New,
+    Votes,
+}
+
+/// The longest `cat` read (dozens of categories).
+const MAX_CATEGORIES_TEXT: usize = 200;
 
 /// Results per page on the search page and in the feed.
 const PAGE_SIZE: usize = 20;
@@ -72,6 +114,13 @@ fn read(params: &SearchParams, page_size: usize) -> Result<Read, String> {
                 .map_err(|_| format!("{name} must be a date like 2026-02-13, not {text:?}.")),
         }
     };
+    if params
+        .cat
+        .as_deref()
+        .is_some_and(|cat| cat.chars().count() > MAX_CATEGORIES_TEXT)
+    {
+        return Err(format!("cat is longer than {MAX_CATEGORIES_TEXT} characters."));
+    }
     let categories: Vec<String> = params
         .cat
         .as_deref()
@@ -190,6 +239,8 @@ struct SearchPage {
     previous: Option<PageLink>,
     next: Option<PageLink>,
     feed: String,
+    /// The BibTeX of the results on this page.
+    bibtex: String,
 }
 
 pub async fn page(State(state): State<AppState>, Query(params): Query<SearchParams>) -> Result<Response, AppError> {
@@ -232,6 +283,7 @@ pub async fn page(State(state): State<AppState>, Query(params): Query<SearchPara
         previous: None,
         next: None,
         feed: feed.clone(),
+        bibtex: String::new(),
     };
     let nothing_asked = text.is_empty() && params.cat.as_deref().unwrap_or("").trim().is_empty();
     let read = match read(&params, PAGE_SIZE) {
@@ -245,6 +297,7 @@ pub async fn page(State(state): State<AppState>, Query(params): Query<SearchPara
     if nothing_asked && read.request.filters.is_empty() {
         return Ok(Html(page.render().map_err(AppError::internal)?).into_response());
     }
+    page.bibtex = format!("/search.bib{}", query_string(&params, Some(read.page)));
     let highlighter = state
         .search
         .highlighter(&read.request.query)
@@ -269,9 +322,13 @@ pub async fn page(State(state): State<AppState>, Query(params): Query<SearchPara
         .map(|entry| {
             let mut card = CardView::from_entry(entry, true, &back);
             if !read.text.is_empty() {
+                let paper = &entry.paper;
                 card.highlight = Some(crate::web::pages::HighlightView::new(
-                    &highlighter.title(&entry.paper.title),
-                    &highlighter.abstract_excerpt(&entry.paper.abstract_text),
+                    &keeping_math_whole(&highlighter.title(&paper.title), &paper.title),
+                    &keeping_math_whole(
+                        &highlighter.abstract_excerpt(&paper.abstract_text),
+                        &paper.abstract_text,
+                    ),
                 ));
             }
             card
@@ -349,13 +406,43 @@ pub async fn feed(State(state): State<AppState>, Query(mut params): Query<Search
         .into_response())
 }
 
+/// `GET /search.bib?…`: the BibTeX of a search's results page, in the page's order.
+pub async fn bibtex(State(state): State<AppState>, Query(params): Query<SearchParams>) -> Result<Response, AppError> {
+    let read = read(&params, PAGE_SIZE).map_err(AppError::bad_request)?;
+    let results = state.search.query(read.request).await.map_err(AppError::internal)?;
+    let entries = entries(&state, &results).await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/x-bibtex; charset=utf-8")],
+        crate::web::feeds::bibtex_of(&entries),
+    )
+        .into_response())
+}
+
 /// `GET /api/papers/search?q=&limit=&mode=` (and sort, cat, from, until, page): the daily-papers
 /// item shape, best first. `X-Total-Count` and `X-Search-Mode` say how many matched and how
 /// (`X-Total-Count-Exact: false` when there are more: counting stops at 10,000).
+#[utoipa::path(
+    get,
+    path = "/api/papers/search",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "Matching papers, best first (or as sorted)", body = [crate::web::api_doc::DailyPaperJson],
+            headers(
+                ("X-Total-Count" = u64, description = "Keyword: every match, counted up to 10,000; semantic and hybrid: the ranked candidates"),
+                ("X-Total-Count-Exact" = bool, description = "false when counting stopped at 10,000 and more papers match"),
+                ("X-Search-Mode" = String, description = "The mode that ranked the results"),
+                ("X-Search-Notice" = String, description = "Why the mode asked for was not used, if it was not"),
+            )),
+        (status = 400, description = "A parameter is malformed, or the query cannot be read (the error says where)", body = crate::web::api_doc::ErrorJson),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = crate::web::api_doc::ErrorJson),
+    )
+)]
 pub async fn api(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, crate::web::error::ApiError> {
+    crate::web::api::no_empty_parameters(&pairs)?;
     if params.q.as_deref().unwrap_or("").trim().is_empty() && params.cat.as_deref().unwrap_or("").trim().is_empty() {
         return Err(AppError::bad_request("q must not be empty").into());
     }
@@ -370,7 +457,7 @@ pub async fn api(
     let read = read(&params, limit).map_err(AppError::bad_request)?;
     let results = state.search.query(read.request).await.map_err(AppError::internal)?;
     let entries = entries(&state, &results).await?;
-    let items: Vec<serde_json::Value> = entries
+    let items: Vec<crate::web::api_doc::DailyPaperJson> = entries
         .iter()
         .map(|entry| crate::web::api::daily_paper_item(entry, &state.settings.trending))
         .collect();
@@ -396,4 +483,56 @@ pub fn pieces(highlight: &Highlight) -> Vec<(String, bool)> {
         .into_iter()
         .map(|(text, marked)| (text.to_string(), marked))
         .collect()
+}
+
+/// `highlight` (of `whole`, or of an excerpt of it) with no math expression cut: the browser
+/// renders an expression only from one piece of text, so a match inside one marks all of it, and
+/// an excerpt that would start or end inside one takes all of it.
+pub fn keeping_math_whole(highlight: &Highlight, whole: &str) -> Highlight {
+    let Some(offset) = whole.find(highlight.text.as_str()) else {
+        return highlight.clone();
+    };
+    let spans = paperboy_core::math_spans(whole);
+    let range = paperboy_core::widen_to_whole_math(offset..offset + highlight.text.len(), &spans);
+    let mut marks: Vec<std::ops::Range<usize>> = Vec::new();
+    for mark in &highlight.marks {
+        let widened = paperboy_core::widen_to_whole_math(mark.start + offset..mark.end + offset, &spans);
+        match marks.last_mut() {
+            Some(last) if widened.start <= last.end => last.end = last.end.max(widened.end),
+            _ => marks.push(widened),
+        }
+    }
+    Highlight {
+        text: whole[range.clone()].to_owned(),
+        marks: marks
+            .into_iter()
+            .map(|mark| mark.start - range.start..mark.end - range.start)
+            .collect(),
+        excerpt: highlight.excerpt && range.len() < whole.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_match_or_an_excerpt_never_cuts_a_math_expression() {
+        let whole = r"the density ($\texttt{EOS}$) of tokens";
+        let title = Highlight {
+            text: whole.to_owned(),
+            marks: std::iter::once(22..25).collect(),
+            excerpt: false,
+        };
+        let kept = keeping_math_whole(&title, whole);
+        assert_eq!(&kept.text[kept.marks[0].clone()], r"$\texttt{EOS}$");
+        let excerpt = Highlight {
+            text: whole[16..30].to_owned(),
+            marks: vec![],
+            excerpt: true,
+        };
+        let kept = keeping_math_whole(&excerpt, whole);
+        assert_eq!(kept.text, r"$\texttt{EOS}$) o");
+        assert!(kept.excerpt);
+    }
 }

@@ -9,9 +9,9 @@ use axum::{Form, Json};
 use paperboy_core::{ArxivId, Date, Paper, VersionedArxivId};
 use paperboy_store::{NewSubmission, SubmitOutcome};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::AppState;
+use super::api_doc::{ErrorJson, IndexRequest, IndexedJson, PendingJson};
 use super::auth::{ApiCaller, CurrentUser, rate_limit, require_same_origin};
 use super::error::{ApiError, AppError};
 use super::pages::Layout;
@@ -82,35 +82,67 @@ pub async fn submit(
         Submission::Pending(id) => {
             Ok((StatusCode::ACCEPTED, render_notice(&state, &pending_message(&id))?).into_response())
         }
+        Submission::Retrying(id, cause) => Ok((
+            StatusCode::ACCEPTED,
+            render_notice(&state, &retrying_message(&state, &id, &cause))?,
+        )
+            .into_response()),
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct IndexRequest {
-    #[serde(rename = "arxivId")]
-    arxiv_id: String,
-}
-
 /// `POST /api/papers/index` with `{"arxivId": "…"}`, as on Hugging Face.
+#[utoipa::path(
+    post,
+    path = "/api/papers/index",
+    request_body = IndexRequest,
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "On today's list", body = IndexedJson),
+        (status = 202, description = "arXiv is slow (`pending`) or could not be reached (`retrying`, for ten attempts): the paper is fetched in the background; poll the Location", body = PendingJson,
+            headers(("Location" = String, description = "The paper's API URL: 404 until it arrives"))),
+        (status = 400, description = "Not an arXiv id", body = ErrorJson),
+        (status = 401, description = "No valid token or session", body = ErrorJson),
+        (status = 403, description = "The session's request came from another site, or the account is banned", body = ErrorJson),
+        (status = 409, description = "Already submitted today", body = ErrorJson),
+        (status = 413, description = "The body is too large", body = ErrorJson),
+        (status = 415, description = "The body is not JSON (Content-Type: application/json)", body = ErrorJson),
+        (status = 422, description = "Unknown to arXiv, withdrawn, too old, or a body of the wrong shape", body = ErrorJson),
+        (status = 429, description = "A limit was reached; see Retry-After", body = ErrorJson),
+    )
+)]
 pub async fn api_index(
     State(state): State<AppState>,
     ApiCaller(user): ApiCaller,
     Json(request): Json<IndexRequest>,
 ) -> Result<Response, ApiError> {
     match submit_for(&state, user.id, &request.arxiv_id).await? {
-        Submission::Done(id, day) => Ok(Json(
-            json!({"id": id.as_str(), "listingDate": day.to_string(), "submittedBy": user.display_name}),
-        )
+        Submission::Done(id, day) => Ok(Json(IndexedJson {
+            id: id.to_string(),
+            listing_date: day.to_string(),
+            submitted_by: user.display_name,
+        })
         .into_response()),
         Submission::Refused((status, message)) => Err(ApiError(AppError::new(status, message))),
         // 202: poll the paper's URL; it answers 404 until arXiv has answered.
-        Submission::Pending(id) => Ok((
-            StatusCode::ACCEPTED,
-            [(axum::http::header::LOCATION, format!("/api/papers/{id}"))],
-            Json(json!({"id": id.as_str(), "status": "pending", "message": pending_message(&id)})),
-        )
-            .into_response()),
+        Submission::Pending(id) => Ok(pending_json(&id, "pending", pending_message(&id))),
+        Submission::Retrying(id, cause) => {
+            let message = retrying_message(&state, &id, &cause);
+            Ok(pending_json(&id, "retrying", message))
+        }
     }
+}
+
+fn pending_json(id: &ArxivId, status: &str, message: String) -> Response {
+    (
+        StatusCode::ACCEPTED,
+        [(axum::http::header::LOCATION, format!("/api/papers/{id}"))],
+        Json(PendingJson {
+            id: id.to_string(),
+            status: status.to_owned(),
+            message,
+        }),
+    )
+        .into_response()
 }
 
 /// A refusal a member can act on: the status to answer and what to tell them.
@@ -123,6 +155,8 @@ enum Submission {
     Refused(Refusal),
     /// arXiv is slow; the fetch goes on in the background and submits the paper when it ends.
     Pending(ArxivId),
+    /// arXiv could not be reached (why); the submission is retried in the background.
+    Retrying(ArxivId, String),
 }
 
 /// How long a request waits for arXiv before answering "pending" (the request timeout is 15 s).
@@ -166,15 +200,51 @@ async fn fetch_and_submit(state: AppState, user_id: i64, id: ArxivId, day: Date)
             error.to_string(),
         ))),
         Err(error @ FetchError::Unreachable(_)) => {
-            tracing::warn!(%error, "arXiv API");
-            let message = format!("arXiv could not be reached ({error}); please try again in a few minutes.");
-            Ok(Submission::Refused((StatusCode::BAD_GATEWAY, message)))
+            tracing::warn!(%error, paper = %id, "arXiv API unreachable; the submission is retried in the background");
+            tokio::spawn(retry_in_background(state.clone(), user_id, id.clone(), day));
+            Ok(Submission::Retrying(id.clone(), error.to_string()))
         }
     };
     if let Ok(Submission::Refused((_, reason))) = &outcome {
         tracing::info!(paper = %id, user = user_id, reason, "submission refused");
     }
     outcome
+}
+
+/// How often a submission is retried while arXiv cannot be reached.
+const BACKGROUND_ATTEMPTS: u32 = 10;
+
+/// Asks arXiv again, `submission_retry` apart, until it answers (and the paper goes on `day`'s
+/// page, or is refused as it would have been) or the attempts run out. Lives in memory only: a
+/// restart forgets it, and the member submits again.
+async fn retry_in_background(state: AppState, user_id: i64, id: ArxivId, day: Date) {
+    for attempt in 1..=BACKGROUND_ATTEMPTS {
+        tokio::time::sleep(state.settings.submission_retry).await;
+        let outcome = match state.arxiv.fetch(&id).await {
+            Err(FetchError::Unreachable(error)) => {
+                tracing::info!(paper = %id, attempt, %error, "arXiv still unreachable");
+                continue;
+            }
+            Err(error) => Ok(Submission::Refused((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                error.to_string(),
+            ))),
+            Ok(paper) => match withdrawn(&paper) {
+                Some(message) => Ok(Submission::Refused((StatusCode::UNPROCESSABLE_ENTITY, message))),
+                None => match state.store.merge_papers(vec![paper.clone()]).await {
+                    Ok(_) => submit_known(&state, user_id, paper, day).await,
+                    Err(error) => Err(AppError::from(error)),
+                },
+            },
+        };
+        match outcome {
+            Ok(Submission::Refused((_, reason))) => tracing::info!(paper = %id, reason, "retried submission refused"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(paper = %id, error = %error.message, "retried submission failed"),
+        }
+        return;
+    }
+    tracing::warn!(paper = %id, "arXiv stayed unreachable; the submission is given up");
 }
 
 /// Puts a paper we hold on `day`'s page for a member, within the rules.
@@ -229,6 +299,16 @@ fn pending_message(id: &ArxivId) -> String {
     format!(
         "arXiv is slow to answer just now. We keep asking it for arXiv:{id} in the background and put it on \
          today's page as soon as it answers; there is nothing more to do."
+    )
+}
+
+/// What a member reads when arXiv cannot be reached.
+fn retrying_message(state: &AppState, id: &ArxivId, cause: &str) -> String {
+    let minutes = (state.settings.submission_retry.as_secs_f64() * f64::from(BACKGROUND_ATTEMPTS) / 60.0).ceil();
+    format!(
+        "arXiv could not be reached just now ({cause}). We will ask it again for arXiv:{id} in the background \
+         over the next {minutes} minutes and put the paper on today's page as soon as it answers; there is \
+         nothing more to do. If it is not there by then, please submit it again later."
     )
 }
 

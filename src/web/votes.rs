@@ -1,6 +1,7 @@
 //! Upvotes: one per person per paper. Without JavaScript a form on every card posts here and
 //! comes back to the same place; with it, `app.js` calls the API and updates the count in place.
 
+use super::api_doc::{ErrorJson, MyVotesJson, PaperIdPath, VoteJson};
 use axum::Form;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -8,7 +9,6 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_core::ArxivId;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::AppState;
 use super::auth::{ApiCaller, CurrentUser, percent_encode, rate_limit, require_same_origin, safe_next};
@@ -61,10 +61,40 @@ pub async fn vote_form(
     Ok(Redirect::to(&format!("{back}#paper-{anchor}")).into_response())
 }
 
+/// Upvote a paper (once per person; again changes nothing).
+#[utoipa::path(
+    post,
+    path = "/api/papers/{id}/upvote",
+    params(PaperIdPath),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The new count", body = VoteJson),
+        (status = 400, description = "Not an arXiv id", body = ErrorJson),
+        (status = 401, description = "No valid token or session", body = ErrorJson),
+        (status = 403, description = "The session's request came from another site, or the account is banned", body = ErrorJson),
+        (status = 404, description = "The paper is not on this instance", body = ErrorJson),
+        (status = 429, description = "A limit was reached; see Retry-After", body = ErrorJson),
+    )
+)]
 pub async fn api_upvote(state: State<AppState>, path: Path<String>, caller: Result<ApiCaller, ApiError>) -> Response {
     api_vote(state, caller, path, true).await
 }
 
+/// Withdraw your upvote.
+#[utoipa::path(
+    delete,
+    path = "/api/papers/{id}/upvote",
+    params(PaperIdPath),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The new count", body = VoteJson),
+        (status = 400, description = "Not an arXiv id", body = ErrorJson),
+        (status = 401, description = "No valid token or session", body = ErrorJson),
+        (status = 403, description = "The session's request came from another site, or the account is banned", body = ErrorJson),
+        (status = 404, description = "The paper is not on this instance", body = ErrorJson),
+        (status = 429, description = "A limit was reached; see Retry-After", body = ErrorJson),
+    )
+)]
 pub async fn api_unvote(state: State<AppState>, path: Path<String>, caller: Result<ApiCaller, ApiError>) -> Response {
     api_vote(state, caller, path, false).await
 }
@@ -91,7 +121,7 @@ async fn cast_api_vote(
     user: paperboy_store::User,
     rest: &str,
     voted: bool,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<VoteJson>, ApiError> {
     let paper = upvote_target(rest)?;
     rate_limit(&state, &format!("vote:{}", user.id), VOTES_PER_WINDOW, 600).await?;
     let local_votes = state
@@ -102,25 +132,51 @@ async fn cast_api_vote(
     let imported = state.store.paper(&paper).await?.map_or(0, |p| p.imported_votes());
     state.cache.refresh(state.store.as_ref()).await;
     tracing::info!(user = user.id, paper = %paper, voted, "vote");
-    Ok(Json(
-        json!({"id": paper.as_str(), "upvotes": imported + local_votes, "localVotes": local_votes, "voted": voted}),
-    ))
+    Ok(Json(VoteJson {
+        id: paper.to_string(),
+        upvotes: imported + local_votes,
+        local_votes,
+        voted,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+/// The longest `ids` text read (200 ids of up to 25 characters).
+const MAX_IDS_TEXT: usize = 5000;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VotedParams {
+    /// arXiv ids, comma-separated (the first 200 count).
+    #[param(max_length = 5000, example = "2601.23265,2602.02276")] // MAX_IDS_TEXT
     ids: Option<String>,
 }
 
 /// `GET /api/me/votes?ids=a,b`: which of these the signed-in person voted for (pages are
 /// cached for everyone, so a person's own state comes separately).
+#[utoipa::path(
+    get,
+    path = "/api/me/votes",
+    params(VotedParams),
+    security((), ("session" = [])),
+    responses(
+        (status = 200, description = "Which of the papers the signed-in reader voted for (none when signed out)", body = MyVotesJson),
+        (status = 400, description = "ids is too long", body = ErrorJson),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorJson),
+    )
+)]
 pub async fn my_votes(
     State(state): State<AppState>,
     CurrentUser(session): CurrentUser,
     Query(params): Query<VotedParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<MyVotesJson>, ApiError> {
+    if params.ids.as_deref().is_some_and(|ids| ids.len() > MAX_IDS_TEXT) {
+        return Err(AppError::bad_request(format!("ids is longer than {MAX_IDS_TEXT} characters")).into());
+    }
     let Some(session) = session else {
-        return Ok(Json(json!({"signedIn": false, "voted": []})));
+        return Ok(Json(MyVotesJson {
+            signed_in: false,
+            voted: Vec::new(),
+        }));
     };
     let ids: Vec<ArxivId> = params
         .ids
@@ -130,7 +186,8 @@ pub async fn my_votes(
         .filter_map(|id| ArxivId::parse(id).ok())
         .collect();
     let voted = state.store.voted_among(session.user.id, &ids).await?;
-    Ok(Json(
-        json!({"signedIn": true, "voted": voted.iter().map(ArxivId::as_str).collect::<Vec<_>>()}),
-    ))
+    Ok(Json(MyVotesJson {
+        signed_in: true,
+        voted: voted.iter().map(ArxivId::to_string).collect(),
+    }))
 }

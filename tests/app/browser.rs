@@ -501,3 +501,186 @@ async fn hostile_text_runs_nothing_in_a_real_browser() {
     }
     browser.screenshot("hostile-search").await;
 }
+
+/// Real abstracts whose TeX auto-render broke: a `$` inside braces
+/// (`$\textbf{$ρ$-$\texttt{EOS}$}$`, 2601.22527) and a macro KaTeX lacks (`$\unicode{x2014}$`,
+/// 2601.22912). Each expression renders on its own, no red error text is shown, and one that
+/// cannot render stays as its TeX source; search titles and excerpts render too, and the
+/// browser tab reads the title as plain text.
+#[tokio::test]
+async fn math_from_real_abstracts_renders_in_pages_search_and_the_tab_title() {
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server("serve");
+    let browser = Browser::start().await;
+    let errors_shown = "return document.querySelectorAll('.katex-error').length;";
+
+    browser.open(&format!("{}/papers/2601.22527", server.base_url)).await;
+    browser
+        .wait_for("return document.querySelectorAll('.abstract .katex').length >= 5;")
+        .await;
+    assert_eq!(browser.run(errors_shown).await, json!(0));
+    let title = browser.run("return document.title;").await;
+    assert!(
+        title.as_str().unwrap().starts_with("ρ-EOS: Training-free"),
+        "the tab reads the title without TeX: {title}"
+    );
+    // KaTeX has no bold typewriter font: that one expression (three times) stays as its source,
+    // and every other `$` of the abstract and title is rendered.
+    let left = browser.run(RAW_DOLLARS_LEFT).await;
+    let unrenderable = r"$\textbf{$ρ$-$\texttt{EOS}$}$";
+    for text in left.as_array().unwrap() {
+        let rest = text.as_str().unwrap().replace(unrenderable, "");
+        assert!(
+            !rest.contains('$'),
+            "raw $ left beside the one unrenderable expression: {text}"
+        );
+    }
+    assert_eq!(
+        browser
+            .run("return document.querySelector('h1 .katex') !== null;")
+            .await,
+        json!(true)
+    );
+
+    browser.open(&format!("{}/papers/2601.22912", server.base_url)).await;
+    // Math renders on DOMContentLoaded, before the document is complete.
+    browser.wait_for("return document.readyState === 'complete';").await;
+    assert_eq!(browser.run(errors_shown).await, json!(0));
+    let abstract_text = browser
+        .run("return document.querySelector('.abstract').textContent;")
+        .await;
+    assert!(
+        abstract_text.as_str().unwrap().contains(r"$\unicode{x2014}$"),
+        "an expression KaTeX cannot parse stays as its source: {abstract_text}"
+    );
+
+    // A search whose match is inside math: the marked title and the excerpt render.
+    browser
+        .open(&format!("{}/search?q=EOS+density&mode=keyword", server.base_url))
+        .await;
+    browser
+        .wait_for("return document.querySelectorAll('#paper-2601\\\\.22527 h2 .katex').length >= 2;")
+        .await;
+    let card = "document.getElementById('paper-2601.22527')";
+    assert_eq!(
+        browser
+            .run(&format!(
+                "return {card}.querySelectorAll('.excerpt .katex').length > 0;"
+            ))
+            .await,
+        json!(true),
+        "the excerpt renders its math"
+    );
+    assert_eq!(
+        browser
+            .run(&format!("return {card}.querySelectorAll('h2 mark .katex').length > 0;"))
+            .await,
+        json!(true),
+        "a match inside math marks the whole rendered expression"
+    );
+    let title_left = browser
+        .run(&format!(
+            "var copy = {card}.querySelector('h2').cloneNode(true); \
+             copy.querySelectorAll('.katex').forEach(function (k) {{ k.remove(); }}); return copy.textContent;"
+        ))
+        .await;
+    assert!(!title_left.as_str().unwrap().contains('$'), "{title_left}");
+    assert_eq!(browser.run(errors_shown).await, json!(0));
+    browser.screenshot("search-math").await;
+}
+
+/// axe-core (4.10.3, fetched by scripts/fetch-axe.sh) in Chromium finds no serious or critical
+/// violation on the pages a newcomer meets, in light and in dark mode.
+#[tokio::test]
+async fn axe_finds_no_serious_violation_in_light_or_dark_mode() {
+    let axe_path = std::env::var_os("PAPERBOY_TEST_AXE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/paperboy/axe-core-4.10.3/axe.min.js")
+        });
+    let axe = std::fs::read_to_string(&axe_path).unwrap_or_else(|error| {
+        panic!(
+            "axe-core at {} ({error}): run scripts/fetch-axe.sh, or set PAPERBOY_TEST_AXE",
+            axe_path.display()
+        )
+    });
+    let member = crate::helpers::SignedIn::start(Instance::with_demo_data(), "ada@example.org", &[]).await;
+    let base = &member.server.base_url;
+    let browser = Browser::start().await;
+    browser.open(&format!("{base}/healthz")).await;
+    let (name, value) = member.cookie.split_once('=').unwrap();
+    let pages = [
+        ("home", "/"),
+        ("day", "/papers/date/2026-02-13"),
+        ("paper", "/papers/2602.11330"),
+        ("search", "/search?q=graph+neural"),
+        ("subscribe", "/subscribe"),
+        ("account", "/account"),
+    ];
+    let mut found = Vec::new();
+    for scheme in ["light", "dark"] {
+        browser
+            .command(
+                reqwest::Method::POST,
+                "goog/cdp/execute",
+                Some(json!({"cmd": "Emulation.setEmulatedMedia",
+                    "params": {"features": [{"name": "prefers-color-scheme", "value": scheme}]}})),
+            )
+            .await;
+        // The sign-in page is what a stranger sees: checked before the cookie is set.
+        let mut visits = vec![("sign-in", "/login")];
+        visits.extend(pages);
+        for (page, path) in visits {
+            if page == "home" {
+                browser
+                    .command(
+                        reqwest::Method::POST,
+                        "cookie",
+                        Some(json!({"cookie": {"name": name, "value": value, "path": "/"}})),
+                    )
+                    .await;
+            }
+            browser.open(&format!("{base}{path}")).await;
+            browser.wait_for("return document.readyState === 'complete';").await;
+            let dark = browser
+                .run("return window.matchMedia('(prefers-color-scheme: dark)').matches;")
+                .await;
+            assert_eq!(dark, json!(scheme == "dark"), "the {scheme} scheme is emulated");
+            browser.run(&format!("{axe}\nreturn true;")).await;
+            let violations = browser
+                .command(
+                    reqwest::Method::POST,
+                    "execute/async",
+                    Some(json!({"script": AXE_SERIOUS, "args": []})),
+                )
+                .await;
+            for violation in violations.as_array().unwrap() {
+                found.push(format!("{page} ({scheme}): {violation}"));
+            }
+            if page == "account" {
+                let heading = browser.run("return document.querySelector('h1').textContent;").await;
+                assert_eq!(heading, json!("Your account"), "the account page is checked signed in");
+            }
+            if scheme == "dark" {
+                browser.screenshot(&format!("axe-{page}-dark")).await;
+            }
+        }
+        browser.command(reqwest::Method::DELETE, "cookie", None).await;
+    }
+    assert!(found.is_empty(), "axe-core found:\n{}", found.join("\n"));
+}
+
+/// Runs axe on the page and answers its serious and critical violations, a few nodes each.
+const AXE_SERIOUS: &str = r#"
+    var done = arguments[arguments.length - 1];
+    axe.run(document, { resultTypes: ["violations"] }).then(function (results) {
+        done(results.violations.filter(function (v) {
+            return v.impact === "serious" || v.impact === "critical";
+        }).map(function (v) {
+            return { id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map(function (n) {
+                return n.target.join(" ") + " — " + n.failureSummary;
+            }) };
+        }));
+    }, function (error) { done([{ id: "axe failed", help: String(error) }]); });
+"#;

@@ -132,6 +132,61 @@ print(json.dumps({
     assert!(markdown.contains("@misc{"));
 }
 
+/// `bib` as bibtexparser reads it: `{failed, entries: [{field: value}]}`; no block may fail.
+fn parse_bibtex(bib: &str) -> serde_json::Value {
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys, json, bibtexparser\nlibrary = bibtexparser.parse_string(sys.argv[1])\n\
+             print(json.dumps({'failed': len(library.failed_blocks), 'entries': [{k: f.value for k, f in e.fields_dict.items()} for e in library.entries]}))",
+        )
+        .arg(bib)
+        .output()
+        .expect("python3 runs (pip install bibtexparser)");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let parsed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(parsed["failed"], 0, "{bib}");
+    parsed
+}
+
+/// A day's list and a search's results page are one BibTeX file each, in the page's order.
+#[tokio::test]
+async fn bibtex_of_a_day_and_of_a_search_holds_their_papers() {
+    let (_instance, server) = demo_server().await;
+    let page = server.text("/papers/date/2026-02-13?sort=new").await;
+    assert!(
+        page.contains(r#"href="/papers/date/2026-02-13/papers.bib?sort=new""#),
+        "the page links its BibTeX"
+    );
+    let response = server.get("/papers/date/2026-02-13/papers.bib?sort=new").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/x-bibtex")
+    );
+    let parsed = parse_bibtex(&response.text().await.unwrap());
+    let entries = parsed["entries"].as_array().unwrap();
+    // "<N> papers, newest first": the whole day, not only its first page.
+    let summary = between_all(&page, "<p class=\"summary\">", " papers")[0];
+    let total: usize = summary.parse().unwrap();
+    assert!(total > 50, "the day has more than one page: {total}");
+    assert_eq!(entries.len(), total);
+
+    let search = server.text("/search?q=graph+neural&mode=keyword").await;
+    assert!(
+        search.contains(r#"href="/search.bib?q="#),
+        "the results link their BibTeX"
+    );
+    let bib = server.text("/search.bib?q=graph+neural&mode=keyword").await;
+    let parsed = parse_bibtex(&bib);
+    let entries = parsed["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 20, "a results page holds 20 papers");
+    let first_card = between_all(&search, "<article class=\"card\" id=\"paper-", "\"")[0];
+    assert_eq!(entries[0]["eprint"], first_card, "in the page's order");
+}
+
 #[tokio::test]
 async fn bibtex_of_a_paper_parses_with_its_tex_intact() {
     let (_instance, server) = demo_server().await;
@@ -144,18 +199,7 @@ async fn bibtex_of_a_paper_parses_with_its_tex_intact() {
             .starts_with("application/x-bibtex")
     );
     let bib = response.text().await.unwrap();
-    let output = Command::new("python3")
-        .arg("-c")
-        .arg(
-            "import sys, json, bibtexparser\nlibrary = bibtexparser.parse_string(sys.argv[1])\n\
-             print(json.dumps({'failed': len(library.failed_blocks), 'entries': [dict(e.fields_dict and {k: f.value for k, f in e.fields_dict.items()}) for e in library.entries]}))",
-        )
-        .arg(&bib)
-        .output()
-        .expect("python3 runs (pip install bibtexparser)");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let parsed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(parsed["failed"], 0, "{bib}");
+    let parsed = parse_bibtex(&bib);
     assert_eq!(
         parsed["entries"][0]["title"],
         "VGG-T$^3$: Offline Feed-Forward 3D Reconstruction at Scale"
@@ -413,4 +457,68 @@ async fn every_api_error_is_the_json_error_object() {
     let (_, retry_after) = check(limited.expect("the per-client write limit is reached"), 429).await;
     let seconds: u64 = retry_after.expect("Retry-After").parse().unwrap();
     assert!((1..=600).contains(&seconds));
+}
+
+/// schemathesis, bounded and seeded, against the document the server generates, with a token for
+/// the operations that need one: every default check passes (the few rules a schema cannot state
+/// are listed in tests/schemathesis.toml).
+#[tokio::test]
+async fn schemathesis_finds_nothing_against_the_generated_document() {
+    // An arXiv that knows none of the generated ids: their submissions end in a 422, as they would.
+    let arxiv = crate::fake_arxiv::FakeArxiv::start().await;
+    let arxiv_url = format!("{}/api/query", arxiv.base_url);
+    let member = crate::helpers::SignedIn::start(
+        Instance::with_demo_data(),
+        "ada@example.org",
+        &[
+            ("PAPERBOY_ARXIV_API_URL", &arxiv_url),
+            ("PAPERBOY_ARXIV_MIN_INTERVAL", "0"),
+            // A fuzzer is one client asking fast: the limits would answer most of it with 429.
+            ("PAPERBOY_READS_PER_CLIENT", "0"),
+            ("PAPERBOY_WRITES_PER_CLIENT", "1000000"),
+        ],
+    )
+    .await;
+    let token = member.make_api_token("schemathesis").await;
+    let config = crate::helpers::fixture("tests/schemathesis.toml");
+    let url = format!("{}/api/openapi.json", member.server.base_url);
+    let output = tokio::task::spawn_blocking(move || {
+        // Through python3, as pip installed it, whether or not its script directory is on PATH.
+        // In a scratch directory: schemathesis leaves its state where it runs.
+        let scratch = tempfile::tempdir().unwrap();
+        Command::new("python3")
+            .current_dir(scratch.path())
+            .args(["-m", "schemathesis.cli"])
+            .arg("--config-file")
+            .arg(config)
+            .args([
+                "--no-color",
+                "run",
+                &url,
+                "--seed",
+                "23",
+                "--max-examples",
+                "25",
+                "--workers",
+                "1",
+            ])
+            .args(["--generation-database", "none", "--suppress-health-check", "all"])
+            .args(["--request-timeout", "20"])
+            .arg("--header")
+            .arg(format!("Authorization: Bearer {token}"))
+            .output()
+            .expect("schemathesis runs (pip install schemathesis)")
+    })
+    .await
+    .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "schemathesis found problems:\n{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        report.contains("8 operations") || report.contains("Tested: 8"),
+        "{report}"
+    );
 }

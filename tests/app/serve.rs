@@ -25,11 +25,27 @@ async fn demo_imports_the_sample_once_then_serves_it() {
     assert_eq!(stats["papers_with_votes"], 384);
     assert_eq!(stats["first_listing_date"], "2026-01-22");
 
-    // A second start finds papers and does not import again.
-    let server = instance.spawn_server("demo");
+    // A second start finds papers and does not import again. The sample ends months before
+    // today, yet its new papers can be submitted: their age counts from the sample's last day.
+    let smtp = crate::helpers::SmtpServer::start();
+    let server = instance.spawn_server_with("demo", &[("PAPERBOY_SMTP_URL", &smtp.url())]);
     assert_eq!(server.get("/healthz").await.status(), 200);
+    let cookie = server.sign_in(&smtp, "ada@example.org").await;
+    let submitted = server
+        .client()
+        .post(format!("{}/submit", server.base_url))
+        .header(reqwest::header::COOKIE, &cookie)
+        .header(reqwest::header::ORIGIN, &server.base_url)
+        .form(&[("paper", "2602.22215")])
+        .send()
+        .await
+        .unwrap();
+    let status = submitted.status();
+    assert_eq!(status, 303, "{}", submitted.text().await.unwrap());
     server.terminate();
-    assert_eq!(instance.stats(), stats);
+    let after = instance.stats();
+    assert_eq!(after["papers"], stats["papers"], "the sample was not imported again");
+    assert_eq!(after["papers_with_votes"], stats["papers_with_votes"]);
 }
 
 #[tokio::test]

@@ -135,6 +135,19 @@ impl Site {
         format!("pb_{}", crate::helpers::between_all(&page, "pb_", " ")[0])
     }
 
+    /// Waits up to 30 s for a paper titled `title` on today's page (a fetch that ends later).
+    async fn wait_for_on_today(&self, title: &str) {
+        let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.server.text(&format!("/papers/date/{today}")).await.contains(title) {
+            assert!(
+                Instant::now() < deadline,
+                "{title} is on today's page once arXiv answers"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
     async fn submit(&self, cookie: &str, paper: &str) -> (u16, String, String) {
         let base = &self.server.base_url;
         let response = self
@@ -192,6 +205,15 @@ async fn members_submit_new_papers_by_any_id_form_within_the_rules() {
         "fetched from arXiv and on today's page"
     );
     assert!(page.contains("submitted by ada"));
+    // The home page stays on arXiv's latest list (the sample's last day), not a page of one
+    // submitted paper, and that list leads on to today's.
+    let home = site.server.text("/").await;
+    assert!(home.contains("Fri, 27 Feb 2026"), "home opens on the latest list");
+    assert!(!home.contains("Mana: Dexterous Manipulation"));
+    assert!(
+        home.contains(&format!(r#"rel="next" href="/papers/date/{today}""#)),
+        "the latest list links on to the day of the submission"
+    );
     let by_ada = site
         .server
         .json(&format!("/api/daily_papers?date={today}&submitter=ada"))
@@ -295,16 +317,8 @@ async fn a_slow_arxiv_gets_an_answer_at_once_and_the_paper_later() {
     assert!(asked.elapsed() < Duration::from_secs(10), "answered at once");
     assert_eq!(status, 202, "{body}");
     assert!(body.contains("in the background"), "{body}");
-    let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let page = site.server.text(&format!("/papers/date/{today}")).await;
-        if page.contains("Mana: Dexterous Manipulation of Articulated Tools") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the paper arrives when arXiv answers");
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    site.wait_for_on_today("Mana: Dexterous Manipulation of Articulated Tools")
+        .await;
 
     // The API says the same: 202, and where to look.
     let token = site.make_token(&ada, "slow").await;
@@ -323,9 +337,10 @@ async fn a_slow_arxiv_gets_an_answer_at_once_and_the_paper_later() {
     assert_eq!(body["status"], "pending");
 }
 
-/// arXiv unreachable: the answer comes at once and says so, with the cause.
+/// arXiv unreachable: the answer comes at once and says so, with the cause, and the submission
+/// is retried in the background until arXiv answers.
 #[tokio::test]
-async fn an_unreachable_arxiv_is_a_502_at_once() {
+async fn an_unreachable_arxiv_is_said_at_once_and_retried_in_the_background() {
     let closed = crate::helpers::free_port();
     let smtp = SmtpServer::start();
     let instance = Instance::with_demo_data();
@@ -338,6 +353,9 @@ async fn an_unreachable_arxiv_is_a_502_at_once() {
                 &format!("http://127.0.0.1:{closed}/api/query"),
             ),
             ("PAPERBOY_ARXIV_MAX_ATTEMPTS", "1"),
+            ("PAPERBOY_ARXIV_MIN_INTERVAL", "0"),
+            ("PAPERBOY_SUBMISSION_MAX_AGE_DAYS", "400"),
+            ("PAPERBOY_SUBMISSION_RETRY_SECONDS", "1"),
         ],
     );
     let site = Site {
@@ -349,6 +367,18 @@ async fn an_unreachable_arxiv_is_a_502_at_once() {
     let asked = Instant::now();
     let (status, _, body) = site.submit(&ada, "2606.13677").await;
     assert!(asked.elapsed() < Duration::from_secs(10));
-    assert_eq!(status, 502);
+    assert_eq!(status, 202);
     assert!(body.contains("arXiv could not be reached"), "{body}");
+    assert!(body.contains("in the background"), "{body}");
+
+    // arXiv comes back on the address the instance asks: the retry puts the paper on today's page.
+    let fake = FakeArxiv::default();
+    let app = axum::Router::new()
+        .route("/api/query", axum::routing::get(answer))
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", closed)).await.unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    site.wait_for_on_today("Mana: Dexterous Manipulation of Articulated Tools")
+        .await;
+    assert!(!fake.requests.lock().unwrap().is_empty());
 }

@@ -10,6 +10,7 @@ mod email;
 mod paper;
 mod period;
 mod search_document;
+mod tex;
 mod trending;
 
 pub use arxiv_id::{ArxivId, ArxivIdError, VersionedArxivId};
@@ -23,6 +24,7 @@ pub use email::{EmailAddress, EmailAddressError};
 pub use paper::{BibliographicField, CommunityVotes, HuggingFacePaper, HuggingFaceUser, MergeOutcome, Paper};
 pub use period::{Period, PeriodError, human_date};
 pub use search_document::SearchDocument;
+pub use tex::{math_spans, tex_to_plain, widen_to_whole_math};
 pub use trending::{Attention, RankCandidate, Sort, TrendingParameters, TrendingScore, announcement_time, rank};
 
 pub use jiff::Timestamp;

@@ -456,7 +456,9 @@ pub trait Store: Send + Sync {
     /// The nearest listing day before `first` and the nearest after `last`, if any.
     async fn listing_days_around(&self, first: Date, last: Date) -> Result<(Option<Date>, Option<Date>), StoreError>;
 
-    /// The most recent day any paper was listed.
+    /// The most recent day arXiv listed papers. Days that hold only members' submissions do not
+    /// count (a submission would otherwise make a harvest look fresh, and turn the home page of an
+    /// instance whose lists stopped into a page of one paper); `listing_days_around` reaches them.
     async fn latest_listing_day(&self) -> Result<Option<Date>, StoreError>;
 
     /// A number that grows with every change to what pages show, and when it last grew.

@@ -42,6 +42,8 @@ struct ListPage {
     pages: u32,
     previous_page: Option<String>,
     next_page: Option<String>,
+    /// The list's BibTeX, same sort and filter.
+    bibtex: String,
 }
 
 pub async fn home(State(state): State<AppState>, page: PageKey, Query(params): Query<ListParams>) -> Response {
@@ -242,6 +244,11 @@ fn list_page(state: &AppState, view: &ListView, path: &str) -> ListPage {
         pages,
         previous_page: (request.page > 1).then(|| page_href(request.page - 1)),
         next_page: (request.page < pages).then(|| page_href(request.page + 1)),
+        bibtex: format!(
+            "{}/papers.bib{}",
+            if path == "/" { "" } else { path },
+            request.query_string(None)
+        ),
     }
 }
 

@@ -163,7 +163,12 @@ fn not_found(id: &ArxivId) -> AppError {
 fn paper_page(state: &AppState, paper: Paper, local_votes: i64, similar: Vec<SimilarView>) -> PaperPage {
     let url = format!("{}{}", state.settings.public_url, paper_path(&paper));
     let mut layout = Layout::new(
-        format!("{} · {}", paper.title, state.settings.instance_name),
+        // A browser tab cannot render math: `VGG-T$^3$` reads `VGG-T³` there.
+        format!(
+            "{} · {}",
+            paperboy_core::tex_to_plain(&paper.title),
+            state.settings.instance_name
+        ),
         &state.settings.instance_name,
     );
     layout.canonical = Some(url.clone());

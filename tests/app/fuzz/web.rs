@@ -9,16 +9,23 @@ use std::time::Duration;
 
 use super::{Target, fuzz};
 use crate::digest::{confirm, subscribe};
+use crate::fake_arxiv::FakeArxiv;
 use crate::helpers::{Instance, SignedIn, link_in};
 
 /// A server on the demo data with a member signed in, its limits raised: fuzzing writes far
-/// more than a person, and the limits would answer nearly all of it.
+/// more than a person, and the limits would answer nearly all of it. Submissions ask a local
+/// arXiv that knows no generated id (the real one is out of reach here, and an unreachable arXiv
+/// is an honest 502).
 async fn site() -> SignedIn {
+    let arxiv = FakeArxiv::start().await;
+    let arxiv_url = format!("{}/api/query", arxiv.base_url);
     let settings = [
         ("PAPERBOY_ACCESS_LOG", "false"),
         ("PAPERBOY_WRITES_PER_CLIENT", "100000000"),
         ("PAPERBOY_READS_PER_CLIENT", "0"),
         ("PAPERBOY_SUBSCRIBE_REQUESTS_PER_CLIENT", "100000000"),
+        ("PAPERBOY_ARXIV_API_URL", &arxiv_url),
+        ("PAPERBOY_ARXIV_MIN_INTERVAL", "0"),
     ];
     SignedIn::start(Instance::with_demo_data(), "ada@example.org", &settings).await
 }

@@ -245,12 +245,9 @@ impl Store for Backend {
     }
 
     async fn latest_listing_day(&self) -> Result<Option<Date>, StoreError> {
-        let latest: Option<String> = sqlx::query_scalar(
-            "SELECT MAX(d) FROM (SELECT MAX(listing_date) AS d FROM paper_listings \
-             UNION ALL SELECT MAX(listing_date) FROM submissions WHERE NOT hidden AND user_id NOT IN (SELECT id FROM users WHERE role = 'banned')) AS days",
-        )
-        .fetch_one(&self.pool)
-        .await?;
+        let latest: Option<String> = sqlx::query_scalar("SELECT MAX(listing_date) FROM paper_listings")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(latest.and_then(|text| text.parse().ok()))
     }
 
