@@ -188,13 +188,7 @@ async fn submit_for(state: &AppState, user_id: i64, text: &str) -> Result<Submis
 
 async fn fetch_and_submit(state: AppState, user_id: i64, id: ArxivId, day: Date) -> Result<Submission, AppError> {
     let outcome = match state.arxiv.fetch(&id).await {
-        Ok(paper) => {
-            if let Some(message) = withdrawn(&paper) {
-                return Ok(Submission::Refused((StatusCode::UNPROCESSABLE_ENTITY, message)));
-            }
-            state.store.merge_papers(vec![paper.clone()]).await?;
-            submit_known(&state, user_id, paper, day).await
-        }
+        Ok(paper) => submit_fetched(&state, user_id, paper, day).await,
         Err(error @ (FetchError::Unknown(_) | FetchError::Refused(_))) => Ok(Submission::Refused((
             StatusCode::UNPROCESSABLE_ENTITY,
             error.to_string(),
@@ -209,6 +203,15 @@ async fn fetch_and_submit(state: AppState, user_id: i64, id: ArxivId, day: Date)
         tracing::info!(paper = %id, user = user_id, reason, "submission refused");
     }
     outcome
+}
+
+/// Keeps a paper arXiv just answered with (unless withdrawn: that is not kept) and submits it.
+async fn submit_fetched(state: &AppState, user_id: i64, paper: Paper, day: Date) -> Result<Submission, AppError> {
+    if let Some(message) = withdrawn(&paper) {
+        return Ok(Submission::Refused((StatusCode::UNPROCESSABLE_ENTITY, message)));
+    }
+    state.store.merge_papers(vec![paper.clone()]).await?;
+    submit_known(state, user_id, paper, day).await
 }
 
 /// How often a submission is retried while arXiv cannot be reached.
@@ -229,13 +232,7 @@ async fn retry_in_background(state: AppState, user_id: i64, id: ArxivId, day: Da
                 StatusCode::UNPROCESSABLE_ENTITY,
                 error.to_string(),
             ))),
-            Ok(paper) => match withdrawn(&paper) {
-                Some(message) => Ok(Submission::Refused((StatusCode::UNPROCESSABLE_ENTITY, message))),
-                None => match state.store.merge_papers(vec![paper.clone()]).await {
-                    Ok(_) => submit_known(&state, user_id, paper, day).await,
-                    Err(error) => Err(AppError::from(error)),
-                },
-            },
+            Ok(paper) => submit_fetched(&state, user_id, paper, day).await,
         };
         match outcome {
             Ok(Submission::Refused((_, reason))) => tracing::info!(paper = %id, reason, "retried submission refused"),

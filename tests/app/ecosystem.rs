@@ -132,6 +132,18 @@ print(json.dumps({
     assert!(markdown.contains("@misc{"));
 }
 
+/// The BibTeX served at `path`, checked to be served as BibTeX.
+async fn bibtex_at(server: &Server, path: &str) -> String {
+    let response = server.get(path).await;
+    assert_eq!(response.status(), 200, "{path}");
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(
+        content_type.starts_with("application/x-bibtex"),
+        "{path}: {content_type}"
+    );
+    response.text().await.unwrap()
+}
+
 /// `bib` as bibtexparser reads it: `{failed, entries: [{field: value}]}`; no block may fail.
 fn parse_bibtex(bib: &str) -> serde_json::Value {
     let output = Command::new("python3")
@@ -158,15 +170,7 @@ async fn bibtex_of_a_day_and_of_a_search_holds_their_papers() {
         page.contains(r#"href="/papers/date/2026-02-13/papers.bib?sort=new""#),
         "the page links its BibTeX"
     );
-    let response = server.get("/papers/date/2026-02-13/papers.bib?sort=new").await;
-    assert_eq!(response.status(), 200);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("application/x-bibtex")
-    );
-    let parsed = parse_bibtex(&response.text().await.unwrap());
+    let parsed = parse_bibtex(&bibtex_at(&server, "/papers/date/2026-02-13/papers.bib?sort=new").await);
     let entries = parsed["entries"].as_array().unwrap();
     // "<N> papers, newest first": the whole day, not only its first page.
     let summary = between_all(&page, "<p class=\"summary\">", " papers")[0];
@@ -190,15 +194,7 @@ async fn bibtex_of_a_day_and_of_a_search_holds_their_papers() {
 #[tokio::test]
 async fn bibtex_of_a_paper_parses_with_its_tex_intact() {
     let (_instance, server) = demo_server().await;
-    let response = server.get("/papers/2602.23361.bib").await;
-    assert_eq!(response.status(), 200);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("application/x-bibtex")
-    );
-    let bib = response.text().await.unwrap();
+    let bib = bibtex_at(&server, "/papers/2602.23361.bib").await;
     let parsed = parse_bibtex(&bib);
     assert_eq!(
         parsed["entries"][0]["title"],
