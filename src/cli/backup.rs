@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context as _;
-use paperboy_store::{SqliteStore, Store};
+use paperboy_store::{InstanceStore, PaperStore, SqliteStore};
 
 use crate::cli::{Context, runtime};
 use crate::config::DataDir;

@@ -171,7 +171,7 @@ pub(crate) mod test_support {
 
     use jiff::civil::date;
     use paperboy_core::DigestPreferences;
-    use paperboy_store::{SqliteStore, Store};
+    use paperboy_store::{PaperStore, SqliteStore, SubscriptionStore};
 
     use super::{DigestSettings, Digests};
     use crate::mail::Mailer;

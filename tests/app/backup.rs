@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::Stdio;
 
-use paperboy_store::{SqliteStore, Store};
+use paperboy_store::{InstanceStore, PaperStore, SqliteStore};
 
 use crate::helpers::Instance;
 

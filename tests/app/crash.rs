@@ -3,11 +3,10 @@
 //! moments, and a data directory that fills up or turns read-only under a running import or a
 //! running server.
 
+use paperboy_store::InstanceStore;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-use paperboy_store::Store;
 
 use crate::helpers::{Instance, Run, Server, SignedIn};
 use crate::search::{DEMO_PAPERS, wait_until_indexed};

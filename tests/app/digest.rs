@@ -2,13 +2,12 @@
 //! over the demo's real papers and votes, delivery to a real SMTP server process (aiosmtpd),
 //! one-click unsubscribe, and the faults a mail queue must survive (server down, SIGKILL).
 
+use paperboy_store::{DeliveryStore, SubscriptionStore};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use mail_parser::{MessageParser, MimeHeaders};
 use reqwest::header::ORIGIN;
-
-use paperboy_store::Store;
 
 use crate::helpers::{Instance, Run, Server, SmtpServer, between_all, free_port, link_in};
 

@@ -2,12 +2,12 @@
 //! and misbehaves on demand: what lands, how far apart requests are, what each fault does, and
 //! that a SIGKILL mid-harvest followed by a restart ends where an uninterrupted run ends.
 
+use paperboy_store::{HarvestStore, PaperStore};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use jiff::civil::{Date, date};
 use paperboy_core::{ArxivId, Paper};
-use paperboy_store::Store;
 
 use crate::fake_arxiv::{DayPaper, Endpoint, FakeArxiv, Fault, sample_days};
 use crate::helpers::{Instance, Run, fixture, free_port};

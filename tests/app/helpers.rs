@@ -6,7 +6,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use paperboy_core::{ArxivId, Paper};
-use paperboy_store::{SqliteStore, Store};
+use paperboy_store::{PaperStore, SqliteStore};
 
 pub fn fixture(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)

@@ -1,13 +1,12 @@
 //! `paperboy import` and `paperboy stats` on real files, as an operator runs them.
 
+use paperboy_store::InstanceStore;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use jiff::civil::date;
-
-use paperboy_store::Store;
 
 use crate::helpers::{Instance, fixture};
 

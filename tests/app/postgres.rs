@@ -3,6 +3,7 @@
 //! test server; `.ci/run` starts one).
 
 use paperboy_store::conformance::postgres_test_database;
+use paperboy_store::{AccountStore, CommunityStore, PaperStore};
 
 use crate::helpers::{Instance, fixture};
 
@@ -54,7 +55,6 @@ async fn an_instance_on_postgresql_imports_serves_and_searches() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn copy_db_moves_an_instance_to_postgresql_with_the_same_answers() {
-    use paperboy_store::Store;
     let instance = Instance::with_demo_data();
     // A member who voted, and a subscriber, besides the demo's papers and upvotes.
     let store = instance.store().await;

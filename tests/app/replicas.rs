@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use paperboy_store::conformance::postgres_test_database;
-use paperboy_store::{PgStore, Store};
+use paperboy_store::{DeliveryStore, PgStore};
 use reqwest::header::{COOKIE, ORIGIN};
 use serde_json::Value;
 

@@ -1,6 +1,6 @@
 //! The store conformance suite against SQLite, in memory and on disk.
 
-use paperboy_store::SqliteStore;
+use paperboy_store::{AccountStore, CommunityStore, PaperStore, SqliteStore};
 
 async fn in_memory() -> SqliteStore {
     SqliteStore::in_memory().await.expect("in-memory SQLite opens")
@@ -9,7 +9,7 @@ async fn in_memory() -> SqliteStore {
 paperboy_store::store_conformance_suite!(in_memory());
 
 mod on_disk {
-    use paperboy_store::SqliteStore;
+    use paperboy_store::{PaperStore, SqliteStore};
 
     async fn fresh_file() -> SqliteStore {
         // The directory must outlive the store; leaking it is fine in a test process.
@@ -23,7 +23,6 @@ mod on_disk {
 
     #[tokio::test]
     async fn reopening_keeps_what_was_committed() {
-        use paperboy_store::Store;
         let directory = tempfile::tempdir().expect("temp dir");
         let path = directory.path().join("paperboy.db");
         let paper = paperboy_store::conformance::full_paper("2602.00001");
@@ -40,7 +39,6 @@ mod on_disk {
 /// exactly fifty votes.
 #[tokio::test]
 async fn fifty_parallel_votes_count_fifty() {
-    use paperboy_store::Store;
     let directory = tempfile::tempdir().expect("temp dir");
     let store = std::sync::Arc::new(
         SqliteStore::open(&directory.path().join("paperboy.db"))

@@ -62,17 +62,29 @@ mod dialect {
     }
 }
 
-mod store {
-    include!("../shared/store.rs");
+mod papers {
+    include!("../shared/papers.rs");
 }
-mod digests {
-    include!("../shared/digests.rs");
+mod accounts {
+    include!("../shared/accounts.rs");
+}
+mod community {
+    include!("../shared/community.rs");
+}
+mod subscriptions {
+    include!("../shared/subscriptions.rs");
+}
+mod deliveries {
+    include!("../shared/deliveries.rs");
+}
+mod search_feed {
+    include!("../shared/search_feed.rs");
 }
 mod harvest {
     include!("../shared/harvest.rs");
 }
-mod search {
-    include!("../shared/search.rs");
+mod instance {
+    include!("../shared/instance.rs");
 }
 
 impl PgStore {

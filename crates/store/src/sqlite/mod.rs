@@ -87,17 +87,29 @@ mod dialect {
     }
 }
 
-mod store {
-    include!("../shared/store.rs");
+mod papers {
+    include!("../shared/papers.rs");
 }
-mod digests {
-    include!("../shared/digests.rs");
+mod accounts {
+    include!("../shared/accounts.rs");
+}
+mod community {
+    include!("../shared/community.rs");
+}
+mod subscriptions {
+    include!("../shared/subscriptions.rs");
+}
+mod deliveries {
+    include!("../shared/deliveries.rs");
+}
+mod search_feed {
+    include!("../shared/search_feed.rs");
 }
 mod harvest {
     include!("../shared/harvest.rs");
 }
-mod search {
-    include!("../shared/search.rs");
+mod instance {
+    include!("../shared/instance.rs");
 }
 
 impl SqliteStore {
@@ -203,7 +215,7 @@ fn why_not_open(location: &str, error: &sqlx::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Store;
+    use crate::instance::InstanceStore;
 
     /// (cache_size, wal_autocheckpoint, temp_store) as a connection of `store` has them.
     async fn settings(store: &SqliteStore) -> (i64, i64, i64) {
