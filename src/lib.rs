@@ -2,6 +2,7 @@
 //! digests and the command-line roles that put them together. Domain types live in `paperboy-core`, SQL in
 //! `paperboy-store`, format readers in `paperboy-ingest`.
 
+pub mod app;
 pub mod arxiv;
 pub mod cli;
 pub mod config;
@@ -9,6 +10,7 @@ pub mod demo;
 pub mod digest;
 pub mod harvest;
 pub mod import;
+pub mod lists;
 pub mod mail;
 pub mod process;
 pub mod search;

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use paperboy::app::ReplicaRole;
 use paperboy::cli;
-use paperboy::web::ReplicaRole;
 use paperboy_core::{Date, Frequency};
 use paperboy_search::{Fusion, KeywordWeights, Mode};
 use paperboy_store::Role;

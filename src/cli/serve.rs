@@ -3,11 +3,11 @@
 
 use std::net::SocketAddr;
 
+use crate::app::{ReplicaRole, bind_and_serve, work_without_serving};
 use crate::cli::progress::TerminalProgress;
 use crate::cli::{Context, init_logging, runtime};
 use crate::demo::sample_sources;
 use crate::import::import;
-use crate::web::{ReplicaRole, bind_and_serve, work_without_serving};
 
 pub fn run(context: &Context, addr: Option<SocketAddr>, role: ReplicaRole) -> anyhow::Result<u8> {
     serve(context, addr, role, false)

@@ -5,11 +5,12 @@
 use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
-use paperboy_core::{ArxivId, DigestPeriod, Paper, Sort, announcement_time, rank};
+use paperboy_core::{ArxivId, DigestPeriod, Paper, Sort};
 use paperboy_store::NewDelivery;
 use serde::Serialize;
 
 use super::Digests;
+use crate::lists::{self, ListRequest, Scope, ScoredAt};
 
 /// Subscriptions composed per transaction.
 const BATCH: u32 = 500;
@@ -42,30 +43,24 @@ pub struct PeriodPapers {
 
 impl PeriodPapers {
     pub async fn load(digests: &Digests, period: &DigestPeriod) -> anyhow::Result<PeriodPapers> {
-        let (first, last) = period.bounds();
-        let candidates = digests
-            .store
-            .listing_candidates(first, last, None)
+        let whole_period = ListRequest {
+            scope: Scope::Period(period.period),
+            sort: Sort::Trending,
+            category: None,
+            page: 1,
+            page_size: u32::MAX,
+            by_hugging_face_day: false,
+            scored_at: ScoredAt::PeriodEnd,
+        };
+        let list = lists::load(&*digests.store, &digests.settings.trending, whole_period)
             .await
             .context("while listing the period's papers")?;
-        let end = last.tomorrow().unwrap_or(last);
-        let ranked = rank(
-            candidates,
-            Sort::Trending,
-            &digests.settings.trending,
-            announcement_time(end),
-        );
-        let votes: HashMap<ArxivId, i64> = ranked
-            .iter()
-            .map(|(candidate, score)| (candidate.id.clone(), score.votes()))
-            .collect();
-        let ids: Vec<ArxivId> = ranked.into_iter().map(|(candidate, _)| candidate.id).collect();
-        let papers = digests.store.papers_by_ids(&ids).await?;
-        let ranked: Vec<RankedPaper> = papers
+        let ranked: Vec<RankedPaper> = list
+            .entries
             .into_iter()
-            .map(|paper| RankedPaper {
-                votes: votes.get(&paper.id).copied().unwrap_or(0),
-                paper,
+            .map(|entry| RankedPaper {
+                votes: entry.score.votes(),
+                paper: entry.paper,
             })
             .collect();
         let position = ranked

@@ -14,7 +14,7 @@ use super::api_doc::{
 };
 use super::cache::{PageKey, cached};
 use super::error::{ApiError, AppError};
-use super::listing::{Entry, ListParams, ListRequest, MAX_PAGE, Scope, load};
+use crate::lists::{Entry, ListParams, ListRequest, MAX_PAGE, Scope, load};
 
 /// Every API route, for the router and for the test that holds the OpenAPI document to them.
 pub const ROUTES: &[&str] = &[
@@ -96,7 +96,7 @@ async fn daily_papers_items(state: &AppState, params: DailyPapersParams) -> Resu
     let mut request = ListRequest::from_params(Scope::Period(period), &list_params, limit)?;
     // HF's `date=` is the day HF's daily list featured a paper, and so is ours where HF did.
     request.by_hugging_face_day = true;
-    let view = load(state, request).await?;
+    let view = load(&*state.store, &state.settings.trending, request).await?;
     // Hugging Face filters by who submitted the paper: a member's display name here, or the HF
     // user who put it on HF's list.
     let entries = view.entries.iter().filter(|entry| match &params.submitter {

@@ -56,6 +56,19 @@ impl AppError {
     }
 }
 
+impl From<crate::lists::InvalidListParams> for AppError {
+    fn from(error: crate::lists::InvalidListParams) -> AppError {
+        AppError::bad_request(error.to_string())
+    }
+}
+
+/// Nothing is listed in the future: such a page is not found (and so not cached).
+impl From<crate::lists::NotBegun> for AppError {
+    fn from(error: crate::lists::NotBegun) -> AppError {
+        AppError::not_found(error.to_string())
+    }
+}
+
 impl From<paperboy_store::StoreError> for AppError {
     fn from(error: paperboy_store::StoreError) -> AppError {
         if error.is_unwritable() {

@@ -10,8 +10,8 @@ use paperboy_core::{Date, Period, announcement_time};
 use super::AppState;
 use super::cache::{PageKey, cached};
 use super::error::AppError;
-use super::listing::{ListParams, ListRequest, ListView, Scope, begun, load};
 use super::pages::{escape_html, human_date};
+use crate::lists::{ListParams, ListRequest, ListView, Scope, begun, load};
 
 #[derive(Clone, Copy)]
 enum FeedFormat {
@@ -62,7 +62,7 @@ pub async fn day(
 ) -> Response {
     let scope = Period::parse_day(&day)
         .map_err(|e| AppError::not_found(e.to_string()))
-        .and_then(begun)
+        .and_then(|period| Ok(begun(period)?))
         .map(|p| Some(Scope::Period(p)));
     serve_scope(state, page, scope, file, params).await
 }
@@ -75,7 +75,7 @@ pub async fn week(
 ) -> Response {
     let scope = Period::parse_week(&week)
         .map_err(|e| AppError::not_found(e.to_string()))
-        .and_then(begun)
+        .and_then(|period| Ok(begun(period)?))
         .map(|p| Some(Scope::Period(p)));
     serve_scope(state, page, scope, file, params).await
 }
@@ -88,7 +88,7 @@ pub async fn month(
 ) -> Response {
     let scope = Period::parse_month(&month)
         .map_err(|e| AppError::not_found(e.to_string()))
-        .and_then(begun)
+        .and_then(|period| Ok(begun(period)?))
         .map(|p| Some(Scope::Period(p)));
     serve_scope(state, page, scope, file, params).await
 }
@@ -135,7 +135,7 @@ async fn serve(state: AppState, page: PageKey, scope: Option<Scope>, file: Strin
             _ => state.settings.page_size.max(50),
         };
         let request = ListRequest::from_params(scope, &params, page_size)?;
-        let view = load(&state, request).await?;
+        let view = load(&*state.store, &state.settings.trending, request).await?;
         // The page a feed stands for keeps its sort and category.
         let page_path = format!("{}{}", page_path(scope), view.request.query_string(None));
         let self_url = format!("{}{}", state.settings.public_url, page.key);
@@ -151,7 +151,7 @@ async fn serve(state: AppState, page: PageKey, scope: Option<Scope>, file: Strin
 }
 
 /// The BibTeX entries of a list's papers, in the list's order.
-pub(crate) fn bibtex_of(entries: &[crate::web::listing::Entry]) -> String {
+pub(crate) fn bibtex_of(entries: &[crate::lists::Entry]) -> String {
     let entries: Vec<String> = entries
         .iter()
         .map(|entry| crate::web::pages::paper::bibtex(&entry.paper) + "\n")
@@ -215,7 +215,7 @@ pub(crate) fn atom_document(
     state: &AppState,
     title: &str,
     updated: Date,
-    entries: &[crate::web::listing::Entry],
+    entries: &[crate::lists::Entry],
     page_path: &str,
     self_url: &str,
 ) -> Result<String, AppError> {
@@ -421,7 +421,7 @@ fn json_feed(state: &AppState, view: &ListView, page_path: &str, self_url: &str)
     });
     // The next page of a long list, as JSON Feed readers page.
     if view.request.page < view.pages() {
-        let next = super::listing::ListRequest {
+        let next = crate::lists::ListRequest {
             page: view.request.page + 1,
             ..view.request.clone()
         };

@@ -11,7 +11,6 @@ mod edge;
 mod error;
 mod feeds;
 mod health;
-mod listing;
 mod members;
 mod metrics;
 mod pages;
@@ -47,8 +46,8 @@ pub use auth::SESSION_COOKIE;
 
 use crate::arxiv::ArxivClient;
 use crate::config::Config;
-use crate::digest::{DigestSettings, Digests};
-use crate::harvest::{HarvestSettings, Harvester};
+use crate::digest::Digests;
+use crate::harvest::HarvestSettings;
 use crate::mail::Mailer;
 use crate::search::Search;
 
@@ -235,170 +234,12 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// What one process of the fleet does. Every replica may do everything (the default): the
-/// queue's unique rows, claims and the arXiv lease keep them from doubling anything. Splitting
-/// lets an operator keep the background work off the machines that answer requests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReplicaRole {
-    /// Requests, digests, harvests and embeddings, as configured.
-    Everything,
-    /// Only requests: no digest clock, no harvests, no embedding of new papers.
-    WebOnly,
-    /// Only the background work: nothing listens.
-    WorkerOnly,
-}
-
-impl ReplicaRole {
-    /// Whether this process runs the background work the configuration turns on.
-    fn works_in_background(self) -> bool {
-        self != ReplicaRole::WebOnly
-    }
-
-    /// Whether this process answers requests.
-    pub fn serves(self) -> bool {
-        self != ReplicaRole::WorkerOnly
-    }
-}
-
-/// The background work of a process: the digest clock and the harvest schedule (each when
-/// configured, and not on a web-only replica), and what the web server shares with them.
-struct BackgroundWork {
-    digests: Arc<Digests>,
-    arxiv: Arc<ArxivClient>,
-    harvest: HarvestSettings,
-}
-
-impl BackgroundWork {
-    async fn start(
-        config: &Config,
-        role: ReplicaRole,
-        store: Arc<dyn Store>,
-        data_dir: &std::path::Path,
-    ) -> anyhow::Result<Self> {
-        let mailer = Arc::new(Mailer::from_config(config, data_dir)?);
-        let digests = Arc::new(Digests::new(store, mailer, DigestSettings::from_config(config)?, data_dir).await?);
-        // Every replica may run the clock: the queue's unique rows and claims keep them from doubling.
-        if config.digest_schedule && role.works_in_background() {
-            tokio::spawn(Arc::clone(&digests).run_scheduler());
-        }
-        // One client for every arXiv request of the process: submissions and harvests share its pace.
-        let arxiv = Arc::new(ArxivClient::from_config(config)?.taking_turns_with(Arc::clone(&digests.store)));
-        let harvest = HarvestSettings::from_config(config)?;
-        if config.harvest_schedule && role.works_in_background() {
-            let harvester = Harvester::new(
-                Arc::clone(&digests.store),
-                Arc::clone(&arxiv),
-                harvest.clone(),
-                &crate::arxiv::user_agent(config),
-            );
-            tokio::spawn(Arc::new(harvester).run_schedule());
-        }
-        Ok(BackgroundWork {
-            digests,
-            arxiv,
-            harvest,
-        })
-    }
-}
-
-/// Listens on `addr` and serves the instance until Ctrl-C or SIGTERM, with the background work
-/// `config` asks for unless `role` is web-only. Without a configured `public_url`, links point
-/// at the address actually bound (which matters with port 0). A web-only replica still reports
-/// on the fleet's harvests in `/healthz`: their run log is in the database.
-pub async fn bind_and_serve(
-    addr: std::net::SocketAddr,
-    role: ReplicaRole,
-    mut config: Config,
-    store: Arc<dyn Store>,
-    data_dir: &std::path::Path,
+/// Serves until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
-    if config.public_url.is_none() {
-        config.public_url = Some(format!(
-            "http://{}",
-            listener.local_addr().context("while reading the listening address")?
-        ));
-    }
-    let work = BackgroundWork::start(&config, role, store, data_dir).await?;
-    let embed = config.embed_in_background && role.works_in_background();
-    let search = open_search(&config, &work.digests.store, data_dir, embed).await?;
-    let state = AppState::new(
-        Settings::from_config(&config),
-        work.digests,
-        search,
-        work.arxiv,
-        work.harvest,
-        config.harvest_schedule,
-    );
-    serve(listener, state).await
-}
-
-/// A worker-only replica: the background work `config` asks for until Ctrl-C or SIGTERM, and
-/// nothing listening. It keeps no search index (the web replicas do, even one on this data
-/// directory); with a model it embeds new papers for them.
-pub async fn work_without_serving(
-    config: Config,
-    store: Arc<dyn Store>,
-    data_dir: &std::path::Path,
-) -> anyhow::Result<()> {
-    if config.public_url.is_none() && config.digest_schedule {
-        tracing::warn!("public_url is not set: digests will link to http://{}", config.addr);
-    }
-    let work = BackgroundWork::start(&config, ReplicaRole::WorkerOnly, store, data_dir).await?;
-    let model_dir = model_dir(&config, data_dir);
-    let embedding = config.embed_in_background && paperboy_embed::Embedder::present(&model_dir);
-    if embedding {
-        let search = Search::in_memory_with_model(Arc::clone(&work.digests.store), &model_dir).await?;
-        Arc::new(search).embed_in_background();
-    }
-    println!(
-        "paperboy worker running (digests: {}, harvests: {}, embeddings: {})",
-        config.digest_schedule, config.harvest_schedule, embedding
-    );
-    tracing::info!("worker running; nothing listens");
-    shutdown_signal().await;
-    tracing::info!("worker stopping");
-    Ok(())
-}
-
-/// Where the embedding model is looked for: `model_dir`, or the data directory's default.
-fn model_dir(config: &Config, data_dir: &std::path::Path) -> std::path::PathBuf {
-    config
-        .model_dir
-        .clone()
-        .unwrap_or_else(|| crate::search::default_model_dir(data_dir))
-}
-
-/// Opens the search index (rebuilding it if it is missing or outdated, before the first request)
-/// and starts keeping it up to date, and the embeddings: loading them, and with `embed`
-/// computing those of new papers.
-async fn open_search(
-    config: &Config,
-    store: &Arc<dyn Store>,
-    data_dir: &std::path::Path,
-    embed: bool,
-) -> anyhow::Result<Arc<Search>> {
-    let model_dir = model_dir(config, data_dir);
-    let data_dir = crate::config::DataDir::create(data_dir.to_path_buf())?;
-    let search = Arc::new(Search::open(Arc::clone(store), &data_dir.search_index(), Some(&model_dir)).await?);
-    if search.semantic_available() {
-        tracing::info!(model = %model_dir.display(), "semantic search on");
-        search.follow_embeddings().await?;
-    } else {
-        tracing::info!(model = %model_dir.display(), "no embedding model: search is keyword-only (scripts/fetch-model.sh)");
-    }
-    search
-        .catch_up()
-        .await
-        .context("while bringing the search index up to date")?;
-    search.run_in_background(embed);
-    Ok(search)
-}
-
-/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
-pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     let address = listener.local_addr().context("while reading the listening address")?;
     state.cache.observe(
         state
@@ -427,7 +268,7 @@ pub async fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<()>
         .max_header_size(MAX_HEAD_BYTES);
     let open_connections = GracefulShutdown::new();
     let slots = Arc::new(tokio::sync::Semaphore::new(max_connections));
-    let mut shutdown = std::pin::pin!(shutdown_signal());
+    let mut shutdown = std::pin::pin!(shutdown);
     let mut warned_at = None;
     loop {
         // A connection is accepted only when there is room for it: past the bound, clients wait
@@ -534,26 +375,3 @@ fn connection_bound(configured: usize) -> usize {
 }
 /// The largest request head accepted: far above any browser's, far below what would hurt.
 const MAX_HEAD_BYTES: usize = 32 * 1024;
-
-async fn shutdown_signal() {
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
-    }
-}

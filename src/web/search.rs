@@ -9,11 +9,11 @@ use paperboy_core::{ArxivId, Date};
 use paperboy_search::{Filters, Highlight, Mode, Sort, parse};
 use serde::Deserialize;
 
+use crate::lists::Entry;
 use crate::search::{SearchRequest, SearchResults};
 use crate::web::AppState;
 use crate::web::auth::percent_encode;
 use crate::web::error::AppError;
-use crate::web::listing::Entry;
 use crate::web::pages::{CardView, FeedLink, Layout};
 
 /// Every search parameter, as text: each is checked and a bad one named in the error.

@@ -6,10 +6,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_core::{Period, Sort};
 
 use super::{CardView, FeedLink, Layout, human_date};
+use crate::lists::{ListParams, ListRequest, ListView, Scope, begun, load};
 use crate::web::AppState;
 use crate::web::cache::{PageKey, cached_html};
 use crate::web::error::AppError;
-use crate::web::listing::{ListParams, ListRequest, ListView, Scope, begun, load};
 
 pub struct Link {
     pub label: String,
@@ -120,7 +120,7 @@ pub async fn trending(State(state): State<AppState>, page: PageKey, Query(params
 
 async fn render_list(state: &AppState, scope: Scope, params: &ListParams, path: &str) -> Result<String, AppError> {
     let request = ListRequest::from_params(scope, params, state.settings.page_size)?;
-    let view = load(state, request).await?;
+    let view = load(&*state.store, &state.settings.trending, request).await?;
     list_page(state, &view, path).render().map_err(AppError::internal)
 }
 

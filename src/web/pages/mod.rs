@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use paperboy_core::{CodeLink, Paper};
 
 use super::assets::ASSET_PREFIX;
-use super::listing::Entry;
+use crate::lists::Entry;
 
 pub struct Meta {
     /// `name` for `citation_*`, `property` for Open Graph.

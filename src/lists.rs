@@ -1,13 +1,11 @@
-//! A list view — a day, week, month, or the cross-day trending list — sorted and filtered. Pages,
-//! feeds and the API all read papers through this, so they always agree.
+//! Ranked lists: the papers of a day, week, month, or the cross-day trending list, sorted,
+//! filtered and paged. Pages, feeds, the API and digests all read papers through [`load`], so
+//! they always agree; nothing here knows HTTP.
 
 use jiff::Timestamp;
-use paperboy_core::{Category, Date, Paper, Period, Sort, TrendingScore, announcement_time, rank};
-use paperboy_store::StoreError;
+use paperboy_core::{Category, Date, Paper, Period, Sort, TrendingParameters, TrendingScore, announcement_time, rank};
+use paperboy_store::{Store, StoreError};
 use serde::Deserialize;
-
-use super::AppState;
-use super::error::AppError;
 
 /// What a list covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -38,7 +36,29 @@ pub struct ListRequest {
     pub page_size: u32,
     /// Date papers by Hugging Face's daily date where HF featured them (the HF-shaped API).
     pub by_hugging_face_day: bool,
+    pub scored_at: ScoredAt,
 }
+
+/// The moment a list's trending scores are computed for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ScoredAt {
+    /// The end of the period shown, or now if that is earlier: a list as it stands while its
+    /// period unfolds (pages, feeds, the API).
+    PeriodEndOrNow,
+    /// The end of the period, whenever the list is read: a digest composed late ranks as one
+    /// composed on time.
+    PeriodEnd,
+}
+
+/// A list's query string that does not hold: the message says which parameter and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidListParams(pub String);
+
+/// Asked for a period that has not begun: nothing is listed in the future.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} has not begun yet, so nothing has been listed for it.")]
+pub struct NotBegun(pub Period);
 
 impl Scope {
     /// The ranking a list opens with. A day and the trending list rank by trending score; a week
@@ -54,15 +74,16 @@ impl Scope {
 }
 
 impl ListRequest {
-    pub fn from_params(scope: Scope, params: &ListParams, page_size: u32) -> Result<ListRequest, AppError> {
+    /// The request a list's query string asks for, as pages, feeds and the API read it.
+    pub fn from_params(scope: Scope, params: &ListParams, page_size: u32) -> Result<ListRequest, InvalidListParams> {
         let sort = match params.sort.as_deref().filter(|s| !s.is_empty()) {
             None => scope.default_sort(),
             Some(text) => Sort::parse(text)
-                .ok_or_else(|| AppError::bad_request(format!("sort must be trending, new or top, not {text:?}")))?,
+                .ok_or_else(|| InvalidListParams(format!("sort must be trending, new or top, not {text:?}")))?,
         };
         let category = match params.cat.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
             None => None,
-            Some(text) => Some(Category::parse(text).map_err(|error| AppError::bad_request(error.to_string()))?),
+            Some(text) => Some(Category::parse(text).map_err(|error| InvalidListParams(error.to_string()))?),
         };
         let page = match params.page.as_deref().filter(|p| !p.is_empty()) {
             None => 1,
@@ -71,7 +92,7 @@ impl ListRequest {
                 .ok()
                 .filter(|page| (1..=MAX_PAGE).contains(page))
                 .ok_or_else(|| {
-                    AppError::bad_request(format!("page must be a number from 1 to {MAX_PAGE}, not {text:?}"))
+                    InvalidListParams(format!("page must be a number from 1 to {MAX_PAGE}, not {text:?}"))
                 })?,
         };
         Ok(ListRequest {
@@ -81,6 +102,7 @@ impl ListRequest {
             page,
             page_size,
             by_hugging_face_day: false,
+            scored_at: ScoredAt::PeriodEndOrNow,
         })
     }
 
@@ -131,31 +153,32 @@ impl ListView {
     }
 }
 
-/// A period that has begun, or a 404: nothing is listed in the future, and a page or feed for a
-/// day that has not come would only be an empty answer that caches forever.
-pub fn begun(period: Period) -> Result<Period, AppError> {
+/// A period that has begun: a page or feed for a day that has not come would only be an empty
+/// answer that caches forever.
+pub fn begun(period: Period) -> Result<Period, NotBegun> {
     let (first, _) = period.bounds();
     if first > crate::today_utc() {
-        return Err(AppError::not_found(format!(
-            "{period} has not begun yet, so nothing has been listed for it."
-        )));
+        return Err(NotBegun(period));
     }
     Ok(period)
 }
 
 /// Loads a list: candidates for the range, ranked in Rust, then only the page's papers in full.
-pub async fn load(state: &AppState, request: ListRequest) -> Result<ListView, StoreError> {
-    let store = &state.store;
+pub async fn load(
+    store: &dyn Store,
+    trending: &TrendingParameters,
+    request: ListRequest,
+) -> Result<ListView, StoreError> {
     let (range, reference) = match request.scope {
         Scope::Period(period) => {
             let (first, last) = period.bounds();
-            (Some((first, last)), reference_time(last))
+            (Some((first, last)), reference_time(last, request.scored_at))
         }
         Scope::Trending => match store.latest_listing_day().await? {
             Some(latest) => {
-                let days = i64::from(state.settings.trending.window_days) - 1;
+                let days = i64::from(trending.window_days) - 1;
                 let first = latest.checked_sub(jiff::Span::new().days(days)).unwrap_or(latest);
-                (Some((first, latest)), reference_time(latest))
+                (Some((first, latest)), reference_time(latest, request.scored_at))
             }
             None => (None, Timestamp::now()),
         },
@@ -177,7 +200,7 @@ pub async fn load(state: &AppState, request: ListRequest) -> Result<ListView, St
     } else {
         store.listing_candidates(first, last, request.category.as_ref()).await?
     };
-    let ranked = rank(candidates, request.sort, &state.settings.trending, reference);
+    let ranked = rank(candidates, request.sort, trending, reference);
     let total = ranked.len();
     let start = ((request.page - 1) * request.page_size) as usize;
     let page: Vec<_> = ranked
@@ -226,8 +249,11 @@ pub async fn load(state: &AppState, request: ListRequest) -> Result<ListView, St
     })
 }
 
-/// Scores are computed as of the end of the period shown, or now if that is earlier.
-fn reference_time(last_day: Date) -> Timestamp {
+/// When scores are computed for a list ending on `last_day`: the announcement that ends it.
+fn reference_time(last_day: Date, scored_at: ScoredAt) -> Timestamp {
     let end = announcement_time(last_day.tomorrow().unwrap_or(last_day));
-    end.min(Timestamp::now())
+    match scored_at {
+        ScoredAt::PeriodEndOrNow => end.min(Timestamp::now()),
+        ScoredAt::PeriodEnd => end,
+    }
 }
