@@ -1,20 +1,23 @@
 //! The JSON API, shaped like Hugging Face's (`/api/daily_papers`, `/api/papers/<id>`) so existing
 //! daily-papers clients work against any instance, plus each paper's trending score and inputs.
 
+use crate::web::api_json::daily_paper_item;
+use crate::web::api_json::hugging_face_submitter;
+use crate::web::api_json::method_not_allowed;
+use crate::web::api_json::no_empty_parameters;
+use crate::web::api_json::paper_object;
+use crate::web::api_json::scores_now;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use paperboy_core::{ArxivId, Attention, Date, Paper, Period, Sort, TrendingScore, announcement_time};
+use paperboy_core::{ArxivId, Period, Sort};
 
-use super::AppState;
-use super::api_doc::{
-    AuthorJson, CategoryJson, DailyPaperJson, DailyPapersParams, ErrorJson, PaperIdPath, PaperJson, TrendingJson,
-    UserJson,
-};
+use super::api_json::{CategoryJson, DailyPaperJson, DailyPapersParams, ErrorJson, PaperIdPath, PaperJson};
 use super::cache::{PageKey, cached};
 use super::error::{ApiError, AppError};
-use crate::lists::{Entry, ListParams, ListRequest, MAX_PAGE, Scope, load};
+use super::state::AppState;
+use crate::lists::{ListParams, ListRequest, MAX_PAGE, Scope, load};
 
 /// Every API route, for the router and for the test that holds the OpenAPI document to them.
 pub const ROUTES: &[&str] = &[
@@ -111,17 +114,6 @@ async fn daily_papers_items(state: &AppState, params: DailyPapersParams) -> Resu
         .collect())
 }
 
-/// The API takes a parameter with a value or not at all: `cat=` is a mistake to name, not a
-/// silent "any category" (the site's forms, which send empty fields, are more forgiving).
-pub(crate) fn no_empty_parameters(pairs: &[(String, String)]) -> Result<(), ApiError> {
-    match pairs.iter().find(|(_, value)| value.is_empty()) {
-        Some((name, _)) => Err(ApiError(AppError::bad_request(format!(
-            "{name} is empty: give it a value or leave it out"
-        )))),
-        None => Ok(()),
-    }
-}
-
 fn parse_number(text: Option<&str>, default: u32, min: u32, max: u32, name: &str) -> Result<u32, ApiError> {
     match text {
         None => Ok(default),
@@ -135,135 +127,6 @@ fn parse_number(text: Option<&str>, default: u32, min: u32, max: u32, name: &str
                 )))
             }),
     }
-}
-
-fn iso(date: Date) -> String {
-    // Hugging Face writes milliseconds and Z: 2026-02-02T00:00:00.000Z.
-    announcement_time(date).strftime("%Y-%m-%dT%H:%M:%S.000Z").to_string()
-}
-
-/// A paper in Hugging Face's `paper` shape, with the trending score and its inputs added.
-fn paper_object(
-    paper: &Paper,
-    score: &TrendingScore,
-    daily_date: Option<Date>,
-    parameters: &paperboy_core::TrendingParameters,
-) -> PaperJson {
-    let first_of = |host: paperboy_core::CodeHost| {
-        paper
-            .code_links
-            .iter()
-            .find(|link| link.host == host)
-            .map(|link| link.url.clone())
-    };
-    let hugging_face = paper.hugging_face.as_ref();
-    PaperJson {
-        id: paper.id.to_string(),
-        authors: paper
-            .authors
-            .iter()
-            .map(|name| AuthorJson {
-                name: name.clone(),
-                hidden: false,
-            })
-            .collect(),
-        published_at: paper.first_version_date.or(paper.first_listed()).map(iso),
-        submitted_on_daily_at: daily_date.map(iso),
-        title: paper.title.clone(),
-        summary: paper.abstract_text.clone(),
-        upvotes: score.votes(),
-        categories: paper.categories.iter().map(|c| c.to_string()).collect(),
-        trending_score: score.score,
-        trending: TrendingJson {
-            score: score.score,
-            imported_votes: score.imported_votes,
-            local_votes: score.local_votes,
-            star_growth: score.star_growth,
-            age_hours: score.age_hours,
-            gravity: parameters.gravity,
-            age_offset_hours: parameters.age_offset_hours,
-            star_weight: parameters.star_weight,
-            formula: "(importedVotes + localVotes + starWeight * max(starGrowth, 0) + 1) / (ageHours + ageOffsetHours) ^ gravity"
-                .to_owned(),
-        },
-        github_repo: first_of(paperboy_core::CodeHost::Github),
-        project_page: first_of(paperboy_core::CodeHost::ProjectPage),
-        ai_summary: hugging_face.and_then(|hf| hf.ai_summary.clone()),
-        ai_keywords: hugging_face
-            .filter(|hf| !hf.ai_keywords.is_empty())
-            .map(|hf| hf.ai_keywords.clone()),
-        submitted_on_daily_by: hugging_face.and_then(|hf| hf.submitted_by.as_ref()).map(user_object),
-    }
-}
-
-/// An HF user object (`huggingface_hub`'s `User`): `user` is the handle, `fullname` the name.
-fn user_object(user: &paperboy_core::HuggingFaceUser) -> UserJson {
-    UserJson {
-        user: user.name.clone(),
-        name: user.name.clone(),
-        fullname: user.fullname.clone().unwrap_or_else(|| user.name.clone()),
-        kind: "user".to_owned(),
-        avatar_url: user.avatar_url.clone(),
-    }
-}
-
-fn hugging_face_submitter(paper: &Paper) -> Option<&paperboy_core::HuggingFaceUser> {
-    paper.hugging_face.as_ref()?.submitted_by.as_ref()
-}
-
-pub(crate) fn daily_paper_item(entry: &Entry, parameters: &paperboy_core::TrendingParameters) -> DailyPaperJson {
-    // A member of this instance who submitted it, else the HF user who did; absent if neither.
-    let submitted_by = match &entry.submitted_by {
-        Some(name) => Some(user_object(&paperboy_core::HuggingFaceUser {
-            name: name.clone(),
-            fullname: None,
-            avatar_url: None,
-        })),
-        None => hugging_face_submitter(&entry.paper).map(user_object),
-    };
-    DailyPaperJson {
-        published_at: iso(entry.listed),
-        title: entry.paper.title.clone(),
-        summary: entry.paper.abstract_text.clone(),
-        num_comments: 0,
-        is_author_participating: false,
-        paper: paper_object(&entry.paper, &entry.score, Some(entry.listed), parameters),
-        submitted_by,
-        thumbnail: entry.paper.hugging_face.as_ref().and_then(|hf| hf.thumbnail.clone()),
-    }
-}
-
-/// Papers' trending scores now, with this instance's votes and their repositories' star
-/// growth (two queries, however many papers), and the days they were first listed.
-pub(crate) async fn scores_now(
-    state: &AppState,
-    papers: &[Paper],
-) -> Result<Vec<(TrendingScore, Option<Date>)>, paperboy_store::StoreError> {
-    let ids: Vec<ArxivId> = papers.iter().map(|paper| paper.id.clone()).collect();
-    let local_votes = state.store.local_votes(&ids).await?;
-    let stars: std::collections::HashMap<ArxivId, i64> = state
-        .store
-        .star_counts(&ids)
-        .await?
-        .into_iter()
-        .map(|(id, count)| (id, count.growth))
-        .collect();
-    let now = jiff::Timestamp::now();
-    let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-    Ok(papers
-        .iter()
-        .zip(local_votes)
-        .map(|(paper, (_, local_votes))| {
-            let attention = Attention {
-                imported_votes: paper.imported_votes(),
-                local_votes,
-                star_growth: stars.get(&paper.id).copied().unwrap_or(0),
-            };
-            let listed = paper.first_listed();
-            let announced = listed.or(paper.first_version_date).unwrap_or(today);
-            (state.settings.trending.score(attention, announced, now), listed)
-        })
-        .collect())
 }
 
 /// One paper, as Hugging Face's `/api/papers/{id}`.
@@ -296,15 +159,6 @@ pub async fn paper_options(Path(raw): Path<String>) -> Response {
     (axum::http::StatusCode::NO_CONTENT, [(axum::http::header::ALLOW, allow)]).into_response()
 }
 
-/// 405 with the methods the route has (RFC 9110 §15.5.6); the edge gives it the JSON body.
-pub fn method_not_allowed(allow: &'static str) -> Response {
-    (
-        axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        [(axum::http::header::ALLOW, allow)],
-    )
-        .into_response()
-}
-
 async fn paper_json(state: AppState, raw: String) -> Result<Json<PaperJson>, ApiError> {
     let id = ArxivId::parse(&raw).map_err(|error| AppError::bad_request(error.to_string()))?;
     let paper = state
@@ -318,16 +172,6 @@ async fn paper_json(state: AppState, raw: String) -> Result<Json<PaperJson>, Api
         .expect("a score per paper");
     let daily_date = paper.hugging_face_daily_date().or(listed);
     Ok(Json(paper_object(&paper, &score, daily_date, &state.settings.trending)))
-}
-
-/// This document.
-#[utoipa::path(get, path = "/api/openapi.json", responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object)))]
-pub async fn openapi() -> Response {
-    (
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        super::api_doc::document(),
-    )
-        .into_response()
 }
 
 pub async fn not_found() -> ApiError {

@@ -2,13 +2,10 @@
 //! binary so nothing is fetched from a CDN. Their URLs carry a version, so browsers may keep
 //! them for a year.
 
+use crate::web::views::ASSET_PREFIX;
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-
-/// Where assets are served; changes with every release (and KaTeX update, see
-/// `static/katex/README.md`) so cached copies never go stale.
-pub const ASSET_PREFIX: &str = concat!("/static/", env!("CARGO_PKG_VERSION"), "-katex-0.16.22");
 
 macro_rules! asset {
     ($path:expr, $mime:literal) => {

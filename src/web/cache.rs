@@ -27,8 +27,8 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use paperboy_store::Store;
 
-use super::AppState;
 use super::error::AppError;
+use super::state::AppState;
 
 /// Render locks kept before the ones nobody waits for are swept.
 const MAX_RENDER_LOCKS: usize = 4096;
@@ -344,7 +344,7 @@ async fn render_into_cache(
             (error.status, content_type, Bytes::from(body.to_string()))
         }
         Err(error) if error.status.is_client_error() => {
-            let page = super::pages::error_page(error.status, &error.message);
+            let page = super::views::error_page(error.status, &error.message);
             (error.status, "text/html; charset=utf-8", Bytes::from(page))
         }
         Err(error) => return error.into_response(),

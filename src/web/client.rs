@@ -9,7 +9,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 
-use super::AppState;
+use super::state::AppState;
 
 /// The client's address, as far as it can be trusted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

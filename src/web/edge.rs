@@ -11,8 +11,8 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header}
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::AppState;
 use super::cache::{cache_key, parse_http_date, respond};
+use super::state::AppState;
 
 const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -228,7 +228,7 @@ pub async fn limit_clients(State(state): State<AppState>, request: Request, next
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
     if changes_state {
-        let counted = super::auth::rate_limit(
+        let counted = super::guard::rate_limit(
             &state,
             &format!("writes-ip:{client}"),
             state.settings.writes_per_client,

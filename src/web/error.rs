@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
-use super::pages::error_page;
+use super::views::error_page;
 
 #[derive(Debug)]
 pub struct AppError {

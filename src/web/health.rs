@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::AppState;
+use super::state::AppState;
 use crate::harvest::health;
 
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {

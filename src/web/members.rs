@@ -10,10 +10,10 @@ use paperboy_core::{ArxivId, Date};
 use paperboy_store::{Role, Session};
 use serde::Deserialize;
 
-use super::AppState;
-use super::auth::{CurrentUser, checked_session};
 use super::error::AppError;
-use super::pages::{Layout, human_date};
+use super::guard::{CurrentUser, checked_session};
+use super::state::AppState;
+use super::views::{Layout, human_date};
 
 pub struct ItemView {
     pub href: String,

@@ -2,24 +2,30 @@
 //! request shares.
 
 mod api;
-mod api_doc;
+mod api_json;
 mod assets;
 mod auth;
 mod cache;
 mod client;
+mod documents;
 mod edge;
 mod error;
 mod feeds;
+mod forms;
+mod guard;
 mod health;
 mod members;
 mod metrics;
 mod pages;
 mod read_limit;
 mod search;
+mod state;
 mod submit;
 mod subscriptions;
+mod views;
 mod votes;
 
+use crate::web::api_json::DailySort;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,126 +33,26 @@ use anyhow::Context;
 use axum::Router;
 use axum::extract::ConnectInfo;
 use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use paperboy_core::TrendingParameters;
-use paperboy_store::Store;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
 pub use api::ROUTES as API_ROUTES;
-pub use api_doc::document as openapi_document;
-pub use auth::SESSION_COOKIE;
-
-use crate::arxiv::ArxivClient;
-use crate::config::Config;
-use crate::digest::Digests;
-use crate::harvest::HarvestSettings;
-use crate::mail::Mailer;
-use crate::search::Search;
-
-/// What handlers need from the configuration, resolved once.
-#[derive(Clone, Debug)]
-pub struct Settings {
-    pub instance_name: String,
-    pub public_url: String,
-    pub page_size: u32,
-    pub trending: TrendingParameters,
-    pub access_log: bool,
-    pub login_links_per_client: u32,
-    pub login_link_minutes: u32,
-    pub submission_max_age_days: u32,
-    pub submissions_per_day: u32,
-    pub submission_retry: Duration,
-    pub writes_per_client: u32,
-    pub subscribe_requests_per_client: u32,
-    pub reads_per_client: u32,
-    pub connection_idle: Duration,
-    pub max_connections: usize,
-    pub page_cache_bytes: usize,
-    pub trusted_proxies: Vec<std::net::IpAddr>,
-}
-
-impl Settings {
-    pub fn from_config(config: &Config) -> Settings {
-        Settings {
-            instance_name: config.instance_name.clone(),
-            public_url: config.public_url(),
-            page_size: config.page_size,
-            trending: config.trending(),
-            access_log: config.access_log,
-            login_links_per_client: config.login_links_per_client,
-            login_link_minutes: config.login_link_minutes,
-            submission_max_age_days: config.submission_max_age_days,
-            submissions_per_day: config.submissions_per_day,
-            submission_retry: Duration::from_secs_f64(config.submission_retry_seconds.clamp(0.0, 86_400.0)),
-            writes_per_client: config.writes_per_client,
-            subscribe_requests_per_client: config.subscribe_requests_per_client,
-            reads_per_client: config.reads_per_client,
-            connection_idle: Duration::from_secs(u64::from(config.connection_idle_seconds)),
-            max_connections: config.max_connections as usize,
-            page_cache_bytes: config.page_cache_mib as usize * 1024 * 1024,
-            trusted_proxies: config.trusted_proxies.clone(),
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub settings: Arc<Settings>,
-    pub mailer: Arc<Mailer>,
-    pub arxiv: Arc<ArxivClient>,
-    pub digests: Arc<Digests>,
-    pub search: Arc<Search>,
-    /// What `/healthz` holds the lists' freshness against, and whether this process harvests.
-    pub harvest: Arc<HarvestSettings>,
-    pub harvest_scheduled: bool,
-    pub(crate) cache: Arc<cache::PageCache>,
-    /// Whether the database takes writes, as `/readyz` and `/healthz` last found.
-    pub(crate) writability: Arc<health::Writability>,
-    pub(crate) read_limiter: Arc<read_limit::ReadLimiter>,
-    /// The key that marks browsers which signed in to an account, read from the instance's
-    /// secrets on first need and kept: every replica shares it, and it never changes.
-    pub(crate) known_browser_key: Arc<tokio::sync::OnceCell<String>>,
-}
-
-impl AppState {
-    pub fn new(
-        settings: Settings,
-        digests: Arc<Digests>,
-        search: Arc<Search>,
-        arxiv: Arc<ArxivClient>,
-        harvest: HarvestSettings,
-        harvest_scheduled: bool,
-    ) -> AppState {
-        let page_cache_bytes = settings.page_cache_bytes;
-        let reads_per_client = settings.reads_per_client;
-        AppState {
-            store: Arc::clone(&digests.store),
-            settings: Arc::new(settings),
-            mailer: Arc::clone(&digests.mailer),
-            arxiv,
-            digests,
-            search,
-            harvest: Arc::new(harvest),
-            harvest_scheduled,
-            cache: Arc::new(cache::PageCache::with_budget(page_cache_bytes)),
-            writability: Arc::new(health::Writability::default()),
-            read_limiter: Arc::new(read_limit::ReadLimiter::new(reads_per_client)),
-            known_browser_key: Arc::default(),
-        }
-    }
-}
+pub use guard::SESSION_COOKIE;
+pub use state::{AppState, Settings};
 
 pub fn router(state: AppState) -> Router {
-    let _ = pages::INSTANCE_NAME.set(state.settings.instance_name.clone());
+    let _ = views::INSTANCE_NAME.set(state.settings.instance_name.clone());
     metrics::handle();
     let api = Router::new()
         .route(API_ROUTES[0], get(api::daily_papers))
@@ -160,7 +66,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/me/votes", get(votes::my_votes))
         .route(API_ROUTES[5], axum::routing::post(submit::api_index))
-        .route(API_ROUTES[3], get(api::openapi))
+        .route(API_ROUTES[3], get(openapi))
         .route(API_ROUTES[4], get(api::categories))
         .route("/api/{*rest}", get(api::not_found))
         .layer(
@@ -375,3 +281,82 @@ fn connection_bound(configured: usize) -> usize {
 }
 /// The largest request head accepted: far above any browser's, far below what would hurt.
 const MAX_HEAD_BYTES: usize = 32 * 1024;
+
+/// This document.
+#[utoipa::path(get, path = "/api/openapi.json", responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object)))]
+pub async fn openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        openapi_document(),
+    )
+        .into_response()
+}
+
+/// The two ways to call the write endpoints.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        // The derive tags each operation with its Rust module; that is no help to a reader.
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.put,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                operation.tags = None;
+            }
+        }
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A personal API token, made on the account page"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "paperboy_session",
+                "The session cookie of a signed-in browser",
+            ))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Paperboy API",
+        version = "1",
+        description = "Daily arXiv papers ranked by the community. /api/daily_papers and /api/papers/{id} answer in the shape and with the semantics of Hugging Face's API of the same names, so daily-papers clients work unchanged; each paper also carries trendingScore and the inputs it was computed from. Every error is {\"error\": …, \"status\": …}."
+    ),
+    paths(
+        api::daily_papers,
+        search::api,
+        api::paper,
+        openapi,
+        api::categories,
+        submit::api_index,
+        votes::api_upvote,
+        votes::api_unvote,
+        votes::my_votes,
+    ),
+    components(schemas(DailySort, search::SearchMode, search::SearchSort)),
+    modifiers(&Security)
+)]
+pub struct ApiDoc;
+
+/// The document, made once.
+pub fn openapi_document() -> &'static str {
+    static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DOCUMENT.get_or_init(|| ApiDoc::openapi().to_pretty_json().unwrap_or_else(|_| "{}".to_owned()))
+}

@@ -1,6 +1,7 @@
 //! Search over HTTP: the page (`/search`), the saved-search feed (`/feeds/search.atom`) and the
 //! API (`/api/papers/search`). All three read the same parameters the same way.
 
+use crate::web::views::HighlightView;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode};
@@ -11,10 +12,10 @@ use serde::Deserialize;
 
 use crate::lists::Entry;
 use crate::search::{SearchRequest, SearchResults};
-use crate::web::AppState;
-use crate::web::auth::percent_encode;
 use crate::web::error::AppError;
-use crate::web::pages::{CardView, FeedLink, Layout};
+use crate::web::forms::percent_encode;
+use crate::web::state::AppState;
+use crate::web::views::{CardView, FeedLink, Layout};
 
 /// Every search parameter, as text: each is checked and a bad one named in the error.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -203,7 +204,7 @@ async fn entries(state: &AppState, results: &SearchResults) -> Result<Vec<Entry>
         .filter_map(|hit| ArxivId::parse(&hit.id).ok())
         .collect();
     let papers = state.store.papers_by_ids(&ids).await?;
-    let scores = crate::web::api::scores_now(state, &papers).await?;
+    let scores = crate::web::api_json::scores_now(state, &papers).await?;
     Ok(papers
         .into_iter()
         .zip(scores)
@@ -323,7 +324,7 @@ pub async fn page(State(state): State<AppState>, Query(params): Query<SearchPara
             let mut card = CardView::from_entry(entry, true, &back);
             if !read.text.is_empty() {
                 let paper = &entry.paper;
-                card.highlight = Some(crate::web::pages::HighlightView::new(
+                card.highlight = Some(HighlightView::new(
                     &keeping_math_whole(&highlighter.title(&paper.title), &paper.title),
                     &keeping_math_whole(
                         &highlighter.abstract_excerpt(&paper.abstract_text),
@@ -398,7 +399,7 @@ pub async fn feed(State(state): State<AppState>, Query(mut params): Query<Search
     let page_path = format!("/search{}", query_string(&params, None));
     let self_url = format!("{base}/feeds/search.atom{}", query_string(&params, None));
     let updated = entries.iter().map(|e| e.listed).max().unwrap_or(Date::MIN);
-    let body = crate::web::feeds::atom_document(&state, &title, updated, &entries, &page_path, &self_url)?;
+    let body = crate::web::documents::atom_document(&state, &title, updated, &entries, &page_path, &self_url)?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
         body,
@@ -413,7 +414,7 @@ pub async fn bibtex(State(state): State<AppState>, Query(params): Query<SearchPa
     let entries = entries(&state, &results).await?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "application/x-bibtex; charset=utf-8")],
-        crate::web::feeds::bibtex_of(&entries),
+        crate::web::documents::bibtex_of(&entries),
     )
         .into_response())
 }
@@ -426,15 +427,15 @@ pub async fn bibtex(State(state): State<AppState>, Query(params): Query<SearchPa
     path = "/api/papers/search",
     params(SearchParams),
     responses(
-        (status = 200, description = "Matching papers, best first (or as sorted)", body = [crate::web::api_doc::DailyPaperJson],
+        (status = 200, description = "Matching papers, best first (or as sorted)", body = [crate::web::api_json::DailyPaperJson],
             headers(
                 ("X-Total-Count" = u64, description = "Keyword: every match, counted up to 10,000; semantic and hybrid: the ranked candidates"),
                 ("X-Total-Count-Exact" = bool, description = "false when counting stopped at 10,000 and more papers match"),
                 ("X-Search-Mode" = String, description = "The mode that ranked the results"),
                 ("X-Search-Notice" = String, description = "Why the mode asked for was not used, if it was not"),
             )),
-        (status = 400, description = "A parameter is malformed, or the query cannot be read (the error says where)", body = crate::web::api_doc::ErrorJson),
-        (status = 429, description = "Too many requests from this address; see Retry-After", body = crate::web::api_doc::ErrorJson),
+        (status = 400, description = "A parameter is malformed, or the query cannot be read (the error says where)", body = crate::web::api_json::ErrorJson),
+        (status = 429, description = "Too many requests from this address; see Retry-After", body = crate::web::api_json::ErrorJson),
     )
 )]
 pub async fn api(
@@ -442,7 +443,7 @@ pub async fn api(
     Query(params): Query<SearchParams>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, crate::web::error::ApiError> {
-    crate::web::api::no_empty_parameters(&pairs)?;
+    crate::web::api_json::no_empty_parameters(&pairs)?;
     if params.q.as_deref().unwrap_or("").trim().is_empty() && params.cat.as_deref().unwrap_or("").trim().is_empty() {
         return Err(AppError::bad_request("q must not be empty").into());
     }
@@ -457,9 +458,9 @@ pub async fn api(
     let read = read(&params, limit).map_err(AppError::bad_request)?;
     let results = state.search.query(read.request).await.map_err(AppError::internal)?;
     let entries = entries(&state, &results).await?;
-    let items: Vec<crate::web::api_doc::DailyPaperJson> = entries
+    let items: Vec<crate::web::api_json::DailyPaperJson> = entries
         .iter()
-        .map(|entry| crate::web::api::daily_paper_item(entry, &state.settings.trending))
+        .map(|entry| crate::web::api_json::daily_paper_item(entry, &state.settings.trending))
         .collect();
     let mut response = axum::Json(items).into_response();
     let headers = response.headers_mut();
@@ -474,15 +475,6 @@ pub async fn api(
         headers.insert("x-search-notice", notice);
     }
     Ok(response)
-}
-
-/// Highlight pieces for templates: text and whether it is a match.
-pub fn pieces(highlight: &Highlight) -> Vec<(String, bool)> {
-    highlight
-        .pieces()
-        .into_iter()
-        .map(|(text, marked)| (text.to_string(), marked))
-        .collect()
 }
 
 /// `highlight` (of `whole`, or of an excerpt of it) with no math expression cut: the browser

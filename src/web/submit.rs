@@ -10,11 +10,11 @@ use paperboy_core::{ArxivId, Date, Paper, VersionedArxivId};
 use paperboy_store::{NewSubmission, SubmitOutcome};
 use serde::Deserialize;
 
-use super::AppState;
-use super::api_doc::{ErrorJson, IndexRequest, IndexedJson, PendingJson};
-use super::auth::{ApiCaller, CurrentUser, rate_limit, require_same_origin};
+use super::api_json::{ErrorJson, IndexRequest, IndexedJson, PendingJson};
 use super::error::{ApiError, AppError};
-use super::pages::Layout;
+use super::guard::{ApiCaller, CurrentUser, rate_limit, require_same_origin};
+use super::state::AppState;
+use super::views::Layout;
 use crate::arxiv::FetchError;
 
 #[derive(Template)]

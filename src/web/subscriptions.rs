@@ -13,11 +13,12 @@ use paperboy_core::{DigestPreferences, EmailAddress, Frequency, MAX_PAPERS_LIMIT
 use paperboy_store::{SubscribeRequest, Subscription, SubscriptionStatus};
 use serde::Deserialize;
 
-use super::AppState;
-use super::auth::{CurrentUser, FormView, checked_session, hash_token, message_page, now, random_token, rate_limit};
 use super::client::ClientIp;
 use super::error::AppError;
-use super::pages::Layout;
+use super::forms::{FormView, hash_token, message_page, random_token};
+use super::guard::{CurrentUser, checked_session, now, rate_limit};
+use super::state::AppState;
+use super::views::Layout;
 use crate::mail::Email;
 
 /// How long a confirmation link works.
@@ -132,7 +133,7 @@ pub async fn subscribe(
     headers: HeaderMap,
     Form(form): Form<SubscribeForm>,
 ) -> Result<Response, AppError> {
-    super::auth::require_same_origin(&headers, &state)?;
+    super::guard::require_same_origin(&headers, &state)?;
     let typed_email: String = form.email.chars().take(254).collect();
     let parsed = EmailAddress::parse(&form.email)
         .map_err(|error| error.to_string())
@@ -253,7 +254,7 @@ pub async fn confirm(
     headers: HeaderMap,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    super::auth::require_same_origin(&headers, &state)?;
+    super::guard::require_same_origin(&headers, &state)?;
     let Some(subscription) = state.store.confirm_subscription(&hash_token(&token), now()).await? else {
         let page = message_page(
             &state,
@@ -432,7 +433,7 @@ pub async fn manage_update(
     Path(link): Path<String>,
     Form(form): Form<ManageForm>,
 ) -> Result<Response, AppError> {
-    super::auth::require_same_origin(&headers, &state)?;
+    super::guard::require_same_origin(&headers, &state)?;
     let subscription = linked_subscription(&state, &link).await?;
     let result = apply(&state, &subscription.email, Some(&subscription), &form).await?;
     let current = state.store.subscription(subscription.id).await?;

@@ -1,7 +1,7 @@
 //! Upvotes: one per person per paper. Without JavaScript a form on every card posts here and
 //! comes back to the same place; with it, `app.js` calls the API and updates the count in place.
 
-use super::api_doc::{ErrorJson, MyVotesJson, PaperIdPath, VoteJson};
+use super::api_json::{ErrorJson, MyVotesJson, PaperIdPath, VoteJson};
 use axum::Form;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -10,9 +10,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_core::ArxivId;
 use serde::Deserialize;
 
-use super::AppState;
-use super::auth::{ApiCaller, CurrentUser, percent_encode, rate_limit, require_same_origin, safe_next};
 use super::error::{ApiError, AppError};
+use super::forms::{percent_encode, safe_next};
+use super::guard::{ApiCaller, CurrentUser, rate_limit, require_same_origin};
+use super::state::AppState;
 
 /// Votes a person may cast or withdraw per ten minutes.
 const VOTES_PER_WINDOW: u32 = 120;
@@ -108,7 +109,7 @@ async fn api_vote(
     voted: bool,
 ) -> Response {
     if !rest.ends_with("/upvote") {
-        return super::api::method_not_allowed("GET, HEAD");
+        return super::api_json::method_not_allowed("GET, HEAD");
     }
     match caller {
         Ok(ApiCaller(user)) => cast_api_vote(state, user, &rest, voted).await.into_response(),

@@ -5,11 +5,11 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_core::{Period, Sort};
 
-use super::{CardView, FeedLink, Layout, human_date};
 use crate::lists::{ListParams, ListRequest, ListView, Scope, begun, load};
-use crate::web::AppState;
 use crate::web::cache::{PageKey, cached_html};
 use crate::web::error::AppError;
+use crate::web::state::AppState;
+use crate::web::views::{CardView, FeedLink, Layout, human_date};
 
 pub struct Link {
     pub label: String,

@@ -1,16 +1,17 @@
 //! `/papers/<id>`: one paper in full, with BibTeX and the meta tags reference managers read.
 //! Any id form (`arXiv:…`, versions, old-style with subject class) redirects to the canonical URL.
 
+use crate::web::documents::bibtex;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_core::{ArxivId, CodeHost, CodeLink, Paper, VersionedArxivId};
 
-use super::{CodeView, Layout, Meta, human_date, paper_path};
-use crate::web::AppState;
 use crate::web::cache::{PageKey, cached, cached_html};
 use crate::web::error::AppError;
+use crate::web::state::AppState;
+use crate::web::views::{CodeView, Layout, Meta, human_date, paper_path};
 
 pub struct CategoryView {
     pub code: String,
@@ -349,88 +350,6 @@ fn json_ld(paper: &Paper, url: &str) -> String {
         .replace('&', "\\u0026")
 }
 
-/// arXiv's own BibTeX style: `@misc{key, title=, author=, year=, eprint=, archivePrefix={arXiv}, primaryClass=, url=}`.
-pub fn bibtex(paper: &Paper) -> String {
-    let year = paper
-        .first_version_date
-        .or(paper.first_listed())
-        .map(|d| d.year().to_string())
-        .unwrap_or_default();
-    let first_author_surname = paper
-        .authors
-        .first()
-        .and_then(|name| name.split_whitespace().last())
-        .map(|surname| {
-            surname
-                .chars()
-                .filter(|c| c.is_alphanumeric())
-                .collect::<String>()
-                .to_lowercase()
-        })
-        .unwrap_or_else(|| "anonymous".to_owned());
-    let first_title_word = paper
-        .title
-        .split_whitespace()
-        .map(|word| {
-            word.chars()
-                .filter(|c| c.is_alphanumeric())
-                .collect::<String>()
-                .to_lowercase()
-        })
-        .find(|word| word.len() > 3 && !["with", "from", "that", "this", "towards"].contains(&word.as_str()))
-        .unwrap_or_default();
-    let key = format!("{first_author_surname}{year}{first_title_word}");
-    let mut entry = format!("@misc{{{key},\n      title={{{}}},\n", bibtex_text(&paper.title));
-    entry.push_str(&format!(
-        "      author={{{}}},\n",
-        bibtex_text(&paper.authors.join(" and "))
-    ));
-    entry.push_str(&format!(
-        "      year={{{year}}},\n      eprint={{{}}},\n      archivePrefix={{arXiv}},\n",
-        paper.id
-    ));
-    if let Some(primary) = &paper.primary_category {
-        entry.push_str(&format!("      primaryClass={{{primary}}},\n"));
-    }
-    entry.push_str(&format!("      url={{{}}},\n}}", paper.id.abs_url()));
-    entry
-}
-
-/// A field's text for BibTeX: TeX's specials `& % # _ $` escaped outside `$…$` math (inside it
-/// they are TeX's), a lone `$` escaped, and the braces balanced.
-fn bibtex_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut rest = text;
-    while !rest.is_empty() {
-        // A math span runs from an unescaped `$` to the next one.
-        let math = rest.find('$').and_then(|start| {
-            let escaped = rest[..start].ends_with('\\');
-            let end = rest[start + 1..].find('$').map(|end| start + 1 + end);
-            (!escaped).then_some(()).and(end).map(|end| (start, end))
-        });
-        let (plain, next) = match math {
-            Some((start, end)) => (&rest[..start], Some(&rest[start..=end])),
-            None => (rest, None),
-        };
-        let mut previous = None;
-        for character in plain.chars() {
-            if matches!(character, '&' | '%' | '#' | '_' | '$') && previous != Some('\\') {
-                out.push('\\');
-            }
-            out.push(character);
-            previous = Some(character);
-        }
-        match next {
-            Some(span) => {
-                out.push_str(span);
-                rest = &rest[plain.len() + span.len()..];
-            }
-            None => rest = "",
-        }
-    }
-    balanced(&out)
-}
-
 /// The paper as Markdown: what the page says, for tools and language models.
 pub fn markdown(paper: &Paper, public_url: &str) -> String {
     let mut text = format!("# {}\n\n", paper.title);
@@ -473,61 +392,4 @@ pub fn markdown(paper: &Paper, public_url: &str) -> String {
     text.push_str(&format!("## Cite\n\n```bibtex\n{}\n```\n\n", bibtex(paper)));
     text.push_str(&format!("Page: {public_url}{}\n", paper_path(paper)));
     text
-}
-
-/// BibTeX breaks on unbalanced braces; drop the ones that do not pair.
-fn balanced(text: &str) -> String {
-    let mut depth = 0usize;
-    let mut kept: Vec<char> = Vec::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '{' => {
-                depth += 1;
-                kept.push(character);
-            }
-            '}' if depth == 0 => {}
-            '}' => {
-                depth -= 1;
-                kept.push(character);
-            }
-            other => kept.push(other),
-        }
-    }
-    let mut out: String = kept.into_iter().collect();
-    while depth > 0 {
-        if let Some(position) = out.rfind('{') {
-            out.remove(position);
-        }
-        depth -= 1;
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bibtex_follows_arxiv_style_and_stays_balanced() {
-        let mut paper = Paper::new(ArxivId::parse("2601.23265").unwrap());
-        paper.title = "PaperBanana: Automating {Academic} Illustration} for AI {Scientists".into();
-        paper.authors = vec!["Dawei Zhu".into(), "Rui Meng".into()];
-        paper.primary_category = Some(paperboy_core::Category::parse("cs.CL").unwrap());
-        paper.first_version_date = Some(jiff::civil::date(2026, 1, 30));
-        let entry = bibtex(&paper);
-        assert!(entry.starts_with("@misc{zhu2026paperbanana,\n"), "{entry}");
-        assert!(entry.contains("eprint={2601.23265}"));
-        assert!(entry.contains("archivePrefix={arXiv}"));
-        assert!(entry.contains("primaryClass={cs.CL}"));
-        assert!(entry.contains("author={Dawei Zhu and Rui Meng}"));
-        assert_eq!(entry.matches('{').count(), entry.matches('}').count(), "{entry}");
-    }
-
-    #[test]
-    fn bibtex_escapes_specials_outside_math_only() {
-        assert_eq!(bibtex_text("Q&A 100% #1 snake_case"), "Q\\&A 100\\% \\#1 snake\\_case");
-        assert_eq!(bibtex_text("VGG-T$^3$ and $a_b$"), "VGG-T$^3$ and $a_b$");
-        assert_eq!(bibtex_text("costs $5 only"), "costs \\$5 only");
-        assert_eq!(bibtex_text("already \\& escaped"), "already \\& escaped");
-    }
 }

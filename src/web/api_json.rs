@@ -1,10 +1,15 @@
-//! The API's answers as types, and the OpenAPI document generated from them and from the
-//! handlers' `#[utoipa::path]` annotations: what is served is what is declared, because the
-//! handlers serialise these very types.
+//! The API's JSON: its answers as types (with the schemas the OpenAPI document is generated
+//! from; what is served is what is declared, because the handlers serialise these very types),
+//! and how papers, scores and refusals become them.
 
+use crate::lists::Entry;
+use crate::web::error::ApiError;
+use crate::web::error::AppError;
+use crate::web::state::AppState;
+use axum::response::{IntoResponse, Response};
+use paperboy_core::{ArxivId, Attention, Date, Paper, TrendingScore, announcement_time};
 use serde::{Deserialize, Serialize};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa::{IntoParams, ToSchema};
 
 /// A paper in Hugging Face's `paper` shape, with its trending score and the score's inputs.
 /// What is not known is left out, never sent as `null`.
@@ -237,71 +242,151 @@ pub enum DailySort {
     Top,
 }
 
-/// The two ways to call the write endpoints.
-struct Security;
-
-impl Modify for Security {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        // The derive tags each operation with its Rust module; that is no help to a reader.
-        for item in openapi.paths.paths.values_mut() {
-            for operation in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.put,
-                &mut item.patch,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                operation.tags = None;
-            }
-        }
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("A personal API token, made on the account page"))
-                    .build(),
-            ),
-        );
-        components.add_security_scheme(
-            "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                "paperboy_session",
-                "The session cookie of a signed-in browser",
-            ))),
-        );
+/// The API takes a parameter with a value or not at all: `cat=` is a mistake to name, not a
+/// silent "any category" (the site's forms, which send empty fields, are more forgiving).
+pub(crate) fn no_empty_parameters(pairs: &[(String, String)]) -> Result<(), ApiError> {
+    match pairs.iter().find(|(_, value)| value.is_empty()) {
+        Some((name, _)) => Err(ApiError(AppError::bad_request(format!(
+            "{name} is empty: give it a value or leave it out"
+        )))),
+        None => Ok(()),
     }
 }
 
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "Paperboy API",
-        version = "1",
-        description = "Daily arXiv papers ranked by the community. /api/daily_papers and /api/papers/{id} answer in the shape and with the semantics of Hugging Face's API of the same names, so daily-papers clients work unchanged; each paper also carries trendingScore and the inputs it was computed from. Every error is {\"error\": …, \"status\": …}."
-    ),
-    paths(
-        super::api::daily_papers,
-        super::search::api,
-        super::api::paper,
-        super::api::openapi,
-        super::api::categories,
-        super::submit::api_index,
-        super::votes::api_upvote,
-        super::votes::api_unvote,
-        super::votes::my_votes,
-    ),
-    components(schemas(DailySort, super::search::SearchMode, super::search::SearchSort)),
-    modifiers(&Security)
-)]
-pub struct ApiDoc;
+pub(crate) fn iso(date: Date) -> String {
+    // Hugging Face writes milliseconds and Z: 2026-02-02T00:00:00.000Z.
+    announcement_time(date).strftime("%Y-%m-%dT%H:%M:%S.000Z").to_string()
+}
 
-/// The document, made once.
-pub fn document() -> &'static str {
-    static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DOCUMENT.get_or_init(|| ApiDoc::openapi().to_pretty_json().unwrap_or_else(|_| "{}".to_owned()))
+/// A paper in Hugging Face's `paper` shape, with the trending score and its inputs added.
+pub(crate) fn paper_object(
+    paper: &Paper,
+    score: &TrendingScore,
+    daily_date: Option<Date>,
+    parameters: &paperboy_core::TrendingParameters,
+) -> PaperJson {
+    let first_of = |host: paperboy_core::CodeHost| {
+        paper
+            .code_links
+            .iter()
+            .find(|link| link.host == host)
+            .map(|link| link.url.clone())
+    };
+    let hugging_face = paper.hugging_face.as_ref();
+    PaperJson {
+        id: paper.id.to_string(),
+        authors: paper
+            .authors
+            .iter()
+            .map(|name| AuthorJson {
+                name: name.clone(),
+                hidden: false,
+            })
+            .collect(),
+        published_at: paper.first_version_date.or(paper.first_listed()).map(iso),
+        submitted_on_daily_at: daily_date.map(iso),
+        title: paper.title.clone(),
+        summary: paper.abstract_text.clone(),
+        upvotes: score.votes(),
+        categories: paper.categories.iter().map(|c| c.to_string()).collect(),
+        trending_score: score.score,
+        trending: TrendingJson {
+            score: score.score,
+            imported_votes: score.imported_votes,
+            local_votes: score.local_votes,
+            star_growth: score.star_growth,
+            age_hours: score.age_hours,
+            gravity: parameters.gravity,
+            age_offset_hours: parameters.age_offset_hours,
+            star_weight: parameters.star_weight,
+            formula: "(importedVotes + localVotes + starWeight * max(starGrowth, 0) + 1) / (ageHours + ageOffsetHours) ^ gravity"
+                .to_owned(),
+        },
+        github_repo: first_of(paperboy_core::CodeHost::Github),
+        project_page: first_of(paperboy_core::CodeHost::ProjectPage),
+        ai_summary: hugging_face.and_then(|hf| hf.ai_summary.clone()),
+        ai_keywords: hugging_face
+            .filter(|hf| !hf.ai_keywords.is_empty())
+            .map(|hf| hf.ai_keywords.clone()),
+        submitted_on_daily_by: hugging_face.and_then(|hf| hf.submitted_by.as_ref()).map(user_object),
+    }
+}
+
+/// An HF user object (`huggingface_hub`'s `User`): `user` is the handle, `fullname` the name.
+pub(crate) fn user_object(user: &paperboy_core::HuggingFaceUser) -> UserJson {
+    UserJson {
+        user: user.name.clone(),
+        name: user.name.clone(),
+        fullname: user.fullname.clone().unwrap_or_else(|| user.name.clone()),
+        kind: "user".to_owned(),
+        avatar_url: user.avatar_url.clone(),
+    }
+}
+
+pub(crate) fn hugging_face_submitter(paper: &Paper) -> Option<&paperboy_core::HuggingFaceUser> {
+    paper.hugging_face.as_ref()?.submitted_by.as_ref()
+}
+
+pub(crate) fn daily_paper_item(entry: &Entry, parameters: &paperboy_core::TrendingParameters) -> DailyPaperJson {
+    // A member of this instance who submitted it, else the HF user who did; absent if neither.
+    let submitted_by = match &entry.submitted_by {
+        Some(name) => Some(user_object(&paperboy_core::HuggingFaceUser {
+            name: name.clone(),
+            fullname: None,
+            avatar_url: None,
+        })),
+        None => hugging_face_submitter(&entry.paper).map(user_object),
+    };
+    DailyPaperJson {
+        published_at: iso(entry.listed),
+        title: entry.paper.title.clone(),
+        summary: entry.paper.abstract_text.clone(),
+        num_comments: 0,
+        is_author_participating: false,
+        paper: paper_object(&entry.paper, &entry.score, Some(entry.listed), parameters),
+        submitted_by,
+        thumbnail: entry.paper.hugging_face.as_ref().and_then(|hf| hf.thumbnail.clone()),
+    }
+}
+
+/// Papers' trending scores now, with this instance's votes and their repositories' star
+/// growth (two queries, however many papers), and the days they were first listed.
+pub(crate) async fn scores_now(
+    state: &AppState,
+    papers: &[Paper],
+) -> Result<Vec<(TrendingScore, Option<Date>)>, paperboy_store::StoreError> {
+    let ids: Vec<ArxivId> = papers.iter().map(|paper| paper.id.clone()).collect();
+    let local_votes = state.store.local_votes(&ids).await?;
+    let stars: std::collections::HashMap<ArxivId, i64> = state
+        .store
+        .star_counts(&ids)
+        .await?
+        .into_iter()
+        .map(|(id, count)| (id, count.growth))
+        .collect();
+    let now = jiff::Timestamp::now();
+    let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    Ok(papers
+        .iter()
+        .zip(local_votes)
+        .map(|(paper, (_, local_votes))| {
+            let attention = Attention {
+                imported_votes: paper.imported_votes(),
+                local_votes,
+                star_growth: stars.get(&paper.id).copied().unwrap_or(0),
+            };
+            let listed = paper.first_listed();
+            let announced = listed.or(paper.first_version_date).unwrap_or(today);
+            (state.settings.trending.score(attention, announced, now), listed)
+        })
+        .collect())
+}
+
+/// 405 with the methods the route has (RFC 9110 §15.5.6); the edge gives it the JSON body.
+pub fn method_not_allowed(allow: &'static str) -> Response {
+    (
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        [(axum::http::header::ALLOW, allow)],
+    )
+        .into_response()
 }

@@ -1,0 +1,106 @@
+//! What forms and the pages around them share: the message page, safe redirects, query
+//! encoding, the random tokens links and cookies carry.
+
+use askama::Template;
+use axum::response::Html;
+
+use super::error::AppError;
+use super::state::AppState;
+use super::views::Layout;
+
+pub use crate::secrets::{hash_token, random_token};
+
+/// Where to go after signing in: only paths on this site, never `//elsewhere`. Browsers drop
+/// tabs and line breaks from a URL and read `\\` as `/`, so `/\t/elsewhere` and `/\\elsewhere`
+/// would leave the site too: no control character, space or backslash passes.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\') =>
+        {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+pub struct FormView {
+    pub action: String,
+    pub button: &'static str,
+    pub hidden: Vec<(&'static str, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub layout: Layout,
+    pub heading: String,
+    pub paragraphs: Vec<String>,
+    pub form: Option<FormView>,
+}
+
+pub fn message_page(
+    state: &AppState,
+    heading: &str,
+    paragraphs: Vec<String>,
+    form: Option<FormView>,
+) -> Result<Html<String>, AppError> {
+    let layout = Layout::new(
+        format!("{heading} · {}", state.settings.instance_name),
+        &state.settings.instance_name,
+    );
+    let page = MessagePage {
+        layout,
+        heading: heading.to_owned(),
+        paragraphs,
+        form,
+    };
+    Ok(Html(page.render().map_err(AppError::internal)?))
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters and `/` stay as they are).
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_on_this_site_are_followed() {
+        for kept in [
+            "/",
+            "/account",
+            "/search?q=graph+neural&sort=new",
+            "/papers/2602.11096#paper-2602.11096",
+        ] {
+            assert_eq!(safe_next(Some(kept)), kept);
+        }
+        for elsewhere in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            " //evil.example",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(elsewhere)), "/", "{elsewhere:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,202 @@
+//! The guards of requests: who is calling (a session cookie, an API token), whether a
+//! state-changing request comes from our own pages (CSRF), and rate limits kept in the database
+//! so that they hold across replicas.
+
+use crate::web::forms::hash_token;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use paperboy_store::Session;
+
+use super::error::AppError;
+use super::state::AppState;
+
+pub const SESSION_COOKIE: &str = "paperboy_session";
+
+pub fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// The signed-in person, if the request carries a live session cookie.
+pub struct CurrentUser(pub Option<Session>);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(token) = session_cookie(&parts.headers) else {
+            return Ok(CurrentUser(None));
+        };
+        Ok(CurrentUser(state.store.session(&hash_token(&token), now()).await?))
+    }
+}
+
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, SESSION_COOKIE)
+        .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_owned)
+}
+
+/// CSRF defence for cookie-authenticated requests: the browser must say the request comes from
+/// one of our own pages (`Origin`, or `Sec-Fetch-Site` where Origin is absent). A request that
+/// says neither is refused too: every browser that sends cookies sends one of them on a POST.
+pub fn require_same_origin(headers: &HeaderMap, state: &AppState) -> Result<(), AppError> {
+    let forbidden =
+        || AppError::forbidden("This request did not come from this site's own pages, so it was refused.".to_owned());
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        return if same_origin(origin, &state.settings.public_url, host) {
+            Ok(())
+        } else {
+            Err(forbidden())
+        };
+    }
+    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        Some("same-origin") => Ok(()),
+        _ => Err(forbidden()),
+    }
+}
+
+/// Whether a request's `Origin` is this site: the configured public URL's scheme, host and port
+/// (RFC 6454 §4), or the same scheme with the host and port the request was sent to (an
+/// instance reached under a second name). A scheme alone never differs unnoticed:
+/// `https://host` is another origin than `http://host`.
+fn same_origin(origin: &str, public_url: &str, host: &str) -> bool {
+    let ours = origin_of(public_url);
+    let Some((scheme, _)) = ours.split_once("://") else {
+        return false;
+    };
+    let origin = origin_of(origin);
+    origin == ours || (!host.is_empty() && origin == origin_of(&format!("{scheme}://{host}")))
+}
+
+/// `scheme://host[:port]` of a URL, lower-cased, without a path or the scheme's default port.
+fn origin_of(url: &str) -> String {
+    let url = url.trim().to_ascii_lowercase();
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let default_port = match scheme {
+        "http" => ":80",
+        "https" => ":443",
+        _ => "",
+    };
+    let authority = match authority.strip_suffix(default_port) {
+        Some(bare) if !default_port.is_empty() => bare,
+        _ => authority,
+    };
+    format!("{scheme}://{authority}")
+}
+
+/// Counts a hit against a limit of `limit` per `window_seconds` for `bucket`.
+pub async fn rate_limit(state: &AppState, bucket: &str, limit: u32, window_seconds: i64) -> Result<(), AppError> {
+    let window_start = now() / window_seconds * window_seconds;
+    if state.store.take_rate_limit(bucket, window_start, limit).await? {
+        Ok(())
+    } else {
+        tracing::warn!(bucket, "rate limited");
+        let wait = (window_start + window_seconds - now()).max(1) as u64;
+        Err(AppError::too_many(
+            "Too many requests; please wait a few minutes and try again.",
+            wait,
+        ))
+    }
+}
+
+/// Who is calling the API: a personal token (`Authorization: Bearer …`), or a session cookie
+/// from one of our own pages. Answers 401 when neither, 403 for a cookie from elsewhere.
+pub struct ApiCaller(pub paperboy_store::User);
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = super::error::ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if let Some(token) = bearer {
+            return match state.store.user_by_api_token(&hash_token(token.trim()), now()).await? {
+                Some(user) => Ok(ApiCaller(user)),
+                None => Err(AppError::unauthorized("that API token is not valid").into()),
+            };
+        }
+        let CurrentUser(session) = CurrentUser::from_request_parts(parts, state).await?;
+        let Some(session) = session else {
+            return Err(AppError::unauthorized("sign in, or send a personal API token").into());
+        };
+        // A token is not sent by browsers on their own; a cookie is, so it needs the CSRF check.
+        require_same_origin(&parts.headers, state)?;
+        Ok(ApiCaller(session.user))
+    }
+}
+
+/// A signed-in session whose form came from our page and carries its token.
+pub fn checked_session(
+    state: &AppState,
+    session: Option<Session>,
+    headers: &HeaderMap,
+    csrf: &str,
+) -> Result<Session, AppError> {
+    require_same_origin(headers, state)?;
+    let session = session.ok_or_else(|| AppError::unauthorized("Please sign in again."))?;
+    if !crate::secrets::same_secret(csrf, &session.csrf_token) {
+        return Err(AppError::forbidden(
+            "This form has expired; reload the page and try again.",
+        ));
+    }
+    Ok(session)
+}
+
+/// The value of cookie `name` in a request.
+pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin;
+
+    /// The scheme counted for nothing: `Origin: https://host` passed on an http instance.
+    #[test]
+    fn an_origin_is_its_scheme_host_and_port() {
+        let public = "http://paperboy.example:8080";
+        assert!(same_origin(
+            "http://paperboy.example:8080",
+            public,
+            "paperboy.example:8080"
+        ));
+        assert!(same_origin("HTTP://Paperboy.Example:8080", public, ""));
+        assert!(
+            same_origin("http://127.0.0.1:8080", public, "127.0.0.1:8080"),
+            "a second name"
+        );
+        for other in [
+            "https://paperboy.example:8080",
+            "http://paperboy.example:8081",
+            "http://paperboy.example",
+            "http://evil.example:8080",
+            "https://127.0.0.1:8080",
+            "null",
+            "",
+        ] {
+            assert!(!same_origin(other, public, "127.0.0.1:8080"), "{other:?}");
+        }
+        let https = "https://papers.example/";
+        assert!(same_origin("https://papers.example", https, "papers.example"));
+        assert!(
+            same_origin("https://papers.example:443", https, ""),
+            "the default port is no port"
+        );
+        assert!(!same_origin("http://papers.example", https, "papers.example"));
+    }
+}

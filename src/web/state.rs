@@ -1,0 +1,110 @@
+//! What every request shares: the settings resolved from the configuration once, and the
+//! services and caches handlers reach through [`AppState`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use paperboy_core::TrendingParameters;
+use paperboy_store::Store;
+
+use super::{cache, health, read_limit};
+use crate::arxiv::ArxivClient;
+use crate::config::Config;
+use crate::digest::Digests;
+use crate::harvest::HarvestSettings;
+use crate::mail::Mailer;
+use crate::search::Search;
+
+/// What handlers need from the configuration, resolved once.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub instance_name: String,
+    pub public_url: String,
+    pub page_size: u32,
+    pub trending: TrendingParameters,
+    pub access_log: bool,
+    pub login_links_per_client: u32,
+    pub login_link_minutes: u32,
+    pub submission_max_age_days: u32,
+    pub submissions_per_day: u32,
+    pub submission_retry: Duration,
+    pub writes_per_client: u32,
+    pub subscribe_requests_per_client: u32,
+    pub reads_per_client: u32,
+    pub connection_idle: Duration,
+    pub max_connections: usize,
+    pub page_cache_bytes: usize,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl Settings {
+    pub fn from_config(config: &Config) -> Settings {
+        Settings {
+            instance_name: config.instance_name.clone(),
+            public_url: config.public_url(),
+            page_size: config.page_size,
+            trending: config.trending(),
+            access_log: config.access_log,
+            login_links_per_client: config.login_links_per_client,
+            login_link_minutes: config.login_link_minutes,
+            submission_max_age_days: config.submission_max_age_days,
+            submissions_per_day: config.submissions_per_day,
+            submission_retry: Duration::from_secs_f64(config.submission_retry_seconds.clamp(0.0, 86_400.0)),
+            writes_per_client: config.writes_per_client,
+            subscribe_requests_per_client: config.subscribe_requests_per_client,
+            reads_per_client: config.reads_per_client,
+            connection_idle: Duration::from_secs(u64::from(config.connection_idle_seconds)),
+            max_connections: config.max_connections as usize,
+            page_cache_bytes: config.page_cache_mib as usize * 1024 * 1024,
+            trusted_proxies: config.trusted_proxies.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub settings: Arc<Settings>,
+    pub mailer: Arc<Mailer>,
+    pub arxiv: Arc<ArxivClient>,
+    pub digests: Arc<Digests>,
+    pub search: Arc<Search>,
+    /// What `/healthz` holds the lists' freshness against, and whether this process harvests.
+    pub harvest: Arc<HarvestSettings>,
+    pub harvest_scheduled: bool,
+    pub(crate) cache: Arc<cache::PageCache>,
+    /// Whether the database takes writes, as `/readyz` and `/healthz` last found.
+    pub(crate) writability: Arc<health::Writability>,
+    pub(crate) read_limiter: Arc<read_limit::ReadLimiter>,
+    /// The key that marks browsers which signed in to an account, read from the instance's
+    /// secrets on first need and kept: every replica shares it, and it never changes.
+    pub(crate) known_browser_key: Arc<tokio::sync::OnceCell<String>>,
+}
+
+impl AppState {
+    pub fn new(
+        settings: Settings,
+        digests: Arc<Digests>,
+        search: Arc<Search>,
+        arxiv: Arc<ArxivClient>,
+        harvest: HarvestSettings,
+        harvest_scheduled: bool,
+    ) -> AppState {
+        let page_cache_bytes = settings.page_cache_bytes;
+        let reads_per_client = settings.reads_per_client;
+        AppState {
+            store: Arc::clone(&digests.store),
+            settings: Arc::new(settings),
+            mailer: Arc::clone(&digests.mailer),
+            arxiv,
+            digests,
+            search,
+            harvest: Arc::new(harvest),
+            harvest_scheduled,
+            cache: Arc::new(cache::PageCache::with_budget(page_cache_bytes)),
+            writability: Arc::new(health::Writability::default()),
+            read_limiter: Arc::new(read_limit::ReadLimiter::new(reads_per_client)),
+            known_browser_key: Arc::default(),
+        }
+    }
+}
