@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod fusion;
+pub mod highlight;
 pub mod index;
 pub mod metrics;
 pub mod query;
@@ -14,10 +15,8 @@ pub mod retrieve;
 pub mod vectors;
 
 pub use fusion::{DEFAULT_FUSION, Fusion};
-pub use index::{
-    COUNT_LIMIT, Checkpoint, Filters, Highlight, Highlighter, Hit, HitPage, IndexError, KeywordWeights, SearchIndex,
-    Sort,
-};
+pub use highlight::{Highlight, Highlighter};
+pub use index::{COUNT_LIMIT, Checkpoint, Filters, Hit, HitPage, IndexError, KeywordWeights, SearchIndex, Sort};
 pub use query::{ParsedQuery, QueryError, parse};
 pub use retrieve::{FUSION_DEPTH, Mode, retrieve};
 pub use vectors::VectorIndex;

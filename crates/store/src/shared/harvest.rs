@@ -18,15 +18,6 @@ use crate::{
 /// Growth is measured over this many days of counts.
 const GROWTH_DAYS: i64 = 7;
 
-/// A paper's largest weekly star growth among its GitHub links (0 without any), for ranking.
-pub static STAR_GROWTH_COLUMN: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "CASE WHEN p.code_link_count > 0 THEN COALESCE((SELECT MAX(r.growth) \
-         FROM {CODE_LINKS} j JOIN repo_stars r ON r.url = (j.value->>'url') AND r.gone = FALSE), 0) \
-         ELSE 0 END AS star_growth"
-    )
-});
-
 /// GitHub repositories linked from papers listed since `$1`, never read or read before `$2`.
 static REPOS_TO_CHECK: LazyLock<String> = LazyLock::new(|| {
     format!(

@@ -5,9 +5,9 @@
 use async_trait::async_trait;
 use paperboy_core::{ArxivId, Category, Date, Paper, RankCandidate};
 use sqlx::{QueryBuilder, Row};
+use std::sync::LazyLock;
 
-use super::dialect::{Backend, Connection, Db, MAX_BINDS, write_transaction};
-use super::harvest;
+use super::dialect::{Backend, CODE_LINKS, Connection, Db, MAX_BINDS, write_transaction};
 use crate::paper_row::{COLUMNS, PaperRow};
 use crate::{ContentVersion, MergeSummary, PaperStore, PaperTotals, StoreError, StoreStats, fold_duplicates};
 
@@ -57,7 +57,7 @@ impl Backend {
             "SELECT p.id AS id, {listed} AS listed, COALESCE(p.imported_votes, 0) AS imported_votes, \
              p.local_votes AS local_votes, "
         ));
-        query.push(harvest::STAR_GROWTH_COLUMN.as_str()).push(
+        query.push(STAR_GROWTH_COLUMN.as_str()).push(
             " FROM (SELECT listing_date, paper_id FROM paper_listings \
                    UNION SELECT listing_date, paper_id FROM submissions WHERE NOT hidden AND user_id NOT IN (SELECT id FROM users WHERE role = 'banned')",
         );
@@ -390,3 +390,12 @@ pub(super) async fn bump_content_version(connection: &mut Connection) -> Result<
         .await?;
     Ok(())
 }
+
+/// A paper's largest weekly star growth among its GitHub links (0 without any), for ranking.
+pub static STAR_GROWTH_COLUMN: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "CASE WHEN p.code_link_count > 0 THEN COALESCE((SELECT MAX(r.growth) \
+         FROM {CODE_LINKS} j JOIN repo_stars r ON r.url = (j.value->>'url') AND r.gone = FALSE), 0) \
+         ELSE 0 END AS star_growth"
+    )
+});
