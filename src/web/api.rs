@@ -19,18 +19,6 @@ use super::error::{ApiError, AppError};
 use super::state::AppState;
 use crate::lists::{ListParams, ListRequest, MAX_PAGE, Scope, load};
 
-/// Every API route, for the router and for the test that holds the OpenAPI document to them.
-pub const ROUTES: &[&str] = &[
-    "/api/daily_papers",
-    "/api/papers/search",
-    "/api/papers/{id}",
-    "/api/openapi.json",
-    "/api/categories",
-    "/api/papers/index",
-    "/api/papers/{id}/upvote",
-    "/api/me/votes",
-];
-
 /// The longest `submitter` read: longer than any display name or HF handle.
 const MAX_SUBMITTER: usize = 100;
 

@@ -18,6 +18,7 @@ mod members;
 mod metrics;
 mod pages;
 mod read_limit;
+pub mod routes;
 mod search;
 mod state;
 mod submit;
@@ -47,7 +48,6 @@ use tower_http::timeout::TimeoutLayer;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-pub use api::ROUTES as API_ROUTES;
 pub use guard::SESSION_COOKIE;
 pub use state::{AppState, Settings};
 
@@ -55,19 +55,19 @@ pub fn router(state: AppState) -> Router {
     let _ = views::INSTANCE_NAME.set(state.settings.instance_name.clone());
     metrics::handle();
     let api = Router::new()
-        .route(API_ROUTES[0], get(api::daily_papers))
-        .route(API_ROUTES[1], get(search::api))
+        .route(routes::api::DAILY_PAPERS, get(api::daily_papers))
+        .route(routes::api::SEARCH, get(search::api))
         .route(
-            "/api/papers/{*id}",
+            routes::api::ANY_PAPER,
             get(api::paper)
                 .post(votes::api_upvote)
                 .delete(votes::api_unvote)
                 .options(api::paper_options),
         )
-        .route("/api/me/votes", get(votes::my_votes))
-        .route(API_ROUTES[5], axum::routing::post(submit::api_index))
-        .route(API_ROUTES[3], get(openapi))
-        .route(API_ROUTES[4], get(api::categories))
+        .route(routes::api::MY_VOTES, get(votes::my_votes))
+        .route(routes::api::INDEX, axum::routing::post(submit::api_index))
+        .route(routes::api::OPENAPI, get(openapi))
+        .route(routes::api::CATEGORIES, get(api::categories))
         .route("/api/{*rest}", get(api::not_found))
         .layer(
             CorsLayer::new()

@@ -349,12 +349,12 @@ async fn openapi_lists_every_api_route() {
     let document = server.json("/api/openapi.json").await;
     assert!(document["openapi"].as_str().unwrap().starts_with("3."));
     let paths = document["paths"].as_object().unwrap();
-    for route in paperboy::web::API_ROUTES {
+    for route in paperboy::web::routes::api::ALL {
         assert!(paths.contains_key(*route), "{route} is not in the OpenAPI document");
     }
     assert_eq!(
         paths.len(),
-        paperboy::web::API_ROUTES.len(),
+        paperboy::web::routes::api::ALL.len(),
         "the document lists no route that does not exist"
     );
 }

@@ -1,0 +1,30 @@
+//! Routes by name: the router, the OpenAPI document's test and links use these names, never
+//! positions in a list.
+
+/// The JSON API's routes.
+pub mod api {
+    pub const DAILY_PAPERS: &str = "/api/daily_papers";
+    pub const SEARCH: &str = "/api/papers/search";
+    /// One paper; the router serves it, and the vote below, under `/api/papers/{*id}`, since
+    /// old-style ids hold a slash.
+    pub const PAPER: &str = "/api/papers/{id}";
+    pub const UPVOTE: &str = "/api/papers/{id}/upvote";
+    pub const OPENAPI: &str = "/api/openapi.json";
+    pub const CATEGORIES: &str = "/api/categories";
+    pub const INDEX: &str = "/api/papers/index";
+    pub const MY_VOTES: &str = "/api/me/votes";
+    /// What the router serves every route about a paper under.
+    pub const ANY_PAPER: &str = "/api/papers/{*id}";
+
+    /// Every API route, for the test that holds the OpenAPI document to them.
+    pub const ALL: &[&str] = &[
+        DAILY_PAPERS,
+        SEARCH,
+        PAPER,
+        OPENAPI,
+        CATEGORIES,
+        INDEX,
+        UPVOTE,
+        MY_VOTES,
+    ];
+}
