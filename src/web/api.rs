@@ -1,12 +1,6 @@
 //! The JSON API, shaped like Hugging Face's (`/api/daily_papers`, `/api/papers/<id>`) so existing
 //! daily-papers clients work against any instance, plus each paper's trending score and inputs.
 
-use crate::web::api_json::daily_paper_item;
-use crate::web::api_json::hugging_face_submitter;
-use crate::web::api_json::method_not_allowed;
-use crate::web::api_json::no_empty_parameters;
-use crate::web::api_json::paper_object;
-use crate::web::api_json::scores_now;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -18,6 +12,9 @@ use super::cache::{PageKey, cached};
 use super::error::{ApiError, AppError};
 use super::state::AppState;
 use crate::lists::{ListParams, ListRequest, MAX_PAGE, Scope, load};
+use crate::web::api_json::{
+    daily_paper_item, hugging_face_submitter, method_not_allowed, no_empty_parameters, paper_object, scores_now,
+};
 
 /// The longest `submitter` read: longer than any display name or HF handle.
 const MAX_SUBMITTER: usize = 100;

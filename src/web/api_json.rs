@@ -3,8 +3,7 @@
 //! and how papers, scores and refusals become them.
 
 use crate::lists::Entry;
-use crate::web::error::ApiError;
-use crate::web::error::AppError;
+use crate::web::error::{ApiError, AppError};
 use crate::web::state::AppState;
 use axum::response::{IntoResponse, Response};
 use paperboy_core::{ArxivId, Attention, Date, Paper, TrendingScore, announcement_time};

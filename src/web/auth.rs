@@ -5,20 +5,6 @@
 //! stored. A link opens a page with a button rather than signing in on GET, because mail
 //! scanners open links and would otherwise use them up.
 
-use crate::web::forms::FormView;
-use crate::web::forms::hash_token;
-use crate::web::forms::message_page;
-use crate::web::forms::percent_encode;
-use crate::web::forms::random_token;
-use crate::web::forms::safe_next;
-use crate::web::guard::CurrentUser;
-use crate::web::guard::SESSION_COOKIE;
-use crate::web::guard::checked_session;
-use crate::web::guard::cookie_value;
-use crate::web::guard::now;
-use crate::web::guard::rate_limit;
-use crate::web::guard::require_same_origin;
-use crate::web::guard::session_cookie;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -30,9 +16,12 @@ use serde::Deserialize;
 
 use super::client::ClientIp;
 use super::error::AppError;
+use super::guard::SameOrigin;
 use super::state::AppState;
 use super::views::Layout;
 use crate::mail::Email;
+use crate::web::forms::{FormView, hash_token, message_page, percent_encode, random_token, safe_next};
+use crate::web::guard::{CurrentUser, SESSION_COOKIE, checked_session, cookie_value, now, rate_limit, session_cookie};
 
 const SESSION_SECONDS: i64 = 30 * 24 * 3600;
 
@@ -82,11 +71,11 @@ pub struct LoginForm {
 
 pub async fn login_submit(
     State(state): State<AppState>,
+    _same_origin: SameOrigin,
     ClientIp(client): ClientIp,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
-    require_same_origin(&headers, &state)?;
     let next = safe_next(form.next.as_deref());
     let email = match EmailAddress::parse(&form.email) {
         Ok(email) => email,
@@ -296,11 +285,10 @@ fn link_used_up(state: &AppState) -> Result<Response, AppError> {
 
 pub async fn login_redeem(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _same_origin: SameOrigin,
     Path(token): Path<String>,
     Form(params): Form<NextParam>,
 ) -> Result<Response, AppError> {
-    require_same_origin(&headers, &state)?;
     let Some(user) = state.store.redeem_login_token(&hash_token(&token), now()).await? else {
         return link_used_up(&state);
     };
@@ -326,8 +314,11 @@ pub async fn login_redeem(
     Ok(response)
 }
 
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    require_same_origin(&headers, &state)?;
+pub async fn logout(
+    State(state): State<AppState>,
+    _same_origin: SameOrigin,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     if let Some(token) = session_cookie(&headers) {
         state.store.delete_session(&hash_token(&token)).await?;
     }

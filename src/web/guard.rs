@@ -17,6 +17,22 @@ pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
+/// Proof that a state-changing request comes from one of this site's own pages (the CSRF
+/// defence of [`require_same_origin`]): a handler takes it as an argument, and without it the
+/// request is refused (403) before the handler runs. The other ways in check the same:
+/// [`ApiCaller`] for cookie callers and [`checked_session`]. One-click unsubscribe (RFC 8058)
+/// alone goes without, by design: mail providers post it, and its link is its authority.
+pub struct SameOrigin;
+
+impl FromRequestParts<AppState> for SameOrigin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        require_same_origin(&parts.headers, state)?;
+        Ok(SameOrigin)
+    }
+}
+
 /// The signed-in person, if the request carries a live session cookie.
 pub struct CurrentUser(pub Option<Session>);
 
@@ -40,7 +56,7 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
 /// CSRF defence for cookie-authenticated requests: the browser must say the request comes from
 /// one of our own pages (`Origin`, or `Sec-Fetch-Site` where Origin is absent). A request that
 /// says neither is refused too: every browser that sends cookies sends one of them on a POST.
-pub fn require_same_origin(headers: &HeaderMap, state: &AppState) -> Result<(), AppError> {
+fn require_same_origin(headers: &HeaderMap, state: &AppState) -> Result<(), AppError> {
     let forbidden =
         || AppError::forbidden("This request did not come from this site's own pages, so it was refused.".to_owned());
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {

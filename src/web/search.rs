@@ -1,7 +1,6 @@
 //! Search over HTTP: the page (`/search`), the saved-search feed (`/feeds/search.atom`) and the
 //! API (`/api/papers/search`). All three read the same parameters the same way.
 
-use crate::web::views::HighlightView;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode};
@@ -15,7 +14,7 @@ use crate::search::{SearchRequest, SearchResults};
 use crate::web::error::AppError;
 use crate::web::forms::percent_encode;
 use crate::web::state::AppState;
-use crate::web::views::{CardView, FeedLink, Layout};
+use crate::web::views::{CardView, FeedLink, HighlightView, Layout};
 
 /// Every search parameter, as text: each is checked and a bad one named in the error.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]

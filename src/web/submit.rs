@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use paperboy_core::{ArxivId, Date, Paper, VersionedArxivId};
@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::api_json::{ErrorJson, IndexRequest, IndexedJson, PendingJson};
 use super::error::{ApiError, AppError};
-use super::guard::{ApiCaller, CurrentUser, rate_limit, require_same_origin};
+use super::guard::{ApiCaller, CurrentUser, SameOrigin, rate_limit};
 use super::state::AppState;
 use super::views::Layout;
 use crate::arxiv::FetchError;
@@ -66,11 +66,10 @@ pub struct SubmitForm {
 
 pub async fn submit(
     State(state): State<AppState>,
+    _same_origin: SameOrigin,
     CurrentUser(session): CurrentUser,
-    headers: HeaderMap,
     Form(form): Form<SubmitForm>,
 ) -> Result<Response, AppError> {
-    require_same_origin(&headers, &state)?;
     let Some(session) = session else {
         return Ok(Redirect::to("/login?next=/submit").into_response());
     };

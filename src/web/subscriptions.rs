@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::client::ClientIp;
 use super::error::AppError;
 use super::forms::{FormView, hash_token, message_page, random_token};
-use super::guard::{CurrentUser, checked_session, now, rate_limit};
+use super::guard::{CurrentUser, SameOrigin, checked_session, now, rate_limit};
 use super::state::AppState;
 use super::views::Layout;
 use crate::mail::Email;
@@ -129,11 +129,10 @@ pub struct SubscribeForm {
 /// `POST /subscribe`: asks the mailbox to confirm. The answer never depends on the address.
 pub async fn subscribe(
     State(state): State<AppState>,
+    _same_origin: SameOrigin,
     ClientIp(client): ClientIp,
-    headers: HeaderMap,
     Form(form): Form<SubscribeForm>,
 ) -> Result<Response, AppError> {
-    super::guard::require_same_origin(&headers, &state)?;
     let typed_email: String = form.email.chars().take(254).collect();
     let parsed = EmailAddress::parse(&form.email)
         .map_err(|error| error.to_string())
@@ -251,10 +250,9 @@ pub async fn confirm_page(State(state): State<AppState>, Path(token): Path<Strin
 /// `POST /subscribe/confirm/<token>`.
 pub async fn confirm(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _same_origin: SameOrigin,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
-    super::guard::require_same_origin(&headers, &state)?;
     let Some(subscription) = state.store.confirm_subscription(&hash_token(&token), now()).await? else {
         let page = message_page(
             &state,
@@ -429,11 +427,10 @@ async fn apply(
 /// `POST /subscription/<link>`: save preferences, unsubscribe, or subscribe again.
 pub async fn manage_update(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _same_origin: SameOrigin,
     Path(link): Path<String>,
     Form(form): Form<ManageForm>,
 ) -> Result<Response, AppError> {
-    super::guard::require_same_origin(&headers, &state)?;
     let subscription = linked_subscription(&state, &link).await?;
     let result = apply(&state, &subscription.email, Some(&subscription), &form).await?;
     let current = state.store.subscription(subscription.id).await?;

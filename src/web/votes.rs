@@ -5,14 +5,13 @@ use super::api_json::{ErrorJson, MyVotesJson, PaperIdPath, VoteJson};
 use axum::Form;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_core::ArxivId;
 use serde::Deserialize;
 
 use super::error::{ApiError, AppError};
 use super::forms::{percent_encode, safe_next};
-use super::guard::{ApiCaller, CurrentUser, rate_limit, require_same_origin};
+use super::guard::{ApiCaller, CurrentUser, SameOrigin, rate_limit};
 use super::state::AppState;
 
 /// Votes a person may cast or withdraw per ten minutes.
@@ -34,12 +33,11 @@ pub struct VoteForm {
 /// `POST /papers/<id>/upvote`: toggles the person's vote and goes back to the page.
 pub async fn vote_form(
     State(state): State<AppState>,
+    _same_origin: SameOrigin,
     CurrentUser(session): CurrentUser,
-    headers: HeaderMap,
     Path(rest): Path<String>,
     Form(form): Form<VoteForm>,
 ) -> Result<Response, AppError> {
-    require_same_origin(&headers, &state)?;
     let paper = upvote_target(&rest)?;
     let back = safe_next(form.next.as_deref());
     let Some(session) = session else {

@@ -483,7 +483,7 @@ async fn oversized_heads_and_slow_clients_are_cut_off_while_others_are_served() 
     };
     let slow_head = slow("GET / HTTP/1.1\r\nHost: x\r\n");
     let slow_body = slow(
-        "POST /subscribe HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=a",
+        "POST /subscribe HTTP/1.1\r\nHost: x\r\nOrigin: http://x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=a",
     );
     for _ in 0..20 {
         assert_eq!(server.get("/").await.status(), 200, "others are served meanwhile");

@@ -1,17 +1,16 @@
 //! `/papers/<id>`: one paper in full, with BibTeX and the meta tags reference managers read.
 //! Any id form (`arXiv:…`, versions, old-style with subject class) redirects to the canonical URL.
 
+use crate::web::cache::{PageKey, cached, cached_html};
 use crate::web::documents::bibtex;
+use crate::web::error::AppError;
+use crate::web::state::AppState;
+use crate::web::views::{CodeView, Layout, Meta, human_date, paper_path};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_core::{ArxivId, CodeHost, CodeLink, Paper, VersionedArxivId};
-
-use crate::web::cache::{PageKey, cached, cached_html};
-use crate::web::error::AppError;
-use crate::web::state::AppState;
-use crate::web::views::{CodeView, Layout, Meta, human_date, paper_path};
 
 pub struct CategoryView {
     pub code: String,
