@@ -58,8 +58,9 @@ fn module_path(src: &Path, file: &Path) -> Option<String> {
     Some(path.join("::"))
 }
 
-/// The text of a file without comments, string contents and `#[cfg(test)]` modules: what
-/// the shipped program's modules use.
+/// The text of a file without comments, string and character literals and `#[cfg(test)]`
+/// modules: what the shipped program's modules use. A `'"'` or a raw string holding quotes
+/// must not be read as the start of a string, or the paths after it would be missed.
 fn code_of(text: &str) -> String {
     let text = match text.find("#[cfg(test)]\nmod ") {
         Some(start) => &text[..start],
@@ -69,6 +70,48 @@ fn code_of(text: &str) -> String {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
+            // A character literal (`'"'`, `'\''`, `'x'`); a lifetime (`'a`) is left as it is.
+            '\'' => {
+                // Long enough for `'\u{10FFFF}'`.
+                let rest: Vec<char> = chars.clone().take(11).collect();
+                let length = if rest.first() == Some(&'\\') {
+                    (2..rest.len()).find(|&at| rest[at] == '\'').map(|at| at + 1)
+                } else {
+                    (rest.get(1) == Some(&'\'')).then_some(2)
+                };
+                match length {
+                    Some(length) => {
+                        for _ in 0..length {
+                            chars.next();
+                        }
+                        code.push_str("' '");
+                    }
+                    None => code.push(c),
+                }
+            }
+            // A raw string, `r"…"` or `r#"…"#` (any number of `#`).
+            'r' if matches!(chars.peek(), Some('"' | '#'))
+                && !code.ends_with(|c: char| c.is_alphanumeric() || c == '_') =>
+            {
+                let mut hashes = 0;
+                while chars.peek() == Some(&'#') {
+                    chars.next();
+                    hashes += 1;
+                }
+                if chars.next() != Some('"') {
+                    code.push('r');
+                    continue;
+                }
+                let closing: String = std::iter::once('"').chain(std::iter::repeat_n('#', hashes)).collect();
+                let mut seen = String::new();
+                for c in chars.by_ref() {
+                    seen.push(c);
+                    if seen.ends_with(&closing) {
+                        break;
+                    }
+                }
+                code.push_str("\"\"");
+            }
             '/' if chars.peek() == Some(&'/') => {
                 for c in chars.by_ref() {
                     if c == '\n' {
@@ -250,6 +293,16 @@ fn a_loop_is_found() {
     .map(|(module, names)| (module.to_owned(), names.into_iter().map(str::to_owned).collect()))
     .collect();
     assert_eq!(loops(&graph), vec![vec!["crate::a", "crate::b", "crate::c"]]);
+}
+
+/// Quotes inside character literals and raw strings do not hide the paths after them.
+#[test]
+fn paths_after_quote_characters_are_still_read() {
+    let code = code_of(
+        "let q = '\"'; let e = '\\''; fn f<'a>(x: &'a str) {} let r = r#\"a \"b\" c\"#; use crate::web::views;",
+    );
+    assert_eq!(paths_in(&code), vec![vec!["crate", "web", "views"]]);
+    assert!(code.contains("fn f<'a>(x: &'a str)"), "{code}");
 }
 
 /// The modules whose functions the router in `src/web/mod.rs` serves.
