@@ -344,6 +344,33 @@ fn web_handlers_do_not_import_each_other() {
     }
 }
 
+/// The router registers a state-changing route only through `guard::post` and `guard::delete`,
+/// which take a handler only if its first argument is a guard (a type rule, so a handler
+/// without one does not compile).
+#[test]
+fn state_changing_routes_go_through_the_guards() {
+    let router = std::fs::read_to_string(Path::new(ROOT).join("src/web/mod.rs")).expect("web/mod.rs");
+    let code = code_of(&router);
+    let mut guarded = 0;
+    for method in ["post", "delete", "put", "patch"] {
+        for (at, _) in code.match_indices(&format!("{method}(")) {
+            let before = &code[..at];
+            let qualified = before.ends_with("guard::");
+            let is_call = !before.ends_with(|c: char| c.is_alphanumeric() || c == '_') || before.ends_with("::");
+            if !is_call && !before.ends_with('.') {
+                continue;
+            }
+            assert!(
+                qualified,
+                "src/web/mod.rs registers a {method} route without guard::{method}: {}",
+                &code[at.saturating_sub(60)..at + 20]
+            );
+            guarded += 1;
+        }
+    }
+    assert!(guarded >= 15, "only {guarded} guarded routes were found");
+}
+
 #[test]
 fn no_store_trait_has_more_than_20_methods() {
     let mut files = Vec::new();

@@ -70,8 +70,8 @@ pub struct LoginForm {
 }
 
 pub async fn login_submit(
-    State(state): State<AppState>,
     _same_origin: SameOrigin,
+    State(state): State<AppState>,
     ClientIp(client): ClientIp,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
@@ -284,8 +284,8 @@ fn link_used_up(state: &AppState) -> Result<Response, AppError> {
 }
 
 pub async fn login_redeem(
-    State(state): State<AppState>,
     _same_origin: SameOrigin,
+    State(state): State<AppState>,
     Path(token): Path<String>,
     Form(params): Form<NextParam>,
 ) -> Result<Response, AppError> {
@@ -315,8 +315,8 @@ pub async fn login_redeem(
 }
 
 pub async fn logout(
-    State(state): State<AppState>,
     _same_origin: SameOrigin,
+    State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     if let Some(token) = session_cookie(&headers) {
@@ -409,6 +409,7 @@ pub struct AccountForm {
 }
 
 pub async fn account_update(
+    _same_origin: SameOrigin,
     State(state): State<AppState>,
     CurrentUser(session): CurrentUser,
     headers: HeaderMap,
@@ -432,6 +433,7 @@ pub struct TokenForm {
 
 /// `POST /account/tokens`: makes a personal API token and shows it once.
 pub async fn create_token(
+    _same_origin: SameOrigin,
     State(state): State<AppState>,
     CurrentUser(session): CurrentUser,
     headers: HeaderMap,
@@ -464,6 +466,7 @@ pub struct CsrfForm {
 
 /// `POST /account/tokens/<id>/revoke`.
 pub async fn revoke_token(
+    _same_origin: SameOrigin,
     State(state): State<AppState>,
     CurrentUser(session): CurrentUser,
     headers: HeaderMap,

@@ -1,15 +1,81 @@
 //! The guards of requests: who is calling (a session cookie, an API token), whether a
 //! state-changing request comes from our own pages (CSRF), and rate limits kept in the database
 //! so that they hold across replicas.
+//!
+//! A state-changing route is registered only through [`post`] and [`delete`] here, which accept
+//! a handler only if its first argument is a [`Guard`]: a handler that forgets the same-origin
+//! check does not compile. (`tests/architecture.rs` checks that the router uses nothing else.)
 
 use crate::web::forms::hash_token;
 use axum::extract::FromRequestParts;
+use axum::handler::Handler;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
+use axum::routing::MethodRouter;
 use paperboy_store::Session;
 
 use super::error::AppError;
 use super::state::AppState;
+
+/// An extractor that lets a state-changing request through only when it may change state: it
+/// proves the request came from our own pages, or carries a credential a browser does not send
+/// by itself.
+pub trait Guard {}
+
+impl Guard for SameOrigin {}
+impl Guard for ApiCaller {}
+/// The vote API answers a refused caller itself (as JSON, or 405 for a path that is no vote).
+impl Guard for Result<ApiCaller, super::error::ApiError> {}
+impl Guard for CrossSiteAllowed {}
+
+/// The arguments of a handler whose first is a [`Guard`]. axum sees a handler's arguments as
+/// `(M, T1, …, Tn)`, `M` marking how the last one is read.
+pub trait GuardedArguments {}
+
+macro_rules! guarded_arguments {
+    ($($rest:ident),*) => {
+        impl<M, G: Guard, $($rest),*> GuardedArguments for (M, G, $($rest,)*) {}
+    };
+}
+guarded_arguments!();
+guarded_arguments!(T2);
+guarded_arguments!(T2, T3);
+guarded_arguments!(T2, T3, T4);
+guarded_arguments!(T2, T3, T4, T5);
+guarded_arguments!(T2, T3, T4, T5, T6);
+guarded_arguments!(T2, T3, T4, T5, T6, T7);
+guarded_arguments!(T2, T3, T4, T5, T6, T7, T8);
+
+/// A `POST` route; its handler's first argument must be a [`Guard`].
+pub fn post<H, T>(handler: H) -> MethodRouter<AppState>
+where
+    H: Handler<T, AppState>,
+    T: GuardedArguments + 'static,
+{
+    axum::routing::post(handler)
+}
+
+/// A `DELETE` route; its handler's first argument must be a [`Guard`].
+pub fn delete<H, T>(handler: H) -> MethodRouter<AppState>
+where
+    H: Handler<T, AppState>,
+    T: GuardedArguments + 'static,
+{
+    axum::routing::delete(handler)
+}
+
+/// The one deliberate exception to the same-origin rule, named where it is taken: one-click
+/// unsubscribe (RFC 8058) is posted by mail providers' servers, never from our pages, and the
+/// unguessable link it is posted to is its whole authority. Always succeeds.
+pub struct CrossSiteAllowed;
+
+impl FromRequestParts<AppState> for CrossSiteAllowed {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(_: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(CrossSiteAllowed)
+    }
+}
 
 pub const SESSION_COOKIE: &str = "paperboy_session";
 
@@ -21,7 +87,7 @@ pub fn now() -> i64 {
 /// defence of [`require_same_origin`]): a handler takes it as an argument, and without it the
 /// request is refused (403) before the handler runs. The other ways in check the same:
 /// [`ApiCaller`] for cookie callers and [`checked_session`]. One-click unsubscribe (RFC 8058)
-/// alone goes without, by design: mail providers post it, and its link is its authority.
+/// alone goes without, by design, and says so with [`CrossSiteAllowed`].
 pub struct SameOrigin;
 
 impl FromRequestParts<AppState> for SameOrigin {

@@ -11,6 +11,7 @@ use paperboy_store::{Role, Session};
 use serde::Deserialize;
 
 use super::error::AppError;
+use super::guard::SameOrigin;
 use super::guard::{CurrentUser, checked_session};
 use super::state::AppState;
 use super::views::{Layout, human_date};
@@ -131,6 +132,7 @@ pub struct HideForm {
 }
 
 pub async fn hide_paper(
+    _same_origin: SameOrigin,
     State(state): State<AppState>,
     CurrentUser(session): CurrentUser,
     headers: HeaderMap,
@@ -149,6 +151,7 @@ pub async fn hide_paper(
 }
 
 pub async fn hide_submission(
+    _same_origin: SameOrigin,
     State(state): State<AppState>,
     CurrentUser(session): CurrentUser,
     headers: HeaderMap,

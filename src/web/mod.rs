@@ -60,12 +60,12 @@ pub fn router(state: AppState) -> Router {
         .route(
             routes::api::ANY_PAPER,
             get(api::paper)
-                .post(votes::api_upvote)
-                .delete(votes::api_unvote)
+                .merge(guard::post(votes::api_upvote))
+                .merge(guard::delete(votes::api_unvote))
                 .options(api::paper_options),
         )
         .route(routes::api::MY_VOTES, get(votes::my_votes))
-        .route(routes::api::INDEX, axum::routing::post(submit::api_index))
+        .route(routes::api::INDEX, guard::post(submit::api_index))
         .route(routes::api::OPENAPI, get(openapi))
         .route(routes::api::CATEGORIES, get(api::categories))
         .route("/api/{*rest}", get(api::not_found))
@@ -88,35 +88,44 @@ pub fn router(state: AppState) -> Router {
         .route("/papers/month/{month}/{file}", get(feeds::month))
         .route("/papers/trending", get(pages::lists::trending))
         .route("/papers/trending/{file}", get(feeds::trending))
-        .route("/papers/{*id}", get(pages::paper::paper).post(votes::vote_form))
-        .route("/login", get(auth::login_form).post(auth::login_submit))
-        .route("/login/{token}", get(auth::login_confirm).post(auth::login_redeem))
-        .route("/logout", axum::routing::post(auth::logout))
-        .route("/account", get(auth::account).post(auth::account_update))
-        .route("/submit", get(submit::form).post(submit::submit))
-        .route("/account/tokens", axum::routing::post(auth::create_token))
-        .route("/account/tokens/{id}/revoke", axum::routing::post(auth::revoke_token))
-        .route("/subscribe", get(subscriptions::form).post(subscriptions::subscribe))
+        .route(
+            "/papers/{*id}",
+            get(pages::paper::paper).merge(guard::post(votes::vote_form)),
+        )
+        .route("/login", get(auth::login_form).merge(guard::post(auth::login_submit)))
+        .route(
+            "/login/{token}",
+            get(auth::login_confirm).merge(guard::post(auth::login_redeem)),
+        )
+        .route("/logout", guard::post(auth::logout))
+        .route("/account", get(auth::account).merge(guard::post(auth::account_update)))
+        .route("/submit", get(submit::form).merge(guard::post(submit::submit)))
+        .route("/account/tokens", guard::post(auth::create_token))
+        .route("/account/tokens/{id}/revoke", guard::post(auth::revoke_token))
+        .route(
+            "/subscribe",
+            get(subscriptions::form).merge(guard::post(subscriptions::subscribe)),
+        )
         .route(
             "/subscribe/confirm/{token}",
-            get(subscriptions::confirm_page).post(subscriptions::confirm),
+            get(subscriptions::confirm_page).merge(guard::post(subscriptions::confirm)),
         )
         .route(
             "/subscription/{link}",
-            get(subscriptions::manage).post(subscriptions::manage_update),
+            get(subscriptions::manage).merge(guard::post(subscriptions::manage_update)),
         )
         .route(
             "/unsubscribe/{link}",
-            get(subscriptions::one_click_page).post(subscriptions::one_click),
+            get(subscriptions::one_click_page).merge(guard::post(subscriptions::one_click)),
         )
         .route(
             "/account/subscription",
-            get(subscriptions::account_page).post(subscriptions::account_update),
+            get(subscriptions::account_page).merge(guard::post(subscriptions::account_update)),
         )
         .route("/users/{profile}", get(members::profile))
         .route("/admin", get(members::admin))
-        .route("/admin/papers", axum::routing::post(members::hide_paper))
-        .route("/admin/submissions", axum::routing::post(members::hide_submission))
+        .route("/admin/papers", guard::post(members::hide_paper))
+        .route("/admin/submissions", guard::post(members::hide_submission))
         .route("/search", get(search::page))
         .route("/feeds/search.atom", get(search::feed))
         .route("/search.bib", get(search::bibtex))

@@ -65,8 +65,8 @@ pub struct SubmitForm {
 }
 
 pub async fn submit(
-    State(state): State<AppState>,
     _same_origin: SameOrigin,
+    State(state): State<AppState>,
     CurrentUser(session): CurrentUser,
     Form(form): Form<SubmitForm>,
 ) -> Result<Response, AppError> {
@@ -110,8 +110,8 @@ pub async fn submit(
     )
 )]
 pub async fn api_index(
-    State(state): State<AppState>,
     ApiCaller(user): ApiCaller,
+    State(state): State<AppState>,
     Json(request): Json<IndexRequest>,
 ) -> Result<Response, ApiError> {
     match submit_for(&state, user.id, &request.arxiv_id).await? {

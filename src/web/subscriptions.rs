@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::client::ClientIp;
 use super::error::AppError;
 use super::forms::{FormView, hash_token, message_page, random_token};
+use super::guard::CrossSiteAllowed;
 use super::guard::{CurrentUser, SameOrigin, checked_session, now, rate_limit};
 use super::state::AppState;
 use super::views::Layout;
@@ -128,8 +129,8 @@ pub struct SubscribeForm {
 
 /// `POST /subscribe`: asks the mailbox to confirm. The answer never depends on the address.
 pub async fn subscribe(
-    State(state): State<AppState>,
     _same_origin: SameOrigin,
+    State(state): State<AppState>,
     ClientIp(client): ClientIp,
     Form(form): Form<SubscribeForm>,
 ) -> Result<Response, AppError> {
@@ -249,8 +250,8 @@ pub async fn confirm_page(State(state): State<AppState>, Path(token): Path<Strin
 
 /// `POST /subscribe/confirm/<token>`.
 pub async fn confirm(
-    State(state): State<AppState>,
     _same_origin: SameOrigin,
+    State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
     let Some(subscription) = state.store.confirm_subscription(&hash_token(&token), now()).await? else {
@@ -426,8 +427,8 @@ async fn apply(
 
 /// `POST /subscription/<link>`: save preferences, unsubscribe, or subscribe again.
 pub async fn manage_update(
-    State(state): State<AppState>,
     _same_origin: SameOrigin,
+    State(state): State<AppState>,
     Path(link): Path<String>,
     Form(form): Form<ManageForm>,
 ) -> Result<Response, AppError> {
@@ -472,6 +473,7 @@ fn is_one_click(content_type: &str, body: &[u8]) -> bool {
 /// once, with no page in between. Mail providers send it from their servers, so there is no
 /// same-origin check; the signed link is the proof.
 pub async fn one_click(
+    _cross_site: CrossSiteAllowed,
     State(state): State<AppState>,
     Path(link): Path<String>,
     headers: HeaderMap,
@@ -542,6 +544,7 @@ pub async fn account_page(
 
 /// `POST /account/subscription`: a member's own digest.
 pub async fn account_update(
+    _same_origin: SameOrigin,
     State(state): State<AppState>,
     CurrentUser(session): CurrentUser,
     headers: HeaderMap,

@@ -32,8 +32,8 @@ pub struct VoteForm {
 
 /// `POST /papers/<id>/upvote`: toggles the person's vote and goes back to the page.
 pub async fn vote_form(
-    State(state): State<AppState>,
     _same_origin: SameOrigin,
+    State(state): State<AppState>,
     CurrentUser(session): CurrentUser,
     Path(rest): Path<String>,
     Form(form): Form<VoteForm>,
@@ -75,7 +75,7 @@ pub async fn vote_form(
         (status = 429, description = "A limit was reached; see Retry-After", body = ErrorJson),
     )
 )]
-pub async fn api_upvote(state: State<AppState>, path: Path<String>, caller: Result<ApiCaller, ApiError>) -> Response {
+pub async fn api_upvote(caller: Result<ApiCaller, ApiError>, state: State<AppState>, path: Path<String>) -> Response {
     api_vote(state, caller, path, true).await
 }
 
@@ -94,7 +94,7 @@ pub async fn api_upvote(state: State<AppState>, path: Path<String>, caller: Resu
         (status = 429, description = "A limit was reached; see Retry-After", body = ErrorJson),
     )
 )]
-pub async fn api_unvote(state: State<AppState>, path: Path<String>, caller: Result<ApiCaller, ApiError>) -> Response {
+pub async fn api_unvote(caller: Result<ApiCaller, ApiError>, state: State<AppState>, path: Path<String>) -> Response {
     api_vote(state, caller, path, false).await
 }
 
