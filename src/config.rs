@@ -10,6 +10,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::limits::Limit;
+
 /// The configuration file looked for in the data directory.
 pub const CONFIG_FILE_NAME: &str = "paperboy.toml";
 /// The SQLite database file in the data directory.
@@ -181,7 +183,7 @@ impl Default for Config {
             trending_window_days: 7,
             smtp_url: None,
             mail_from: "Paperboy <paperboy@localhost>".to_owned(),
-            login_links_per_client: 10,
+            login_links_per_client: Limit::LoginLinks.default_value(),
             login_link_minutes: 15,
             arxiv_api_url: "https://export.arxiv.org/api/query".to_owned(),
             arxiv_rss_url: "https://rss.arxiv.org/rss".to_owned(),
@@ -195,8 +197,8 @@ impl Default for Config {
             submission_max_age_days: 14,
             submissions_per_day: 5,
             submission_retry_seconds: 60.0,
-            writes_per_client: 600,
-            reads_per_client: 600,
+            writes_per_client: Limit::Writes.default_value(),
+            reads_per_client: Limit::Reads.default_value(),
             connection_idle_seconds: 10,
             max_connections: 4096,
             page_cache_mib: 64,
@@ -210,7 +212,7 @@ impl Default for Config {
             digest_max_attempts: 10,
             digest_bounce_limit: 3,
             digest_lease_seconds: 300,
-            subscribe_requests_per_client: 10,
+            subscribe_requests_per_client: Limit::SubscribeRequests.default_value(),
             model_dir: None,
             embed_in_background: true,
             harvest_schedule: true,

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod digest;
 pub mod harvest;
 pub mod import;
+pub mod limits;
 pub mod lists;
 pub mod mail;
 pub mod process;

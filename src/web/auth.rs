@@ -19,9 +19,12 @@ use super::error::AppError;
 use super::guard::SameOrigin;
 use super::state::AppState;
 use super::views::Layout;
+use crate::limits::Limit;
 use crate::mail::Email;
 use crate::web::forms::{FormView, hash_token, message_page, percent_encode, random_token, safe_next};
-use crate::web::guard::{CurrentUser, SESSION_COOKIE, checked_session, cookie_value, now, rate_limit, session_cookie};
+use crate::web::guard::{
+    CurrentUser, SESSION_COOKIE, checked_session, cookie_value, now, rate_limit, session_cookie, within_limit,
+};
 
 const SESSION_SECONDS: i64 = 30 * 24 * 3600;
 
@@ -84,33 +87,21 @@ pub async fn login_submit(
             return Ok((StatusCode::BAD_REQUEST, page).into_response());
         }
     };
-    rate_limit(
-        &state,
-        &format!("login-ip:{client}"),
-        state.settings.login_links_per_client,
-        15 * 60,
-    )
-    .await?;
+    rate_limit(&state, Limit::LoginLinks, &client.to_string()).await?;
     // Limits per address hurt whoever asks too often, never the owner: past them the answer is
     // the same page and no mail goes out, so nobody can learn of them or lock anyone out. Each
     // client address has a share of its own, and the share of all addresses together does not
     // hold for a browser that has signed in to this account before.
     let account = email.account_key();
-    let window_start = now() / LOGIN_WINDOW_SECONDS * LOGIN_WINDOW_SECONDS;
-    let from_this_client = state
-        .store
-        .take_rate_limit(
-            &format!("login-email-ip:{account}:{client}"),
-            window_start,
-            LINKS_PER_ADDRESS_AND_CLIENT,
-        )
-        .await?;
+    let from_this_client = within_limit(
+        &state,
+        Limit::LoginLinksPerAddressAndClient,
+        &format!("{account}:{client}"),
+    )
+    .await?;
     let from_anywhere = from_this_client
         && (known_browser(&state, &headers, &account).await?
-            || state
-                .store
-                .take_rate_limit(&format!("login-email:{account}"), window_start, LINKS_PER_ADDRESS)
-                .await?);
+            || within_limit(&state, Limit::LoginLinksPerAddress, &account).await?);
     if !from_anywhere {
         tracing::warn!(client = %client, "sign-in link not sent: this address was asked for too often");
         return Ok(check_your_inbox(&state, &email)?.into_response());
@@ -155,12 +146,6 @@ pub async fn login_submit(
     response.headers_mut().append(header::SET_COOKIE, binding);
     Ok(response)
 }
-
-/// Sign-in links per address and client address, and per address from all of them together,
-/// in [`LOGIN_WINDOW_SECONDS`].
-const LINKS_PER_ADDRESS_AND_CLIENT: u32 = 3;
-const LINKS_PER_ADDRESS: u32 = 10;
-const LOGIN_WINDOW_SECONDS: i64 = 15 * 60;
 
 /// The browser that asked for a sign-in link keeps this cookie until the link expires.
 const LOGIN_REQUEST_COOKIE: &str = "paperboy_login_request";

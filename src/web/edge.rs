@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::cache::{cache_key, parse_http_date, respond};
 use super::state::AppState;
+use crate::limits::Limit;
 
 const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -228,13 +229,7 @@ pub async fn limit_clients(State(state): State<AppState>, request: Request, next
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
     if changes_state {
-        let counted = super::guard::rate_limit(
-            &state,
-            &format!("writes-ip:{client}"),
-            state.settings.writes_per_client,
-            600,
-        )
-        .await;
+        let counted = super::guard::rate_limit(&state, Limit::Writes, &client.to_string()).await;
         if let Err(refused) = counted {
             return if request.uri().path().starts_with("/api/") {
                 super::error::ApiError(refused).into_response()

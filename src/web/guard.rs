@@ -16,6 +16,7 @@ use paperboy_store::Session;
 
 use super::error::AppError;
 use super::state::AppState;
+use crate::limits::Limit;
 
 /// An extractor that lets a state-changing request through only when it may change state: it
 /// proves the request came from our own pages, or carries a credential a browser does not send
@@ -171,19 +172,33 @@ fn origin_of(url: &str) -> String {
     format!("{scheme}://{authority}")
 }
 
-/// Counts a hit against a limit of `limit` per `window_seconds` for `bucket`.
-pub async fn rate_limit(state: &AppState, bucket: &str, limit: u32, window_seconds: i64) -> Result<(), AppError> {
-    let window_start = now() / window_seconds * window_seconds;
-    if state.store.take_rate_limit(bucket, window_start, limit).await? {
+/// Counts a hit by `who` against `limit`; past it the request is refused (429, with how long
+/// to wait).
+pub async fn rate_limit(state: &AppState, limit: Limit, who: &str) -> Result<(), AppError> {
+    if within_limit(state, limit, who).await? {
         Ok(())
     } else {
-        tracing::warn!(bucket, "rate limited");
-        let wait = (window_start + window_seconds - now()).max(1) as u64;
+        tracing::warn!(bucket = limit.bucket(who), "rate limited");
+        let window_seconds = limit.declaration().window_seconds;
+        let wait = (limit.window_start(now()) + window_seconds - now()).max(1) as u64;
         Err(AppError::too_many(
             "Too many requests; please wait a few minutes and try again.",
             wait,
         ))
     }
+}
+
+/// Counts a hit by `who` against `limit` and answers whether it is within it, for the limits
+/// whose refusal is silent.
+pub async fn within_limit(state: &AppState, limit: Limit, who: &str) -> Result<bool, paperboy_store::StoreError> {
+    state
+        .store
+        .take_rate_limit(
+            &limit.bucket(who),
+            limit.window_start(now()),
+            state.settings.limits.of(limit),
+        )
+        .await
 }
 
 /// Who is calling the API: a personal token (`Authorization: Bearer …`), or a session cookie

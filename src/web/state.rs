@@ -12,6 +12,7 @@ use crate::arxiv::ArxivClient;
 use crate::config::Config;
 use crate::digest::Digests;
 use crate::harvest::HarvestSettings;
+use crate::limits::{Limit, Limits};
 use crate::mail::Mailer;
 use crate::search::Search;
 
@@ -23,14 +24,11 @@ pub struct Settings {
     pub page_size: u32,
     pub trending: TrendingParameters,
     pub access_log: bool,
-    pub login_links_per_client: u32,
     pub login_link_minutes: u32,
     pub submission_max_age_days: u32,
     pub submissions_per_day: u32,
     pub submission_retry: Duration,
-    pub writes_per_client: u32,
-    pub subscribe_requests_per_client: u32,
-    pub reads_per_client: u32,
+    pub limits: Limits,
     pub connection_idle: Duration,
     pub max_connections: usize,
     pub page_cache_bytes: usize,
@@ -45,14 +43,15 @@ impl Settings {
             page_size: config.page_size,
             trending: config.trending(),
             access_log: config.access_log,
-            login_links_per_client: config.login_links_per_client,
             login_link_minutes: config.login_link_minutes,
             submission_max_age_days: config.submission_max_age_days,
             submissions_per_day: config.submissions_per_day,
             submission_retry: Duration::from_secs_f64(config.submission_retry_seconds.clamp(0.0, 86_400.0)),
-            writes_per_client: config.writes_per_client,
-            subscribe_requests_per_client: config.subscribe_requests_per_client,
-            reads_per_client: config.reads_per_client,
+            limits: Limits::default()
+                .with(Limit::Writes, config.writes_per_client)
+                .with(Limit::Reads, config.reads_per_client)
+                .with(Limit::LoginLinks, config.login_links_per_client)
+                .with(Limit::SubscribeRequests, config.subscribe_requests_per_client),
             connection_idle: Duration::from_secs(u64::from(config.connection_idle_seconds)),
             max_connections: config.max_connections as usize,
             page_cache_bytes: config.page_cache_mib as usize * 1024 * 1024,
@@ -91,7 +90,7 @@ impl AppState {
         harvest_scheduled: bool,
     ) -> AppState {
         let page_cache_bytes = settings.page_cache_bytes;
-        let reads_per_client = settings.reads_per_client;
+        let reads_per_client = settings.limits.of(Limit::Reads);
         AppState {
             store: Arc::clone(&digests.store),
             settings: Arc::new(settings),

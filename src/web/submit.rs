@@ -16,6 +16,7 @@ use super::guard::{ApiCaller, CurrentUser, SameOrigin, rate_limit};
 use super::state::AppState;
 use super::views::Layout;
 use crate::arxiv::FetchError;
+use crate::limits::Limit;
 
 #[derive(Template)]
 #[template(path = "submit.html")]
@@ -163,7 +164,7 @@ const FETCH_WAIT: std::time::Duration = std::time::Duration::from_secs(8);
 
 /// Submits `text` (any arXiv id form) for a member, fetching it from arXiv if needed.
 async fn submit_for(state: &AppState, user_id: i64, text: &str) -> Result<Submission, AppError> {
-    rate_limit(state, &format!("submit:{user_id}"), 30, 3600).await?;
+    rate_limit(state, Limit::Submissions, &user_id.to_string()).await?;
     let id = match VersionedArxivId::parse(text) {
         Ok(versioned) => versioned.id,
         Err(error) => return Ok(Submission::Refused((StatusCode::BAD_REQUEST, error.to_string()))),

@@ -17,15 +17,14 @@ use super::client::ClientIp;
 use super::error::AppError;
 use super::forms::{FormView, hash_token, message_page, random_token};
 use super::guard::CrossSiteAllowed;
-use super::guard::{CurrentUser, SameOrigin, checked_session, now, rate_limit};
+use super::guard::{CurrentUser, SameOrigin, checked_session, now, rate_limit, within_limit};
 use super::state::AppState;
 use super::views::Layout;
+use crate::limits::Limit;
 use crate::mail::Email;
 
 /// How long a confirmation link works.
 const CONFIRMATION_HOURS: i64 = 48;
-/// Confirmation mails one address gets per day, whoever asks.
-const CONFIRMATIONS_PER_ADDRESS: u32 = 3;
 
 /// The preference fields as a form shows them.
 pub struct PreferencesView {
@@ -145,22 +144,10 @@ pub async fn subscribe(
             return Ok((StatusCode::BAD_REQUEST, page).into_response());
         }
     };
-    rate_limit(
-        &state,
-        &format!("subscribe-ip:{client}"),
-        state.settings.subscribe_requests_per_client,
-        3600,
-    )
-    .await?;
+    rate_limit(&state, Limit::SubscribeRequests, &client.to_string()).await?;
     // Past the per-address limit nothing is sent, but the answer stays the same, so the
     // limit cannot be used to learn anything about the address.
-    let window_start = now() / 86_400 * 86_400;
-    let address_bucket = format!("subscribe-email:{}", email.account_key());
-    if state
-        .store
-        .take_rate_limit(&address_bucket, window_start, CONFIRMATIONS_PER_ADDRESS)
-        .await?
-    {
+    if within_limit(&state, Limit::ConfirmationsPerAddress, &email.account_key()).await? {
         let token = random_token();
         let request = state
             .store

@@ -13,9 +13,7 @@ use super::error::{ApiError, AppError};
 use super::forms::{percent_encode, safe_next};
 use super::guard::{ApiCaller, CurrentUser, SameOrigin, rate_limit};
 use super::state::AppState;
-
-/// Votes a person may cast or withdraw per ten minutes.
-const VOTES_PER_WINDOW: u32 = 120;
+use crate::limits::Limit;
 
 /// `<id>/upvote` → the paper's id (old-style ids have a slash of their own).
 fn upvote_target(rest: &str) -> Result<ArxivId, AppError> {
@@ -43,7 +41,7 @@ pub async fn vote_form(
     let Some(session) = session else {
         return Ok(Redirect::to(&format!("/login?next={}", percent_encode(&back))).into_response());
     };
-    rate_limit(&state, &format!("vote:{}", session.user.id), VOTES_PER_WINDOW, 600).await?;
+    rate_limit(&state, Limit::Votes, &session.user.id.to_string()).await?;
     let voted = state
         .store
         .voted_among(session.user.id, std::slice::from_ref(&paper))
@@ -122,7 +120,7 @@ async fn cast_api_vote(
     voted: bool,
 ) -> Result<Json<VoteJson>, ApiError> {
     let paper = upvote_target(rest)?;
-    rate_limit(&state, &format!("vote:{}", user.id), VOTES_PER_WINDOW, 600).await?;
+    rate_limit(&state, Limit::Votes, &user.id.to_string()).await?;
     let local_votes = state
         .store
         .set_vote(user.id, &paper, voted)
