@@ -241,8 +241,9 @@ pub enum LogFormat {
     Json,
 }
 
-/// The variables that name where things are rather than how they behave; clap reads them.
-const LOCATION_VARIABLES: &[&str] = &["DATA_DIR", "CONFIG"];
+/// The `PAPERBOY_` variables that are not configuration keys: where things are (clap reads
+/// them), and the clock a test or benchmark sets (`crate::clock`).
+const NOT_CONFIGURATION_KEYS: &[&str] = &["DATA_DIR", "CONFIG", "CLOCK"];
 
 impl Config {
     /// Loads the layered configuration for an instance whose data lives in `data_dir`.
@@ -261,7 +262,7 @@ impl Config {
             }
         }
         let environment = Env::prefixed("PAPERBOY_").filter(|key| {
-            !LOCATION_VARIABLES
+            !NOT_CONFIGURATION_KEYS
                 .iter()
                 .any(|location| key.as_str().eq_ignore_ascii_case(location))
         });

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod arxiv;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod digest;
@@ -17,8 +18,3 @@ pub mod process;
 pub mod search;
 pub mod secrets;
 pub mod web;
-
-/// Today in UTC: the calendar listing days, OAI-PMH datestamps and daily quotas are kept in.
-pub fn today_utc() -> paperboy_core::Date {
-    jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
-}

@@ -157,7 +157,7 @@ impl ListView {
 /// answer that caches forever.
 pub fn begun(period: Period) -> Result<Period, NotBegun> {
     let (first, _) = period.bounds();
-    if first > crate::today_utc() {
+    if first > crate::clock::today_utc() {
         return Err(NotBegun(period));
     }
     Ok(period)
@@ -180,7 +180,7 @@ pub async fn load(
                 let first = latest.checked_sub(jiff::Span::new().days(days)).unwrap_or(latest);
                 (Some((first, latest)), reference_time(latest, request.scored_at))
             }
-            None => (None, Timestamp::now()),
+            None => (None, crate::clock::now()),
         },
     };
     let Some((first, last)) = range else {
@@ -253,7 +253,7 @@ pub async fn load(
 fn reference_time(last_day: Date, scored_at: ScoredAt) -> Timestamp {
     let end = announcement_time(last_day.tomorrow().unwrap_or(last_day));
     match scored_at {
-        ScoredAt::PeriodEndOrNow => end.min(Timestamp::now()),
+        ScoredAt::PeriodEndOrNow => end.min(crate::clock::now()),
         ScoredAt::PeriodEnd => end,
     }
 }

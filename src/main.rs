@@ -331,6 +331,10 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let arguments = Arguments::parse();
+    if let Err(error) = paperboy::clock::set_from_environment() {
+        eprintln!("error: {error:#}");
+        return ExitCode::from(2);
+    }
     let context = cli::Context {
         data_dir: arguments.data_dir,
         config_file: arguments.config,

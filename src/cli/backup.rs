@@ -84,7 +84,7 @@ pub fn restore(context: &Context, file: &Path) -> anyhow::Result<u8> {
             }
         };
         // The database being replaced is kept, write-ahead log and all: a mistaken restore loses nothing.
-        let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
+        let stamp = crate::clock::now().strftime("%Y%m%dT%H%M%SZ").to_string();
         let replaced = beside(&database, &format!("replaced-{stamp}"))?;
         for suffix in ["", "-wal", "-shm"] {
             let from = with_suffix(&database, suffix);

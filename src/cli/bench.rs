@@ -146,7 +146,7 @@ pub fn seed_community(context: &crate::cli::Context, members: usize, votes_each:
             .map(|candidate| candidate.id)
             .collect();
         anyhow::ensure!(!papers.is_empty(), "no papers listed from {first} to {last}");
-        let now = jiff::Timestamp::now().as_second();
+        let now = crate::clock::now_seconds();
         let mut votes = 0;
         for member in 0..members {
             let email = format!("member{member:05}@example.org");
@@ -291,7 +291,7 @@ pub fn digest(subscribers: usize, smtp_url: &str) -> anyhow::Result<u8> {
         );
 
         let started = Instant::now();
-        let composed = digests.compose(&period, jiff::Timestamp::now().as_second()).await?;
+        let composed = digests.compose(&period, crate::clock::now_seconds()).await?;
         let compose_time = started.elapsed();
         let report = digests.deliver_due().await?;
         let total = started.elapsed();

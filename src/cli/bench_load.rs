@@ -130,7 +130,7 @@ async fn prepare(context: &Context, clients: usize, run: usize) -> anyhow::Resul
         !queries.is_empty(),
         "no paper of {first} to {last} has a title word longer than three letters to search for"
     );
-    let now = jiff::Timestamp::now().as_second();
+    let now = crate::clock::now_seconds();
     let mut members = Vec::with_capacity(clients);
     for client in 0..clients {
         let email = format!("load-{run:06x}-{client:05}@example.org");

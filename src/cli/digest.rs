@@ -28,7 +28,7 @@ fn period_for(frequency: Frequency, date: Option<Date>, settings: &DigestSetting
     match date {
         Some(date) => DigestPeriod::containing(frequency, date),
         None => {
-            let now = jiff::tz::TimeZone::UTC.to_datetime(jiff::Timestamp::now());
+            let now = jiff::tz::TimeZone::UTC.to_datetime(crate::clock::now());
             match frequency {
                 Frequency::Daily => due_daily(now, settings.daily_time),
                 Frequency::Weekly => due_weekly(now, settings.weekly_day, settings.daily_time),
@@ -59,7 +59,7 @@ pub fn run(
     runtime()?.block_on(async {
         let digests = open_digests(context, &config).await?;
         let period = period_for(frequency, date, &digests.settings);
-        let composed = digests.compose(&period, jiff::Timestamp::now().as_second()).await?;
+        let composed = digests.compose(&period, crate::clock::now_seconds()).await?;
         if composed.papers == 0 {
             println!("{}: no papers were listed, so there is no digest", composed.period);
         } else {
@@ -88,7 +88,7 @@ pub fn run(
                 return anyhow::Ok(if counts.failed > 0 { 1 } else { 0 });
             }
             let due = digests.store.next_delivery_due().await?.unwrap_or(0);
-            let pause = (due - jiff::Timestamp::now().as_second()).clamp(1, 5);
+            let pause = (due - crate::clock::now_seconds()).clamp(1, 5);
             tokio::time::sleep(Duration::from_secs(pause as u64)).await;
             report.add(&digests.deliver_due().await?);
         }
@@ -178,7 +178,7 @@ pub fn import_subscribers(
     }
     let imported = runtime()?.block_on(async {
         let store = context.open_store().await?;
-        let now = jiff::Timestamp::now().as_second();
+        let now = crate::clock::now_seconds();
         for address in &addresses {
             store.subscribe_confirmed(address.as_str(), &preferences, now).await?;
         }

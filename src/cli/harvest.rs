@@ -35,7 +35,7 @@ pub fn run(context: &Context, mode: Mode) -> anyhow::Result<u8> {
             }
             Mode::Once => harvester.run(RunKind::Once).await,
             Mode::Backfill { from, until } => {
-                let until = until.unwrap_or_else(crate::today_utc);
+                let until = until.unwrap_or_else(crate::clock::today_utc);
                 anyhow::ensure!(from <= until, "--from {from} is after --until {until}");
                 harvester.backfill(from, until).await
             }

@@ -35,7 +35,7 @@ pub fn serve(context: &Context, addr: Option<SocketAddr>, role: ReplicaRole, dem
             // The sample ends long before today: a paper's age for submission counts from the
             // sample's last day, so that its new papers can be submitted as on that day.
             let behind = last_list
-                .until(crate::today_utc())
+                .until(crate::clock::today_utc())
                 .map_or(0, |span| span.get_days().max(0));
             config.submission_max_age_days = config.submission_max_age_days.saturating_add(behind as u32);
         }

@@ -42,7 +42,7 @@ impl DeliveryReport {
 }
 
 fn now() -> i64 {
-    jiff::Timestamp::now().as_second()
+    crate::clock::now_seconds()
 }
 
 /// The wait before attempt `attempts + 1`: the configured first wait, doubled per attempt.

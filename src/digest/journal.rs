@@ -37,7 +37,7 @@ impl HandOverJournal {
     /// lines from several processes never interleave.
     pub fn record(&self, id: i64, claim: &str) -> anyhow::Result<()> {
         let mut open = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let day = crate::today_utc();
+        let day = crate::clock::today_utc();
         if open.as_ref().is_none_or(|(opened, _)| *opened != day) {
             std::fs::create_dir_all(&self.directory)
                 .with_context(|| format!("while creating {}", self.directory.display()))?;

@@ -86,7 +86,7 @@ impl Digests {
             "digest scheduler started"
         );
         loop {
-            if let Err(error) = self.scheduler_pass(jiff::Timestamp::now()).await {
+            if let Err(error) = self.scheduler_pass(crate::clock::now()).await {
                 tracing::error!(error = format!("{error:#}"), "digest scheduler pass failed");
             }
             tokio::time::sleep(self.settings.check_interval).await;

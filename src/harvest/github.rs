@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, ETAG, IF_NONE_MATCH};
 
 use super::{HarvestReport, Harvester};
-use crate::today_utc;
+use crate::clock::today_utc;
 
 /// Repositories of papers listed this many days before today are followed.
 const FOLLOWED_DAYS: i64 = 30;
@@ -28,7 +28,7 @@ impl Harvester {
         let Some(github) = &self.settings.github else {
             return Ok(());
         };
-        let now = jiff::Timestamp::now().as_second();
+        let now = crate::clock::now_seconds();
         let today = today_utc();
         let since = today.checked_sub(jiff::Span::new().days(FOLLOWED_DAYS))?;
         let repos = self

@@ -13,7 +13,7 @@ impl Harvester {
         let Some(base) = &self.settings.hf_url else {
             return Ok(());
         };
-        let now = jiff::Timestamp::now();
+        let now = crate::clock::now();
         let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
         for days_back in 0..DAYS_SYNCED {
             let day = today.checked_sub(jiff::Span::new().days(days_back))?;

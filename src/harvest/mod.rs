@@ -219,7 +219,7 @@ impl Harvester {
         &self,
         work: F,
     ) -> (HarvestReport, Result<(), HarvestError>) {
-        let now = jiff::Timestamp::now().as_second();
+        let now = crate::clock::now_seconds();
         if let Err(error) = self.release_if_holder_died(now).await {
             return (HarvestReport::default(), Err(error.into()));
         }
@@ -241,7 +241,7 @@ impl Harvester {
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(LEASE_RENEWAL).await;
-                    let now = jiff::Timestamp::now().as_second();
+                    let now = crate::clock::now_seconds();
                     if let Err(error) = store.take_lease(ARXIV_LEASE, &holder, now, LEASE_SECONDS).await {
                         tracing::warn!(%error, "could not renew the arXiv lease");
                     }
@@ -263,7 +263,7 @@ impl Harvester {
     }
 
     async fn run_leased(&self, kind: RunKind) -> (HarvestReport, Result<(), HarvestError>) {
-        let started = jiff::Timestamp::now();
+        let started = crate::clock::now();
         let requests_before = self.arxiv.requests_sent();
         let mut report = HarvestReport::default();
         let mut result = self.feed(&mut report).await;
@@ -294,7 +294,7 @@ impl Harvester {
     }
 
     async fn backfill_leased(&self, from: Date, until: Date) -> (HarvestReport, Result<(), HarvestError>) {
-        let started = jiff::Timestamp::now();
+        let started = crate::clock::now();
         let requests_before = self.arxiv.requests_sent();
         let mut report = HarvestReport::default();
         let mut result = Ok(());
@@ -316,7 +316,7 @@ impl Harvester {
         report: &HarvestReport,
         result: &Result<(), HarvestError>,
     ) {
-        let finished = jiff::Timestamp::now();
+        let finished = crate::clock::now();
         let message = match result {
             Ok(()) => report.summary_line(),
             Err(error) => format!("stopped: {error}"),
@@ -388,7 +388,7 @@ impl Harvester {
         let checkpoint = HarvestCheckpoint {
             name: name.to_owned(),
             value: serde_json::to_string(position).expect("positions serialize"),
-            updated_at: jiff::Timestamp::now().as_second(),
+            updated_at: crate::clock::now_seconds(),
         };
         let merged = self.store.merge_harvested(papers, &checkpoint).await?;
         report.merged.add(merged);

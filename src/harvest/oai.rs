@@ -57,7 +57,7 @@ impl Harvester {
             let name = format!("oai:{set}");
             let mut position: OaiPosition = self.position(&name).await?;
             if position.list_from.is_none() {
-                let today = crate::today_utc();
+                let today = crate::clock::today_utc();
                 let first = today
                     .checked_sub(i64::from(self.settings.oai_first_days).days())
                     .unwrap_or(today);

@@ -27,7 +27,7 @@ impl Harvester {
         );
         let mut last_attempt: Option<Timestamp> = None;
         loop {
-            let now = Timestamp::now();
+            let now = crate::clock::now();
             let next = match self.next_run_at(now, last_attempt).await {
                 Ok(next) => next,
                 Err(error) => {

@@ -105,7 +105,7 @@ impl Mailer {
             format!(
                 "{:016x}.{}@{}",
                 rand::random::<u64>(),
-                jiff::Timestamp::now().as_second(),
+                crate::clock::now_seconds(),
                 self.domain()
             )
         });
@@ -156,7 +156,7 @@ impl Mailer {
                 smtp::hand_over_now(hand_over).await?;
                 let name = format!(
                     "{}-{:08x}.eml",
-                    jiff::Timestamp::now().as_millisecond(),
+                    crate::clock::now().as_millisecond(),
                     rand::random::<u32>()
                 );
                 tokio::fs::write(directory.join(name), message).await.map_err(transient)

@@ -292,7 +292,7 @@ impl Search {
             .await??;
             let pairs: Vec<(String, Vec<f32>)> = ids.into_iter().zip(vectors).collect();
             self.store
-                .save_embeddings(embedder.name(), &pairs, jiff::Timestamp::now().as_second())
+                .save_embeddings(embedder.name(), &pairs, crate::clock::now_seconds())
                 .await?;
             done += pairs.len();
             progress(done);
@@ -314,7 +314,7 @@ impl Search {
                         tokio::time::sleep(Duration::from_secs(5)).await;
                     }
                 }
-                let now = jiff::Timestamp::now().as_second();
+                let now = crate::clock::now_seconds();
                 if now - last_prune > 3600 {
                     last_prune = now;
                     if let Err(error) = search.store.prune_search_log(now - LOG_RETENTION_SECONDS).await {

@@ -363,7 +363,7 @@ pub(crate) async fn scores_now(
         .into_iter()
         .map(|(id, count)| (id, count.growth))
         .collect();
-    let now = jiff::Timestamp::now();
+    let now = crate::clock::now();
     let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
     Ok(papers
         .iter()

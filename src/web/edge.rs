@@ -238,7 +238,7 @@ pub async fn limit_clients(State(state): State<AppState>, request: Request, next
             };
         }
     } else if !free_to_read(request.uri().path()) {
-        let now = jiff::Timestamp::now().as_second();
+        let now = crate::clock::now_seconds();
         if let Err(wait) = state.read_limiter.take(client, now) {
             tracing::debug!(%client, "read limit reached");
             return too_many_reads(wait, request.uri().path().starts_with("/api/"));

@@ -81,7 +81,7 @@ impl FromRequestParts<AppState> for CrossSiteAllowed {
 pub const SESSION_COOKIE: &str = "paperboy_session";
 
 pub fn now() -> i64 {
-    jiff::Timestamp::now().as_second()
+    crate::clock::now_seconds()
 }
 
 /// Proof that a state-changing request comes from one of this site's own pages (the CSRF

@@ -20,7 +20,7 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>)
                 Ok(status) => json!(status),
                 Err(error) => json!({"error": format!("{error:#}")}),
             };
-            let now = jiff::Timestamp::now();
+            let now = crate::clock::now();
             let harvest = health(state.store.as_ref(), &state.harvest, state.harvest_scheduled, now).await;
             let (mut status, harvest) = match harvest {
                 Ok(harvest) if !harvest.healthy => ("unhealthy", json!(harvest)),
@@ -80,7 +80,7 @@ impl Writability {
         if last_success.is_some_and(|at| at.elapsed() < Self::FRESH_FOR) {
             return Ok(());
         }
-        match store.probe_write(jiff::Timestamp::now().as_second()).await {
+        match store.probe_write(crate::clock::now_seconds()).await {
             Ok(()) => {
                 *last_success = Some(std::time::Instant::now());
                 Ok(())

@@ -144,7 +144,7 @@ pub async fn render(State(state): State<AppState>) -> Response {
         metrics::gauge!("paperboy_papers").set(totals.papers as f64);
         metrics::gauge!("paperboy_papers_with_votes").set(totals.with_votes as f64);
     }
-    let now = jiff::Timestamp::now();
+    let now = crate::clock::now();
     if let Ok(harvest) =
         crate::harvest::health(state.store.as_ref(), &state.harvest, state.harvest_scheduled, now).await
     {

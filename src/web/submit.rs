@@ -169,7 +169,7 @@ async fn submit_for(state: &AppState, user_id: i64, text: &str) -> Result<Submis
         Ok(versioned) => versioned.id,
         Err(error) => return Ok(Submission::Refused((StatusCode::BAD_REQUEST, error.to_string()))),
     };
-    let today = crate::today_utc();
+    let today = crate::clock::today_utc();
     if let Some(paper) = state.store.paper(&id).await? {
         return submit_known(state, user_id, paper, today).await;
     }

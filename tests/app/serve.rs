@@ -96,3 +96,38 @@ async fn configuration_comes_from_file_then_environment() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("unknown_key"), "{}", run.stderr);
 }
+
+/// `PAPERBOY_CLOCK` stops the clock: a paper's age and score, computed at the moment of asking,
+/// come out alike a second apart, and a day later by exactly a day. A value the clock cannot
+/// read is refused before anything starts, saying why.
+#[tokio::test]
+async fn a_stopped_clock_answers_alike_whenever_asked_and_a_bad_one_is_refused() {
+    let instance = Instance::with_demo_data();
+    let age_at = |server_answer: &str| -> f64 {
+        let paper: serde_json::Value = serde_json::from_str(server_answer).expect("JSON");
+        paper["trending"]["ageHours"].as_f64().expect("ageHours")
+    };
+    let server = instance.spawn_server_with("serve", &[("PAPERBOY_CLOCK", "2026-02-20T12:00:00Z")]);
+    let first = server.text("/api/papers/2602.11096").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(
+        server.text("/api/papers/2602.11096").await,
+        first,
+        "a stopped clock does not move"
+    );
+    server.terminate();
+    let server = instance.spawn_server_with("serve", &[("PAPERBOY_CLOCK", "2026-02-21T12:00:00Z")]);
+    let a_day_later = server.text("/api/papers/2602.11096").await;
+    server.terminate();
+    assert_eq!(age_at(&a_day_later) - age_at(&first), 24.0);
+
+    let refused = instance
+        .command()
+        .env("PAPERBOY_CLOCK", "tomorrow")
+        .arg("stats")
+        .output()
+        .expect("runs");
+    assert_eq!(refused.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("PAPERBOY_CLOCK") && said.contains("tomorrow"), "{said}");
+}

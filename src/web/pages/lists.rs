@@ -107,7 +107,7 @@ pub async fn latest_month(State(state): State<AppState>) -> Result<Response, App
 
 async fn latest_period(state: &AppState, period_of: fn(paperboy_core::Date) -> Period) -> Result<Response, AppError> {
     let latest = state.store.latest_listing_day().await?;
-    let day = latest.unwrap_or_else(|| jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date());
+    let day = latest.unwrap_or_else(crate::clock::today_utc);
     Ok(Redirect::to(&period_of(day).path()).into_response())
 }
 
