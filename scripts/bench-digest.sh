@@ -19,4 +19,4 @@ for _ in $(seq 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
     sleep 0.1
 done
-./target/release/paperboy bench digest --subscribers "$subscribers" --smtp-url "smtp://127.0.0.1:$port"
+./target/release/paperboy-bench digest --subscribers "$subscribers" --smtp-url "smtp://127.0.0.1:$port"

@@ -43,6 +43,7 @@ psql "$admin_url" -qc 'SELECT 1' >/dev/null || { echo "PostgreSQL does not answe
 
 cargo build --release --quiet
 paperboy=$PWD/target/release/paperboy
+paperboy_bench=$PWD/target/release/paperboy-bench
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -61,7 +62,7 @@ start=$(date +%s.%N)
 "$paperboy" --data-dir "$work/sqlite" import "$listings" "$votes" | tail -1
 seq -f "reader%05g@example.org" 1 10000 >"$work/subscribers.txt"
 "$paperboy" --data-dir "$work/sqlite" subscribers import "$work/subscribers.txt" | tail -1
-"$paperboy" --data-dir "$work/sqlite" bench seed-community --members 1000 --votes-each 20
+"$paperboy_bench" --data-dir "$work/sqlite" seed-community --members 1000 --votes-each 20
 echo "import: $(echo "$(date +%s.%N) - $start" | bc) s (listings, votes, subscribers, members)"
 psql "$admin_url" -qc "DROP DATABASE IF EXISTS $database" -c "CREATE DATABASE $database"
 start=$(date +%s.%N)

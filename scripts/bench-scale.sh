@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # How Paperboy's costs grow with the corpus: the real listings (75 k papers), then corpora of
-# 1 M and 2.8 M papers made from them by `paperboy bench corpus` (new ids and list days, titles,
+# 1 M and 2.8 M papers made from them by `paperboy-bench corpus` (new ids and list days, titles,
 # abstracts and authors mixed, so text statistics stay arXiv's), each into a fresh instance.
 #
 #   scripts/bench-scale.sh [SIZE ...]        (default: 75000 1000000 2800000; 75000 = the real file)
 #
 # Per size: import (wall, peak RSS), keyword index build (`reindex`: wall, peak RSS, size),
 # database size; search p50/p99 through the service and through tantivy's own query parser on
-# the same index (`bench search --instance`, which also times similar papers and date order);
+# the same index (`paperboy-bench search --instance`, which also times similar papers and date order);
 # the daily digest for 2,000 subscribers (composed and written as files: the mail server's cost
 # does not grow with the corpus); then a server: the day page under wrk against nginx serving
 # the same bytes (the ceiling for a page), then rendered afresh (the page cache off; before, a query string the page cache
@@ -39,6 +39,7 @@ done
 
 cargo build --release --quiet
 paperboy=$PWD/target/release/paperboy
+paperboy_bench=$PWD/target/release/paperboy-bench
 work=$(mktemp -d)
 chmod 755 "$work" # nginx workers run as nobody and must reach www/
 server_pid=
@@ -105,7 +106,7 @@ for size in "${sizes[@]}"; do
         # The generator runs beside the import (a pipe); its own cost is small (about 8 s of
         # CPU per million papers).
         read -r import_s import_mb < <(timed bash -c "set -o pipefail;
-            '$paperboy' bench corpus --papers $size '$listings' | '$paperboy' --data-dir '$data' import -")
+            '$paperboy_bench' corpus --papers $size '$listings' | '$paperboy' --data-dir '$data' import -")
         per_month=$((size / 144))
         awk -v n=2000 -v per="$per_month" 'BEGIN { srand(7); for (i = 0; i < n; i++) {
             m = int(rand() * 144); printf "/papers/%02d%02d.%05d\n", 15 + int(m / 12), m % 12 + 1, 1 + int(rand() * per) } }' \
@@ -118,7 +119,7 @@ for size in "${sizes[@]}"; do
     db_size=$(du -cb "$data"/paperboy.db* | tail -1 | awk '{printf "%.0f", $1 / 1048576}')
     echo "index: $index_s s, peak $index_mb MB, $index_size MB; database $db_size MB" >&2
 
-    "$paperboy" --data-dir "$data" bench search --instance "$data" --queries 1000 \
+    "$paperboy_bench" --data-dir "$data" search --instance "$data" --queries 1000 \
         --write-queries "$work/queries.txt" >"$work/search.txt" 2>/dev/null
     read -r search_p50 search_p99 < <(awk '/^  keyword/ {print $5, $8}' "$work/search.txt")
     read -r tantivy_p50 tantivy_p99 < <(awk '/^  baseline/ {print $8, $11}' "$work/search.txt")

@@ -124,9 +124,6 @@ enum Command {
     /// Measure search quality.
     #[command(subcommand)]
     Eval(EvalCommand),
-    /// Benchmarks that print ratios against a baseline measured in the same run.
-    #[command(subcommand)]
-    Bench(BenchCommand),
 }
 
 #[derive(Subcommand)]
@@ -241,87 +238,6 @@ fn parse_fusion(text: &str) -> Result<Fusion, String> {
     Fusion::parse(text).ok_or_else(|| format!("{text:?} is not a fusion: convex, convex:W (0 to 1), rrf or rrf:K"))
 }
 
-#[derive(Subcommand)]
-enum BenchCommand {
-    /// Import FILE into a fresh data dir, against a parse-only baseline of the same file.
-    Import {
-        /// A file `paperboy import` reads.
-        file: PathBuf,
-    },
-    /// Compose and deliver the daily digest for N subscribers to an SMTP server, against a
-    /// baseline of plain sends (see scripts/bench-digest.sh).
-    Digest {
-        /// How many subscribers to compose and send for.
-        #[arg(long, default_value_t = 10_000)]
-        subscribers: usize,
-        /// The SMTP server to deliver to, e.g. smtp://127.0.0.1:2525.
-        #[arg(long)]
-        smtp_url: String,
-    },
-    /// Import FILE, build the search index, and measure search latency (against tantivy's own
-    /// query parser), embedding throughput and semantic and hybrid latency.
-    Search {
-        /// The papers to import and search.
-        #[arg(default_value = "../shared/data/arxiv/cs-listings-2025-03_2026-07.jsonl.gz")]
-        file: PathBuf,
-        /// Measure an instance already built (its data directory) instead of importing FILE.
-        #[arg(long)]
-        instance: Option<PathBuf>,
-        /// How many queries to time.
-        #[arg(long, default_value_t = 1_000)]
-        queries: usize,
-        /// Papers embedded to measure throughput.
-        #[arg(long, default_value_t = 128)]
-        embed_sample: usize,
-        /// The embedding model (default: <temp data dir>/models/all-MiniLM-L6-v2, i.e. none).
-        #[arg(long)]
-        model_dir: Option<PathBuf>,
-        /// Also write the queries measured to this file, one per line (for HTTP load tests).
-        #[arg(long)]
-        write_queries: Option<PathBuf>,
-    },
-    /// Parse FILE without storing it (the baseline; run by `bench import`).
-    #[command(hide = true)]
-    ParseOnly {
-        /// The file to parse.
-        file: PathBuf,
-    },
-    /// Write N papers made from the real records of SOURCE (new ids and list days spread over
-    /// 2015-2026, titles, abstracts and authors mixed) as listings JSON lines to stdout.
-    Corpus {
-        /// How many papers to write.
-        #[arg(long)]
-        papers: usize,
-        /// The random seed: the same seed writes the same corpus.
-        #[arg(long, default_value_t = 2026)]
-        seed: u64,
-        /// Real listings whose records are mixed.
-        #[arg(default_value = "../shared/data/arxiv/cs-listings-2025-03_2026-07.jsonl.gz")]
-        source: PathBuf,
-    },
-    /// Start a server on this instance and drive it with N clients at once for S seconds, each
-    /// a member with an address of their own, reading day pages, paper pages and searches,
-    /// voting and subscribing; prints p50 and p99 per kind; exit code 1 on any error.
-    Load {
-        /// Clients at once.
-        #[arg(long, default_value_t = 200)]
-        clients: usize,
-        /// How long to drive the server.
-        #[arg(long, default_value_t = 60)]
-        seconds: u64,
-    },
-    /// Give the instance members with sessions and votes on its last 30 days' papers, for
-    /// benchmarks and copies that should carry a community (see scripts/bench-replicas.sh).
-    SeedCommunity {
-        /// How many members to create.
-        #[arg(long, default_value_t = 1_000)]
-        members: usize,
-        /// Votes per member.
-        #[arg(long, default_value_t = 20)]
-        votes_each: usize,
-    },
-}
-
 fn main() -> ExitCode {
     // Like other Unix tools, end quietly when the reader of our output goes away
     // (`paperboy stats | head`) instead of panicking on a broken pipe.
@@ -403,31 +319,6 @@ fn main() -> ExitCode {
                 tie_breaker: tie_breaker.unwrap_or(defaults.tie_breaker),
             };
             cli::search::eval_beir(&context, &dir, qrels.as_deref(), mode, fusion, weights, json)
-        }
-        Command::Bench(BenchCommand::Import { file }) => cli::bench::import(&file),
-        Command::Bench(BenchCommand::Digest { subscribers, smtp_url }) => cli::bench::digest(subscribers, &smtp_url),
-        Command::Bench(BenchCommand::Search {
-            file,
-            instance,
-            queries,
-            embed_sample,
-            model_dir,
-            write_queries,
-        }) => cli::bench_search::search(
-            &file,
-            instance.as_deref(),
-            queries,
-            embed_sample,
-            model_dir,
-            write_queries.as_deref(),
-        ),
-        Command::Bench(BenchCommand::ParseOnly { file }) => cli::bench::parse_only(&file),
-        Command::Bench(BenchCommand::Corpus { papers, seed, source }) => {
-            cli::bench_corpus::corpus(&source, papers, seed)
-        }
-        Command::Bench(BenchCommand::Load { clients, seconds }) => cli::bench_load::load(&context, clients, seconds),
-        Command::Bench(BenchCommand::SeedCommunity { members, votes_each }) => {
-            cli::bench::seed_community(&context, members, votes_each)
         }
     };
     match result {

@@ -2,10 +2,6 @@
 //! the library; nothing here holds logic a test would want to reach without the binary.
 
 pub mod backup;
-pub mod bench;
-pub mod bench_corpus;
-pub mod bench_load;
-pub mod bench_search;
 pub mod copy_db;
 pub mod demo;
 pub mod digest;

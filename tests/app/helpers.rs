@@ -64,7 +64,16 @@ impl Instance {
 
     /// The binary with this instance's data dir and no `PAPERBOY_*` variables from outside.
     pub fn command(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_paperboy"));
+        self.command_of(env!("CARGO_BIN_EXE_paperboy"))
+    }
+
+    /// `paperboy-bench`, set up as [`Instance::command`] sets up `paperboy`.
+    pub fn bench_command(&self) -> Command {
+        self.command_of(env!("CARGO_BIN_EXE_paperboy-bench"))
+    }
+
+    fn command_of(&self, binary: &str) -> Command {
+        let mut command = Command::new(binary);
         for (key, _) in std::env::vars() {
             if key.starts_with("PAPERBOY_") {
                 command.env_remove(key);
@@ -133,12 +142,12 @@ impl Instance {
         }
     }
 
-    /// `papers` papers made by `paperboy bench corpus` from the recorded listings, as a listings
+    /// `papers` papers made by `paperboy-bench corpus` from the recorded listings, as a listings
     /// file in the data directory.
     pub fn generated_corpus(&self, papers: usize) -> PathBuf {
         let generated = self
-            .command()
-            .args(["bench", "corpus", "--papers", &papers.to_string()])
+            .bench_command()
+            .args(["corpus", "--papers", &papers.to_string()])
             .arg(fixture("fixtures/recorded/listings-sample.jsonl"))
             .output()
             .expect("paperboy runs");

@@ -1,4 +1,4 @@
-//! The load tool against a real server: `paperboy bench load` with a few clients for a few
+//! The load tool against a real server: `paperboy-bench load` with a few clients for a few
 //! seconds (the 200-client minute is the documented command in docs/performance.md).
 
 use crate::helpers::Instance;
@@ -6,7 +6,12 @@ use crate::helpers::Instance;
 #[test]
 fn many_clients_reading_voting_and_subscribing_at_once_get_no_errors() {
     let instance = Instance::with_demo_data();
-    let run = instance.run(&["bench", "load", "--clients", "24", "--seconds", "5"]);
+    let output = instance
+        .bench_command()
+        .args(["load", "--clients", "24", "--seconds", "5"])
+        .output()
+        .expect("paperboy-bench runs");
+    let run = crate::helpers::Run::from(output);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     for kind in ["day page", "paper page", "search", "vote", "subscribe", "all"] {
         let line = run

@@ -1,4 +1,4 @@
-//! `paperboy bench corpus --papers N [SOURCE]`: a corpus of any size made from real records, for
+//! `paperboy-bench corpus --papers N [SOURCE]`: a corpus of any size made from real records, for
 //! measuring how costs grow with it. Every generated paper takes its title and categories from
 //! one real record, its abstract and comment from a second and its authors from a third, so word
 //! frequencies, lengths and category mixes stay those of arXiv; it gets a new id and a list day

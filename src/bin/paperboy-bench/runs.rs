@@ -13,12 +13,13 @@ use paperboy_ingest::Item;
 /// `bench import FILE`: parse-only baseline, then a full import into a fresh data dir.
 pub fn import(file: &Path) -> anyhow::Result<u8> {
     anyhow::ensure!(file.is_file(), "{} is not a file", file.display());
-    let executable = std::env::current_exe().context("while locating the paperboy binary")?;
+    let executable = crate::paperboy_binary()?;
+    let this = std::env::current_exe().context("while locating paperboy-bench")?;
     let data_dir = std::env::temp_dir().join(format!("paperboy-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data_dir);
 
     println!("bench import: {}", file.display());
-    let baseline = measure(Command::new(&executable).args(["bench", "parse-only"]).arg(file))?;
+    let baseline = measure(Command::new(&this).arg("parse-only").arg(file))?;
     println!(
         "  baseline  parse only          {:>7.2} s  peak RSS {:>6.0} MB  ({})",
         seconds(baseline.wall),
@@ -132,8 +133,8 @@ fn wait_with_rusage(pid: u32) -> anyhow::Result<(i32, i64)> {
 /// `bench seed-community`: `members` accounts, each signed in once (a session) and voting for
 /// up to `votes_each` of the papers listed in the last 30 days, spread so that some papers get many votes.
 /// Through the store trait, as the web would, so both backends get the same rows.
-pub fn seed_community(context: &crate::cli::Context, members: usize, votes_each: usize) -> anyhow::Result<u8> {
-    crate::cli::runtime()?.block_on(async {
+pub fn seed_community(context: &paperboy::cli::Context, members: usize, votes_each: usize) -> anyhow::Result<u8> {
+    paperboy::cli::runtime()?.block_on(async {
         let store = context.open_store().await?;
         let Some(last) = store.latest_listing_day().await? else {
             bail!("the instance holds no listed papers to vote for");
@@ -146,7 +147,7 @@ pub fn seed_community(context: &crate::cli::Context, members: usize, votes_each:
             .map(|candidate| candidate.id)
             .collect();
         anyhow::ensure!(!papers.is_empty(), "no papers listed from {first} to {last}");
-        let now = crate::clock::now_seconds();
+        let now = paperboy::clock::now_seconds();
         let mut votes = 0;
         for member in 0..members {
             let email = format!("member{member:05}@example.org");
@@ -175,20 +176,20 @@ pub(crate) async fn member_with_session(
     email: &str,
     now: i64,
 ) -> anyhow::Result<(String, paperboy_store::User)> {
-    let token = crate::secrets::random_token();
+    let token = paperboy::secrets::random_token();
     store
-        .save_login_token(email, &crate::secrets::hash_token(&token), now + 600)
+        .save_login_token(email, &paperboy::secrets::hash_token(&token), now + 600)
         .await?;
     let user = store
-        .redeem_login_token(&crate::secrets::hash_token(&token), now)
+        .redeem_login_token(&paperboy::secrets::hash_token(&token), now)
         .await?
         .context("a fresh sign-in token is redeemed")?;
-    let session = crate::secrets::random_token();
+    let session = paperboy::secrets::random_token();
     store
         .create_session(&paperboy_store::NewSession {
-            token_hash: crate::secrets::hash_token(&session),
+            token_hash: paperboy::secrets::hash_token(&session),
             user_id: user.id,
-            csrf_token: crate::secrets::random_token(),
+            csrf_token: paperboy::secrets::random_token(),
             expires_at: now + 30 * 86_400,
         })
         .await?;
@@ -200,7 +201,7 @@ pub(crate) async fn member_with_session(
 /// discards, e.g. `scripts/bench-digest.sh`). The baseline sends N copies of one ready-made
 /// digest over the same connections with no database: the floor the server and network set.
 pub fn digest(subscribers: usize, smtp_url: &str) -> anyhow::Result<u8> {
-    use crate::digest::{DigestSettings, Digests};
+    use paperboy::digest::{DigestSettings, Digests};
     use paperboy_core::{DigestPeriod, DigestPreferences, EmailAddress, Frequency};
     use paperboy_store::Store;
     use std::sync::Arc;
@@ -208,16 +209,16 @@ pub fn digest(subscribers: usize, smtp_url: &str) -> anyhow::Result<u8> {
     let data_dir = std::env::temp_dir().join(format!("paperboy-bench-digest-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data_dir);
     std::fs::create_dir_all(&data_dir).context("while creating the benchmark's data dir")?;
-    let config = crate::config::Config {
+    let config = paperboy::config::Config {
         smtp_url: Some(smtp_url.to_owned()),
         public_url: Some("https://paperboy.example".to_owned()),
-        ..crate::config::Config::default()
+        ..paperboy::config::Config::default()
     };
-    let result = crate::cli::runtime()?.block_on(async {
+    let result = paperboy::cli::runtime()?.block_on(async {
         let store: Arc<dyn Store> =
-            Arc::new(paperboy_store::SqliteStore::open(&data_dir.join(crate::config::DATABASE_FILE_NAME)).await?);
-        let mut quiet = crate::import::Silent;
-        crate::import::import(Arc::clone(&store), crate::demo::sample_sources(), 2000, &mut quiet).await?;
+            Arc::new(paperboy_store::SqliteStore::open(&data_dir.join(paperboy::config::DATABASE_FILE_NAME)).await?);
+        let mut quiet = paperboy::import::Silent;
+        paperboy::import::import(Arc::clone(&store), paperboy::demo::sample_sources(), 2000, &mut quiet).await?;
         let day = store
             .latest_listing_day()
             .await?
@@ -233,7 +234,7 @@ pub fn digest(subscribers: usize, smtp_url: &str) -> anyhow::Result<u8> {
             "  setup     subscribing             {:>7.2} s",
             seconds(started.elapsed())
         );
-        let mailer = Arc::new(crate::mail::Mailer::from_config(&config, &data_dir)?);
+        let mailer = Arc::new(paperboy::mail::Mailer::from_config(&config, &data_dir)?);
         let digests = Arc::new(
             Digests::new(
                 store,
@@ -246,7 +247,7 @@ pub fn digest(subscribers: usize, smtp_url: &str) -> anyhow::Result<u8> {
         let period = DigestPeriod::containing(Frequency::Daily, day);
 
         // Baseline: one rendered digest, sent N times over the same number of connections.
-        let papers = crate::digest::compose::PeriodPapers::load(&digests, &period).await?;
+        let papers = paperboy::digest::compose::PeriodPapers::load(&digests, &period).await?;
         let sample = digests
             .store
             .subscription_by_email("reader00000@example.org")
@@ -273,7 +274,7 @@ pub fn digest(subscribers: usize, smtp_url: &str) -> anyhow::Result<u8> {
             senders.spawn(async move {
                 for _ in 0..share {
                     mailer
-                        .deliver(&to, &message, &mut crate::mail::NoHandOver)
+                        .deliver(&to, &message, &mut paperboy::mail::NoHandOver)
                         .await
                         .map_err(|error| anyhow::anyhow!("baseline send failed: {error}"))?;
                 }
@@ -291,7 +292,7 @@ pub fn digest(subscribers: usize, smtp_url: &str) -> anyhow::Result<u8> {
         );
 
         let started = Instant::now();
-        let composed = digests.compose(&period, crate::clock::now_seconds()).await?;
+        let composed = digests.compose(&period, paperboy::clock::now_seconds()).await?;
         let compose_time = started.elapsed();
         let report = digests.deliver_due().await?;
         let total = started.elapsed();

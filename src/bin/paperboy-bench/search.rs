@@ -1,4 +1,4 @@
-//! `paperboy bench search`: index build time and size, query latency, and embedding throughput
+//! `paperboy-bench search`: index build time and size, query latency, and embedding throughput
 //! over a listings file, with tantivy's plain query parser as the keyword baseline measured in
 //! the same run.
 
@@ -13,7 +13,7 @@ use paperboy_embed::{Embedder, paper_text};
 use paperboy_search::{Filters, Mode, Sort, parse};
 use paperboy_store::{SqliteStore, Store};
 
-use crate::search::{Search, SearchRequest};
+use paperboy::search::{Search, SearchRequest};
 
 /// Latencies in milliseconds: (p50, p99, mean).
 pub(crate) fn percentiles(mut samples: Vec<Duration>) -> (f64, f64, f64) {
@@ -77,7 +77,7 @@ pub fn search(
         // An instance already built (`scripts/bench-scale.sh`): its index is used as it is.
         anyhow::ensure!(instance.is_dir(), "{} is not a data directory", instance.display());
         println!("bench search: the instance in {}", instance.display());
-        crate::cli::runtime()?.block_on(run(
+        paperboy::cli::runtime()?.block_on(run(
             instance,
             false,
             query_count,
@@ -88,7 +88,7 @@ pub fn search(
         return Ok(0);
     }
     anyhow::ensure!(file.is_file(), "{} is not a file", file.display());
-    let executable = std::env::current_exe().context("while locating the paperboy binary")?;
+    let executable = crate::paperboy_binary()?;
     let data_dir = std::env::temp_dir().join(format!("paperboy-bench-search-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data_dir);
     println!("bench search: {}", file.display());
@@ -101,7 +101,7 @@ pub fn search(
         .stderr(std::process::Stdio::null())
         .status()?;
     anyhow::ensure!(status.success(), "the import failed");
-    let outcome = crate::cli::runtime()?.block_on(run(
+    let outcome = paperboy::cli::runtime()?.block_on(run(
         &data_dir,
         true,
         query_count,
@@ -122,7 +122,8 @@ async fn run(
     model_dir: Option<PathBuf>,
     write_queries: Option<&Path>,
 ) -> anyhow::Result<()> {
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&data_dir.join(crate::config::DATABASE_FILE_NAME)).await?);
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&data_dir.join(paperboy::config::DATABASE_FILE_NAME)).await?);
     let papers = store.stats().await?.papers;
     let index_dir = data_dir.join("search-index");
     let search = Search::open(Arc::clone(&store), &index_dir, None).await?;
@@ -146,7 +147,7 @@ async fn run(
 
     // Every paper when they all get vectors below; else a sample, enough for the queries, so
     // that millions of papers need not be held in memory.
-    let model_dir = model_dir.unwrap_or_else(|| crate::search::default_model_dir(data_dir));
+    let model_dir = model_dir.unwrap_or_else(|| paperboy::search::default_model_dir(data_dir));
     let keep_every = if Embedder::present(&model_dir) {
         1
     } else {

@@ -1,4 +1,4 @@
-//! `paperboy bench load`: many people at once against a real server on this instance's data.
+//! `paperboy-bench load`: many people at once against a real server on this instance's data.
 //!
 //! Each client is a member with a session of their own and an address of their own (sent as
 //! `X-Forwarded-For`, which the server trusts from localhost), so the per-client and per-member
@@ -15,7 +15,7 @@ use anyhow::Context as _;
 use paperboy_core::ArxivId;
 use reqwest::StatusCode;
 
-use crate::cli::Context;
+use paperboy::cli::Context;
 
 /// What a client does, and how often in a hundred.
 const MIX: [(Action, u32); 5] = [
@@ -67,7 +67,7 @@ struct Tally {
 
 pub fn load(context: &Context, clients: usize, seconds: u64) -> anyhow::Result<u8> {
     anyhow::ensure!(clients > 0 && seconds > 0, "--clients and --seconds must be at least 1");
-    let runtime = crate::cli::runtime()?;
+    let runtime = paperboy::cli::runtime()?;
     // Members and addresses of this run's own: the per-member and per-address limits count by
     // the hour, so a run soon after another on the same instance must not inherit its counts.
     let run = std::time::SystemTime::now()
@@ -130,11 +130,11 @@ async fn prepare(context: &Context, clients: usize, run: usize) -> anyhow::Resul
         !queries.is_empty(),
         "no paper of {first} to {last} has a title word longer than three letters to search for"
     );
-    let now = crate::clock::now_seconds();
+    let now = paperboy::clock::now_seconds();
     let mut members = Vec::with_capacity(clients);
     for client in 0..clients {
         let email = format!("load-{run:06x}-{client:05}@example.org");
-        let (session, _) = super::bench::member_with_session(store.as_ref(), &email, now).await?;
+        let (session, _) = crate::runs::member_with_session(store.as_ref(), &email, now).await?;
         members.push(Member { session });
     }
     Ok((Targets { days, papers, queries }, members))
@@ -147,7 +147,7 @@ struct RunningServer {
 }
 
 fn start_server(context: &Context) -> anyhow::Result<RunningServer> {
-    let executable = std::env::current_exe().context("while locating the paperboy binary")?;
+    let executable = crate::paperboy_binary()?;
     let mut command = Command::new(executable);
     command.arg("--data-dir").arg(&context.data_dir);
     if let Some(config) = &context.config_file {
@@ -279,7 +279,10 @@ async fn client(
         let request = request
             .header("x-forwarded-for", &address)
             .header("origin", base)
-            .header("cookie", format!("{}={}", crate::web::SESSION_COOKIE, member.session));
+            .header(
+                "cookie",
+                format!("{}={}", paperboy::web::SESSION_COOKIE, member.session),
+            );
         let sent = Instant::now();
         let answer = request.send().await;
         let latency = sent.elapsed();
@@ -337,6 +340,6 @@ fn percentiles(samples: &[Duration]) -> (f64, f64) {
     if samples.is_empty() {
         return (0.0, 0.0);
     }
-    let (p50, p99, _) = super::bench_search::percentiles(samples.to_vec());
+    let (p50, p99, _) = crate::search::percentiles(samples.to_vec());
     (p50, p99)
 }

@@ -1,0 +1,175 @@
+//! `paperboy-bench`: the benchmarks, a binary of their own so that the shipped `paperboy` carries
+//! none of them. Each prints its result against a baseline measured in the same run (machines
+//! here are noisy: ratios hold, absolute times do not). It drives the `paperboy` binary that
+//! sits beside it (`cargo build --release` builds both).
+
+mod corpus;
+mod load;
+mod runs;
+mod search;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use paperboy::cli;
+
+#[derive(Parser)]
+#[command(
+    name = "paperboy-bench",
+    version,
+    about = "Paperboy's benchmarks: each against a baseline measured in the same run"
+)]
+struct Arguments {
+    /// Directory that holds everything of the instance measured (database, config, indexes).
+    #[arg(long, global = true, env = "PAPERBOY_DATA_DIR", default_value = "./paperboy-data")]
+    data_dir: PathBuf,
+
+    /// Configuration file (default: paperboy.toml in the data directory, if present).
+    #[arg(long, global = true, env = "PAPERBOY_CONFIG")]
+    config: Option<PathBuf>,
+
+    /// PostgreSQL instead of the data directory's SQLite file: postgres://user:password@host/db.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import FILE into a fresh data dir, against a parse-only baseline of the same file.
+    Import {
+        /// A file `paperboy import` reads.
+        file: PathBuf,
+    },
+    /// Compose and deliver the daily digest for N subscribers to an SMTP server, against a
+    /// baseline of plain sends (see scripts/bench-digest.sh).
+    Digest {
+        /// How many subscribers to compose and send for.
+        #[arg(long, default_value_t = 10_000)]
+        subscribers: usize,
+        /// The SMTP server to deliver to, e.g. smtp://127.0.0.1:2525.
+        #[arg(long)]
+        smtp_url: String,
+    },
+    /// Import FILE, build the search index, and measure search latency (against tantivy's own
+    /// query parser), embedding throughput and semantic and hybrid latency.
+    Search {
+        /// The papers to import and search.
+        #[arg(default_value = "../shared/data/arxiv/cs-listings-2025-03_2026-07.jsonl.gz")]
+        file: PathBuf,
+        /// Measure an instance already built (its data directory) instead of importing FILE.
+        #[arg(long)]
+        instance: Option<PathBuf>,
+        /// How many queries to time.
+        #[arg(long, default_value_t = 1_000)]
+        queries: usize,
+        /// Papers embedded to measure throughput.
+        #[arg(long, default_value_t = 128)]
+        embed_sample: usize,
+        /// The embedding model (default: <temp data dir>/models/all-MiniLM-L6-v2, i.e. none).
+        #[arg(long)]
+        model_dir: Option<PathBuf>,
+        /// Also write the queries measured to this file, one per line (for HTTP load tests).
+        #[arg(long)]
+        write_queries: Option<PathBuf>,
+    },
+    /// Parse FILE without storing it (the baseline; run by `import`).
+    #[command(hide = true)]
+    ParseOnly {
+        /// The file to parse.
+        file: PathBuf,
+    },
+    /// Write N papers made from the real records of SOURCE (new ids and list days spread over
+    /// 2015-2026, titles, abstracts and authors mixed) as listings JSON lines to stdout.
+    Corpus {
+        /// How many papers to write.
+        #[arg(long)]
+        papers: usize,
+        /// The random seed: the same seed writes the same corpus.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Real listings whose records are mixed.
+        #[arg(default_value = "../shared/data/arxiv/cs-listings-2025-03_2026-07.jsonl.gz")]
+        source: PathBuf,
+    },
+    /// Start a server on this instance and drive it with N clients at once for S seconds, each
+    /// a member with an address of their own, reading day pages, paper pages and searches,
+    /// voting and subscribing; prints p50 and p99 per kind; exit code 1 on any error.
+    Load {
+        /// Clients at once.
+        #[arg(long, default_value_t = 200)]
+        clients: usize,
+        /// How long to drive the server.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+    },
+    /// Give the instance members with sessions and votes on its last 30 days' papers, for
+    /// benchmarks and copies that should carry a community (see scripts/bench-replicas.sh).
+    SeedCommunity {
+        /// How many members to create.
+        #[arg(long, default_value_t = 1_000)]
+        members: usize,
+        /// Votes per member.
+        #[arg(long, default_value_t = 20)]
+        votes_each: usize,
+    },
+}
+
+/// The `paperboy` binary beside this one, which the benchmarks run as a user would.
+pub(crate) fn paperboy_binary() -> anyhow::Result<PathBuf> {
+    let this = std::env::current_exe().context("while locating paperboy-bench")?;
+    let paperboy = this.with_file_name(format!("paperboy{}", std::env::consts::EXE_SUFFIX));
+    anyhow::ensure!(
+        paperboy.is_file(),
+        "there is no paperboy binary beside {} (cargo build --release builds both)",
+        this.display()
+    );
+    Ok(paperboy)
+}
+
+fn main() -> ExitCode {
+    let arguments = Arguments::parse();
+    if let Err(error) = paperboy::clock::set_from_environment() {
+        eprintln!("error: {error:#}");
+        return ExitCode::from(2);
+    }
+    let context = cli::Context {
+        data_dir: arguments.data_dir,
+        config_file: arguments.config,
+        database_url: arguments.database_url,
+    };
+    let result = match arguments.command {
+        Command::Import { file } => runs::import(&file),
+        Command::Digest { subscribers, smtp_url } => runs::digest(subscribers, &smtp_url),
+        Command::Search {
+            file,
+            instance,
+            queries,
+            embed_sample,
+            model_dir,
+            write_queries,
+        } => search::search(
+            &file,
+            instance.as_deref(),
+            queries,
+            embed_sample,
+            model_dir,
+            write_queries.as_deref(),
+        ),
+        Command::ParseOnly { file } => runs::parse_only(&file),
+        Command::Corpus { papers, seed, source } => corpus::corpus(&source, papers, seed),
+        Command::Load { clients, seconds } => load::load(&context, clients, seconds),
+        Command::SeedCommunity { members, votes_each } => runs::seed_community(&context, members, votes_each),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
