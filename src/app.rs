@@ -60,13 +60,13 @@ impl BackgroundWork {
         let mailer = Arc::new(Mailer::from_config(config, data_dir)?);
         let digests = Arc::new(Digests::new(store, mailer, DigestSettings::from_config(config)?, data_dir).await?);
         // Every replica may run the clock: the queue's unique rows and claims keep them from doubling.
-        if config.digest_schedule && role.works_in_background() {
+        if config.digest.digest_schedule && role.works_in_background() {
             tokio::spawn(Arc::clone(&digests).run_scheduler());
         }
         // One client for every arXiv request of the process: submissions and harvests share its pace.
         let arxiv = Arc::new(ArxivClient::from_config(config)?.taking_turns_with(Arc::clone(&digests.store)));
         let harvest = HarvestSettings::from_config(config)?;
-        if config.harvest_schedule && role.works_in_background() {
+        if config.harvest.harvest_schedule && role.works_in_background() {
             let harvester = Harvester::new(
                 Arc::clone(&digests.store),
                 Arc::clone(&arxiv),
@@ -97,14 +97,14 @@ pub async fn bind_and_serve(
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    if config.public_url.is_none() {
-        config.public_url = Some(format!(
+    if config.server.public_url.is_none() {
+        config.server.public_url = Some(format!(
             "http://{}",
             listener.local_addr().context("while reading the listening address")?
         ));
     }
     let work = BackgroundWork::start(&config, role, store, data_dir).await?;
-    let embed = config.embed_in_background && role.works_in_background();
+    let embed = config.search.embed_in_background && role.works_in_background();
     let search = open_search(&config, &work.digests.store, data_dir, embed).await?;
     let state = AppState::new(
         Settings::from_config(&config),
@@ -112,7 +112,7 @@ pub async fn bind_and_serve(
         search,
         work.arxiv,
         work.harvest,
-        config.harvest_schedule,
+        config.harvest.harvest_schedule,
     );
     crate::web::serve(listener, state, shutdown_signal()).await
 }
@@ -125,19 +125,22 @@ pub async fn work_without_serving(
     store: Arc<dyn Store>,
     data_dir: &std::path::Path,
 ) -> anyhow::Result<()> {
-    if config.public_url.is_none() && config.digest_schedule {
-        tracing::warn!("public_url is not set: digests will link to http://{}", config.addr);
+    if config.server.public_url.is_none() && config.digest.digest_schedule {
+        tracing::warn!(
+            "public_url is not set: digests will link to http://{}",
+            config.server.addr
+        );
     }
     let work = BackgroundWork::start(&config, ReplicaRole::WorkerOnly, store, data_dir).await?;
     let model_dir = model_dir(&config, data_dir);
-    let embedding = config.embed_in_background && paperboy_embed::Embedder::present(&model_dir);
+    let embedding = config.search.embed_in_background && paperboy_embed::Embedder::present(&model_dir);
     if embedding {
         let search = Search::in_memory_with_model(Arc::clone(&work.digests.store), &model_dir).await?;
         Arc::new(search).embed_in_background();
     }
     println!(
         "paperboy worker running (digests: {}, harvests: {}, embeddings: {})",
-        config.digest_schedule, config.harvest_schedule, embedding
+        config.digest.digest_schedule, config.harvest.harvest_schedule, embedding
     );
     tracing::info!("worker running; nothing listens");
     shutdown_signal().await;
@@ -148,6 +151,7 @@ pub async fn work_without_serving(
 /// Where the embedding model is looked for: `model_dir`, or the data directory's default.
 fn model_dir(config: &Config, data_dir: &std::path::Path) -> std::path::PathBuf {
     config
+        .search
         .model_dir
         .clone()
         .unwrap_or_else(|| crate::search::default_model_dir(data_dir))

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use figment::Figment;
+use figment::{Figment, Provider};
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
@@ -17,12 +17,54 @@ pub const CONFIG_FILE_NAME: &str = "paperboy.toml";
 /// The SQLite database file in the data directory.
 pub const DATABASE_FILE_NAME: &str = "paperboy.db";
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+/// The whole configuration, by area. Files and variables name its keys flat (`page_size`,
+/// `PAPERBOY_PAGE_SIZE`); each group holds its keys under their own names.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct Config {
+    #[serde(flatten)]
+    pub store: StoreConfig,
+    #[serde(flatten)]
+    pub server: ServerConfig,
+    #[serde(flatten)]
+    pub ranking: RankingConfig,
+    #[serde(flatten)]
+    pub limits: LimitsConfig,
+    #[serde(flatten)]
+    pub mail: MailConfig,
+    #[serde(flatten)]
+    pub arxiv: ArxivConfig,
+    #[serde(flatten)]
+    pub submissions: SubmissionConfig,
+    #[serde(flatten)]
+    pub digest: DigestConfig,
+    #[serde(flatten)]
+    pub search: SearchConfig,
+    #[serde(flatten)]
+    pub harvest: HarvestConfig,
+}
+
+/// Where the data is kept and how it is written.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct StoreConfig {
     /// PostgreSQL instead of the SQLite file in the data directory
     /// (`postgres://user:password@host:5432/database`); also `--database-url`.
     pub database_url: Option<String>,
+    /// Records written to the database per transaction during imports.
+    pub import_batch_size: usize,
+}
+
+impl Default for StoreConfig {
+    fn default() -> StoreConfig {
+        StoreConfig {
+            database_url: None,
+            import_batch_size: 10_000,
+        }
+    }
+}
+
+/// The web server: where it listens, what it logs, how it treats connections.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ServerConfig {
     /// Where `paperboy serve` listens.
     pub addr: SocketAddr,
     /// Log filter in `tracing` syntax, e.g. `info` or `paperboy=debug,sqlx=warn`.
@@ -31,8 +73,6 @@ pub struct Config {
     pub log_format: LogFormat,
     /// One log line per HTTP request (at `info`).
     pub access_log: bool,
-    /// Records written to the database per transaction during imports.
-    pub import_batch_size: usize,
     /// The instance's name, shown in page titles and the "by … and the research community" line.
     pub instance_name: String,
     /// The URL people reach this instance at (for feeds, e-mails, Open Graph); defaults to
@@ -40,6 +80,41 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Papers per page on list views.
     pub page_size: u32,
+    /// Seconds a connection may go without sending a whole request head, whether newly opened
+    /// or idle between requests, before it is closed.
+    pub connection_idle_seconds: u32,
+    /// Connections open at once; past it, new ones wait in the listen queue (and a line is
+    /// logged). Lowered to fit the process's file limit, which `serve` raises as far as allowed.
+    pub max_connections: u32,
+    /// Rendered pages kept in memory, in MiB; the least recently used go first. 0 turns the
+    /// cache off: every request renders its page (for measuring renders).
+    pub page_cache_mib: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for per-client limits and
+    /// logs); requests from anywhere else are taken at their connection's address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            log: "info".to_owned(),
+            log_format: LogFormat::Text,
+            access_log: true,
+            instance_name: "Paperboy".to_owned(),
+            public_url: None,
+            page_size: 30,
+            connection_idle_seconds: 10,
+            max_connections: 4096,
+            page_cache_mib: 64,
+            trusted_proxies: vec![[127, 0, 0, 1].into(), std::net::Ipv6Addr::LOCALHOST.into()],
+        }
+    }
+}
+
+/// How lists rank papers.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RankingConfig {
     /// Trending score: `(votes + 1) / (age_hours + trending_age_offset_hours) ^ trending_gravity`.
     pub trending_gravity: f64,
     pub trending_age_offset_hours: f64,
@@ -48,15 +123,71 @@ pub struct Config {
     pub trending_star_weight: f64,
     /// Days `/papers/trending` looks back from the latest listing day.
     pub trending_window_days: u32,
+}
+
+impl Default for RankingConfig {
+    fn default() -> RankingConfig {
+        RankingConfig {
+            trending_gravity: 1.5,
+            trending_age_offset_hours: 2.0,
+            trending_star_weight: 0.0,
+            trending_window_days: 7,
+        }
+    }
+}
+
+/// The configurable rate limits (each declared in `crate::limits`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct LimitsConfig {
+    /// Sign-in links one client address may ask for per 15 minutes (each address: 3).
+    pub login_links_per_client: u32,
+    /// State-changing requests (sign-in, votes, submissions, …) one client address may make per
+    /// ten minutes, on top of the per-account limits.
+    pub writes_per_client: u32,
+    /// Searches and pages rendered afresh (not served from the page cache) one client address
+    /// may ask for per minute; 0 turns the limit off (benchmarks from one machine).
+    pub reads_per_client: u32,
+    /// Subscribe requests one client address may make per hour (each address gets at most 3
+    /// confirmation mails a day).
+    pub subscribe_requests_per_client: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> LimitsConfig {
+        LimitsConfig {
+            login_links_per_client: Limit::LoginLinks.default_value(),
+            writes_per_client: Limit::Writes.default_value(),
+            reads_per_client: Limit::Reads.default_value(),
+            subscribe_requests_per_client: Limit::SubscribeRequests.default_value(),
+        }
+    }
+}
+
+/// Outgoing mail and sign-in links.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct MailConfig {
     /// SMTP server for outgoing mail, e.g. `smtp://127.0.0.1:2525` or `smtps://user:pass@host`.
     /// Unset, mail is written as .eml files to `<data dir>/mail/`.
     pub smtp_url: Option<String>,
     /// The sender of outgoing mail.
     pub mail_from: String,
-    /// Sign-in links one client address may ask for per 15 minutes (each address: 3).
-    pub login_links_per_client: u32,
     /// How long a sign-in link works.
     pub login_link_minutes: u32,
+}
+
+impl Default for MailConfig {
+    fn default() -> MailConfig {
+        MailConfig {
+            smtp_url: None,
+            mail_from: "Paperboy <paperboy@localhost>".to_owned(),
+            login_link_minutes: 15,
+        }
+    }
+}
+
+/// Talking to arXiv.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ArxivConfig {
     /// The arXiv API endpoint (a mirror or a test server may stand in).
     pub arxiv_api_url: String,
     /// rss.arxiv.org's feeds; `/<categories joined by +>` is appended.
@@ -78,6 +209,27 @@ pub struct Config {
     /// The address arXiv may write to about this instance's requests (in the User-Agent);
     /// default: the address of `mail_from`.
     pub arxiv_contact: Option<String>,
+}
+
+impl Default for ArxivConfig {
+    fn default() -> ArxivConfig {
+        ArxivConfig {
+            arxiv_api_url: "https://export.arxiv.org/api/query".to_owned(),
+            arxiv_rss_url: "https://rss.arxiv.org/rss".to_owned(),
+            arxiv_oai_url: "https://oaipmh.arxiv.org/oai".to_owned(),
+            arxiv_min_interval: 3.0,
+            arxiv_max_attempts: 5,
+            arxiv_retry_seconds: 10.0,
+            arxiv_max_wait_seconds: 600.0,
+            arxiv_timeout_seconds: 60.0,
+            arxiv_contact: None,
+        }
+    }
+}
+
+/// Papers members submit.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SubmissionConfig {
     /// Submissions take papers whose first version is at most this many days old.
     pub submission_max_age_days: u32,
     /// Papers one member may submit per day.
@@ -85,24 +237,21 @@ pub struct Config {
     /// When arXiv cannot be reached, a submission is tried again in the background this many
     /// seconds apart, ten times, before it is given up.
     pub submission_retry_seconds: f64,
-    /// State-changing requests (sign-in, votes, submissions, …) one client address may make per
-    /// ten minutes, on top of the per-account limits.
-    pub writes_per_client: u32,
-    /// Searches and pages rendered afresh (not served from the page cache) one client address
-    /// may ask for per minute; 0 turns the limit off (benchmarks from one machine).
-    pub reads_per_client: u32,
-    /// Seconds a connection may go without sending a whole request head, whether newly opened
-    /// or idle between requests, before it is closed.
-    pub connection_idle_seconds: u32,
-    /// Connections open at once; past it, new ones wait in the listen queue (and a line is
-    /// logged). Lowered to fit the process's file limit, which `serve` raises as far as allowed.
-    pub max_connections: u32,
-    /// Rendered pages kept in memory, in MiB; the least recently used go first. 0 turns the
-    /// cache off: every request renders its page (for measuring renders).
-    pub page_cache_mib: u32,
-    /// Reverse proxies whose `X-Forwarded-For` names the client (for per-client limits and
-    /// logs); requests from anywhere else are taken at their connection's address.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl Default for SubmissionConfig {
+    fn default() -> SubmissionConfig {
+        SubmissionConfig {
+            submission_max_age_days: 14,
+            submissions_per_day: 5,
+            submission_retry_seconds: 60.0,
+        }
+    }
+}
+
+/// E-mail digests: their clock and their delivery.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DigestConfig {
     /// Whether `serve` runs the digest clock (compose when due, send the queue). Every replica
     /// may; turn it off to drive digests from cron with `paperboy digest run` instead.
     pub digest_schedule: bool,
@@ -123,15 +272,47 @@ pub struct Config {
     pub digest_bounce_limit: u32,
     /// How long a worker holds the digests it claimed before another may take them over.
     pub digest_lease_seconds: u32,
-    /// Subscribe requests one client address may make per hour (each address gets at most 3
-    /// confirmation mails a day).
-    pub subscribe_requests_per_client: u32,
+}
+
+impl Default for DigestConfig {
+    fn default() -> DigestConfig {
+        DigestConfig {
+            digest_schedule: true,
+            digest_check_seconds: 15,
+            digest_daily_time: "02:00".to_owned(),
+            digest_weekly_day: "saturday".to_owned(),
+            digest_connections: 4,
+            digest_retry_seconds: 60,
+            digest_max_attempts: 10,
+            digest_bounce_limit: 3,
+            digest_lease_seconds: 300,
+        }
+    }
+}
+
+/// Semantic search.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SearchConfig {
     /// Where the sentence-embedding model's files are (see scripts/fetch-model.sh); default
     /// `<data dir>/models/all-MiniLM-L6-v2`. Without them, search is keyword-only.
     pub model_dir: Option<PathBuf>,
     /// Whether `serve` embeds new papers as they arrive (it uses the CPU while it does; turn it
     /// off to run `paperboy embed` at quiet times instead).
     pub embed_in_background: bool,
+}
+
+impl Default for SearchConfig {
+    fn default() -> SearchConfig {
+        SearchConfig {
+            model_dir: None,
+            embed_in_background: true,
+        }
+    }
+}
+
+/// Harvesting arXiv, Hugging Face and GitHub.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct HarvestConfig {
     /// Whether `serve` harvests arXiv on its schedule (after each announcement). `paperboy
     /// harvest` works either way; `demo` never harvests.
     pub harvest_schedule: bool,
@@ -165,56 +346,9 @@ pub struct Config {
     pub github_repos_per_run: u32,
 }
 
-impl Default for Config {
-    fn default() -> Config {
-        Config {
-            database_url: None,
-            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            log: "info".to_owned(),
-            log_format: LogFormat::Text,
-            access_log: true,
-            import_batch_size: 10_000,
-            instance_name: "Paperboy".to_owned(),
-            public_url: None,
-            page_size: 30,
-            trending_gravity: 1.5,
-            trending_age_offset_hours: 2.0,
-            trending_star_weight: 0.0,
-            trending_window_days: 7,
-            smtp_url: None,
-            mail_from: "Paperboy <paperboy@localhost>".to_owned(),
-            login_links_per_client: Limit::LoginLinks.default_value(),
-            login_link_minutes: 15,
-            arxiv_api_url: "https://export.arxiv.org/api/query".to_owned(),
-            arxiv_rss_url: "https://rss.arxiv.org/rss".to_owned(),
-            arxiv_oai_url: "https://oaipmh.arxiv.org/oai".to_owned(),
-            arxiv_min_interval: 3.0,
-            arxiv_max_attempts: 5,
-            arxiv_retry_seconds: 10.0,
-            arxiv_max_wait_seconds: 600.0,
-            arxiv_timeout_seconds: 60.0,
-            arxiv_contact: None,
-            submission_max_age_days: 14,
-            submissions_per_day: 5,
-            submission_retry_seconds: 60.0,
-            writes_per_client: Limit::Writes.default_value(),
-            reads_per_client: Limit::Reads.default_value(),
-            connection_idle_seconds: 10,
-            max_connections: 4096,
-            page_cache_mib: 64,
-            trusted_proxies: vec![[127, 0, 0, 1].into(), std::net::Ipv6Addr::LOCALHOST.into()],
-            digest_schedule: true,
-            digest_check_seconds: 15,
-            digest_daily_time: "02:00".to_owned(),
-            digest_weekly_day: "saturday".to_owned(),
-            digest_connections: 4,
-            digest_retry_seconds: 60,
-            digest_max_attempts: 10,
-            digest_bounce_limit: 3,
-            digest_lease_seconds: 300,
-            subscribe_requests_per_client: Limit::SubscribeRequests.default_value(),
-            model_dir: None,
-            embed_in_background: true,
+impl Default for HarvestConfig {
+    fn default() -> HarvestConfig {
+        HarvestConfig {
             harvest_schedule: true,
             harvest_categories: vec!["cs.AI".to_owned(), "cs.CL".to_owned(), "cs.CV".to_owned()],
             harvest_delay_minutes: 30,
@@ -233,6 +367,7 @@ impl Default for Config {
         }
     }
 }
+
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -267,53 +402,110 @@ impl Config {
                 .any(|location| key.as_str().eq_ignore_ascii_case(location))
         });
         figment = figment.merge(environment);
-        let config: Config = figment.extract().context("while reading the configuration")?;
-        anyhow::ensure!(config.import_batch_size > 0, "import_batch_size must be at least 1");
+        let config = Config::extract(&figment)?;
         anyhow::ensure!(
-            (1..=3600).contains(&config.connection_idle_seconds),
+            config.store.import_batch_size > 0,
+            "import_batch_size must be at least 1"
+        );
+        anyhow::ensure!(
+            (1..=3600).contains(&config.server.connection_idle_seconds),
             "connection_idle_seconds must be between 1 and 3600"
         );
-        anyhow::ensure!(config.max_connections > 0, "max_connections must be at least 1");
+        anyhow::ensure!(config.server.max_connections > 0, "max_connections must be at least 1");
         anyhow::ensure!(
-            (1..=200).contains(&config.page_size),
+            (1..=200).contains(&config.server.page_size),
             "page_size must be between 1 and 200"
         );
-        anyhow::ensure!(config.trending_gravity > 0.0, "trending_gravity must be positive");
         anyhow::ensure!(
-            config.trending_age_offset_hours > 0.0,
+            config.ranking.trending_gravity > 0.0,
+            "trending_gravity must be positive"
+        );
+        anyhow::ensure!(
+            config.ranking.trending_age_offset_hours > 0.0,
             "trending_age_offset_hours must be positive"
         );
         anyhow::ensure!(
-            config.trending_star_weight >= 0.0,
+            config.ranking.trending_star_weight >= 0.0,
             "trending_star_weight must not be negative"
         );
         anyhow::ensure!(
-            config.trending_window_days > 0,
+            config.ranking.trending_window_days > 0,
             "trending_window_days must be at least 1"
         );
         anyhow::ensure!(
-            (1..=2000).contains(&config.harvest_api_batch),
+            (1..=2000).contains(&config.harvest.harvest_api_batch),
             "harvest_api_batch must be between 1 and 2000"
         );
         config.harvest_categories()?;
         config.digest_daily_time()?;
         config.digest_weekly_day()?;
-        anyhow::ensure!(config.digest_connections > 0, "digest_connections must be at least 1");
         anyhow::ensure!(
-            config.digest_check_seconds > 0,
+            config.digest.digest_connections > 0,
+            "digest_connections must be at least 1"
+        );
+        anyhow::ensure!(
+            config.digest.digest_check_seconds > 0,
             "digest_check_seconds must be at least 1"
         );
-        anyhow::ensure!(config.digest_max_attempts > 0, "digest_max_attempts must be at least 1");
-        anyhow::ensure!(config.digest_bounce_limit > 0, "digest_bounce_limit must be at least 1");
         anyhow::ensure!(
-            config.digest_lease_seconds > 0,
+            config.digest.digest_max_attempts > 0,
+            "digest_max_attempts must be at least 1"
+        );
+        anyhow::ensure!(
+            config.digest.digest_bounce_limit > 0,
+            "digest_bounce_limit must be at least 1"
+        );
+        anyhow::ensure!(
+            config.digest.digest_lease_seconds > 0,
             "digest_lease_seconds must be at least 1"
         );
         Ok(config)
     }
 
+    /// The configuration the layers of `figment` make, refusing a key that is none of ours (a
+    /// typo would otherwise be a setting silently not taken) and saying where it came from.
+    /// The groups are flattened into one namespace of keys, so every key stands alone.
+    fn extract(figment: &Figment) -> anyhow::Result<Config> {
+        let known = Config::keys();
+        let layers = figment.data().context("while reading the configuration")?;
+        for key in layers.values().flat_map(|layer| layer.keys()) {
+            if !known.contains(key) {
+                let source = figment
+                    .find_metadata(key)
+                    .map_or_else(|| "the configuration".to_owned(), |metadata| metadata.name.to_string());
+                anyhow::bail!(
+                    "while reading the configuration: {key:?} (from {source}) is not a setting; \
+                     paperboy.example.toml lists them all"
+                );
+            }
+        }
+        // Group by group: each is a plain struct of flat keys, so an error names its key and
+        // the file or variable it came from.
+        let read = |error: figment::Error| anyhow::Error::from(error).context("while reading the configuration");
+        Ok(Config {
+            store: figment.extract().map_err(read)?,
+            server: figment.extract().map_err(read)?,
+            ranking: figment.extract().map_err(read)?,
+            limits: figment.extract().map_err(read)?,
+            mail: figment.extract().map_err(read)?,
+            arxiv: figment.extract().map_err(read)?,
+            submissions: figment.extract().map_err(read)?,
+            digest: figment.extract().map_err(read)?,
+            search: figment.extract().map_err(read)?,
+            harvest: figment.extract().map_err(read)?,
+        })
+    }
+
+    /// Every key of the configuration, as files and `PAPERBOY_<KEY>` variables name them.
+    pub fn keys() -> std::collections::BTreeSet<String> {
+        match serde_json::to_value(Config::default()) {
+            Ok(serde_json::Value::Object(keys)) => keys.keys().cloned().collect(),
+            _ => std::collections::BTreeSet::new(),
+        }
+    }
+
     pub fn digest_daily_time(&self) -> anyhow::Result<jiff::civil::Time> {
-        let text = self.digest_daily_time.trim();
+        let text = self.digest.digest_daily_time.trim();
         let parsed = text
             .split_once(':')
             .and_then(|(hour, minute)| Some((hour.parse::<i8>().ok()?, minute.parse::<i8>().ok()?)))
@@ -324,10 +516,11 @@ impl Config {
     /// The categories to harvest, checked: each an arXiv category (`cs.CL`) or archive (`cs`).
     pub fn harvest_categories(&self) -> anyhow::Result<Vec<paperboy_core::Category>> {
         anyhow::ensure!(
-            !self.harvest_categories.is_empty(),
+            !self.harvest.harvest_categories.is_empty(),
             "harvest_categories must name at least one category"
         );
-        self.harvest_categories
+        self.harvest
+            .harvest_categories
             .iter()
             .map(|code| {
                 paperboy_core::Category::parse(code)
@@ -337,10 +530,10 @@ impl Config {
     }
 
     pub fn digest_weekly_day(&self) -> anyhow::Result<jiff::civil::Weekday> {
-        paperboy_core::parse_weekday(&self.digest_weekly_day).ok_or_else(|| {
+        paperboy_core::parse_weekday(&self.digest.digest_weekly_day).ok_or_else(|| {
             anyhow::anyhow!(
                 "digest_weekly_day must be a weekday such as saturday, not {:?}",
-                self.digest_weekly_day
+                self.digest.digest_weekly_day
             )
         })
     }
@@ -349,19 +542,20 @@ impl Config {
 impl Config {
     pub fn trending(&self) -> paperboy_core::TrendingParameters {
         paperboy_core::TrendingParameters {
-            gravity: self.trending_gravity,
-            age_offset_hours: self.trending_age_offset_hours,
-            window_days: self.trending_window_days,
-            star_weight: self.trending_star_weight,
+            gravity: self.ranking.trending_gravity,
+            age_offset_hours: self.ranking.trending_age_offset_hours,
+            window_days: self.ranking.trending_window_days,
+            star_weight: self.ranking.trending_star_weight,
         }
     }
 
     /// The public URL without a trailing slash.
     pub fn public_url(&self) -> String {
         let url = self
+            .server
             .public_url
             .clone()
-            .unwrap_or_else(|| format!("http://{}", self.addr));
+            .unwrap_or_else(|| format!("http://{}", self.server.addr));
         url.trim_end_matches('/').to_owned()
     }
 }
@@ -412,6 +606,27 @@ mod tests {
         assert_eq!(host_of("http://"), "localhost");
     }
 
+    /// The grouped configuration reads the same flat keys, from every layer, and a key that is
+    /// none of ours is refused, named with where it came from.
+    #[test]
+    fn flat_keys_fill_the_groups_and_strangers_are_refused() {
+        let layers = |toml: &str| {
+            Figment::from(Serialized::defaults(Config::default()))
+                .merge(Toml::string(toml))
+                .merge(Serialized::default("instance_name", "Lab"))
+        };
+        let config = Config::extract(&layers("page_size = 12\ndigest_lease_seconds = 30")).expect("read");
+        assert_eq!(config.server.instance_name, "Lab");
+        assert_eq!(config.server.page_size, 12);
+        assert_eq!(config.digest.digest_lease_seconds, 30);
+        let refused = Config::extract(&layers("page_sise = 12")).unwrap_err().to_string();
+        assert!(
+            refused.contains("\"page_sise\"") && refused.contains("TOML"),
+            "{refused}"
+        );
+        assert!(Config::keys().contains("github_repos_per_run") && Config::keys().len() > 60);
+    }
+
     #[test]
     fn the_example_file_lists_every_key_with_its_default() {
         let example = include_str!("../paperboy.example.toml");
@@ -426,9 +641,7 @@ mod tests {
             })
             .collect::<Vec<_>>()
             .join("\n");
-        let parsed: Config = Figment::from(Toml::string(&uncommented))
-            .extract()
-            .expect("example parses");
+        let parsed = Config::extract(&Figment::from(Toml::string(&uncommented))).expect("example parses");
         assert_eq!(parsed, Config::default());
         // The key without a default value is listed too, as `# key =`.
         for optional in ["database_url", "public_url", "smtp_url"] {

@@ -41,11 +41,11 @@ pub struct Politeness {
 impl Politeness {
     pub fn from_config(config: &Config) -> Politeness {
         Politeness {
-            min_interval: Duration::from_secs_f64(config.arxiv_min_interval.max(0.0)),
-            max_attempts: config.arxiv_max_attempts.max(1),
-            backoff: Duration::from_secs_f64(config.arxiv_retry_seconds.max(0.0)),
-            max_wait: Duration::from_secs_f64(config.arxiv_max_wait_seconds.max(0.0)),
-            timeout: Duration::from_secs_f64(config.arxiv_timeout_seconds.max(0.1)),
+            min_interval: Duration::from_secs_f64(config.arxiv.arxiv_min_interval.max(0.0)),
+            max_attempts: config.arxiv.arxiv_max_attempts.max(1),
+            backoff: Duration::from_secs_f64(config.arxiv.arxiv_retry_seconds.max(0.0)),
+            max_wait: Duration::from_secs_f64(config.arxiv.arxiv_max_wait_seconds.max(0.0)),
+            timeout: Duration::from_secs_f64(config.arxiv.arxiv_timeout_seconds.max(0.1)),
         }
     }
 }
@@ -184,7 +184,7 @@ impl ArxivClient {
 
     pub fn from_config(config: &Config) -> anyhow::Result<ArxivClient> {
         ArxivClient::new(
-            &config.arxiv_api_url,
+            &config.arxiv.arxiv_api_url,
             Politeness::from_config(config),
             &user_agent(config),
         )
@@ -359,16 +359,16 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 /// Names the instance and how to reach its operator, as arXiv asks of harvesters.
 pub fn user_agent(config: &Config) -> String {
     // The sender's address, read the way the mailer reads it.
-    let contact = config.arxiv_contact.clone().unwrap_or_else(|| {
-        config.mail_from.parse::<lettre::message::Mailbox>().map_or_else(
-            |_| config.mail_from.trim().to_owned(),
+    let contact = config.arxiv.arxiv_contact.clone().unwrap_or_else(|| {
+        config.mail.mail_from.parse::<lettre::message::Mailbox>().map_or_else(
+            |_| config.mail.mail_from.trim().to_owned(),
             |mailbox| mailbox.email.to_string(),
         )
     });
     format!(
         "Paperboy/{} ({}; {}; mailto:{})",
         env!("CARGO_PKG_VERSION"),
-        config.instance_name,
+        config.server.instance_name,
         config.public_url(),
         contact
     )
@@ -445,10 +445,8 @@ mod tests {
             client.interval_for("http://127.0.0.1:9/oai"),
             Duration::from_millis(100)
         );
-        let config = Config {
-            mail_from: "Paperboy <ops@example.org>".to_owned(),
-            ..Config::default()
-        };
+        let mut config = Config::default();
+        config.mail.mail_from = "Paperboy <ops@example.org>".to_owned();
         assert!(
             user_agent(&config).ends_with("mailto:ops@example.org)"),
             "{}",

@@ -109,7 +109,7 @@ pub fn restore(context: &Context, file: &Path) -> anyhow::Result<u8> {
 /// The data directory, when the instance keeps its data in SQLite there.
 fn sqlite_instance(context: &Context, verb: &str) -> anyhow::Result<DataDir> {
     anyhow::ensure!(
-        context.config()?.database_url.is_none(),
+        context.config()?.store.database_url.is_none(),
         "paperboy can only {verb} the SQLite database of a data directory; this instance uses PostgreSQL \
          (database_url): use pg_dump and pg_restore"
     );

@@ -47,7 +47,7 @@ pub fn run(
     allow_unset_public_url: bool,
 ) -> anyhow::Result<u8> {
     let config = context.config()?;
-    if config.public_url.is_none() && !allow_unset_public_url {
+    if config.server.public_url.is_none() && !allow_unset_public_url {
         bail!(
             "public_url is not set, so every link in these mails (unsubscribe links too) would point at {}, \
              this machine, not where readers reach the site. Set it in paperboy.toml (public_url = \"https://papers.example.org\") \
@@ -104,7 +104,7 @@ pub fn preview(context: &Context, email: &str, date: Option<Date>) -> anyhow::Re
         let Some(subscription) = digests.store.subscription_by_email(email).await? else {
             bail!("{email} has no subscription");
         };
-        if config.public_url.is_none() {
+        if config.server.public_url.is_none() {
             eprintln!(
                 "note: public_url is not set, so the links below point at {}; set public_url (or PAPERBOY_PUBLIC_URL) to where readers reach the site",
                 config.public_url()

@@ -17,7 +17,13 @@ pub fn run(context: &Context, files: Vec<PathBuf>) -> anyhow::Result<u8> {
         let store = context.open_store_for(SqliteWorkload::BulkImport).await?;
         let sources = files.into_iter().map(Source::Path).collect();
         let mut progress = TerminalProgress::new();
-        let outcome = import(Arc::clone(&store), sources, config.import_batch_size, &mut progress).await;
+        let outcome = import(
+            Arc::clone(&store),
+            sources,
+            config.store.import_batch_size,
+            &mut progress,
+        )
+        .await;
         // Folds what is left in the write-ahead log (up to 200 MB with a bulk import's
         // checkpoints) into the database file, rather than leaving it to whoever opens it next.
         store.close().await;

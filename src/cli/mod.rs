@@ -33,7 +33,7 @@ impl Context {
     pub fn config(&self) -> anyhow::Result<Config> {
         let mut config = Config::load(&self.data_dir, self.config_file.as_deref())?;
         if let Some(url) = &self.database_url {
-            config.database_url = Some(url.clone());
+            config.store.database_url = Some(url.clone());
         }
         Ok(config)
     }
@@ -48,7 +48,7 @@ impl Context {
     /// by its operator, not per process).
     pub async fn open_store_for(&self, workload: SqliteWorkload) -> anyhow::Result<Arc<dyn Store>> {
         let data_dir = DataDir::create(self.data_dir.clone())?;
-        match self.config()?.database_url {
+        match self.config()?.store.database_url {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 let store = PgStore::connect(&url)
                     .await
@@ -73,7 +73,7 @@ impl Context {
 /// the log file; the returned guard flushes what is left when it is dropped at exit.
 pub fn init_logging(config: &Config) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&config.log))
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&config.server.log))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
@@ -81,7 +81,7 @@ pub fn init_logging(config: &Config) -> tracing_appender::non_blocking::WorkerGu
         // one write(2) per burst of lines instead of one per line.
         .finish(std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr()));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
-    let _ = match config.log_format {
+    let _ = match config.server.log_format {
         LogFormat::Text => builder
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .try_init(),

@@ -25,6 +25,7 @@ fn bar(total: u64, what: &str) -> ProgressBar {
 
 pub fn model_dir(context: &Context, config: &Config) -> PathBuf {
     config
+        .search
         .model_dir
         .clone()
         .unwrap_or_else(|| default_model_dir(&context.data_dir))

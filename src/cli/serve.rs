@@ -19,16 +19,22 @@ pub fn serve(context: &Context, addr: Option<SocketAddr>, role: ReplicaRole, dem
     let mut config = context.config()?;
     if demo_sample {
         // The demo shows the bundled sample; it does not reach out to arXiv.
-        config.harvest_schedule = false;
+        config.harvest.harvest_schedule = false;
     }
     let _log_guard = init_logging(&config);
-    let addr = addr.unwrap_or(config.addr);
+    let addr = addr.unwrap_or(config.server.addr);
     runtime()?.block_on(async {
         let store = context.open_store().await?;
         if demo_sample && store.paper_totals().await?.papers == 0 {
             tracing::info!(data_dir = %context.data_dir.display(), "empty instance: importing the demo sample");
             let mut progress = TerminalProgress::new();
-            let outcome = import(store.clone(), sample_sources(), config.import_batch_size, &mut progress).await?;
+            let outcome = import(
+                store.clone(),
+                sample_sources(),
+                config.store.import_batch_size,
+                &mut progress,
+            )
+            .await?;
             tracing::info!("demo sample: {}", outcome.summary_line());
         }
         if demo_sample && let Some(last_list) = store.latest_listing_day().await? {
@@ -37,7 +43,8 @@ pub fn serve(context: &Context, addr: Option<SocketAddr>, role: ReplicaRole, dem
             let behind = last_list
                 .until(crate::clock::today_utc())
                 .map_or(0, |span| span.get_days().max(0));
-            config.submission_max_age_days = config.submission_max_age_days.saturating_add(behind as u32);
+            config.submissions.submission_max_age_days =
+                config.submissions.submission_max_age_days.saturating_add(behind as u32);
         }
         if role.serves() {
             bind_and_serve(addr, role, config.clone(), store, &context.data_dir).await

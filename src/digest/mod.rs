@@ -43,17 +43,17 @@ pub struct DigestSettings {
 impl DigestSettings {
     pub fn from_config(config: &Config) -> anyhow::Result<DigestSettings> {
         Ok(DigestSettings {
-            instance_name: config.instance_name.clone(),
+            instance_name: config.server.instance_name.clone(),
             public_url: config.public_url(),
             trending: config.trending(),
-            check_interval: std::time::Duration::from_secs(u64::from(config.digest_check_seconds)),
+            check_interval: std::time::Duration::from_secs(u64::from(config.digest.digest_check_seconds)),
             daily_time: config.digest_daily_time()?,
             weekly_day: config.digest_weekly_day()?,
-            connections: config.digest_connections,
-            retry_seconds: config.digest_retry_seconds,
-            max_attempts: config.digest_max_attempts,
-            bounce_limit: config.digest_bounce_limit,
-            lease_seconds: config.digest_lease_seconds,
+            connections: config.digest.digest_connections,
+            retry_seconds: config.digest.digest_retry_seconds,
+            max_attempts: config.digest.digest_max_attempts,
+            bounce_limit: config.digest.digest_bounce_limit,
+            lease_seconds: config.digest.digest_lease_seconds,
         })
     }
 }

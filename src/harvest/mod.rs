@@ -55,23 +55,24 @@ impl HarvestSettings {
         let minutes = |m: u32| Duration::from_secs(u64::from(m) * 60);
         Ok(HarvestSettings {
             categories: config.harvest_categories()?,
-            rss_url: config.arxiv_rss_url.trim_end_matches('/').to_owned(),
-            api_url: config.arxiv_api_url.clone(),
-            oai_url: config.arxiv_oai_url.clone(),
-            oai: config.harvest_oai,
-            api_batch: config.harvest_api_batch as usize,
-            oai_first_days: config.harvest_oai_first_days,
-            calendar: AnnouncementCalendar::with_holidays(config.harvest_holidays.iter().copied()),
-            delay: minutes(config.harvest_delay_minutes),
-            retry: minutes(config.harvest_retry_minutes.max(1)),
-            grace: minutes(config.harvest_grace_hours * 60),
+            rss_url: config.arxiv.arxiv_rss_url.trim_end_matches('/').to_owned(),
+            api_url: config.arxiv.arxiv_api_url.clone(),
+            oai_url: config.arxiv.arxiv_oai_url.clone(),
+            oai: config.harvest.harvest_oai,
+            api_batch: config.harvest.harvest_api_batch as usize,
+            oai_first_days: config.harvest.harvest_oai_first_days,
+            calendar: AnnouncementCalendar::with_holidays(config.harvest.harvest_holidays.iter().copied()),
+            delay: minutes(config.harvest.harvest_delay_minutes),
+            retry: minutes(config.harvest.harvest_retry_minutes.max(1)),
+            grace: minutes(config.harvest.harvest_grace_hours * 60),
             hf_url: config
+                .harvest
                 .hf_sync
-                .then(|| config.hf_api_url.trim_end_matches('/').to_owned()),
-            github: config.github_stars.then(|| GithubSettings {
-                api_url: config.github_api_url.trim_end_matches('/').to_owned(),
-                token: config.github_token.clone(),
-                repos_per_run: config.github_repos_per_run,
+                .then(|| config.harvest.hf_api_url.trim_end_matches('/').to_owned()),
+            github: config.harvest.github_stars.then(|| GithubSettings {
+                api_url: config.harvest.github_api_url.trim_end_matches('/').to_owned(),
+                token: config.harvest.github_token.clone(),
+                repos_per_run: config.harvest.github_repos_per_run,
             }),
         })
     }

@@ -77,7 +77,12 @@ impl Mailer {
         } else {
             host.to_owned()
         };
-        Mailer::new(config.smtp_url.as_deref(), &config.mail_from, data_dir, &hello_name)
+        Mailer::new(
+            config.mail.smtp_url.as_deref(),
+            &config.mail.mail_from,
+            data_dir,
+            &hello_name,
+        )
     }
 
     /// Where mail goes when there is no SMTP server, for the pages to say so.

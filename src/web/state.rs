@@ -38,24 +38,24 @@ pub struct Settings {
 impl Settings {
     pub fn from_config(config: &Config) -> Settings {
         Settings {
-            instance_name: config.instance_name.clone(),
+            instance_name: config.server.instance_name.clone(),
             public_url: config.public_url(),
-            page_size: config.page_size,
+            page_size: config.server.page_size,
             trending: config.trending(),
-            access_log: config.access_log,
-            login_link_minutes: config.login_link_minutes,
-            submission_max_age_days: config.submission_max_age_days,
-            submissions_per_day: config.submissions_per_day,
-            submission_retry: Duration::from_secs_f64(config.submission_retry_seconds.clamp(0.0, 86_400.0)),
+            access_log: config.server.access_log,
+            login_link_minutes: config.mail.login_link_minutes,
+            submission_max_age_days: config.submissions.submission_max_age_days,
+            submissions_per_day: config.submissions.submissions_per_day,
+            submission_retry: Duration::from_secs_f64(config.submissions.submission_retry_seconds.clamp(0.0, 86_400.0)),
             limits: Limits::default()
-                .with(Limit::Writes, config.writes_per_client)
-                .with(Limit::Reads, config.reads_per_client)
-                .with(Limit::LoginLinks, config.login_links_per_client)
-                .with(Limit::SubscribeRequests, config.subscribe_requests_per_client),
-            connection_idle: Duration::from_secs(u64::from(config.connection_idle_seconds)),
-            max_connections: config.max_connections as usize,
-            page_cache_bytes: config.page_cache_mib as usize * 1024 * 1024,
-            trusted_proxies: config.trusted_proxies.clone(),
+                .with(Limit::Writes, config.limits.writes_per_client)
+                .with(Limit::Reads, config.limits.reads_per_client)
+                .with(Limit::LoginLinks, config.limits.login_links_per_client)
+                .with(Limit::SubscribeRequests, config.limits.subscribe_requests_per_client),
+            connection_idle: Duration::from_secs(u64::from(config.server.connection_idle_seconds)),
+            max_connections: config.server.max_connections as usize,
+            page_cache_bytes: config.server.page_cache_mib as usize * 1024 * 1024,
+            trusted_proxies: config.server.trusted_proxies.clone(),
         }
     }
 }

@@ -209,11 +209,9 @@ pub fn digest(subscribers: usize, smtp_url: &str) -> anyhow::Result<u8> {
     let data_dir = std::env::temp_dir().join(format!("paperboy-bench-digest-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data_dir);
     std::fs::create_dir_all(&data_dir).context("while creating the benchmark's data dir")?;
-    let config = paperboy::config::Config {
-        smtp_url: Some(smtp_url.to_owned()),
-        public_url: Some("https://paperboy.example".to_owned()),
-        ..paperboy::config::Config::default()
-    };
+    let mut config = paperboy::config::Config::default();
+    config.mail.smtp_url = Some(smtp_url.to_owned());
+    config.server.public_url = Some("https://paperboy.example".to_owned());
     let result = paperboy::cli::runtime()?.block_on(async {
         let store: Arc<dyn Store> =
             Arc::new(paperboy_store::SqliteStore::open(&data_dir.join(paperboy::config::DATABASE_FILE_NAME)).await?);
