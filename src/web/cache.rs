@@ -290,7 +290,7 @@ pub async fn cached(
     if cache.budget == 0 {
         // The cache is off (`page_cache_mib = 0`, for measuring renders): every request
         // renders, side by side, as each first visitor after a change would.
-        return render_into_cache(cache, page, content_type, render).await;
+        return render_into_cache(state, page, content_type, render).await;
     }
     let wanted = cache.version.load(Ordering::Relaxed);
     if let Some(entry) = cache.get_since(&page.key, wanted) {
@@ -301,7 +301,7 @@ pub async fn cached(
     let _turn = cache.render_turn(&page.key).await;
     match cache.get_since(&page.key, wanted) {
         Some(entry) => respond(&entry, false),
-        None => render_into_cache(cache, page, content_type, render).await,
+        None => render_into_cache(state, page, content_type, render).await,
     }
 }
 
@@ -330,11 +330,12 @@ impl Drop for RenderTurn<'_> {
 }
 
 async fn render_into_cache(
-    cache: &PageCache,
+    state: &AppState,
     page: &PageKey,
     content_type: &'static str,
     render: impl Future<Output = Result<Bytes, AppError>>,
 ) -> Response {
+    let cache = &state.cache;
     metrics::counter!("page_renders_total", "route" => page.route.clone()).increment(1);
     let version = cache.version.load(Ordering::Relaxed);
     let (status, content_type, body) = match render.await {
@@ -344,7 +345,7 @@ async fn render_into_cache(
             (error.status, content_type, Bytes::from(body.to_string()))
         }
         Err(error) if error.status.is_client_error() => {
-            let page = super::views::error_page(error.status, &error.message);
+            let page = super::views::error_page(&state.settings.instance_name, error.status, &error.message);
             (error.status, "text/html; charset=utf-8", Bytes::from(page))
         }
         Err(error) => return error.into_response(),

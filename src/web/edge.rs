@@ -267,6 +267,12 @@ fn too_many_reads(wait_seconds: u64, api: bool) -> Response {
 /// query parameter, a body of the wrong type, no Content-Type, a method the route lacks) answer
 /// plain text or nothing; their text becomes the message, their status and headers stay.
 /// It runs inside the compression layer, so the bodies it reads are plain.
+/// Writes the error pages of the responses inside it (see [`super::error::UnwrittenErrorPage`]).
+pub async fn write_error_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    super::error::fill_error_page(response, &state.settings.instance_name)
+}
+
 pub async fn api_errors(request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
     let response = next.run(request).await;

@@ -84,14 +84,29 @@ impl From<paperboy_store::StoreError> for AppError {
     }
 }
 
+/// An error page still to be written: [`AppError`] has no state to name the instance with, so
+/// its response carries the message, and [`fill_error_page`] (a layer, and the edge for its own
+/// refusals) writes the page.
+#[derive(Clone, Debug)]
+pub struct UnwrittenErrorPage(String);
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let retry_after = self.retry_after;
-        with_retry_after(
-            (self.status, Html(error_page(self.status, &self.message))).into_response(),
-            retry_after,
-        )
+        let mut response = (self.status, Html("")).into_response();
+        response.extensions_mut().insert(UnwrittenErrorPage(self.message));
+        with_retry_after(response, retry_after)
     }
+}
+
+/// Writes the error page a response still lacks, naming the instance.
+pub fn fill_error_page(mut response: Response, instance_name: &str) -> Response {
+    if let Some(UnwrittenErrorPage(message)) = response.extensions_mut().remove::<UnwrittenErrorPage>() {
+        let page = error_page(instance_name, response.status(), &message);
+        response.headers_mut().remove(axum::http::header::CONTENT_LENGTH);
+        *response.body_mut() = axum::body::Body::from(page);
+    }
+    response
 }
 
 fn with_retry_after(mut response: Response, retry_after: Option<u64>) -> Response {

@@ -52,7 +52,6 @@ pub use guard::SESSION_COOKIE;
 pub use state::{AppState, Settings};
 
 pub fn router(state: AppState) -> Router {
-    let _ = views::INSTANCE_NAME.set(state.settings.instance_name.clone());
     metrics::handle();
     let api = Router::new()
         .route(routes::api::DAILY_PAPERS, get(api::daily_papers))
@@ -139,6 +138,11 @@ pub fn router(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), edge::limit_clients))
         .route_layer(axum::middleware::from_fn(edge::remember_route))
         .layer(axum::middleware::from_fn(edge::api_errors))
+        // Inside compression, so that the page it writes is what gets compressed.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            edge::write_error_pages,
+        ))
         .layer(CompressionLayer::new())
         .layer(RequestBodyLimitLayer::new(64 * 1024))
         .layer(TimeoutLayer::with_status_code(

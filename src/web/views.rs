@@ -149,13 +149,12 @@ struct ErrorPage {
 }
 
 /// The HTML for an error; never fails (falls back to plain text).
-pub fn error_page(status: StatusCode, message: &str) -> String {
+pub fn error_page(instance_name: &str, status: StatusCode, message: &str) -> String {
     let heading = match status {
         StatusCode::NOT_FOUND => "Not found".to_owned(),
         StatusCode::BAD_REQUEST => "That request did not work".to_owned(),
         _ => "Something went wrong".to_owned(),
     };
-    let instance_name = INSTANCE_NAME.get().map_or("Paperboy", String::as_str);
     let page = ErrorPage {
         layout: Layout::new(heading.clone(), instance_name),
         heading,
@@ -163,9 +162,6 @@ pub fn error_page(status: StatusCode, message: &str) -> String {
     };
     page.render().unwrap_or_else(|_| escape_html(message))
 }
-
-/// Set once at start-up so that error pages, which have no state, can name the instance.
-pub static INSTANCE_NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// Escapes text for HTML where no template is involved.
 pub fn escape_html(text: &str) -> String {

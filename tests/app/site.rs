@@ -504,3 +504,39 @@ async fn cached_pages_follow_an_import_by_another_process() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
+
+/// Error pages name the instance they come from, whether a handler answered (404), an
+/// extractor refused before it (403, cross-site), or a page failed inside the page cache (400).
+#[tokio::test]
+async fn error_pages_carry_the_instance_name() {
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server_with("serve", &[("PAPERBOY_INSTANCE_NAME", "Lab <Papers>")]);
+    let not_found = server.get("/no-such-page").await;
+    assert_eq!(not_found.status(), 404);
+    let page = not_found.text().await.unwrap();
+    assert!(
+        page.contains("Lab &#60;Papers&#62;") && page.contains("Not found"),
+        "{page}"
+    );
+    let cross_site = server
+        .client()
+        .post(format!("{}/logout", server.base_url))
+        .header("Origin", "https://elsewhere.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403);
+    let page = cross_site.text().await.unwrap();
+    assert!(
+        page.contains("Lab &#60;Papers&#62;") && page.contains("own pages"),
+        "{page}"
+    );
+    let bad_sort = server.get("/papers/date/2026-02-13?sort=sideways").await;
+    assert_eq!(bad_sort.status(), 400);
+    let page = bad_sort.text().await.unwrap();
+    assert!(
+        page.contains("Lab &#60;Papers&#62;") && page.contains("sideways"),
+        "{page}"
+    );
+    server.terminate();
+}
