@@ -32,6 +32,9 @@ pub const TABLES: &[&str] = &[
     "harvest_runs",
     "repo_stars",
     "repo_star_counts",
+    "collections",
+    "collection_papers",
+    "paper_notes",
 ];
 
 /// Tables with an identity column whose sequence must continue after the copied ids.
@@ -41,6 +44,7 @@ const IDENTITIES: &[&str] = &[
     "subscriptions",
     "digest_deliveries",
     "harvest_runs",
+    "collections",
 ];
 
 const BATCH_ROWS: i64 = 1000;

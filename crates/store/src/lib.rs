@@ -3,7 +3,7 @@
 //!
 //! Each area has a module with its trait and its types: [`papers`], [`accounts`],
 //! [`community`], [`subscriptions`], [`deliveries`], [`search_feed`], [`harvest`] and
-//! [`instance`]. [`Store`] is their sum: what a backend implements and what the program holds
+//! [`instance`] and [`library`]. [`Store`] is their sum: what a backend implements and what the program holds
 //! (`Arc<dyn Store>`); a caller imports the area traits whose methods it calls.
 //!
 //! The implementation is written once, in `src/shared/` (one file per area), in SQL that
@@ -24,6 +24,7 @@ pub mod deliveries;
 mod error;
 pub mod harvest;
 pub mod instance;
+pub mod library;
 mod paper_row;
 pub mod papers;
 mod postgres;
@@ -38,6 +39,7 @@ pub use error::StoreError;
 pub(crate) use error::{database_problem, reusable_after_release};
 pub use harvest::{HarvestCheckpoint, HarvestRun, HarvestStore, RepoReading, RepoToCheck, StarCount};
 pub use instance::InstanceStore;
+pub use library::{Collection, CollectionChange, Filing, LibraryStore, Shelf};
 pub use papers::{ContentVersion, MergeSummary, PaperStore, PaperTotals, StoreStats, fold_duplicates};
 pub use postgres::PgStore;
 pub use search_feed::{SearchChange, SearchFeedStore, SearchLogBounds, StoredEmbedding, TextToEmbed};
@@ -55,6 +57,7 @@ pub trait Store:
     + SearchFeedStore
     + HarvestStore
     + InstanceStore
+    + LibraryStore
 {
 }
 
@@ -67,6 +70,7 @@ impl<T> Store for T where
         + SearchFeedStore
         + HarvestStore
         + InstanceStore
+        + LibraryStore
 {
 }
 
@@ -74,7 +78,7 @@ impl<T> Store for T where
 /// backends): `use paperboy_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, CommunityStore, DeliveryStore, HarvestStore, InstanceStore, PaperStore, SearchFeedStore, Store,
-        SubscriptionStore,
+        AccountStore, CommunityStore, DeliveryStore, HarvestStore, InstanceStore, LibraryStore, PaperStore,
+        SearchFeedStore, Store, SubscriptionStore,
     };
 }

@@ -86,6 +86,9 @@ mod harvest {
 mod instance {
     include!("../shared/instance.rs");
 }
+mod library {
+    include!("../shared/library.rs");
+}
 
 impl PgStore {
     /// The connection pool, for the copy between backends.

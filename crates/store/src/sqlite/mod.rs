@@ -111,6 +111,9 @@ mod harvest {
 mod instance {
     include!("../shared/instance.rs");
 }
+mod library {
+    include!("../shared/library.rs");
+}
 
 impl SqliteStore {
     /// The connection pool, for the copy between backends.
