@@ -18,6 +18,7 @@ pub enum Limit {
     ConfirmationsPerAddress,
     Votes,
     Submissions,
+    LibraryChanges,
 }
 
 /// What a limit is.
@@ -33,7 +34,7 @@ pub struct Declaration {
 }
 
 impl Limit {
-    pub const ALL: [Limit; 9] = [
+    pub const ALL: [Limit; 10] = [
         Limit::Writes,
         Limit::Reads,
         Limit::LoginLinks,
@@ -43,6 +44,7 @@ impl Limit {
         Limit::ConfirmationsPerAddress,
         Limit::Votes,
         Limit::Submissions,
+        Limit::LibraryChanges,
     ];
 
     pub const fn declaration(self) -> Declaration {
@@ -78,6 +80,8 @@ impl Limit {
             Limit::Votes => declared("vote", 600, 120, None),
             // Submission attempts per member (the daily quota of accepted ones is apart).
             Limit::Submissions => declared("submit", 3600, 30, None),
+            // Papers saved or filed and collections changed, per member.
+            Limit::LibraryChanges => declared("library", 600, 600, None),
         }
     }
 

@@ -147,6 +147,72 @@ pub struct MyVotesJson {
     pub voted: Vec<String>,
 }
 
+/// One of a member's collections.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CollectionJson {
+    pub id: i64,
+    pub name: String,
+    /// Whether it is "Saved", where `PUT /api/me/library/{id}` files papers.
+    pub is_default: bool,
+    /// How many papers it holds.
+    pub papers: i64,
+    /// Whether it is published (private otherwise).
+    pub published: bool,
+}
+
+/// A member's collections, in their order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LibraryJson {
+    pub collections: Vec<CollectionJson>,
+}
+
+/// Where a paper is in the caller's library after a change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SavedJson {
+    pub id: String,
+    /// Whether the paper is in any of the caller's collections.
+    pub saved: bool,
+    /// The ids of the collections that hold it.
+    pub collections: Vec<i64>,
+}
+
+/// A paper as a collection lists it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FiledPaperJson {
+    pub id: String,
+    pub title: String,
+    /// When it was filed (RFC 3339).
+    pub filed_at: String,
+}
+
+/// A collection and a page of its papers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CollectionPapersJson {
+    pub collection: CollectionJson,
+    pub papers: Vec<FiledPaperJson>,
+}
+
+/// The body of `POST /api/me/collections`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewCollectionRequest {
+    /// 1 to 100 characters once trimmed, no control characters.
+    #[schema(min_length = 1, max_length = 100, example = "Reading group")]
+    pub name: String,
+}
+
+/// The body of `PATCH /api/me/collections/{id}`: what to change.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CollectionChangeRequest {
+    /// A new name: 1 to 100 characters once trimmed, no control characters.
+    #[schema(min_length = 1, max_length = 100, example = "Journal club")]
+    pub name: Option<String>,
+    /// Where to move the collection among the others than "Saved", from 0.
+    #[schema(value_type = Option<u32>, minimum = 0, maximum = 10000)]
+    pub position: Option<f64>,
+}
+
 /// `POST /api/papers/index`'s body.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct IndexRequest {

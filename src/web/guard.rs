@@ -2,7 +2,7 @@
 //! state-changing request comes from our own pages (CSRF), and rate limits kept in the database
 //! so that they hold across replicas.
 //!
-//! A state-changing route is registered only through [`post`] and [`delete`] here, which accept
+//! A state-changing route is registered only through [`post`], [`put`], [`patch`] and [`delete`] here, which accept
 //! a handler only if its first argument is a [`Guard`]: a handler that forgets the same-origin
 //! check does not compile. (`tests/architecture.rs` checks that the router uses nothing else.)
 
@@ -54,6 +54,24 @@ where
     T: GuardedArguments + 'static,
 {
     axum::routing::post(handler)
+}
+
+/// A `PUT` route; its handler's first argument must be a [`Guard`].
+pub fn put<H, T>(handler: H) -> MethodRouter<AppState>
+where
+    H: Handler<T, AppState>,
+    T: GuardedArguments + 'static,
+{
+    axum::routing::put(handler)
+}
+
+/// A `PATCH` route; its handler's first argument must be a [`Guard`].
+pub fn patch<H, T>(handler: H) -> MethodRouter<AppState>
+where
+    H: Handler<T, AppState>,
+    T: GuardedArguments + 'static,
+{
+    axum::routing::patch(handler)
 }
 
 /// A `DELETE` route; its handler's first argument must be a [`Guard`].

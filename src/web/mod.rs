@@ -14,6 +14,7 @@ mod feeds;
 mod forms;
 mod guard;
 mod health;
+mod library;
 mod members;
 mod metrics;
 mod pages;
@@ -64,6 +65,22 @@ pub fn router(state: AppState) -> Router {
                 .options(api::paper_options),
         )
         .route(routes::api::MY_VOTES, get(votes::my_votes))
+        .route(routes::api::LIBRARY, get(library::library))
+        .route(
+            routes::api::ANY_LIBRARY_PAPER,
+            guard::put(library::save).merge(guard::delete(library::unsave)),
+        )
+        .route(routes::api::COLLECTIONS, guard::post(library::create_collection))
+        .route(
+            routes::api::COLLECTION,
+            get(library::collection)
+                .merge(guard::patch(library::change_collection))
+                .merge(guard::delete(library::delete_collection)),
+        )
+        .route(
+            routes::api::ANY_COLLECTION_PAPER,
+            guard::put(library::file_in).merge(guard::delete(library::unfile_from)),
+        )
         .route(routes::api::INDEX, guard::post(submit::api_index))
         .route(routes::api::OPENAPI, get(openapi))
         .route(routes::api::CATEGORIES, get(api::categories))
@@ -362,6 +379,15 @@ impl Modify for Security {
         votes::api_upvote,
         votes::api_unvote,
         votes::my_votes,
+        library::library,
+        library::save,
+        library::unsave,
+        library::create_collection,
+        library::collection,
+        library::change_collection,
+        library::delete_collection,
+        library::file_in,
+        library::unfile_from,
     ),
     components(schemas(DailySort, search::SearchMode, search::SearchSort)),
     modifiers(&Security)

@@ -13,6 +13,15 @@ pub mod api {
     pub const CATEGORIES: &str = "/api/categories";
     pub const INDEX: &str = "/api/papers/index";
     pub const MY_VOTES: &str = "/api/me/votes";
+    pub const LIBRARY: &str = "/api/me/library";
+    pub const LIBRARY_PAPER: &str = "/api/me/library/{id}";
+    pub const COLLECTIONS: &str = "/api/me/collections";
+    pub const COLLECTION: &str = "/api/me/collections/{id}";
+    pub const COLLECTION_PAPER: &str = "/api/me/collections/{id}/papers/{paper}";
+    /// What the router serves [`LIBRARY_PAPER`] under (old-style ids hold a slash).
+    pub const ANY_LIBRARY_PAPER: &str = "/api/me/library/{*id}";
+    /// What the router serves [`COLLECTION_PAPER`] under.
+    pub const ANY_COLLECTION_PAPER: &str = "/api/me/collections/{id}/papers/{*paper}";
     /// What the router serves every route about a paper under.
     pub const ANY_PAPER: &str = "/api/papers/{*id}";
 
@@ -26,5 +35,10 @@ pub mod api {
         INDEX,
         UPVOTE,
         MY_VOTES,
+        LIBRARY,
+        LIBRARY_PAPER,
+        COLLECTIONS,
+        COLLECTION,
+        COLLECTION_PAPER,
     ];
 }

@@ -13,6 +13,7 @@ mod hardening;
 mod harvest;
 mod helpers;
 mod import;
+mod library;
 mod load;
 mod postgres;
 mod replicas;

@@ -122,7 +122,10 @@ pub async fn papers_are_filed_once_and_the_default_collection_is_made_on_first_u
     assert!(!store.unfile_paper(ada.id, Shelf::Default, &a).await.expect("again"));
     assert!(!store.unfile_paper(bob.id, shelf, &b).await.expect("not bob's"));
     assert_eq!(
-        store.saved_among(ada.id, std::slice::from_ref(&a)).await.expect("saved"),
+        store
+            .saved_among(ada.id, std::slice::from_ref(&a))
+            .await
+            .expect("saved"),
         vec![a.clone()],
         "still in Reading"
     );

@@ -1,0 +1,187 @@
+//! A member's library through the API, against a real server: saving, collections, filing, and
+//! that nothing of it reaches another member or another site.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{Instance, SignedIn};
+
+const PAPER: &str = "2602.11096";
+
+/// A caller of the API: a bearer token, or a session cookie sent from `origin`.
+struct Caller<'a> {
+    member: &'a SignedIn,
+    token: Option<String>,
+    cookie: Option<(String, String)>,
+}
+
+impl Caller<'_> {
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut request = self
+            .member
+            .server
+            .client()
+            .request(method, format!("{}{path}", self.member.server.base_url));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some((cookie, origin)) = &self.cookie {
+            request = request.header("cookie", cookie).header("origin", origin);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status();
+        let text = response.text().await.expect("a body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test]
+async fn the_library_api_saves_files_and_keeps_each_members_collections_their_own() {
+    let ada = SignedIn::start(Instance::with_demo_data(), "ada@example.org", &[]).await;
+    let token = ada.make_api_token("library").await;
+    let api = Caller {
+        member: &ada,
+        token: Some(token),
+        cookie: None,
+    };
+    let (status, library) = api.call(Method::GET, "/api/me/library", None).await;
+    assert_eq!((status, library), (StatusCode::OK, json!({"collections": []})));
+
+    let (status, saved) = api.call(Method::PUT, &format!("/api/me/library/{PAPER}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["saved"], true);
+    let default = saved["collections"][0].as_i64().expect("the default collection");
+    let (_, again) = api.call(Method::PUT, &format!("/api/me/library/{PAPER}"), None).await;
+    assert_eq!(again, saved, "saving twice changes nothing");
+    let (status, error) = api.call(Method::PUT, "/api/me/library/2602.99999", None).await;
+    assert_eq!((status, error["status"].as_u64()), (StatusCode::NOT_FOUND, Some(404)));
+    let (status, _) = api.call(Method::PUT, "/api/me/library/not-an-id", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (status, reading) = api
+        .call(
+            Method::POST,
+            "/api/me/collections",
+            Some(json!({"name": "  Reading group "})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{reading}");
+    assert_eq!(
+        (reading["name"].as_str(), reading["published"].as_bool()),
+        (Some("Reading group"), Some(false))
+    );
+    let reading_id = reading["id"].as_i64().expect("an id");
+    let (status, _) = api
+        .call(
+            Method::POST,
+            "/api/me/collections",
+            Some(json!({"name": "Reading group"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = api
+        .call(Method::POST, "/api/me/collections", Some(json!({"name": "Saved"})))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "the default's name is taken");
+    let (status, _) = api
+        .call(Method::POST, "/api/me/collections", Some(json!({"name": " "})))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let filing = format!("/api/me/collections/{reading_id}/papers/{PAPER}");
+    let (status, filed) = api.call(Method::PUT, &filing, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(filed["collections"], json!([default, reading_id]));
+    let (status, shown) = api
+        .call(Method::GET, &format!("/api/me/collections/{reading_id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(shown["collection"]["papers"], 1);
+    assert_eq!(shown["papers"][0]["id"], PAPER);
+    assert!(!shown["papers"][0]["title"].as_str().unwrap_or("").is_empty());
+    let (status, renamed) = api
+        .call(
+            Method::PATCH,
+            &format!("/api/me/collections/{reading_id}"),
+            Some(json!({"name": "Journal club"})),
+        )
+        .await;
+    assert_eq!(
+        (status, renamed["name"].as_str()),
+        (StatusCode::OK, Some("Journal club"))
+    );
+    let (status, _) = api
+        .call(
+            Method::PATCH,
+            &format!("/api/me/collections/{default}"),
+            Some(json!({"name": "Mine"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "Saved keeps its name");
+
+    let (_, unsaved) = api
+        .call(Method::DELETE, &format!("/api/me/library/{PAPER}"), None)
+        .await;
+    assert_eq!(
+        unsaved,
+        json!({"id": PAPER, "saved": true, "collections": [reading_id]}),
+        "still filed"
+    );
+
+    // Another member sees none of it, and a session from another site changes nothing.
+    let bob_cookie = ada.server.sign_in(&ada.smtp, "bob@example.org").await;
+    let bob = Caller {
+        member: &ada,
+        token: None,
+        cookie: Some((bob_cookie, ada.server.base_url.clone())),
+    };
+    let (status, _) = bob
+        .call(Method::GET, &format!("/api/me/collections/{reading_id}"), None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "another member's private collection is not found"
+    );
+    let (status, _) = bob.call(Method::PUT, &filing, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = bob
+        .call(Method::DELETE, &format!("/api/me/collections/{reading_id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, bobs) = bob.call(Method::GET, "/api/me/library", None).await;
+    assert_eq!(bobs, json!({"collections": []}));
+
+    let elsewhere = Caller {
+        member: &ada,
+        token: None,
+        cookie: Some((ada.cookie.clone(), "https://elsewhere.example".to_owned())),
+    };
+    let (status, _) = elsewhere
+        .call(Method::PUT, &format!("/api/me/library/{PAPER}"), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a cross-site request is refused");
+    let anonymous = Caller {
+        member: &ada,
+        token: None,
+        cookie: None,
+    };
+    let (status, _) = anonymous.call(Method::GET, "/api/me/library", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let (status, _) = api
+        .call(Method::DELETE, &format!("/api/me/collections/{default}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "Saved cannot be deleted");
+    let (status, _) = api
+        .call(Method::DELETE, &format!("/api/me/collections/{reading_id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = api
+        .call(Method::GET, &format!("/api/me/collections/{reading_id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
