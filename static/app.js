@@ -106,10 +106,15 @@
   function enableVotes() {
     var forms = Array.prototype.slice.call(document.querySelectorAll("form[data-paper]"));
     var ids = forms.map(function (form) { return form.getAttribute("data-paper"); });
+    Array.prototype.slice.call(document.querySelectorAll("form[data-save]")).forEach(function (form) {
+      var paper = form.getAttribute("data-save");
+      if (ids.indexOf(paper) < 0) ids.push(paper);
+    });
     var url = "/api/me/votes?ids=" + encodeURIComponent(ids.join(","));
     fetch(url, { credentials: "same-origin" }).then(function (response) { return response.json(); }).then(function (me) {
       var link = document.getElementById("account-link");
       if (me.signedIn && link) { link.textContent = "Account"; link.href = "/account"; }
+      enableSaves(me);
       forms.forEach(function (form) {
         var button = form.querySelector("button");
         var voted = me.voted.indexOf(form.getAttribute("data-paper")) >= 0;
@@ -131,6 +136,33 @@
         });
       });
     }).catch(function () {});
+  }
+  // 5. Saving in place: the save buttons file the paper in the reader's library ("Saved") or
+  //    take it out, through the API; their state comes with the votes' (enableVotes).
+  function showSaved(button, saved) {
+    button.setAttribute("aria-pressed", saved ? "true" : "false");
+    button.textContent = saved ? "Saved" : "Save";
+  }
+  function enableSaves(me) {
+    Array.prototype.slice.call(document.querySelectorAll("form[data-save]")).forEach(function (form) {
+      var button = form.querySelector("button");
+      var paper = form.getAttribute("data-save");
+      showSaved(button, me.saved.indexOf(paper) >= 0);
+      if (!me.signedIn) return;
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var saved = button.getAttribute("aria-pressed") === "true";
+        fetch("/api/me/library/" + paper, {
+          method: saved ? "DELETE" : "PUT",
+          credentials: "same-origin"
+        }).then(function (response) {
+          if (!response.ok) throw new Error("save failed");
+          return response.json();
+        }).then(function (result) {
+          showSaved(button, result.saved);
+        }).catch(function () { form.submit(); });
+      });
+    });
   }
   document.addEventListener("DOMContentLoaded", function () {
     renderMath();

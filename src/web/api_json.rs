@@ -145,6 +145,8 @@ pub struct VoteJson {
 pub struct MyVotesJson {
     pub signed_in: bool,
     pub voted: Vec<String>,
+    /// Which of them are in the reader's library.
+    pub saved: Vec<String>,
 }
 
 /// One of a member's collections.

@@ -10,6 +10,12 @@ use super::views::Layout;
 
 pub use crate::secrets::{hash_token, random_token};
 
+/// A form that only says where to go back to (`next`): the vote and save buttons.
+#[derive(Debug, serde::Deserialize)]
+pub struct NextForm {
+    pub next: Option<String>,
+}
+
 /// Where to go after signing in: only paths on this site, never `//elsewhere`. Browsers drop
 /// tabs and line breaks from a URL and read `\\` as `/`, so `/\t/elsewhere` and `/\\elsewhere`
 /// would leave the site too: no control character, space or backslash passes.

@@ -2,10 +2,11 @@
 //! collections, and filing papers in them. Token or session (same-origin) auth, like every
 //! write; nothing here is visible to anyone but its member.
 
+use axum::Form;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_core::ArxivId;
 use paperboy_store::{Collection, CollectionChange, Filing, Shelf};
 use serde::Deserialize;
@@ -15,7 +16,8 @@ use super::api_json::{
     NewCollectionRequest, PaperIdPath, SavedJson,
 };
 use super::error::{ApiError, AppError};
-use super::guard::{ApiCaller, now, rate_limit};
+use super::forms::{NextForm, percent_encode, safe_next};
+use super::guard::{ApiCaller, CurrentUser, SameOrigin, now, rate_limit};
 use super::state::AppState;
 use crate::limits::Limit;
 
@@ -48,6 +50,47 @@ fn object_body<T: serde::de::DeserializeOwned>(body: JsonObject) -> Result<T, Ap
 
 fn paper_id(raw: &str) -> Result<ArxivId, AppError> {
     ArxivId::parse(raw).map_err(|error| AppError::bad_request(error.to_string()))
+}
+
+/// `POST /papers/<id>/save`, the save button without JavaScript: saves the paper to "Saved",
+/// or takes it out again with `remove`, and goes back to the page.
+pub async fn save_form(
+    _same_origin: SameOrigin,
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+    Path(rest): Path<String>,
+    Form(form): Form<NextForm>,
+) -> Result<Response, AppError> {
+    let raw = rest
+        .strip_suffix("/save")
+        .ok_or_else(|| AppError::not_found("There is nothing to post to here."))?;
+    let paper = paper_id(raw)?;
+    let back = safe_next(form.next.as_deref());
+    let Some(session) = session else {
+        return Ok(Redirect::to(&format!("/login?next={}", percent_encode(&back))).into_response());
+    };
+    rate_limit(&state, Limit::LibraryChanges, &session.user.id.to_string()).await?;
+    let saved = state.store.collections_holding(session.user.id, &paper).await?;
+    let in_default = match state.store.collection(session.user.id, Shelf::Default).await? {
+        Some(default) => saved.contains(&default.id),
+        None => false,
+    };
+    if in_default {
+        state
+            .store
+            .unfile_paper(session.user.id, Shelf::Default, &paper)
+            .await?;
+    } else if state
+        .store
+        .file_paper(session.user.id, Shelf::Default, &paper, now())
+        .await?
+        == Filing::UnknownPaper
+    {
+        return Err(AppError::not_found(format!("arXiv:{paper} is not on this instance.")));
+    }
+    tracing::info!(user = session.user.id, paper = %paper, saved = !in_default, "save");
+    let anchor = paper.as_str().replace('/', "-");
+    Ok(Redirect::to(&format!("{back}#paper-{anchor}")).into_response())
 }
 
 fn collection_json(collection: Collection) -> CollectionJson {

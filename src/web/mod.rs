@@ -104,10 +104,7 @@ pub fn router(state: AppState) -> Router {
         .route("/papers/month/{month}/{file}", get(feeds::month))
         .route("/papers/trending", get(pages::lists::trending))
         .route("/papers/trending/{file}", get(feeds::trending))
-        .route(
-            "/papers/{*id}",
-            get(pages::paper::paper).merge(guard::post(votes::vote_form)),
-        )
+        .route("/papers/{*id}", get(pages::paper::paper).merge(guard::post(paper_form)))
         .route("/login", get(auth::login_form).merge(guard::post(auth::login_submit)))
         .route(
             "/login/{token}",
@@ -267,6 +264,22 @@ pub async fn serve(
     }
     tracing::info!("shut down");
     Ok(())
+}
+
+/// `POST /papers/<id>/upvote` and `/papers/<id>/save`: the forms on cards and paper pages,
+/// which share the paper's address (old-style ids hold a slash, so one route takes them all).
+async fn paper_form(
+    same_origin: guard::SameOrigin,
+    state: axum::extract::State<AppState>,
+    user: guard::CurrentUser,
+    path: axum::extract::Path<String>,
+    form: axum::Form<forms::NextForm>,
+) -> Result<Response, error::AppError> {
+    if path.0.ends_with("/save") {
+        library::save_form(same_origin, state, user, path, form).await
+    } else {
+        votes::vote_form(same_origin, state, user, path, form).await
+    }
 }
 
 /// File descriptors kept for everything but connections: the database, the search index's

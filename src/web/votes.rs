@@ -10,7 +10,7 @@ use paperboy_core::ArxivId;
 use serde::Deserialize;
 
 use super::error::{ApiError, AppError};
-use super::forms::{percent_encode, safe_next};
+use super::forms::{NextForm, percent_encode, safe_next};
 use super::guard::{ApiCaller, CurrentUser, SameOrigin, rate_limit};
 use super::state::AppState;
 use crate::limits::Limit;
@@ -23,18 +23,13 @@ fn upvote_target(rest: &str) -> Result<ArxivId, AppError> {
     ArxivId::parse(id).map_err(|error| AppError::bad_request(error.to_string()))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct VoteForm {
-    next: Option<String>,
-}
-
 /// `POST /papers/<id>/upvote`: toggles the person's vote and goes back to the page.
 pub async fn vote_form(
     _same_origin: SameOrigin,
     State(state): State<AppState>,
     CurrentUser(session): CurrentUser,
     Path(rest): Path<String>,
-    Form(form): Form<VoteForm>,
+    Form(form): Form<NextForm>,
 ) -> Result<Response, AppError> {
     let paper = upvote_target(&rest)?;
     let back = safe_next(form.next.as_deref());
@@ -173,6 +168,7 @@ pub async fn my_votes(
         return Ok(Json(MyVotesJson {
             signed_in: false,
             voted: Vec::new(),
+            saved: Vec::new(),
         }));
     };
     let ids: Vec<ArxivId> = params
@@ -183,8 +179,10 @@ pub async fn my_votes(
         .filter_map(|id| ArxivId::parse(id).ok())
         .collect();
     let voted = state.store.voted_among(session.user.id, &ids).await?;
+    let saved = state.store.saved_among(session.user.id, &ids).await?;
     Ok(Json(MyVotesJson {
         signed_in: true,
         voted: voted.iter().map(ArxivId::to_string).collect(),
+        saved: saved.iter().map(ArxivId::to_string).collect(),
     }))
 }

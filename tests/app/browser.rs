@@ -350,6 +350,43 @@ async fn sign_in_through_the_mailed_link_and_vote_without_a_reload() {
             "return document.querySelector('.card .count').textContent === '{before}';"
         ))
         .await;
+
+    // Saving in place too: two papers into the library, still there after a reload, one out.
+    browser
+        .run("window.notReloaded = true; document.querySelectorAll('.card .save-button')[0].click(); return true;")
+        .await;
+    browser
+        .wait_for("return document.querySelectorAll('.card .save-button')[0].textContent === 'Saved';")
+        .await;
+    browser
+        .run("document.querySelectorAll('.card .save-button')[1].click(); return true;")
+        .await;
+    browser
+        .wait_for("return document.querySelectorAll('.card .save-button')[1].getAttribute('aria-pressed') === 'true';")
+        .await;
+    assert_eq!(
+        browser.run("return window.notReloaded === true;").await,
+        json!(true),
+        "saved in place"
+    );
+    browser
+        .open(&format!("{}/papers/date/2026-02-13", server.base_url))
+        .await;
+    browser
+        .wait_for("return document.querySelectorAll('.card .save-button[aria-pressed=true]').length === 2;")
+        .await;
+    browser
+        .run("document.querySelectorAll('.card .save-button')[0].click(); return true;")
+        .await;
+    browser
+        .wait_for("return document.querySelectorAll('.card .save-button[aria-pressed=true]').length === 1;")
+        .await;
+    assert_eq!(
+        browser
+            .run("return document.querySelectorAll('.card .save-button')[0].textContent;")
+            .await,
+        json!("Save")
+    );
 }
 
 #[tokio::test]

@@ -185,3 +185,46 @@ async fn the_library_api_saves_files_and_keeps_each_members_collections_their_ow
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// Without JavaScript the save button is a form: it saves to "Saved", a second press takes the
+/// paper out again, and a reader who is not signed in is sent to sign in first. The votes'
+/// personal state says what is saved, for the pages' script.
+#[tokio::test]
+async fn the_save_form_works_without_javascript() {
+    let ada = SignedIn::start(Instance::with_demo_data(), "ada@example.org", &[]).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let press = |cookie: Option<&str>| {
+        let mut request = client
+            .post(format!("{}/papers/{PAPER}/save", ada.server.base_url))
+            .header("origin", &ada.server.base_url)
+            .form(&[("next", "/papers/date/2026-02-13")]);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.send()
+    };
+    let state = || async {
+        let response = client
+            .get(format!("{}/api/me/votes?ids={PAPER}", ada.server.base_url))
+            .header("cookie", &ada.cookie)
+            .send()
+            .await
+            .unwrap();
+        response.json::<Value>().await.unwrap()
+    };
+    let response = press(Some(&ada.cookie)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let anchor = format!("/papers/date/2026-02-13#paper-{PAPER}");
+    assert_eq!(response.headers()["location"], anchor.as_str());
+    assert_eq!(state().await["saved"], json!([PAPER]));
+    press(Some(&ada.cookie)).await.unwrap();
+    assert_eq!(state().await["saved"], json!([]), "a second press takes it out");
+
+    let signed_out = press(None).await.unwrap();
+    assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
+    let location = signed_out.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/login?next="), "{location}");
+}
