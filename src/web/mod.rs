@@ -136,6 +136,10 @@ pub fn router(state: AppState) -> Router {
             get(subscriptions::account_page).merge(guard::post(subscriptions::account_update)),
         )
         .route("/users/{profile}", get(members::profile))
+        .route("/library", get(pages::library::library))
+        .route("/library/{action}", guard::post(pages::library::change))
+        .route("/collections/{public_id}", get(pages::library::public))
+        .route("/collections/{public_id}/{file}", get(pages::library::public_file))
         .route("/admin", get(members::admin))
         .route("/admin/papers", guard::post(members::hide_paper))
         .route("/admin/submissions", guard::post(members::hide_submission))

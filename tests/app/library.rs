@@ -228,3 +228,122 @@ async fn the_save_form_works_without_javascript() {
     let location = signed_out.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.starts_with("/login?next="), "{location}");
 }
+
+/// The library page without JavaScript: a collection made, a paper filed in it, published and
+/// read signed out with its feed and BibTeX, made private again (404), and nothing of it for
+/// another member or another site.
+#[tokio::test]
+async fn collections_are_kept_published_and_withdrawn_from_the_library_page() {
+    let ada = SignedIn::start(Instance::with_demo_data(), "ada@example.org", &[]).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let post = |action: &str, fields: Vec<(&str, String)>, origin: &str| {
+        let mut form = vec![("csrf", ada.csrf.clone())];
+        form.extend(fields);
+        client
+            .post(format!("{}/library/{action}", ada.server.base_url))
+            .header("cookie", &ada.cookie)
+            .header("origin", origin)
+            .form(&form)
+            .send()
+    };
+    let base = ada.server.base_url.clone();
+    let made = post("create", vec![("name", "Reading <group>".to_owned())], &base)
+        .await
+        .unwrap();
+    assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    let location = made.headers()["location"].to_str().unwrap().to_owned();
+    let id: i64 = location
+        .trim_start_matches("/library?c=")
+        .split('&')
+        .next()
+        .unwrap()
+        .parse()
+        .expect("the new collection's id");
+    post(
+        "file",
+        vec![("collection", id.to_string()), ("paper", PAPER.to_owned())],
+        &base,
+    )
+    .await
+    .unwrap();
+    let page = ada.page(&format!("/library?c={id}")).await;
+    assert!(
+        page.contains("Reading &#60;group&#62;") && page.contains(&format!("/papers/{PAPER}")),
+        "{page}"
+    );
+
+    post(
+        "publish",
+        vec![("collection", id.to_string()), ("public", "1".to_owned())],
+        &base,
+    )
+    .await
+    .unwrap();
+    let page = ada.page(&format!("/library?c={id}")).await;
+    let public_url = crate::helpers::between_all(&page, "Published at <a href=\"", "\"")[0].to_owned();
+    let public_path = public_url.trim_start_matches(&base).to_owned();
+    assert!(
+        public_path.starts_with("/collections/") && public_path.len() > 30,
+        "{public_path}"
+    );
+    let anonymous = reqwest::Client::new();
+    let shown = anonymous.get(&public_url).send().await.unwrap().text().await.unwrap();
+    assert!(
+        shown.contains("Reading &#60;group&#62;") && shown.contains("A collection by"),
+        "{shown}"
+    );
+    let feed = anonymous
+        .get(format!("{public_url}/feed.atom"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(feed.contains("<feed") && feed.contains(PAPER), "{feed}");
+    let bibtex = anonymous
+        .get(format!("{public_url}/papers.bib"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(bibtex.starts_with('@') && bibtex.contains(PAPER), "{bibtex}");
+
+    let bob_cookie = ada.server.sign_in(&ada.smtp, "bob@example.org").await;
+    let bobs_view = client
+        .get(format!("{base}/library?c={id}"))
+        .header("cookie", &bob_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        bobs_view.status(),
+        StatusCode::NOT_FOUND,
+        "another member's collection is not theirs to see"
+    );
+    let cross_site = post(
+        "create",
+        vec![("name", "Injected".to_owned())],
+        "https://elsewhere.example",
+    )
+    .await
+    .unwrap();
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+
+    post(
+        "publish",
+        vec![("collection", id.to_string()), ("public", "0".to_owned())],
+        &base,
+    )
+    .await
+    .unwrap();
+    let gone = anonymous.get(&public_url).send().await.unwrap();
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND, "private again");
+    let signed_out = client.get(format!("{base}/library")).send().await.unwrap();
+    assert_eq!(signed_out.headers()["location"], "/login?next=/library");
+}

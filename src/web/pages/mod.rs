@@ -1,4 +1,5 @@
 //! Server-rendered HTML pages: their handlers. The view kit they share is `web::views`.
 
+pub mod library;
 pub mod lists;
 pub mod paper;
