@@ -35,6 +35,7 @@ pub const TABLES: &[&str] = &[
     "collections",
     "collection_papers",
     "paper_notes",
+    "follows",
 ];
 
 /// Tables with an identity column whose sequence must continue after the copied ids.

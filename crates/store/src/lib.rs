@@ -3,7 +3,7 @@
 //!
 //! Each area has a module with its trait and its types: [`papers`], [`accounts`],
 //! [`community`], [`subscriptions`], [`deliveries`], [`search_feed`], [`harvest`] and
-//! [`instance`] and [`library`]. [`Store`] is their sum: what a backend implements and what the program holds
+//! [`instance`], [`library`] and [`follows`]. [`Store`] is their sum: what a backend implements and what the program holds
 //! (`Arc<dyn Store>`); a caller imports the area traits whose methods it calls.
 //!
 //! The implementation is written once, in `src/shared/` (one file per area), in SQL that
@@ -22,6 +22,7 @@ pub mod conformance;
 pub mod copy;
 pub mod deliveries;
 mod error;
+pub mod follows;
 pub mod harvest;
 pub mod instance;
 pub mod library;
@@ -37,6 +38,7 @@ pub use community::{Activity, CommunityStore, NewSubmission, SubmitOutcome};
 pub use deliveries::{ClaimedDelivery, DeliveryCounts, DeliveryOutcome, DeliveryStore, NewDelivery};
 pub use error::StoreError;
 pub(crate) use error::{database_problem, reusable_after_release};
+pub use follows::{Follow, FollowKind, FollowStore};
 pub use harvest::{HarvestCheckpoint, HarvestRun, HarvestStore, RepoReading, RepoToCheck, StarCount};
 pub use instance::InstanceStore;
 pub use library::{Collection, CollectionChange, Filing, LibraryStore, Shelf};
@@ -58,6 +60,7 @@ pub trait Store:
     + HarvestStore
     + InstanceStore
     + LibraryStore
+    + FollowStore
 {
 }
 
@@ -71,6 +74,7 @@ impl<T> Store for T where
         + HarvestStore
         + InstanceStore
         + LibraryStore
+        + FollowStore
 {
 }
 
@@ -78,7 +82,7 @@ impl<T> Store for T where
 /// backends): `use paperboy_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, CommunityStore, DeliveryStore, HarvestStore, InstanceStore, LibraryStore, PaperStore,
-        SearchFeedStore, Store, SubscriptionStore,
+        AccountStore, CommunityStore, DeliveryStore, FollowStore, HarvestStore, InstanceStore, LibraryStore,
+        PaperStore, SearchFeedStore, Store, SubscriptionStore,
     };
 }

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod community;
 pub mod deliveries;
+pub mod follows;
 pub mod harvest;
 pub mod instance;
 pub mod library;
@@ -34,6 +35,7 @@ macro_rules! store_conformance_suite {
             deliveries: [deliveries_are_queued_once_per_period, claims_hand_over_once_and_expire, workers_claiming_at_once_never_share_a_delivery, delivery_outcomes_retry_fail_and_bounce, unconfirmed_hand_overs_are_settled_once],
             harvest: [harvest_checkpoints_move_with_their_papers, harvest_runs_are_logged_newest_first, star_counts_grow_over_a_week_and_reach_ranking],
             instance: [rate_limits_count_hits_per_window, instance_secrets_are_made_once, leases_are_held_by_one_holder_until_they_run_out, writes_can_be_probed_again_and_again, a_closed_store_does_no_more_work],
+            follows: [follows_are_made_once_turned_off_and_on_and_forgotten],
             library: [papers_are_filed_once_and_the_default_collection_is_made_on_first_use, collections_are_renamed_reordered_published_and_deleted, notes_are_private_and_an_empty_one_is_deleted],
         );
     };

@@ -89,6 +89,9 @@ mod instance {
 mod library {
     include!("../shared/library.rs");
 }
+mod follows {
+    include!("../shared/follows.rs");
+}
 
 impl PgStore {
     /// The connection pool, for the copy between backends.

@@ -114,6 +114,9 @@ mod instance {
 mod library {
     include!("../shared/library.rs");
 }
+mod follows {
+    include!("../shared/follows.rs");
+}
 
 impl SqliteStore {
     /// The connection pool, for the copy between backends.
