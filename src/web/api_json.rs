@@ -215,6 +215,28 @@ pub struct CollectionChangeRequest {
     pub position: Option<f64>,
 }
 
+/// One thing a member follows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowJson {
+    /// author, category or search.
+    pub kind: String,
+    pub value: String,
+    /// Off, it is kept but feeds nothing.
+    pub active: bool,
+}
+
+/// What a member follows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowsJson {
+    pub follows: Vec<FollowJson>,
+}
+
+/// The body of `PATCH /api/me/follows/{kind}/{value}`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FollowActiveRequest {
+    pub active: bool,
+}
+
 /// `POST /api/papers/index`'s body.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct IndexRequest {

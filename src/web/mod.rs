@@ -11,6 +11,7 @@ mod documents;
 mod edge;
 mod error;
 mod feeds;
+mod follows;
 mod forms;
 mod guard;
 mod health;
@@ -66,6 +67,13 @@ pub fn router(state: AppState) -> Router {
         )
         .route(routes::api::MY_VOTES, get(votes::my_votes))
         .route(routes::api::LIBRARY, get(library::library))
+        .route(routes::api::FOLLOWS, get(follows::list))
+        .route(
+            routes::api::ANY_FOLLOW,
+            guard::put(follows::follow)
+                .merge(guard::patch(follows::set_active))
+                .merge(guard::delete(follows::unfollow)),
+        )
         .route(
             routes::api::ANY_LIBRARY_PAPER,
             guard::put(library::save).merge(guard::delete(library::unsave)),
@@ -137,6 +145,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/users/{profile}", get(members::profile))
         .route("/library", get(pages::library::library))
+        .route("/follows", guard::post(follows::follow_form))
         .route("/library/{action}", guard::post(pages::library::change))
         .route("/collections/{public_id}", get(pages::library::public))
         .route("/collections/{public_id}/{file}", get(pages::library::public_file))
@@ -405,6 +414,10 @@ impl Modify for Security {
         library::delete_collection,
         library::file_in,
         library::unfile_from,
+        follows::list,
+        follows::follow,
+        follows::set_active,
+        follows::unfollow,
     ),
     components(schemas(DailySort, search::SearchMode, search::SearchSort)),
     modifiers(&Security)

@@ -18,6 +18,10 @@ pub mod api {
     pub const COLLECTIONS: &str = "/api/me/collections";
     pub const COLLECTION: &str = "/api/me/collections/{id}";
     pub const COLLECTION_PAPER: &str = "/api/me/collections/{id}/papers/{paper}";
+    pub const FOLLOWS: &str = "/api/me/follows";
+    pub const FOLLOW: &str = "/api/me/follows/{kind}/{value}";
+    /// What the router serves [`FOLLOW`] under (a followed search's query string may hold `/`).
+    pub const ANY_FOLLOW: &str = "/api/me/follows/{kind}/{*value}";
     /// What the router serves [`LIBRARY_PAPER`] under (old-style ids hold a slash).
     pub const ANY_LIBRARY_PAPER: &str = "/api/me/library/{*id}";
     /// What the router serves [`COLLECTION_PAPER`] under.
@@ -40,5 +44,7 @@ pub mod api {
         COLLECTIONS,
         COLLECTION,
         COLLECTION_PAPER,
+        FOLLOWS,
+        FOLLOW,
     ];
 }

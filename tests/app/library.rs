@@ -347,3 +347,86 @@ async fn collections_are_kept_published_and_withdrawn_from_the_library_page() {
     let signed_out = client.get(format!("{base}/library")).send().await.unwrap();
     assert_eq!(signed_out.headers()["location"], "/login?next=/library");
 }
+
+/// Follows through the API: an author, a category and a search followed, one turned off and
+/// on, one forgotten; bad values refused saying why; another member and another site see or
+/// change nothing.
+#[tokio::test]
+async fn follows_are_made_turned_off_and_forgotten_through_the_api() {
+    let ada = SignedIn::start(Instance::with_demo_data(), "ada@example.org", &[]).await;
+    let token = ada.make_api_token("follows").await;
+    let api = Caller {
+        member: &ada,
+        token: Some(token),
+        cookie: None,
+    };
+    let (status, follows) = api.call(Method::PUT, "/api/me/follows/author/Yann%20LeCun", None).await;
+    assert_eq!(status, StatusCode::OK, "{follows}");
+    api.call(Method::PUT, "/api/me/follows/category/cs.CL", None).await;
+    let (status, follows) = api
+        .call(
+            Method::PUT,
+            "/api/me/follows/search/q%3Dgraph%20neural%26cat%3Dcs.LG",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        follows,
+        json!({"follows": [
+            {"kind": "author", "value": "Yann LeCun", "active": true},
+            {"kind": "category", "value": "cs.CL", "active": true},
+            {"kind": "search", "value": "q=graph neural&cat=cs.LG", "active": true},
+        ]})
+    );
+    let (status, _) = api.call(Method::PUT, "/api/me/follows/category/cs.NOPE", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = api.call(Method::PUT, "/api/me/follows/search/sort%3Dnew", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a search needs q= or cat=");
+    let (status, _) = api.call(Method::PUT, "/api/me/follows/journal/Nature", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, follows) = api
+        .call(
+            Method::PATCH,
+            "/api/me/follows/category/cs.CL",
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(
+        (status, &follows["follows"][1]["active"]),
+        (StatusCode::OK, &json!(false))
+    );
+    let (status, _) = api
+        .call(
+            Method::PATCH,
+            "/api/me/follows/category/cs.CV",
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not followed");
+    let (_, follows) = api
+        .call(Method::DELETE, "/api/me/follows/author/Yann%20LeCun", None)
+        .await;
+    assert_eq!(follows["follows"].as_array().unwrap().len(), 2);
+
+    let bob_cookie = ada.server.sign_in(&ada.smtp, "bob@example.org").await;
+    let bob = Caller {
+        member: &ada,
+        token: None,
+        cookie: Some((bob_cookie, ada.server.base_url.clone())),
+    };
+    assert_eq!(
+        bob.call(Method::GET, "/api/me/follows", None).await.1,
+        json!({"follows": []})
+    );
+    let elsewhere = Caller {
+        member: &ada,
+        token: None,
+        cookie: Some((ada.cookie.clone(), "https://elsewhere.example".to_owned())),
+    };
+    let (status, _) = elsewhere
+        .call(Method::PUT, "/api/me/follows/author/Mallory", None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
