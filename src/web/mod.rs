@@ -144,6 +144,7 @@ pub fn router(state: AppState) -> Router {
             get(subscriptions::account_page).merge(guard::post(subscriptions::account_update)),
         )
         .route("/users/{profile}", get(members::profile))
+        .route("/authors/{*name}", get(pages::author::author))
         .route("/library", get(pages::library::library))
         .route("/follows", guard::post(follows::follow_form))
         .route("/library/{action}", guard::post(pages::library::change))

@@ -73,7 +73,7 @@ pub struct CardView {
     pub anchor: String,
     pub href: String,
     pub title: String,
-    pub authors: String,
+    pub authors: Vec<AuthorLink>,
     pub more_authors: usize,
     pub abstract_text: String,
     pub votes: i64,
@@ -105,6 +105,28 @@ impl HighlightView {
     }
 }
 
+/// An author's name, linked to their page.
+pub struct AuthorLink {
+    pub name: String,
+    pub href: String,
+}
+
+/// The link to an author's page.
+pub fn author_href(name: &str) -> String {
+    format!("/authors/{}", super::forms::percent_encode(name))
+}
+
+/// Authors as links to their pages.
+pub fn author_links(names: &[String]) -> Vec<AuthorLink> {
+    names
+        .iter()
+        .map(|name| AuthorLink {
+            href: author_href(name),
+            name: name.clone(),
+        })
+        .collect()
+}
+
 /// Long author lists are cut here on cards; the paper page shows them all.
 const AUTHORS_ON_CARD: usize = 5;
 
@@ -118,7 +140,7 @@ impl CardView {
             anchor: paper.id.as_str().replace('/', "-"),
             href: paper_path(paper),
             title: paper.title.clone(),
-            authors: paper.authors[..shown].join(", "),
+            authors: author_links(&paper.authors[..shown]),
             more_authors: paper.authors.len() - shown,
             abstract_text: paper.abstract_text.clone(),
             votes: entry.score.votes(),

@@ -430,3 +430,56 @@ async fn follows_are_made_turned_off_and_forgotten_through_the_api() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+/// An author's page lists their papers newest first with the spellings it matched, is linked
+/// from every card and paper page, and its Follow button follows them.
+#[tokio::test]
+async fn an_author_page_lists_their_papers_and_its_button_follows_them() {
+    let ada = SignedIn::start(Instance::with_demo_data(), "ada@example.org", &[]).await;
+    let paper = ada.server.json(&format!("/api/papers/{PAPER}")).await;
+    let name = paper["authors"][0]["name"].as_str().expect("an author").to_owned();
+    let path = format!("/authors/{}", name.replace(' ', "%20"));
+    let day = ada.server.text("/papers/date/2026-02-13").await;
+    assert!(day.contains("href=\"/authors/"), "cards link their authors");
+    let paper_page = ada.server.text(&format!("/papers/{PAPER}")).await;
+    assert!(
+        paper_page.contains(&format!("href=\"{path}\"")),
+        "the paper page links {path}"
+    );
+
+    let page = ada.server.text(&path).await;
+    assert!(page.contains(&format!("/papers/{PAPER}")), "{page}");
+    assert!(page.contains("arXiv does not tell apart people of the same name"));
+    assert!(page.contains(&format!("Follow {name}")));
+    let missing = ada.server.get("/authors/Nobody%20Ofthisname").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let followed = client
+        .post(format!("{}/follows", ada.server.base_url))
+        .header("cookie", &ada.cookie)
+        .header("origin", &ada.server.base_url)
+        .form(&[("kind", "author"), ("value", name.as_str()), ("next", path.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(followed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(followed.headers()["location"], path.as_str());
+    let follows = client
+        .get(format!("{}/api/me/follows", ada.server.base_url))
+        .header("cookie", &ada.cookie)
+        .header("origin", &ada.server.base_url)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        follows["follows"][0],
+        json!({"kind": "author", "value": name, "active": true})
+    );
+}

@@ -56,6 +56,35 @@ pub fn name_forms(name: &str) -> Vec<String> {
     forms
 }
 
+/// The terms `text` becomes under `analyzer` (one of this module's), in order.
+pub fn terms(analyzer: &str, text: &str) -> Vec<String> {
+    let manager = TokenizerManager::default();
+    register(&manager);
+    let Some(mut analyzer) = manager.get(analyzer) else {
+        return Vec::new();
+    };
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+/// Whether an author written so on a paper is the name asked for, as `au:` matches names: the
+/// same words once folded (case, accents), or the same surname with the first name's initial
+/// ("Y. LeCun" is "Yann LeCun"; so, alas, is "Yves LeCun").
+pub fn same_author_name(written: &str, asked: &str) -> bool {
+    let initialled = |words: Vec<String>| -> Vec<String> {
+        match words.as_slice() {
+            [first, .., last] => vec![first.chars().next().map(String::from).unwrap_or_default(), last.clone()],
+            _ => words,
+        }
+    };
+    let (written, asked) = (terms(NAMES, written), terms(NAMES, asked));
+    written == asked || initialled(written) == initialled(asked)
+}
+
 /// The archive of a category ("cs" of "cs.CV"), indexed too so that `cat:cs` finds all of cs.
 pub fn archive(category: &str) -> Option<&str> {
     category.split_once('.').map(|(archive, _)| archive)
@@ -65,18 +94,6 @@ pub fn archive(category: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
-    fn terms(analyzer: &str, text: &str) -> Vec<String> {
-        let manager = TokenizerManager::default();
-        register(&manager);
-        let mut analyzer = manager.get(analyzer).unwrap();
-        let mut stream = analyzer.token_stream(text);
-        let mut out = Vec::new();
-        while stream.advance() {
-            out.push(stream.token().text.clone());
-        }
-        out
-    }
-
     #[test]
     fn prose_is_stemmed_folded_and_stop_words_go() {
         assert_eq!(
@@ -85,6 +102,15 @@ mod tests {
         );
         assert_eq!(terms(NAMES, "Jürgen Schmidhuber"), ["jurgen", "schmidhuber"]);
         assert_eq!(terms(CATEGORY, "cs.CV"), ["cs.cv"]);
+    }
+
+    #[test]
+    fn author_names_match_folded_or_by_initial() {
+        assert!(same_author_name("Jürgen Schmidhuber", "jurgen schmidhuber"));
+        assert!(same_author_name("Y. LeCun", "Yann LeCun"));
+        assert!(same_author_name("Yann André LeCun", "Yann LeCun"));
+        assert!(!same_author_name("Yann LeCun", "Yann Dauphin"));
+        assert!(!same_author_name("Plato", "Aristotle"));
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub struct PaperView {
     pub id: String,
     pub version: Option<u32>,
     pub title: String,
-    pub authors: String,
+    pub authors: Vec<crate::web::views::AuthorLink>,
     pub abstract_text: String,
     pub votes: i64,
     pub categories: Vec<CategoryView>,
@@ -238,7 +238,7 @@ fn paper_page(state: &AppState, paper: Paper, local_votes: i64, similar: Vec<Sim
         id: paper.id.to_string(),
         version: paper.latest_version,
         title: paper.title.clone(),
-        authors: paper.authors.join(", "),
+        authors: crate::web::views::author_links(&paper.authors),
         abstract_text: paper.abstract_text.clone(),
         votes: paper.imported_votes() + local_votes,
         categories: paper
