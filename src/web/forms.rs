@@ -7,6 +7,7 @@ use axum::response::Html;
 use super::error::AppError;
 use super::state::AppState;
 use super::views::Layout;
+pub use super::views::percent_encode;
 
 pub use crate::secrets::{hash_token, random_token};
 
@@ -64,19 +65,6 @@ pub fn message_page(
         form,
     };
     Ok(Html(page.render().map_err(AppError::internal)?))
-}
-
-/// Percent-encodes a query value (RFC 3986 unreserved characters and `/` stay as they are).
-pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

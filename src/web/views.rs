@@ -113,7 +113,7 @@ pub struct AuthorLink {
 
 /// The link to an author's page.
 pub fn author_href(name: &str) -> String {
-    format!("/authors/{}", super::forms::percent_encode(name))
+    format!("/authors/{}", percent_encode(name))
 }
 
 /// Authors as links to their pages.
@@ -213,3 +213,16 @@ pub fn pieces(highlight: &paperboy_search::Highlight) -> Vec<(String, bool)> {
 /// Where assets are served; changes with every release (and KaTeX update, see
 /// `static/katex/README.md`) so cached copies never go stale.
 pub const ASSET_PREFIX: &str = concat!("/static/", env!("CARGO_PKG_VERSION"), "-katex-0.16.22");
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters and `/` stay as they are).
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
