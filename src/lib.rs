@@ -14,6 +14,7 @@ pub mod import;
 pub mod limits;
 pub mod lists;
 pub mod mail;
+pub mod member_data;
 pub mod process;
 pub mod search;
 pub mod secrets;

@@ -150,6 +150,12 @@ enum UsersCommand {
         /// The account's e-mail address.
         email: String,
     },
+    /// Print everything the instance holds about an account, as JSON (what its member can
+    /// download from the account page).
+    Export {
+        /// The account's e-mail address.
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -290,6 +296,7 @@ fn main() -> ExitCode {
             cli::users::set_role(&context, &email, Role::Member)
         }
         Command::Users(UsersCommand::Ban { email }) => cli::users::set_role(&context, &email, Role::Banned),
+        Command::Users(UsersCommand::Export { email }) => cli::users::export(&context, &email),
         Command::Digest(DigestCommand::Run {
             frequency,
             date,

@@ -380,6 +380,27 @@ async fn render_account(state: &AppState, session: &Session, notice: &str) -> Re
     Ok(Html(page.render().map_err(AppError::internal)?))
 }
 
+/// `GET /account/export.json`: everything the instance holds about the signed-in member, as a
+/// file to keep (see `crate::member_data`).
+pub async fn account_export(
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+) -> Result<Response, AppError> {
+    let Some(session) = session else {
+        return Ok(Redirect::to("/login?next=/account").into_response());
+    };
+    let data = crate::member_data::export(state.store.as_ref(), &session.user).await?;
+    let disposition = format!("attachment; filename=\"paperboy-{}.json\"", session.user.profile_id);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        axum::Json(data),
+    )
+        .into_response())
+}
+
 pub async fn account(State(state): State<AppState>, CurrentUser(session): CurrentUser) -> Result<Response, AppError> {
     match session {
         Some(session) => Ok(render_account(&state, &session, "").await?.into_response()),

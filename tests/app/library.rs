@@ -483,3 +483,60 @@ async fn an_author_page_lists_their_papers_and_its_button_follows_them() {
         json!({"kind": "author", "value": name, "active": true})
     );
 }
+
+/// A member downloads everything the instance holds about them from the account page, and an
+/// operator prints the same with `paperboy users export`; nobody else's data is in it.
+#[tokio::test]
+async fn a_member_takes_their_data_away_as_json() {
+    let ada = SignedIn::start(Instance::with_demo_data(), "ada@example.org", &[]).await;
+    let token = ada.make_api_token("export").await;
+    let api = Caller {
+        member: &ada,
+        token: Some(token),
+        cookie: None,
+    };
+    api.call(Method::PUT, &format!("/api/me/library/{PAPER}"), None).await;
+    api.call(Method::PUT, "/api/me/follows/category/cs.CL", None).await;
+    let bob_cookie = ada.server.sign_in(&ada.smtp, "bob@example.org").await;
+    let bob = Caller {
+        member: &ada,
+        token: None,
+        cookie: Some((bob_cookie, ada.server.base_url.clone())),
+    };
+    bob.call(Method::PUT, "/api/me/follows/author/Bob%27s%20hero", None)
+        .await;
+
+    assert!(ada.page("/account").await.contains("href=\"/account/export.json\""));
+    let response = ada
+        .server
+        .client()
+        .get(format!("{}/account/export.json", ada.server.base_url))
+        .header("cookie", &ada.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
+    assert!(
+        disposition.starts_with("attachment; filename=\"paperboy-"),
+        "{disposition}"
+    );
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let data: Value = response.json().await.unwrap();
+    assert_eq!(data["account"]["email"], "ada@example.org");
+    assert_eq!(data["collections"][0]["papers"][0]["id"], PAPER);
+    assert_eq!(
+        data["follows"],
+        json!([{"kind": "category", "value": "cs.CL", "active": true}])
+    );
+    assert_eq!(data["apiTokens"][0]["name"], "export");
+    assert!(!data.to_string().contains("Bob's hero"), "nobody else's data");
+    assert!(!data.to_string().contains("pb_"), "no token itself");
+
+    let printed = ada.instance.run(&["users", "export", "ada@example.org"]);
+    assert_eq!(printed.code, 0, "{}", printed.stderr);
+    let printed: Value = serde_json::from_str(&printed.stdout).expect("JSON");
+    assert_eq!(printed, data, "the operator's export is the member's");
+    let unknown = ada.instance.run(&["users", "export", "nobody@example.org"]);
+    assert_eq!(unknown.code, 2);
+}

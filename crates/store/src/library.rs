@@ -112,4 +112,7 @@ pub trait LibraryStore: Send + Sync {
     async fn set_note(&self, user_id: i64, paper: &ArxivId, note: &str, now: i64) -> Result<bool, StoreError>;
 
     async fn note(&self, user_id: i64, paper: &ArxivId) -> Result<Option<String>, StoreError>;
+
+    /// Every note of the member's: the paper, the note, when it was last written.
+    async fn notes(&self, user_id: i64) -> Result<Vec<(ArxivId, String, i64)>, StoreError>;
 }

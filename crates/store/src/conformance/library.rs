@@ -258,6 +258,11 @@ pub async fn notes_are_private_and_an_empty_one_is_deleted(store: &dyn Store) {
     );
     assert!(store.set_note(ada.id, &a, "Replaced", 2).await.unwrap());
     assert_eq!(store.note(ada.id, &a).await.unwrap().as_deref(), Some("Replaced"));
+    assert_eq!(
+        store.notes(ada.id).await.unwrap(),
+        vec![(a.clone(), "Replaced".to_owned(), 2)]
+    );
+    assert!(store.notes(bob.id).await.unwrap().is_empty());
     assert!(store.set_note(ada.id, &a, "", 3).await.unwrap());
     assert_eq!(store.note(ada.id, &a).await.unwrap(), None);
     assert!(

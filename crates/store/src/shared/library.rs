@@ -374,6 +374,25 @@ impl LibraryStore for Backend {
         Ok(true)
     }
 
+    async fn notes(&self, user_id: i64) -> Result<Vec<(ArxivId, String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT paper_id, note, updated_at FROM paper_notes WHERE user_id = $1 ORDER BY updated_at DESC, paper_id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.try_get("paper_id")?;
+                let paper = ArxivId::parse(&id).map_err(|error| StoreError::CorruptRow {
+                    id: id.clone(),
+                    reason: error.to_string(),
+                })?;
+                Ok((paper, row.try_get("note")?, row.try_get("updated_at")?))
+            })
+            .collect()
+    }
+
     async fn note(&self, user_id: i64, paper: &ArxivId) -> Result<Option<String>, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT note FROM paper_notes WHERE user_id = $1 AND paper_id = $2")
