@@ -21,7 +21,7 @@ pub struct Collection {
     /// The unguessable id of its public address, when it is published.
     pub public_id: Option<String>,
     pub created_at: i64,
-    /// How many papers it holds.
+    /// How many papers it holds (not counting those a moderator hid, which no list shows).
     pub papers: i64,
 }
 

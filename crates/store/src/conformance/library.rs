@@ -133,6 +133,8 @@ pub async fn papers_are_filed_once_and_the_default_collection_is_made_on_first_u
     store.set_paper_hidden(&b, true).await.expect("hide");
     let papers = store.collection_papers(reading.id, 0, 10).await.expect("papers");
     assert_eq!(papers, vec![(a, 31)], "a hidden paper is in no list");
+    let reading = store.collection(ada.id, shelf).await.expect("read").expect("there");
+    assert_eq!(reading.papers, 1, "nor in a collection's count");
 }
 
 pub async fn collections_are_renamed_reordered_published_and_deleted(store: &dyn Store) {

@@ -12,7 +12,8 @@ use crate::library::DEFAULT_COLLECTION;
 use crate::{AccountStore, Collection, CollectionChange, Filing, LibraryStore, Role, Shelf, StoreError, User};
 
 const COLLECTION_COLUMNS: &str = "c.id, c.user_id, c.name, c.position, c.is_default, c.public_id, c.created_at, \
-     (SELECT COUNT(*) FROM collection_papers f WHERE f.collection_id = c.id) AS papers";
+     (SELECT COUNT(*) FROM collection_papers f JOIN papers p ON p.id = f.paper_id \
+      WHERE f.collection_id = c.id AND NOT p.hidden) AS papers";
 
 fn collection_row(row: &DbRow) -> Result<Collection, StoreError> {
     Ok(Collection {
