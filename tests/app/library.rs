@@ -274,6 +274,22 @@ async fn collections_are_kept_published_and_withdrawn_from_the_library_page() {
         page.contains("Reading &#60;group&#62;") && page.contains(&format!("/papers/{PAPER}")),
         "{page}"
     );
+    post(
+        "note",
+        vec![
+            ("collection", id.to_string()),
+            ("paper", PAPER.to_owned()),
+            ("note", "Read §3 <first>".to_owned()),
+        ],
+        &base,
+    )
+    .await
+    .unwrap();
+    let page = ada.page(&format!("/library?c={id}")).await;
+    assert!(
+        page.contains("Read §3 &#60;first&#62;</textarea>"),
+        "the note is kept, escaped: {page}"
+    );
 
     post(
         "publish",
@@ -294,6 +310,10 @@ async fn collections_are_kept_published_and_withdrawn_from_the_library_page() {
     assert!(
         shown.contains("Reading &#60;group&#62;") && shown.contains("A collection by"),
         "{shown}"
+    );
+    assert!(
+        !shown.contains("Read §3"),
+        "a note stays private on a published collection"
     );
     let feed = anonymous
         .get(format!("{public_url}/feed.atom"))

@@ -37,7 +37,12 @@ pub struct FiledView {
     pub href: String,
     pub title: String,
     pub filed: String,
+    /// The member's private note on the paper (empty on public pages).
+    pub note: String,
 }
+
+/// The longest note kept.
+const MAX_NOTE: usize = 5000;
 
 #[derive(Template)]
 #[template(path = "library.html")]
@@ -107,6 +112,7 @@ pub async fn library(
         Some(id) => collections.iter().find(|collection| collection.id == id),
         None => collections.first(),
     };
+    let notes = state.store.notes(user).await?;
     let (selected, papers) = match open {
         Some(collection) => {
             let papers = filed_papers(&state, collection)
@@ -115,6 +121,11 @@ pub async fn library(
                 .map(|(paper, at)| FiledView {
                     id: paper.id.to_string(),
                     href: format!("/papers/{}", paper.id),
+                    note: notes
+                        .iter()
+                        .find(|(id, _, _)| *id == paper.id)
+                        .map(|(_, note, _)| note.clone())
+                        .unwrap_or_default(),
                     title: paper.title,
                     filed: filed_date(at),
                 })
@@ -159,6 +170,7 @@ pub struct LibraryForm {
     paper: Option<String>,
     direction: Option<String>,
     public: Option<String>,
+    note: Option<String>,
 }
 
 /// `POST /library/<action>`: create, rename, move, publish, unpublish or delete a collection,
@@ -265,6 +277,17 @@ pub async fn change(
                 _ => back(collection, "Filed."),
             }
         }
+        "note" => {
+            let paper = paper()?;
+            let note = form.note.as_deref().unwrap_or("").trim();
+            if note.chars().count() > MAX_NOTE {
+                return Ok(back(collection, "A note is at most 5,000 characters."));
+            }
+            if !state.store.set_note(user, &paper, note, now()).await? {
+                return Err(AppError::not_found("That paper is not here."));
+            }
+            back(collection, if note.is_empty() { "Note deleted." } else { "Note kept." })
+        }
         "unfile" => {
             let paper = paper()?;
             state.store.unfile_paper(user, shelf, &paper).await?;
@@ -306,6 +329,7 @@ pub async fn public(State(state): State<AppState>, Path(public_id): Path<String>
             href: format!("/papers/{}", paper.id),
             title: paper.title,
             filed: filed_date(at),
+            note: String::new(),
         })
         .collect();
     let mut layout = Layout::new(
