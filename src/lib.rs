@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod digest;
+pub mod for_you;
 pub mod harvest;
 pub mod import;
 pub mod limits;

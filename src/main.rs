@@ -234,6 +234,35 @@ enum EvalCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Recall@50 and @100 of "For you" on real listings: authors' earlier papers as a library,
+    /// their papers of the month as what should be found; trending and random as baselines.
+    Recs {
+        /// The month to evaluate (YYYY-MM).
+        #[arg(long, default_value = "2026-02")]
+        month: String,
+        /// How many eligible authors to sample.
+        #[arg(long, default_value_t = 200)]
+        authors: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// arXiv listings (JSON lines, gzip or not); repeat for several files.
+        #[arg(long, default_value = "../shared/data/arxiv/cs-listings-2025-03_2026-07.jsonl.gz")]
+        listings: Vec<PathBuf>,
+        /// Hugging Face daily papers whose upvotes are the community's votes (default: the
+        /// month's file in ../shared/data/hf, when there is one).
+        #[arg(long)]
+        votes: Vec<PathBuf>,
+        /// How cosines with the library become one similarity: centroid, max or topK (the
+        /// service: top3).
+        #[arg(long)]
+        similarity: Option<String>,
+        /// The weight of the community's votes (the service: 0.05).
+        #[arg(long)]
+        votes_weight: Option<f32>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn parse_mode(text: &str) -> Result<Mode, String> {
@@ -327,6 +356,25 @@ fn main() -> ExitCode {
             };
             cli::search::eval_beir(&context, &dir, qrels.as_deref(), mode, fusion, weights, json)
         }
+        Command::Eval(EvalCommand::Recs {
+            month,
+            authors,
+            seed,
+            listings,
+            votes,
+            similarity,
+            votes_weight,
+            json,
+        }) => cli::eval_recs::run(cli::eval_recs::Arguments {
+            month,
+            authors,
+            seed,
+            listings,
+            votes,
+            similarity,
+            votes_weight,
+            json,
+        }),
     };
     match result {
         Ok(code) => ExitCode::from(code),

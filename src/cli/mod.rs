@@ -5,6 +5,7 @@ pub mod backup;
 pub mod copy_db;
 pub mod demo;
 pub mod digest;
+pub mod eval_recs;
 pub mod harvest;
 pub mod import;
 pub mod progress;

@@ -58,31 +58,65 @@ pub fn name_forms(name: &str) -> Vec<String> {
 
 /// The terms `text` becomes under `analyzer` (one of this module's), in order.
 pub fn terms(analyzer: &str, text: &str) -> Vec<String> {
-    let manager = TokenizerManager::default();
-    register(&manager);
-    let Some(mut analyzer) = manager.get(analyzer) else {
-        return Vec::new();
-    };
-    let mut stream = analyzer.token_stream(text);
-    let mut out = Vec::new();
-    while stream.advance() {
-        out.push(stream.token().text.clone());
+    match Analyzer::new(analyzer) {
+        Some(mut analyzer) => analyzer.terms(text),
+        None => Vec::new(),
     }
-    out
+}
+
+/// One of this module's analyzers, built once and reused: building one (stemmer, stop words)
+/// costs more than analysing an abstract, so loops over many texts hold one of these.
+#[derive(Clone)]
+pub struct Analyzer(TextAnalyzer);
+
+impl Analyzer {
+    pub fn new(name: &str) -> Option<Analyzer> {
+        let manager = TokenizerManager::default();
+        register(&manager);
+        manager.get(name).map(Analyzer)
+    }
+
+    /// The terms `text` becomes, in order.
+    pub fn terms(&mut self, text: &str) -> Vec<String> {
+        let mut stream = self.0.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    }
+}
+
+/// An author's name reduced to what `au:` compares: its folded words, and the first initial
+/// with the surname. Computing it once per name lets a list be matched against many names.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AuthorKey {
+    words: Vec<String>,
+    initialled: Vec<String>,
+}
+
+impl AuthorKey {
+    pub fn new(analyzer: &mut Analyzer, name: &str) -> AuthorKey {
+        let words = analyzer.terms(name);
+        let initialled = match words.as_slice() {
+            [first, .., last] => vec![first.chars().next().map(String::from).unwrap_or_default(), last.clone()],
+            _ => words.clone(),
+        };
+        AuthorKey { words, initialled }
+    }
+
+    /// Whether the two names are the same author as `au:` matches them.
+    pub fn matches(&self, other: &AuthorKey) -> bool {
+        !self.words.is_empty() && (self.words == other.words || self.initialled == other.initialled)
+    }
 }
 
 /// Whether an author written so on a paper is the name asked for, as `au:` matches names: the
 /// same words once folded (case, accents), or the same surname with the first name's initial
 /// ("Y. LeCun" is "Yann LeCun"; so, alas, is "Yves LeCun").
 pub fn same_author_name(written: &str, asked: &str) -> bool {
-    let initialled = |words: Vec<String>| -> Vec<String> {
-        match words.as_slice() {
-            [first, .., last] => vec![first.chars().next().map(String::from).unwrap_or_default(), last.clone()],
-            _ => words,
-        }
-    };
-    let (written, asked) = (terms(NAMES, written), terms(NAMES, asked));
-    written == asked || initialled(written) == initialled(asked)
+    let mut names = Analyzer::new(NAMES).expect("registered above");
+    AuthorKey::new(&mut names, written).matches(&AuthorKey::new(&mut names, asked))
 }
 
 /// The archive of a category ("cs" of "cs.CV"), indexed too so that `cat:cs` finds all of cs.

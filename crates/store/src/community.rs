@@ -37,6 +37,9 @@ pub trait CommunityStore: Send + Sync {
     /// not held).
     async fn local_votes(&self, papers: &[ArxivId]) -> Result<Vec<(ArxivId, i64)>, StoreError>;
 
+    /// The papers the member voted for, most recent vote first.
+    async fn recent_votes(&self, user_id: i64, limit: u32) -> Result<Vec<ArxivId>, StoreError>;
+
     /// Which of these papers the person has voted for.
     async fn voted_among(&self, user_id: i64, papers: &[ArxivId]) -> Result<Vec<ArxivId>, StoreError>;
 

@@ -101,6 +101,10 @@ pub trait LibraryStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<(ArxivId, i64)>, StoreError>;
 
+    /// The papers in any of the member's collections, most recently filed first, each once:
+    /// what "For you" learns from.
+    async fn recently_saved(&self, user_id: i64, limit: u32) -> Result<Vec<ArxivId>, StoreError>;
+
     /// Which of these papers the member has in any collection.
     async fn saved_among(&self, user_id: i64, papers: &[ArxivId]) -> Result<Vec<ArxivId>, StoreError>;
 

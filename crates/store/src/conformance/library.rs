@@ -117,6 +117,13 @@ pub async fn papers_are_filed_once_and_the_default_collection_is_made_on_first_u
         store.collections_holding(ada.id, &a).await.expect("holding"),
         vec![default.id, reading.id]
     );
+    assert_eq!(
+        store.recently_saved(ada.id, 10).await.expect("recent"),
+        vec![a.clone(), b.clone()],
+        "each paper once, by its latest filing"
+    );
+    assert_eq!(store.recently_saved(ada.id, 1).await.expect("recent"), vec![a.clone()]);
+    assert!(store.recently_saved(bob.id, 10).await.expect("recent").is_empty());
 
     assert!(store.unfile_paper(ada.id, Shelf::Default, &a).await.expect("unfile"));
     assert!(!store.unfile_paper(ada.id, Shelf::Default, &a).await.expect("again"));

@@ -78,6 +78,17 @@ impl CommunityStore for Backend {
         Ok(counts)
     }
 
+    async fn recent_votes(&self, user_id: i64, limit: u32) -> Result<Vec<ArxivId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT paper_id FROM votes WHERE user_id = $1 ORDER BY created_at DESC, paper_id DESC LIMIT $2",
+        )
+        .bind(user_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids.iter().filter_map(|id| ArxivId::parse(id).ok()).collect())
+    }
+
     async fn voted_among(&self, user_id: i64, papers: &[ArxivId]) -> Result<Vec<ArxivId>, StoreError> {
         let mut voted = Vec::new();
         for chunk in papers.chunks(MAX_BINDS - 1) {

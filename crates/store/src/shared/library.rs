@@ -313,6 +313,18 @@ impl LibraryStore for Backend {
             .collect()
     }
 
+    async fn recently_saved(&self, user_id: i64, limit: u32) -> Result<Vec<ArxivId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT f.paper_id FROM collection_papers f JOIN collections c ON c.id = f.collection_id \
+             WHERE c.user_id = $1 GROUP BY f.paper_id ORDER BY MAX(f.added_at) DESC, f.paper_id DESC LIMIT $2",
+        )
+        .bind(user_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids.iter().filter_map(|id| ArxivId::parse(id).ok()).collect())
+    }
+
     async fn saved_among(&self, user_id: i64, papers: &[ArxivId]) -> Result<Vec<ArxivId>, StoreError> {
         let mut saved = Vec::new();
         for chunk in papers.chunks(MAX_BINDS - 1) {
