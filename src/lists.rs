@@ -3,7 +3,9 @@
 //! they always agree; nothing here knows HTTP.
 
 use jiff::Timestamp;
-use paperboy_core::{Category, Date, Paper, Period, Sort, TrendingParameters, TrendingScore, announcement_time, rank};
+use paperboy_core::{
+    Category, Date, Paper, Period, RankCandidate, Sort, TrendingParameters, TrendingScore, announcement_time, rank,
+};
 use paperboy_store::{Store, StoreError};
 use serde::Deserialize;
 
@@ -169,6 +171,23 @@ pub async fn load(
     trending: &TrendingParameters,
     request: ListRequest,
 ) -> Result<ListView, StoreError> {
+    let ranked = ranked(store, trending, &request).await?;
+    page_of(store, request, ranked).await
+}
+
+/// A list's candidates in the request's order, before paging.
+pub struct Ranked {
+    /// First and last day covered; `None` when the store has no listings at all.
+    pub range: Option<(Date, Date)>,
+    pub candidates: Vec<(RankCandidate, TrendingScore)>,
+}
+
+/// The first half of [`load`]: every candidate of the list, ranked (For you reorders them).
+pub async fn ranked(
+    store: &dyn Store,
+    trending: &TrendingParameters,
+    request: &ListRequest,
+) -> Result<Ranked, StoreError> {
     let (range, reference) = match request.scope {
         Scope::Period(period) => {
             let (first, last) = period.bounds();
@@ -184,13 +203,9 @@ pub async fn load(
         },
     };
     let Some((first, last)) = range else {
-        return Ok(ListView {
-            request,
+        return Ok(Ranked {
             range,
-            entries: Vec::new(),
-            total: 0,
-            previous: None,
-            next: None,
+            candidates: Vec::new(),
         });
     };
     let candidates = if request.by_hugging_face_day {
@@ -200,7 +215,28 @@ pub async fn load(
     } else {
         store.listing_candidates(first, last, request.category.as_ref()).await?
     };
-    let ranked = rank(candidates, request.sort, trending, reference);
+    Ok(Ranked {
+        range,
+        candidates: rank(candidates, request.sort, trending, reference),
+    })
+}
+
+/// The second half of [`load`]: the request's page of ranked candidates, in full.
+pub async fn page_of(store: &dyn Store, request: ListRequest, ranked: Ranked) -> Result<ListView, StoreError> {
+    let Ranked {
+        range,
+        candidates: ranked,
+    } = ranked;
+    let Some((first, last)) = range else {
+        return Ok(ListView {
+            request,
+            range,
+            entries: Vec::new(),
+            total: 0,
+            previous: None,
+            next: None,
+        });
+    };
     let total = ranked.len();
     let start = ((request.page - 1) * request.page_size) as usize;
     let page: Vec<_> = ranked

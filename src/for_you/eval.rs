@@ -13,8 +13,8 @@ use paperboy_core::{ArxivId, Period, RankCandidate, SearchDocument, Sort, Trendi
 use paperboy_ingest::Item;
 use paperboy_search::analysis::{Analyzer, NAMES};
 
-use super::rank::{Formula, Interests, LexicalScores, Period as PeriodPapers, rank};
 use super::SAVED_CAP;
+use super::rank::{Formula, Interests, LexicalScores, PeriodPapers, rank};
 
 pub struct EvalOptions {
     pub listings: Vec<PathBuf>,
@@ -56,7 +56,11 @@ impl std::fmt::Display for Report {
         )?;
         writeln!(f, "{:<34} {:>10} {:>10}", "list", "recall@50", "recall@100")?;
         for row in &self.rows {
-            writeln!(f, "{:<34} {:>10.3} {:>10.3}", row.list, row.recall_at_50, row.recall_at_100)?;
+            writeln!(
+                f,
+                "{:<34} {:>10.3} {:>10.3}",
+                row.list, row.recall_at_50, row.recall_at_100
+            )?;
         }
         write!(
             f,
@@ -83,7 +87,9 @@ pub fn run(options: &EvalOptions) -> anyhow::Result<Report> {
                 Item::Failed(_) => continue,
                 Item::Fatal(error) => return Err(error.into()),
             };
-            let Some(&first) = paper.listing_dates.first() else { continue };
+            let Some(&first) = paper.listing_dates.first() else {
+                continue;
+            };
             let document = SearchDocument {
                 id: paper.id.to_string(),
                 title: paper.title.clone(),
@@ -105,7 +111,11 @@ pub fn run(options: &EvalOptions) -> anyhow::Result<Report> {
         .filter(|p| (first_day..=last_day).contains(&p.first))
         .collect();
     month.sort_by(|a, b| a.document.id.cmp(&b.document.id));
-    anyhow::ensure!(!month.is_empty(), "no paper was first listed in {}", options.month.path());
+    anyhow::ensure!(
+        !month.is_empty(),
+        "no paper was first listed in {}",
+        options.month.path()
+    );
 
     // Authors by their folded name: papers before the month (newest first) and in it.
     let mut names = Analyzer::new(NAMES).expect("the names analyzer is registered");
@@ -146,6 +156,7 @@ pub fn run(options: &EvalOptions) -> anyhow::Result<Report> {
     let period = PeriodPapers::new(month.iter().map(|p| p.document.clone()).collect());
     let ms_period_model = started.elapsed().as_secs_f64() * 1e3;
     let ids: Vec<&str> = period.documents.iter().map(|d| d.id.as_str()).collect();
+    let votes: Vec<i64> = period.documents.iter().map(|d| d.votes).collect();
 
     let community = |sort: Sort| -> Vec<String> {
         let candidates = month
@@ -191,7 +202,7 @@ pub fn run(options: &EvalOptions) -> anyhow::Result<Report> {
             interests.authors = if follow { vec![name.clone()] } else { Vec::new() };
             let timer = std::time::Instant::now();
             let content = LexicalScores::new(&period, &interests);
-            let ranked = rank(&period, &content, &interests, &options.formula);
+            let ranked = rank(&period, &votes, &content, &interests, &options.formula);
             ranking_time += timer.elapsed();
             lists.push(ranked.iter().map(|r| ids[r.position].to_string()).collect());
         }

@@ -144,7 +144,11 @@ mod tests {
     fn a_paper_is_nearest_to_the_one_about_the_same_thing() {
         let period = [
             document("a", "Diffusion models for images", "We denoise images with diffusion."),
-            document("b", "Parsing legal contracts", "Language models read contracts and clauses."),
+            document(
+                "b",
+                "Parsing legal contracts",
+                "Language models read contracts and clauses.",
+            ),
             document("c", "Robot grasping", "A gripper learns to grasp objects."),
         ];
         let (vocabulary, vectors) = PeriodVocabulary::build(&period);
@@ -162,7 +166,10 @@ mod tests {
         assert_eq!(similarity[1], 0.0);
         assert_eq!(similarity[2], 0.0);
         let self_cosine = {
-            profile.cosines(&vocabulary.vector(&document("s", "Image diffusion", "Denoising diffusion for images.")), &mut cosines);
+            profile.cosines(
+                &vocabulary.vector(&document("s", "Image diffusion", "Denoising diffusion for images.")),
+                &mut cosines,
+            );
             cosines[0]
         };
         assert!((self_cosine - 1.0).abs() < 1e-5, "unit length: {self_cosine}");

@@ -160,22 +160,27 @@ pub trait ContentScores {
 
 /// A period's papers with what ranking them for any member needs: built once per period and
 /// shared, so a member's list costs only what is theirs.
-pub struct Period {
+pub struct PeriodPapers {
     pub documents: Vec<SearchDocument>,
     vocabulary: PeriodVocabulary,
     vectors: Vec<SparseVector>,
     authors: Vec<Vec<AuthorKey>>,
 }
 
-impl Period {
-    pub fn new(documents: Vec<SearchDocument>) -> Period {
+impl PeriodPapers {
+    /// The period's papers; their abstracts are dropped once read (the vectors hold what
+    /// ranking needs, and a month of abstracts is tens of megabytes).
+    pub fn new(mut documents: Vec<SearchDocument>) -> PeriodPapers {
         let (vocabulary, vectors) = PeriodVocabulary::build(&documents);
+        for document in &mut documents {
+            document.abstract_text = String::new();
+        }
         let mut names = Analyzer::new(NAMES).expect("the names analyzer is registered");
         let authors = documents
             .iter()
             .map(|d| d.authors.iter().map(|a| AuthorKey::new(&mut names, a)).collect())
             .collect();
-        Period {
+        PeriodPapers {
             documents,
             vocabulary,
             vectors,
@@ -192,7 +197,7 @@ pub struct LexicalScores<'a> {
 }
 
 impl<'a> LexicalScores<'a> {
-    pub fn new(period: &'a Period, interests: &Interests) -> Self {
+    pub fn new(period: &'a PeriodPapers, interests: &Interests) -> Self {
         let candidates = &period.vectors;
         let vocabulary = &period.vocabulary;
         let profile_vectors: Vec<SparseVector> = interests.profile().map(|(d, _)| vocabulary.vector(d)).collect();
@@ -221,10 +226,11 @@ impl ContentScores for LexicalScores<'_> {
     }
 }
 
-/// Orders `documents` (the period's papers) for the member. Papers the member saved or upvoted
-/// are left out: they have them already.
+/// Orders the period's papers for the member, given each one's votes now (in the period's
+/// order). Papers the member saved or upvoted are left out: they have them already.
 pub fn rank(
-    period: &Period,
+    period: &PeriodPapers,
+    votes: &[i64],
     content: &dyn ContentScores,
     interests: &Interests,
     formula: &Formula,
@@ -246,8 +252,12 @@ pub fn rank(
         .iter()
         .map(|name| AuthorKey::new(&mut names, name))
         .collect();
-    let most_votes = documents.iter().map(|d| d.votes.max(0)).max().unwrap_or(0);
-    let votes_scale = if most_votes > 0 { (1.0 + most_votes as f32).ln() } else { 1.0 };
+    let most_votes = votes.iter().map(|&v| v.max(0)).max().unwrap_or(0);
+    let votes_scale = if most_votes > 0 {
+        (1.0 + most_votes as f32).ln()
+    } else {
+        1.0
+    };
 
     let mut cosines = Vec::with_capacity(profile.len());
     let mut recommendations = Vec::with_capacity(documents.len());
@@ -312,7 +322,7 @@ pub fn rank(
                 },
             ));
         }
-        let votes = document.votes.max(0);
+        let votes = votes[position].max(0);
         terms.push((
             formula.votes * (1.0 + votes as f32).ln() / votes_scale,
             Reason::Community { votes },
@@ -332,7 +342,7 @@ pub fn rank(
     recommendations.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
-            .then_with(|| documents[b.position].votes.cmp(&documents[a.position].votes))
+            .then_with(|| votes[b.position].cmp(&votes[a.position]))
             .then_with(|| documents[a.position].id.cmp(&documents[b.position].id))
     });
     recommendations
@@ -375,9 +385,10 @@ mod tests {
     }
 
     fn ranked(documents: &[SearchDocument], interests: &Interests) -> Vec<(String, String)> {
-        let period = Period::new(documents.to_vec());
+        let period = PeriodPapers::new(documents.to_vec());
         let content = LexicalScores::new(&period, interests);
-        rank(&period, &content, interests, &FORMULA)
+        let votes: Vec<i64> = documents.iter().map(|d| d.votes).collect();
+        rank(&period, &votes, &content, interests, &FORMULA)
             .into_iter()
             .map(|r| (documents[r.position].id.clone(), r.reason.to_string()))
             .collect()
@@ -385,9 +396,27 @@ mod tests {
 
     fn period() -> Vec<SearchDocument> {
         vec![
-            paper("1", "Protein folding with graph networks", &["Ada Lovelace"], &["q-bio.BM"], 0),
-            paper("2", "Denoising diffusion for image synthesis", &["Grace Hopper"], &["cs.CV"], 3),
-            paper("3", "Speech recognition at scale", &["Alan Turing"], &["cs.CL", "eess.AS"], 40),
+            paper(
+                "1",
+                "Protein folding with graph networks",
+                &["Ada Lovelace"],
+                &["q-bio.BM"],
+                0,
+            ),
+            paper(
+                "2",
+                "Denoising diffusion for image synthesis",
+                &["Grace Hopper"],
+                &["cs.CV"],
+                3,
+            ),
+            paper(
+                "3",
+                "Speech recognition at scale",
+                &["Alan Turing"],
+                &["cs.CL", "eess.AS"],
+                40,
+            ),
             paper("4", "A survey of everything", &["Kurt Gödel"], &["cs.AI"], 10),
         ]
     }

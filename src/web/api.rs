@@ -7,9 +7,12 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use paperboy_core::{ArxivId, Period, Sort};
 
-use super::api_json::{CategoryJson, DailyPaperJson, DailyPapersParams, ErrorJson, PaperIdPath, PaperJson};
+use super::api_json::{
+    CategoryJson, DailyPaperJson, DailyPapersParams, ErrorJson, PaperIdPath, PaperJson, parse_number,
+};
 use super::cache::{PageKey, cached};
 use super::error::{ApiError, AppError};
+use super::forms::period_param;
 use super::state::AppState;
 use crate::lists::{ListParams, ListRequest, MAX_PAGE, Scope, load};
 use crate::web::api_json::{
@@ -50,13 +53,11 @@ pub async fn daily_papers(
 
 async fn daily_papers_items(state: &AppState, params: DailyPapersParams) -> Result<Vec<DailyPaperJson>, ApiError> {
     let bad = |message: String| ApiError(AppError::bad_request(message));
-    let period = match (&params.date, &params.week, &params.month) {
-        (Some(date), None, None) => Some(Period::parse_day(date).map_err(|e| bad(e.to_string()))?),
-        (None, Some(week), None) => Some(Period::parse_week(week).map_err(|e| bad(e.to_string()))?),
-        (None, None, Some(month)) => Some(Period::parse_month(month).map_err(|e| bad(e.to_string()))?),
-        (None, None, None) => state.store.latest_listing_day().await?.map(Period::Day),
-        _ => return Err(bad("give at most one of date, week and month".to_owned())),
-    };
+    let period =
+        match period_param(params.date.as_deref(), params.week.as_deref(), params.month.as_deref()).map_err(bad)? {
+            Some(period) => Some(period),
+            None => state.store.latest_listing_day().await?.map(Period::Day),
+        };
     if params
         .submitter
         .as_deref()
@@ -97,21 +98,6 @@ async fn daily_papers_items(state: &AppState, params: DailyPapersParams) -> Resu
     Ok(entries
         .map(|entry| daily_paper_item(entry, &state.settings.trending))
         .collect())
-}
-
-fn parse_number(text: Option<&str>, default: u32, min: u32, max: u32, name: &str) -> Result<u32, ApiError> {
-    match text {
-        None => Ok(default),
-        Some(text) => text
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (min..=max).contains(n))
-            .ok_or_else(|| {
-                ApiError(AppError::bad_request(format!(
-                    "{name} must be a whole number from {min} to {max}, not {text:?}"
-                )))
-            }),
-    }
 }
 
 /// One paper, as Hugging Face's `/api/papers/{id}`.

@@ -479,3 +479,54 @@ pub fn method_not_allowed(allow: &'static str) -> Response {
     )
         .into_response()
 }
+
+/// One item of `/api/me/for-you`: a `/api/daily_papers` item with why it is on your list.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ForYouItemJson {
+    #[serde(flatten)]
+    pub item: DailyPaperJson,
+    /// Why the paper is on your list, for a person ("Because you saved “…”").
+    #[schema(example = "By Yann LeCun, whom you follow")]
+    pub reason: String,
+    /// The kind of reason: saved, upvoted, author, search, category or community (the list is
+    /// the community's until you save, upvote or follow something).
+    pub reason_kind: String,
+}
+
+/// The query of `/api/me/for-you`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ForYouParams {
+    /// A day. Default: the latest listing day.
+    #[param(value_type = Option<String>, format = Date)]
+    pub date: Option<String>,
+    /// An ISO week.
+    #[param(value_type = Option<String>, pattern = r"^\d{4}-W\d{2}$", example = "2026-W07")]
+    pub week: Option<String>,
+    /// A month.
+    #[param(value_type = Option<String>, pattern = r"^\d{4}-\d{2}$", example = "2026-02")]
+    pub month: Option<String>,
+    /// The page, from 0.
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 10000)]
+    pub p: Option<String>,
+    /// Papers per page (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+}
+
+/// A whole-number query parameter within bounds; the error names it and the bounds.
+pub fn parse_number(text: Option<&str>, default: u32, min: u32, max: u32, name: &str) -> Result<u32, ApiError> {
+    match text {
+        None => Ok(default),
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(|| {
+                ApiError(AppError::bad_request(format!(
+                    "{name} must be a whole number from {min} to {max}, not {text:?}"
+                )))
+            }),
+    }
+}

@@ -33,6 +33,23 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// The period a list's `date`, `week` or `month` parameter names (at most one of them); `None`
+/// when none is given. The error says which and why.
+pub fn period_param(
+    date: Option<&str>,
+    week: Option<&str>,
+    month: Option<&str>,
+) -> Result<Option<paperboy_core::Period>, String> {
+    use paperboy_core::Period;
+    match (date, week, month) {
+        (Some(date), None, None) => Period::parse_day(date).map(Some).map_err(|e| e.to_string()),
+        (None, Some(week), None) => Period::parse_week(week).map(Some).map_err(|e| e.to_string()),
+        (None, None, Some(month)) => Period::parse_month(month).map(Some).map_err(|e| e.to_string()),
+        (None, None, None) => Ok(None),
+        _ => Err("give at most one of date, week and month".to_owned()),
+    }
+}
+
 pub struct FormView {
     pub action: String,
     pub button: &'static str,

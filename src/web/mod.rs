@@ -12,6 +12,7 @@ mod edge;
 mod error;
 mod feeds;
 mod follows;
+mod for_you;
 mod forms;
 mod guard;
 mod health;
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route(routes::api::MY_VOTES, get(votes::my_votes))
         .route(routes::api::LIBRARY, get(library::library))
+        .route(routes::api::FOR_YOU, get(for_you::api))
         .route(routes::api::FOLLOWS, get(follows::list))
         .route(
             routes::api::ANY_FOLLOW,
@@ -147,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{profile}", get(members::profile))
         .route("/authors/{*name}", get(pages::author::author))
         .route("/library", get(pages::library::library))
+        .route("/for-you", get(pages::for_you::for_you))
         .route("/follows", guard::post(follows::follow_form))
         .route("/library/{action}", guard::post(pages::library::change))
         .route("/collections/{public_id}", get(pages::library::public))
@@ -408,6 +411,7 @@ impl Modify for Security {
         votes::api_unvote,
         votes::my_votes,
         library::library,
+        for_you::api,
         library::save,
         library::unsave,
         library::create_collection,

@@ -14,6 +14,7 @@ pub mod api {
     pub const INDEX: &str = "/api/papers/index";
     pub const MY_VOTES: &str = "/api/me/votes";
     pub const LIBRARY: &str = "/api/me/library";
+    pub const FOR_YOU: &str = "/api/me/for-you";
     pub const LIBRARY_PAPER: &str = "/api/me/library/{id}";
     pub const COLLECTIONS: &str = "/api/me/collections";
     pub const COLLECTION: &str = "/api/me/collections/{id}";
@@ -40,6 +41,7 @@ pub mod api {
         UPVOTE,
         MY_VOTES,
         LIBRARY,
+        FOR_YOU,
         LIBRARY_PAPER,
         COLLECTIONS,
         COLLECTION,

@@ -11,6 +11,7 @@ use super::{cache, health, read_limit};
 use crate::arxiv::ArxivClient;
 use crate::config::Config;
 use crate::digest::Digests;
+use crate::for_you::ForYou;
 use crate::harvest::HarvestSettings;
 use crate::limits::{Limit, Limits};
 use crate::mail::Mailer;
@@ -68,6 +69,7 @@ pub struct AppState {
     pub arxiv: Arc<ArxivClient>,
     pub digests: Arc<Digests>,
     pub search: Arc<Search>,
+    pub for_you: Arc<ForYou>,
     /// What `/healthz` holds the lists' freshness against, and whether this process harvests.
     pub harvest: Arc<HarvestSettings>,
     pub harvest_scheduled: bool,
@@ -91,7 +93,9 @@ impl AppState {
     ) -> AppState {
         let page_cache_bytes = settings.page_cache_bytes;
         let reads_per_client = settings.limits.of(Limit::Reads);
+        let for_you = ForYou::new(Arc::clone(&digests.store), Arc::clone(&search), settings.trending);
         AppState {
+            for_you: Arc::new(for_you),
             store: Arc::clone(&digests.store),
             settings: Arc::new(settings),
             mailer: Arc::clone(&digests.mailer),

@@ -86,6 +86,8 @@ pub struct CardView {
     pub submitted_by: Option<String>,
     /// Set on search results: the title and an excerpt with the matches marked.
     pub highlight: Option<HighlightView>,
+    /// Set on "For you": why the paper is there.
+    pub reason: Option<String>,
 }
 
 pub struct HighlightView {
@@ -152,6 +154,7 @@ impl CardView {
             show_listed,
             submitted_by: entry.submitted_by.clone(),
             highlight: None,
+            reason: None,
         }
     }
 }

@@ -9,14 +9,14 @@ use crate::helpers::{Instance, SignedIn};
 const PAPER: &str = "2602.11096";
 
 /// A caller of the API: a bearer token, or a session cookie sent from `origin`.
-struct Caller<'a> {
-    member: &'a SignedIn,
-    token: Option<String>,
-    cookie: Option<(String, String)>,
+pub(crate) struct Caller<'a> {
+    pub member: &'a SignedIn,
+    pub token: Option<String>,
+    pub cookie: Option<(String, String)>,
 }
 
 impl Caller<'_> {
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
         let mut request = self
             .member
             .server

@@ -8,6 +8,7 @@ mod crash;
 mod digest;
 mod ecosystem;
 mod fake_arxiv;
+mod for_you;
 mod fuzz;
 mod hardening;
 mod harvest;

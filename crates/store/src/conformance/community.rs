@@ -21,7 +21,10 @@ pub async fn votes_count_once_per_person_and_withdraw(store: &dyn Store) {
             .expect("voted"),
         vec![paper.clone()]
     );
-    assert_eq!(store.recent_votes(ada.id, 10).await.expect("recent"), vec![paper.clone()]);
+    assert_eq!(
+        store.recent_votes(ada.id, 10).await.expect("recent"),
+        vec![paper.clone()]
+    );
     assert_eq!(store.recent_votes(ada.id, 0).await.expect("none asked"), vec![]);
     assert_eq!(
         store

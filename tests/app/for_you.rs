@@ -1,0 +1,202 @@
+//! "For you" through the API and the page, against a real server on the demo month: the
+//! community's list until a member shows interest, then their own order with a reason per
+//! paper, and nobody else's.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{Instance, SignedIn};
+use crate::library::Caller;
+
+/// "Safety Recovery in Reasoning Models Is Only a Few Early Steering Steps Away".
+const SAVED: &str = "2602.11096";
+const SAVED_TITLE: &str = "Safety Recovery in Reasoning Models Is Only a Few Early Steering Steps Away";
+/// The demo month's most prolific author but one.
+const AUTHOR: &str = "Tat-Seng Chua";
+
+fn kinds(items: &Value) -> Vec<&str> {
+    items
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|item| item["reasonKind"].as_str().expect("a reason kind"))
+        .collect()
+}
+
+fn ids(items: &Value) -> Vec<&str> {
+    items
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|item| item["paper"]["id"].as_str().expect("an id"))
+        .collect()
+}
+
+#[tokio::test]
+async fn for_you_ranks_the_month_by_what_the_member_saved_and_follows() {
+    let ada = SignedIn::start(Instance::with_demo_data(), "ada@example.org", &[]).await;
+    let token = ada.make_api_token("for-you").await;
+    let api = Caller {
+        member: &ada,
+        token: Some(token),
+        cookie: None,
+    };
+    let month = "/api/me/for-you?month=2026-02&limit=20";
+
+    // Nothing to go on yet: the community's trending list.
+    let (status, items) = api.call(Method::GET, month, None).await;
+    assert_eq!(status, StatusCode::OK, "{items}");
+    assert_eq!(items.as_array().map(Vec::len), Some(20));
+    assert!(kinds(&items).iter().all(|kind| *kind == "community"), "{items}");
+    assert!(
+        items[0]["paper"]["upvotes"].as_i64() > Some(0),
+        "trending first: {}",
+        items[0]
+    );
+    assert!(
+        items[0]["reason"]
+            .as_str()
+            .unwrap()
+            .ends_with("votes from the community")
+    );
+
+    // One saved paper: the month's papers most like it come first, saying so, and the saved
+    // paper itself is not offered again.
+    let (status, _) = api.call(Method::PUT, &format!("/api/me/library/{SAVED}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, items) = api.call(Method::GET, month, None).await;
+    assert!(!ids(&items).contains(&SAVED), "a saved paper is not recommended again");
+    assert_eq!(
+        items[0]["reason"],
+        json!(format!("Because you saved “{SAVED_TITLE}”")),
+        "{}",
+        items[0]
+    );
+    let titles: Vec<String> = items.as_array().unwrap()[..5]
+        .iter()
+        .map(|item| item["title"].as_str().unwrap().to_lowercase())
+        .collect();
+    assert!(
+        titles
+            .iter()
+            .filter(|t| t.contains("reasoning") || t.contains("safety") || t.contains("steer"))
+            .count()
+            >= 3,
+        "the top five are about what was saved: {titles:?}"
+    );
+    // The same shape as /api/daily_papers, plus the reason.
+    for key in [
+        "publishedAt",
+        "title",
+        "summary",
+        "numComments",
+        "paper",
+        "reason",
+        "reasonKind",
+    ] {
+        assert!(items[0].get(key).is_some(), "{key} missing from {}", items[0]);
+    }
+
+    // Following an author puts their papers of the month first.
+    let (status, _) = api
+        .call(Method::PUT, "/api/me/follows/author/Tat-Seng%20Chua", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, items) = api.call(Method::GET, month, None).await;
+    let by_author = kinds(&items).iter().take_while(|kind| **kind == "author").count();
+    assert!(by_author >= 10, "{by_author} of the author's papers lead: {items}");
+    for item in &items.as_array().unwrap()[..by_author] {
+        // The name as that paper writes it ("Tat-seng Chua" on some).
+        let reason = item["reason"].as_str().unwrap().to_lowercase();
+        assert_eq!(reason, format!("by {}, whom you follow", AUTHOR.to_lowercase()));
+        let authors = item["paper"]["authors"].as_array().unwrap();
+        assert!(
+            authors
+                .iter()
+                .any(|a| a["name"].as_str().unwrap().eq_ignore_ascii_case(AUTHOR)),
+            "{item}"
+        );
+    }
+    let (_, second_page) = api
+        .call(Method::GET, "/api/me/for-you?month=2026-02&limit=20&p=1", None)
+        .await;
+    assert!(
+        ids(&second_page).iter().all(|id| !ids(&items).contains(id)),
+        "pages do not overlap"
+    );
+
+    // Turned off, the follow no longer counts.
+    api.call(
+        Method::PATCH,
+        "/api/me/follows/author/Tat-Seng%20Chua",
+        Some(json!({"active": false})),
+    )
+    .await;
+    let (_, items) = api.call(Method::GET, month, None).await;
+    assert_eq!(items[0]["reasonKind"], "saved");
+
+    // A day works too; bad periods are named.
+    let (status, day) = api.call(Method::GET, "/api/me/for-you?date=2026-02-24", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(day.as_array().map(Vec::len), Some(50), "the default page size");
+    let (status, error) = api.call(Method::GET, "/api/me/for-you?month=2026-13", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    let (status, _) = api
+        .call(Method::GET, "/api/me/for-you?month=2026-02&date=2026-02-02", None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = api.call(Method::GET, "/api/me/for-you?limit=0", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Ada's list is hers: Bob's is the community's, strangers get 401, other sites 403.
+    let bob_cookie = ada.server.sign_in(&ada.smtp, "bob@example.org").await;
+    let bob = Caller {
+        member: &ada,
+        token: None,
+        cookie: Some((bob_cookie, ada.server.base_url.clone())),
+    };
+    let (status, items) = bob.call(Method::GET, month, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(kinds(&items).iter().all(|kind| *kind == "community"));
+    let stranger = Caller {
+        member: &ada,
+        token: None,
+        cookie: None,
+    };
+    assert_eq!(
+        stranger.call(Method::GET, month, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let elsewhere = Caller {
+        member: &ada,
+        token: None,
+        cookie: Some((ada.cookie.clone(), "https://elsewhere.example".to_owned())),
+    };
+    assert_eq!(elsewhere.call(Method::GET, month, None).await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_for_you_page_invites_then_explains() {
+    let ada = SignedIn::start(Instance::with_demo_data(), "ada@example.org", &[]).await;
+    let page = ada.page("/for-you?month=2026-02").await;
+    assert!(page.contains("Make this list yours"), "an invitation first");
+    let saved = ada
+        .server
+        .client()
+        .put(format!("{}/api/me/library/{SAVED}", ada.server.base_url))
+        .header("cookie", &ada.cookie)
+        .header("origin", &ada.server.base_url)
+        .send()
+        .await
+        .expect("saved");
+    assert_eq!(saved.status(), StatusCode::OK);
+    let page = ada.page("/for-you?month=2026-02").await;
+    assert!(!page.contains("Make this list yours"));
+    assert!(
+        page.contains("<p class=\"reason\">Because you saved “Safety Recovery in Reasoning Models"),
+        "each card says why"
+    );
+    let signed_out = ada.server.get("/for-you").await;
+    assert!(signed_out.status().is_redirection());
+    assert_eq!(signed_out.headers()["location"], "/login?next=/for-you");
+}
