@@ -125,7 +125,11 @@ pub fn preview(context: &Context, email: &str, date: Option<Date>) -> anyhow::Re
             },
         };
         let papers = PeriodPapers::load(&digests, &period).await?;
-        let picked = papers.pick(&subscription.preferences, None);
+        let order = match subscription.preferences.for_you {
+            true => digests.personal_order(&subscription.email, &period).await?,
+            false => None,
+        };
+        let picked = papers.pick(&subscription.preferences, None, order.as_deref());
         if picked.is_empty() {
             eprintln!(
                 "{}: nothing for {email} ({}), so no digest would be sent",

@@ -71,14 +71,19 @@ impl PeriodPapers {
         Ok(PeriodPapers { ranked, position })
     }
 
-    /// The papers one subscriber gets: matching, not sent before, at most `max_papers`.
+    /// The papers one subscriber gets: matching, not sent before, at most `max_papers`, in
+    /// the trending order or, for a member's personal digest, in `order` (their For you list).
     pub fn pick(
         &self,
         preferences: &paperboy_core::DigestPreferences,
         already_sent: Option<&HashSet<ArxivId>>,
+        order: Option<&[ArxivId]>,
     ) -> Vec<&RankedPaper> {
-        self.ranked
-            .iter()
+        let ranked: Box<dyn Iterator<Item = &RankedPaper>> = match order {
+            Some(order) => Box::new(self.select(order).into_iter()),
+            None => Box::new(self.ranked.iter()),
+        };
+        ranked
             .filter(|ranked| already_sent.is_none_or(|sent| !sent.contains(&ranked.paper.id)))
             .filter(|ranked| preferences.matches(&ranked.paper))
             .take(preferences.max_papers as usize)
@@ -94,6 +99,18 @@ impl PeriodPapers {
 }
 
 impl Digests {
+    /// The subscriber's For you list of the period, when the address is a member's who has
+    /// something to go on; else their digest follows the trending list.
+    pub async fn personal_order(&self, email: &str, period: &DigestPeriod) -> anyhow::Result<Option<Vec<ArxivId>>> {
+        let Some(member) = self.store.user_by_email(email).await? else {
+            return Ok(None);
+        };
+        self.for_you
+            .order(member.id, period.period)
+            .await
+            .context("while ranking a member's For you digest")
+    }
+
     /// Queues the digests of `period` for every active subscriber of its frequency.
     pub async fn compose(&self, period: &DigestPeriod, now: i64) -> anyhow::Result<ComposeReport> {
         let key = period.key();
@@ -122,7 +139,11 @@ impl Digests {
                 let mut deliveries = Vec::new();
                 for subscription in &subscriptions {
                     report.subscribers += 1;
-                    let picked = papers.pick(&subscription.preferences, sent.get(&subscription.id));
+                    let order = match subscription.preferences.for_you {
+                        true => self.personal_order(&subscription.email, period).await?,
+                        false => None,
+                    };
+                    let picked = papers.pick(&subscription.preferences, sent.get(&subscription.id), order.as_deref());
                     if picked.is_empty() {
                         report.nothing_new += 1;
                         continue;

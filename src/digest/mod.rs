@@ -22,6 +22,7 @@ use paperboy_store::{Store, Subscription};
 use sha2::Sha256;
 
 use crate::config::Config;
+use crate::for_you::ForYou;
 use crate::mail::Mailer;
 
 /// What digests need from the configuration, resolved once.
@@ -69,6 +70,8 @@ pub struct Digests {
     claims: claim::ClaimMaker,
     /// Papers of the periods being delivered, loaded once per period rather than per message.
     period_papers: tokio::sync::Mutex<HashMap<String, Arc<compose::PeriodPapers>>>,
+    /// Members' lists, for digests that follow "For you" (shared with the web's pages).
+    pub for_you: Arc<ForYou>,
 }
 
 impl Digests {
@@ -83,6 +86,7 @@ impl Digests {
         let journal_dir = data_dir.join("digest-journal");
         let claims = claim::ClaimMaker::new(&journal_dir);
         Ok(Digests {
+            for_you: Arc::new(ForYou::new(Arc::clone(&store), settings.trending)),
             store,
             mailer,
             settings,

@@ -12,7 +12,7 @@ pub mod rank;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use paperboy_core::{ArxivId, Date, Period, RankCandidate, SearchDocument, Sort, TrendingParameters, TrendingScore};
 use paperboy_store::{FollowKind, Store};
@@ -42,7 +42,8 @@ pub struct ForYouPage {
 
 pub struct ForYou {
     store: Arc<dyn Store>,
-    search: Arc<Search>,
+    /// For followed searches; until a process has its index, they are passed over.
+    search: OnceLock<Arc<Search>>,
     trending: TrendingParameters,
     periods: Mutex<VecDeque<CachedPeriod>>,
     lists: Mutex<VecDeque<CachedList>>,
@@ -99,27 +100,58 @@ impl InterestIds {
 }
 
 impl ForYou {
-    pub fn new(store: Arc<dyn Store>, search: Arc<Search>, trending: TrendingParameters) -> ForYou {
+    pub fn new(store: Arc<dyn Store>, trending: TrendingParameters) -> ForYou {
         ForYou {
             store,
-            search,
+            search: OnceLock::new(),
             trending,
             periods: Mutex::new(VecDeque::new()),
             lists: Mutex::new(VecDeque::new()),
         }
     }
 
+    /// Lets followed searches count: the search of the process, once it has one.
+    pub fn attach_search(&self, search: Arc<Search>) {
+        let _ = self.search.set(search);
+    }
+
     /// The member's list of a day, week or month, one page of it.
     pub async fn page(&self, user_id: i64, period: Period, page: u32, page_size: u32) -> anyhow::Result<ForYouPage> {
-        let request = ListRequest {
-            scope: Scope::Period(period),
-            sort: Sort::Trending,
-            category: None,
-            page,
-            page_size,
-            by_hugging_face_day: false,
-            scored_at: ScoredAt::PeriodEndOrNow,
-        };
+        let request = list_request(period, page, page_size);
+        let range = period.bounds();
+        let cached = self.list(user_id, period).await?;
+        let list = lists::page_of(
+            self.store.as_ref(),
+            request,
+            Ranked {
+                range: Some(range),
+                candidates: cached.ranked.as_ref().clone(),
+            },
+        )
+        .await?;
+        let reasons = list
+            .entries
+            .iter()
+            .map(|entry| cached.reasons.get(&entry.paper.id).cloned())
+            .collect();
+        Ok(ForYouPage {
+            list,
+            reasons,
+            personal: cached.personal,
+        })
+    }
+
+    /// The member's whole list of a period in order (for their digest), or `None` while they
+    /// have nothing to go on.
+    pub async fn order(&self, user_id: i64, period: Period) -> anyhow::Result<Option<Vec<ArxivId>>> {
+        let cached = self.list(user_id, period).await?;
+        Ok(cached
+            .personal
+            .then(|| cached.ranked.iter().map(|(c, _)| c.id.clone()).collect()))
+    }
+
+    async fn list(&self, user_id: i64, period: Period) -> anyhow::Result<CachedList> {
+        let request = list_request(period, 1, 1);
         let range = period.bounds();
         let interests = self.interest_ids(user_id).await?;
         let fingerprint = interests.fingerprint();
@@ -147,25 +179,7 @@ impl ForYou {
                 computed
             }
         };
-        let list = lists::page_of(
-            self.store.as_ref(),
-            request,
-            Ranked {
-                range: Some(range),
-                candidates: cached.ranked.as_ref().clone(),
-            },
-        )
-        .await?;
-        let reasons = list
-            .entries
-            .iter()
-            .map(|entry| cached.reasons.get(&entry.paper.id).cloned())
-            .collect();
-        Ok(ForYouPage {
-            list,
-            reasons,
-            personal: cached.personal,
-        })
+        Ok(cached)
     }
 
     async fn interest_ids(&self, user_id: i64) -> anyhow::Result<InterestIds> {
@@ -313,11 +327,24 @@ impl ForYou {
     async fn search_matches(&self, query_string: &str, (first, last): (Date, Date)) -> Option<SearchMatches> {
         let request = saved_search(query_string, first, last)?;
         let label = request.0;
-        let results = self.search.query(request.1).await.ok()?;
+        let results = self.search.get()?.query(request.1).await.ok()?;
         Some(SearchMatches {
             query: label,
             ids: results.hits.into_iter().map(|hit| hit.id).collect(),
         })
+    }
+}
+
+/// The period's list as For you reorders it: every candidate, scored as pages score them.
+fn list_request(period: Period, page: u32, page_size: u32) -> ListRequest {
+    ListRequest {
+        scope: Scope::Period(period),
+        sort: Sort::Trending,
+        category: None,
+        page,
+        page_size,
+        by_hugging_face_day: false,
+        scored_at: ScoredAt::PeriodEndOrNow,
     }
 }
 

@@ -93,9 +93,9 @@ impl AppState {
     ) -> AppState {
         let page_cache_bytes = settings.page_cache_bytes;
         let reads_per_client = settings.limits.of(Limit::Reads);
-        let for_you = ForYou::new(Arc::clone(&digests.store), Arc::clone(&search), settings.trending);
+        digests.for_you.attach_search(Arc::clone(&search));
         AppState {
-            for_you: Arc::new(for_you),
+            for_you: Arc::clone(&digests.for_you),
             store: Arc::clone(&digests.store),
             settings: Arc::new(settings),
             mailer: Arc::clone(&digests.mailer),

@@ -32,6 +32,9 @@ pub struct PreferencesView {
     pub categories: String,
     pub keywords: String,
     pub max_papers: String,
+    pub for_you: bool,
+    /// Whether the form offers the For you order: only a member's own account page does.
+    pub offer_for_you: bool,
 }
 
 impl PreferencesView {
@@ -41,7 +44,14 @@ impl PreferencesView {
             categories: preferences.categories_text(),
             keywords: preferences.keywords_text(),
             max_papers: preferences.max_papers.to_string(),
+            for_you: preferences.for_you,
+            offer_for_you: false,
         }
+    }
+
+    fn offering_for_you(mut self) -> PreferencesView {
+        self.offer_for_you = true;
+        self
     }
 
     fn typed(form: &PreferencesForm) -> PreferencesView {
@@ -51,6 +61,8 @@ impl PreferencesView {
             categories: clip(form.categories.as_deref().unwrap_or("")),
             keywords: clip(form.keywords.as_deref().unwrap_or("")),
             max_papers: clip(form.max_papers.as_deref().unwrap_or("")),
+            for_you: form.order.as_deref() == Some("for_you"),
+            offer_for_you: false,
         }
     }
 }
@@ -62,6 +74,8 @@ pub struct PreferencesForm {
     categories: Option<String>,
     keywords: Option<String>,
     max_papers: Option<String>,
+    /// trending, or for_you (a member's own list); absent keeps what was chosen.
+    order: Option<String>,
 }
 
 impl PreferencesForm {
@@ -385,9 +399,20 @@ async fn apply(
             Ok(Ok("Unsubscribed: no more digests will be sent to this address."))
         }
         "save" => {
-            let preferences = match form.preferences.parse() {
+            let mut preferences = match form.preferences.parse() {
                 Ok(preferences) => preferences,
                 Err(error) => return Ok(Err(error.to_string())),
+            };
+            preferences.for_you = match form.preferences.order.as_deref() {
+                None => subscription.is_some_and(|s| s.preferences.for_you),
+                Some("for_you") => true,
+                Some("trending") => false,
+                Some(other) => {
+                    return Ok(Err(format!(
+                        "order must be trending or for_you, not {:?}",
+                        other.chars().take(40).collect::<String>()
+                    )));
+                }
             };
             match subscription {
                 Some(subscription) if subscription.status == SubscriptionStatus::Active => {
@@ -519,7 +544,8 @@ pub async fn account_page(
         .map_or_else(
             || PreferencesView::of(&DigestPreferences::default()),
             |subscription| PreferencesView::of(&subscription.preferences),
-        );
+        )
+        .offering_for_you();
     let view = ManageView {
         action: "/account/subscription".to_owned(),
         csrf: session.csrf_token.clone(),
@@ -554,11 +580,17 @@ pub async fn account_update(
                 || PreferencesView::of(&DigestPreferences::default()),
                 |s| PreferencesView::of(&s.preferences),
             );
-            render_manage(&state, view, preferences, notice, "")?.into_response()
+            render_manage(&state, view, preferences.offering_for_you(), notice, "")?.into_response()
         }
         Err(error) => (
             StatusCode::BAD_REQUEST,
-            render_manage(&state, view, PreferencesView::typed(&form.preferences), "", &error)?,
+            render_manage(
+                &state,
+                view,
+                PreferencesView::typed(&form.preferences).offering_for_you(),
+                "",
+                &error,
+            )?,
         )
             .into_response(),
     })

@@ -62,7 +62,7 @@ pub(crate) fn received(smtp: &SmtpServer) -> Vec<Received> {
     smtp.messages().iter().map(|raw| parse(raw)).collect()
 }
 
-fn digests_to<'a>(messages: &'a [Received], address: &str) -> Vec<&'a Received> {
+pub(crate) fn digests_to<'a>(messages: &'a [Received], address: &str) -> Vec<&'a Received> {
     messages
         .iter()
         .filter(|m| m.to == address && m.subject.starts_with("Trending papers"))
@@ -113,7 +113,7 @@ pub(crate) fn digest_run(instance: &Instance, settings: &[(&str, &str)], argumen
 
 /// The day's ten best papers as the site's own API ranks them.
 /// The day's ten best papers as the site's own day page ranks them (its JSON feed).
-async fn top_of_day(server: &Server, day: &str) -> Vec<String> {
+pub(crate) async fn top_of_day(server: &Server, day: &str) -> Vec<String> {
     let feed = server.json(&format!("/papers/date/{day}/feed.json")).await;
     feed["items"]
         .as_array()
@@ -127,7 +127,7 @@ async fn top_of_day(server: &Server, day: &str) -> Vec<String> {
         .collect()
 }
 
-fn linked_papers(digest: &Received, base_url: &str) -> Vec<String> {
+pub(crate) fn linked_papers(digest: &Received, base_url: &str) -> Vec<String> {
     between_all(&digest.html, &format!("href=\"{base_url}/papers/"), "\"")
         .into_iter()
         .filter(|path| !["date/", "week/"].iter().any(|period| path.starts_with(period)))

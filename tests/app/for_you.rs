@@ -5,7 +5,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{Instance, SignedIn};
+use crate::digest::{digest_run, digests_to, linked_papers, received, top_of_day};
+use crate::helpers::{Instance, SignedIn, between_all};
 use crate::library::Caller;
 
 /// "Safety Recovery in Reasoning Models Is Only a Few Early Steering Steps Away".
@@ -199,4 +200,76 @@ async fn the_for_you_page_invites_then_explains() {
     let signed_out = ada.server.get("/for-you").await;
     assert!(signed_out.status().is_redirection());
     assert_eq!(signed_out.headers()["location"], "/login?next=/for-you");
+}
+
+/// A member who chooses "For you" for their digest gets their own list's best papers by mail,
+/// through the same queue as everyone's digest: run twice, it sends once.
+#[tokio::test]
+async fn a_members_digest_can_follow_their_for_you_list() {
+    let ada = SignedIn::start(Instance::with_demo_data(), "ada@example.org", &[]).await;
+    let api = Caller {
+        member: &ada,
+        token: None,
+        cookie: Some((ada.cookie.clone(), ada.server.base_url.clone())),
+    };
+    let (status, _) = api.call(Method::PUT, &format!("/api/me/library/{SAVED}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let page = ada.page("/account/subscription").await;
+    assert!(page.contains("value=\"for_you\""), "members are offered For you");
+    let csrf = between_all(&page, "name=\"csrf\" value=\"", "\"")[0].to_owned();
+    let saved = ada
+        .server
+        .client()
+        .post(format!("{}/account/subscription", ada.server.base_url))
+        .header("cookie", &ada.cookie)
+        .header("origin", &ada.server.base_url)
+        .form(&[
+            ("action", "save"),
+            ("csrf", &csrf),
+            ("frequency", "daily"),
+            ("max_papers", "5"),
+            ("order", "for_you"),
+        ])
+        .send()
+        .await
+        .expect("saved");
+    assert_eq!(saved.status(), StatusCode::OK);
+    assert!(
+        ada.page("/account/subscription")
+            .await
+            .contains("value=\"for_you\" checked")
+    );
+
+    let settings = [
+        ("PAPERBOY_SMTP_URL", ada.smtp.url()),
+        ("PAPERBOY_PUBLIC_URL", ada.server.base_url.clone()),
+    ];
+    let settings: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let day = ["--frequency", "daily", "--date", "2026-02-12"];
+    let run = digest_run(&ada.instance, &settings, &day);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let messages = received(&ada.smtp);
+    let digests = digests_to(&messages, "ada@example.org");
+    assert_eq!(digests.len(), 1, "exactly one digest");
+    let mailed = linked_papers(digests[0], &ada.server.base_url);
+
+    let (_, mine) = api
+        .call(Method::GET, "/api/me/for-you?date=2026-02-12&limit=5", None)
+        .await;
+    let mine: Vec<String> = ids(&mine).into_iter().map(str::to_owned).collect();
+    assert_eq!(mailed, mine, "the digest is the member's For you list");
+    let trending: Vec<String> = top_of_day(&ada.server, "2026-02-12")
+        .await
+        .into_iter()
+        .take(5)
+        .collect();
+    assert_ne!(mailed, trending, "not the community's list");
+
+    let again = digest_run(&ada.instance, &settings, &day);
+    assert_eq!(again.code, 0);
+    assert_eq!(
+        digests_to(&received(&ada.smtp), "ada@example.org").len(),
+        1,
+        "sent exactly once"
+    );
 }

@@ -68,6 +68,8 @@ pub struct DigestPreferences {
     /// title or abstract.
     pub keywords: Vec<String>,
     pub max_papers: u32,
+    /// A member's digest ranked by their "For you" list instead of the trending one.
+    pub for_you: bool,
 }
 
 impl Default for DigestPreferences {
@@ -77,6 +79,7 @@ impl Default for DigestPreferences {
             categories: Vec::new(),
             keywords: Vec::new(),
             max_papers: DEFAULT_MAX_PAPERS,
+            for_you: false,
         }
     }
 }
@@ -133,6 +136,8 @@ impl DigestPreferences {
             categories: parsed_categories,
             keywords: parsed_keywords,
             max_papers,
+            // Only a member's own account page offers it.
+            for_you: false,
         })
     }
 

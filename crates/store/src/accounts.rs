@@ -103,6 +103,9 @@ pub trait AccountStore: Send + Sync {
 
     async fn user(&self, user_id: i64) -> Result<Option<User>, StoreError>;
 
+    /// The member who signs in with this address (any case): a digest subscriber's account.
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
+
     /// The member whose public profile id is `profile_id`.
     async fn user_by_profile(&self, profile_id: &str) -> Result<Option<User>, StoreError>;
 

@@ -251,7 +251,7 @@ pub fn digest(subscribers: usize, smtp_url: &str) -> anyhow::Result<u8> {
             .subscription_by_email("reader00000@example.org")
             .await?
             .context("the first subscriber is missing")?;
-        let picked = papers.pick(&sample.preferences, None);
+        let picked = papers.pick(&sample.preferences, None, None);
         let started = Instant::now();
         for _ in 0..subscribers {
             mailer.build(digests.digest_email(&sample, &period, &picked)?)?;

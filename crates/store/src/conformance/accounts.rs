@@ -40,6 +40,12 @@ pub async fn sign_in_links_work_once_and_expire(store: &dyn Store) {
         None
     );
     assert_eq!(
+        store.user_by_email("Ada@Example.org").await.expect("by address"),
+        Some(user.clone()),
+        "addresses are compared without case"
+    );
+    assert_eq!(store.user_by_email("bob@example.org").await.expect("by address"), None);
+    assert_eq!(
         store.redeem_login_token("hash-1", 1_001).await.expect("again"),
         None,
         "a link works once"

@@ -82,6 +82,22 @@ pub async fn subscriptions_change_and_end(store: &dyn Store) {
     );
     let changed = store.subscription(member.id).await.expect("get").expect("there");
     assert_eq!(changed.preferences, weekly_cl());
+    let personal = DigestPreferences {
+        for_you: true,
+        ..weekly_cl()
+    };
+    assert!(
+        store
+            .update_subscription(member.id, &personal, 2)
+            .await
+            .expect("update")
+    );
+    let changed = store.subscription(member.id).await.expect("get").expect("there");
+    assert!(changed.preferences.for_you, "a member's digest can follow For you");
+    store
+        .update_subscription(member.id, &weekly_cl(), 2)
+        .await
+        .expect("back");
     let weekly = store
         .active_subscriptions(Frequency::Weekly, 0, 10)
         .await

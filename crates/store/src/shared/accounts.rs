@@ -186,6 +186,15 @@ impl AccountStore for Backend {
         row.map(user_row).transpose()
     }
 
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        let row =
+            sqlx::query("SELECT id, email, display_name, role, created_at, profile_id FROM users WHERE email = $1")
+                .bind(email.to_lowercase())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(user_row).transpose()
+    }
+
     async fn user_by_profile(&self, profile_id: &str) -> Result<Option<User>, StoreError> {
         let row = sqlx::query(
             "SELECT id, email, display_name, role, created_at, profile_id FROM users WHERE profile_id = $1",

@@ -10,7 +10,7 @@ use super::dialect::{Backend, Connection, Db, DbRow, write_transaction};
 use crate::{StoreError, SubscribeRequest, Subscription, SubscriptionStatus, SubscriptionStore};
 
 pub(super) const SUBSCRIPTION_COLUMNS: &str =
-    "id, email, status, frequency, categories, keywords, max_papers, created_at";
+    "id, email, status, frequency, categories, keywords, max_papers, for_you, created_at";
 
 pub(super) fn subscription_row(row: &DbRow) -> Result<Subscription, StoreError> {
     let id: i64 = row.try_get("id")?;
@@ -36,6 +36,7 @@ pub(super) fn subscription_row(row: &DbRow) -> Result<Subscription, StoreError> 
                 .map_err(|error| corrupt(error.to_string()))?,
             keywords: serde_json::from_str(&keywords).map_err(|error| corrupt(error.to_string()))?,
             max_papers: u32::try_from(max_papers).map_err(|error| corrupt(error.to_string()))?,
+            for_you: row.try_get("for_you")?,
         },
         created_at: row.try_get("created_at")?,
     })
@@ -56,13 +57,15 @@ fn keywords_column(preferences: &DigestPreferences) -> String {
 
 type DbQuery<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments>;
 
-/// Binds the four preference columns, in table order: frequency, categories, keywords, max_papers.
+/// Binds the five preference columns, in table order: frequency, categories, keywords,
+/// max_papers, for_you.
 fn bind_preferences<'q>(query: DbQuery<'q>, preferences: &DigestPreferences) -> DbQuery<'q> {
     query
         .bind(preferences.frequency.as_str())
         .bind(categories_column(preferences))
         .bind(keywords_column(preferences))
         .bind(i64::from(preferences.max_papers))
+        .bind(preferences.for_you)
 }
 
 async fn subscription_where(
@@ -112,11 +115,11 @@ impl SubscriptionStore for Backend {
         }
         let upsert = sqlx::query(
             "INSERT INTO subscriptions (email, email_key, status, frequency, categories, keywords, max_papers, \
-             confirm_token_hash, confirm_expires_at, created_at, updated_at) \
-             VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10) \
+             for_you, confirm_token_hash, confirm_expires_at, created_at, updated_at) \
+             VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9, $10, $11) \
              ON CONFLICT (email_key) DO UPDATE SET email = excluded.email, status = 'pending', \
              frequency = excluded.frequency, categories = excluded.categories, keywords = excluded.keywords, \
-             max_papers = excluded.max_papers, confirm_token_hash = excluded.confirm_token_hash, \
+             max_papers = excluded.max_papers, for_you = excluded.for_you, confirm_token_hash = excluded.confirm_token_hash, \
              confirm_expires_at = excluded.confirm_expires_at, updated_at = excluded.updated_at",
         )
         .bind(email)
@@ -170,9 +173,10 @@ impl SubscriptionStore for Backend {
         let key = email.to_lowercase();
         let upsert = sqlx::query(
             "INSERT INTO subscriptions (email, email_key, status, frequency, categories, keywords, max_papers, \
-             created_at, confirmed_at, updated_at) VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, $8, $9) \
+             for_you, created_at, confirmed_at, updated_at) VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (email_key) DO UPDATE SET status = 'active', frequency = excluded.frequency, \
              categories = excluded.categories, keywords = excluded.keywords, max_papers = excluded.max_papers, \
+             for_you = excluded.for_you, \
              confirm_token_hash = NULL, confirm_expires_at = NULL, failures = 0, \
              confirmed_at = excluded.confirmed_at, updated_at = excluded.updated_at",
         )
@@ -209,8 +213,8 @@ impl SubscriptionStore for Backend {
     ) -> Result<bool, StoreError> {
         let pool = &self.pool;
         let update = sqlx::query(
-            "UPDATE subscriptions SET frequency = $1, categories = $2, keywords = $3, max_papers = $4, updated_at = $5 \
-             WHERE id = $6 AND status IN ('pending', 'active')",
+            "UPDATE subscriptions SET frequency = $1, categories = $2, keywords = $3, max_papers = $4, for_you = $5, \
+             updated_at = $6 WHERE id = $7 AND status IN ('pending', 'active')",
         );
         let done = bind_preferences(update, preferences)
             .bind(now)
