@@ -308,12 +308,58 @@ pub async fn logout(
         state.store.delete_session(&hash_token(&token)).await?;
     }
     let mut response = Redirect::to("/").into_response();
+    forget_session_cookie(&mut response)?;
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeleteAccountForm {
+    confirm: String,
+    csrf: String,
+}
+
+/// `POST /account/delete`: deletes the member and everything theirs, then signs out.
+pub async fn delete_account(
+    _same_origin: SameOrigin,
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+    headers: HeaderMap,
+    Form(form): Form<DeleteAccountForm>,
+) -> Result<Response, AppError> {
+    let session = checked_session(&state, session, &headers, &form.csrf)?;
+    if form.confirm.trim() != "delete" {
+        return Ok((
+            StatusCode::BAD_REQUEST,
+            render_account(
+                &state,
+                &session,
+                "Nothing was deleted: type delete in the box to confirm.",
+            )
+            .await?,
+        )
+            .into_response());
+    }
+    state.store.delete_user(session.user.id, now()).await?;
+    tracing::info!(user = session.user.id, "account deleted");
+    let mut response = message_page(
+        &state,
+        "Your account is deleted",
+        vec!["Your account and everything in it are gone, and you are signed out.".to_owned()],
+        None,
+    )?
+    .into_response();
+    forget_session_cookie(&mut response)?;
+    Ok(response)
+}
+
+/// Tells the browser to drop its session cookie.
+fn forget_session_cookie(response: &mut Response) -> Result<(), AppError> {
     let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     response.headers_mut().insert(
         header::SET_COOKIE,
         HeaderValue::from_str(&cookie).map_err(AppError::internal)?,
     );
-    Ok(response)
+    Ok(())
 }
 
 pub struct TokenView {

@@ -123,6 +123,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", guard::post(auth::logout))
         .route("/account", get(auth::account).merge(guard::post(auth::account_update)))
         .route("/account/export.json", get(auth::account_export))
+        .route("/account/delete", guard::post(auth::delete_account))
         .route("/submit", get(submit::form).merge(guard::post(submit::submit)))
         .route("/account/tokens", guard::post(auth::create_token))
         .route("/account/tokens/{id}/revoke", guard::post(auth::revoke_token))

@@ -273,3 +273,72 @@ async fn a_members_digest_can_follow_their_for_you_list() {
         "sent exactly once"
     );
 }
+
+/// Deleting an account takes the member's library, follows and votes with it and signs out;
+/// a form without the typed confirmation deletes nothing.
+#[tokio::test]
+async fn deleting_an_account_deletes_what_was_theirs() {
+    let ada = SignedIn::start(Instance::with_demo_data(), "ada@example.org", &[]).await;
+    let api = Caller {
+        member: &ada,
+        token: None,
+        cookie: Some((ada.cookie.clone(), ada.server.base_url.clone())),
+    };
+    api.call(Method::PUT, &format!("/api/me/library/{SAVED}"), None).await;
+    api.call(Method::PUT, "/api/me/follows/author/Tat-Seng%20Chua", None)
+        .await;
+    let before = ada.server.json(&format!("/api/papers/{SAVED}")).await["upvotes"]
+        .as_i64()
+        .unwrap();
+    let (status, _) = api
+        .call(Method::POST, &format!("/api/papers/{SAVED}/upvote"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let account = ada.page("/account").await;
+    assert!(account.contains("action=\"/account/delete\""));
+    let csrf = between_all(&account, "name=\"csrf\" value=\"", "\"")[0].to_owned();
+    let delete = |confirm: &'static str| {
+        ada.server
+            .client()
+            .post(format!("{}/account/delete", ada.server.base_url))
+            .header("cookie", &ada.cookie)
+            .header("origin", &ada.server.base_url)
+            .form(&[("csrf", csrf.as_str()), ("confirm", confirm)])
+            .send()
+    };
+    let unconfirmed = delete("yes").await.expect("answered");
+    assert_eq!(unconfirmed.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(api.call(Method::GET, "/api/me/library", None).await.0, StatusCode::OK);
+
+    let deleted = delete("delete").await.expect("answered");
+    assert_eq!(deleted.status(), StatusCode::OK);
+    assert!(
+        deleted.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"),
+        "signed out"
+    );
+    assert_eq!(
+        api.call(Method::GET, "/api/me/library", None).await.0,
+        StatusCode::UNAUTHORIZED,
+        "the session went with the account"
+    );
+    assert_eq!(
+        ada.server.json(&format!("/api/papers/{SAVED}")).await["upvotes"].as_i64(),
+        Some(before),
+        "the vote went too"
+    );
+    // Signing in again makes a new, empty account.
+    let cookie = ada.server.sign_in(&ada.smtp, "ada@example.org").await;
+    let again = Caller {
+        member: &ada,
+        token: None,
+        cookie: Some((cookie, ada.server.base_url.clone())),
+    };
+    assert_eq!(
+        again.call(Method::GET, "/api/me/library", None).await.1,
+        json!({"collections": []})
+    );
+    assert_eq!(
+        again.call(Method::GET, "/api/me/follows", None).await.1,
+        json!({"follows": []})
+    );
+}

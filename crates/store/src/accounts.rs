@@ -103,6 +103,11 @@ pub trait AccountStore: Send + Sync {
 
     async fn user(&self, user_id: i64) -> Result<Option<User>, StoreError>;
 
+    /// Deletes the member and everything that is theirs: sessions, tokens, votes (the papers'
+    /// counts go down), submissions, collections, notes and follows; their digest, if any, is
+    /// ended. Answers whether there was such a member.
+    async fn delete_user(&self, user_id: i64, now: i64) -> Result<bool, StoreError>;
+
     /// The member who signs in with this address (any case): a digest subscriber's account.
     async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
 

@@ -136,3 +136,61 @@ pub async fn api_tokens_sign_in_until_revoked(store: &dyn Store) {
     assert!(store.revoke_api_token(ada.id, token_id).await.expect("revoke"));
     assert_eq!(store.user_by_api_token("token-hash", 8).await.expect("lookup"), None);
 }
+
+pub async fn deleting_a_member_deletes_everything_theirs(store: &dyn Store) {
+    store
+        .merge_papers(vec![full_paper("2602.00001"), full_paper("2602.00002")])
+        .await
+        .expect("merge");
+    let (a, b) = (id("2602.00001"), id("2602.00002"));
+    let ada = signed_in(store, "ada@example.org").await;
+    let bob = signed_in(store, "bob@example.org").await;
+    store.set_vote(ada.id, &a, true).await.expect("vote");
+    assert_eq!(store.set_vote(bob.id, &a, true).await.expect("vote"), Some(2));
+    store
+        .file_paper(ada.id, crate::Shelf::Default, &b, 1)
+        .await
+        .expect("save");
+    store.set_note(ada.id, &b, "read again", 1).await.expect("note");
+    store
+        .follow(ada.id, crate::FollowKind::Author, "Ada Lovelace", 1)
+        .await
+        .expect("follow");
+    let token = store
+        .create_api_token(ada.id, "script", "token-hash")
+        .await
+        .expect("token");
+    assert!(token > 0);
+    store
+        .subscribe_confirmed("ada@example.org", &DigestPreferences::default(), 1)
+        .await
+        .expect("subscribe");
+    let before = store.content_version().await.expect("version").version;
+
+    assert!(store.delete_user(ada.id, 5).await.expect("delete"));
+    assert!(!store.delete_user(ada.id, 6).await.expect("again"), "already gone");
+    assert_eq!(store.user(ada.id).await.expect("user"), None);
+    assert_eq!(store.user_by_api_token("token-hash", 7).await.expect("token"), None);
+    assert_eq!(
+        store.local_votes(std::slice::from_ref(&a)).await.expect("count"),
+        vec![(a.clone(), 1)],
+        "ada's vote no longer counts; bob's does"
+    );
+    assert!(store.recently_saved(ada.id, 10).await.expect("saved").is_empty());
+    assert!(store.notes(ada.id).await.expect("notes").is_empty());
+    assert!(store.follows(ada.id).await.expect("follows").is_empty());
+    assert!(store.collections(ada.id).await.expect("collections").is_empty());
+    let subscription = store
+        .subscription_by_email("ada@example.org")
+        .await
+        .expect("subscription")
+        .expect("kept for the delivery record");
+    assert_eq!(subscription.status, SubscriptionStatus::Unsubscribed);
+    assert!(store.content_version().await.expect("version").version > before);
+    assert_eq!(store.user(bob.id).await.expect("bob").map(|u| u.id), Some(bob.id));
+    assert_eq!(
+        store.paper(&b).await.expect("paper").map(|p| p.id),
+        Some(b),
+        "papers stay"
+    );
+}

@@ -29,7 +29,7 @@ macro_rules! store_conformance_suite {
         $crate::store_conformance_suite!(@areas $make;
             papers: [papers_round_trip_field_for_field, merging_the_same_records_again_changes_nothing, newer_versions_update_and_older_ones_do_not_roll_back, imported_votes_replace_earlier_counts, duplicates_in_one_batch_become_one_paper, stats_count_what_is_held, paper_totals_follow_every_change, unknown_papers_are_none, listing_dates_follow_updates, papers_after_walks_everything_once, listing_candidates_cover_a_period_and_a_category, daily_papers_are_dated_by_hugging_faces_day, papers_by_ids_keep_the_order_asked, listing_days_around_skip_empty_days, content_version_grows_only_with_changes],
             search_feed: [search_log_follows_every_change_that_the_index_holds, embeddings_round_trip_and_go_stale_with_their_text],
-            accounts: [sign_in_links_work_once_and_expire, sessions_carry_their_user_until_they_end, api_tokens_sign_in_until_revoked],
+            accounts: [sign_in_links_work_once_and_expire, sessions_carry_their_user_until_they_end, api_tokens_sign_in_until_revoked, deleting_a_member_deletes_everything_theirs],
             community: [votes_count_once_per_person_and_withdraw, submissions_put_papers_on_a_day_once_within_a_quota, roles_bans_and_hidden_papers, a_ban_stops_a_members_votes_and_submissions_counting_until_it_is_lifted],
             subscriptions: [subscriptions_need_confirmation_once, subscriptions_change_and_end],
             deliveries: [deliveries_are_queued_once_per_period, claims_hand_over_once_and_expire, workers_claiming_at_once_never_share_a_delivery, delivery_outcomes_retry_fail_and_bounce, unconfirmed_hand_overs_are_settled_once],

@@ -186,6 +186,50 @@ impl AccountStore for Backend {
         row.map(user_row).transpose()
     }
 
+    async fn delete_user(&self, user_id: i64, now: i64) -> Result<bool, StoreError> {
+        let mut transaction = write_transaction(&self.pool).await?;
+        let Some(email): Option<String> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *transaction)
+            .await?
+        else {
+            return Ok(false);
+        };
+        let voted: Vec<String> = sqlx::query_scalar("SELECT paper_id FROM votes WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(&mut *transaction)
+            .await?;
+        // Every table that holds a member's rows cascades from users.
+        sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(user_id)
+            .execute(&mut *transaction)
+            .await?;
+        for paper in &voted {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE papers SET local_votes = {} WHERE id = $1",
+                super::community::COUNTED_VOTES
+            )))
+            .bind(paper)
+            .execute(&mut *transaction)
+            .await?;
+        }
+        sqlx::query("DELETE FROM login_tokens WHERE email = $1")
+            .bind(&email)
+            .execute(&mut *transaction)
+            .await?;
+        sqlx::query(
+            "UPDATE subscriptions SET status = 'unsubscribed', updated_at = $1 \
+             WHERE email_key = $2 AND status IN ('pending', 'active')",
+        )
+        .bind(now)
+        .bind(email.to_lowercase())
+        .execute(&mut *transaction)
+        .await?;
+        bump_content_version(&mut transaction).await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+
     async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
         let row =
             sqlx::query("SELECT id, email, display_name, role, created_at, profile_id FROM users WHERE email = $1")

@@ -12,7 +12,7 @@ use crate::{Activity, CommunityStore, NewSubmission, Role, StoreError, SubmitOut
 
 /// A paper's local vote count, for `UPDATE papers … WHERE id = …`: its votes from members who are
 /// not banned.
-const COUNTED_VOTES: &str = "(SELECT COUNT(*) FROM votes v JOIN users u ON u.id = v.user_id \
+pub(super) const COUNTED_VOTES: &str = "(SELECT COUNT(*) FROM votes v JOIN users u ON u.id = v.user_id \
                              WHERE v.paper_id = papers.id AND u.role <> 'banned')";
 
 #[async_trait]
