@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::digest::{digest_run, digests_to, linked_papers, received, top_of_day};
-use crate::helpers::{Instance, SignedIn, between_all};
+use crate::helpers::{Instance, SignedIn, between_all, fixture};
 use crate::library::Caller;
 
 /// "Safety Recovery in Reasoning Models Is Only a Few Early Steering Steps Away".
@@ -341,4 +341,40 @@ async fn deleting_an_account_deletes_what_was_theirs() {
         again.call(Method::GET, "/api/me/follows", None).await.1,
         json!({"follows": []})
     );
+}
+
+/// `paperboy eval recs` runs on a small slice of the real listings (the demo month and the
+/// earlier papers of 15 of its authors) and prints its table; the full run is in docs/for-you.md.
+#[test]
+fn the_offline_evaluation_runs_on_a_small_slice() {
+    let instance = Instance::new();
+    let output = instance
+        .command()
+        .args(["eval", "recs", "--authors", "15", "--json"])
+        .arg("--listings")
+        .arg(fixture("demo/listings-2026-02.jsonl.gz"))
+        .arg("--listings")
+        .arg(fixture("fixtures/recorded/listings-2025-authors-before-2026-02.jsonl.gz"))
+        .arg("--votes")
+        .arg(fixture("demo/hf-daily-papers-2026-02.json.gz"))
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    let report: Value = serde_json::from_str(&stdout).expect("a JSON report");
+    assert_eq!(report["candidates"], 3969, "February 2026's papers");
+    assert_eq!(report["authors"], 15);
+    let recall = |list: &str| {
+        report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["list"].as_str().unwrap().starts_with(list))
+            .unwrap_or_else(|| panic!("no {list} row in {report}"))["recall_at_100"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(recall("For you, following") > 0.9, "{report}");
+    assert!(recall("For you (content") > recall("random"), "{report}");
+    assert!(recall("trending") >= 0.0);
 }
