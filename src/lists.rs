@@ -138,6 +138,25 @@ pub struct Entry {
     pub submitted_by: Option<String>,
 }
 
+impl Entry {
+    /// A paper shown outside a ranked list (a collection, an author's page): dated by its first
+    /// listing, or `fallback` if it has none, with its imported votes.
+    pub fn unranked(paper: Paper, fallback: Date) -> Entry {
+        Entry {
+            listed: paper.first_listed().unwrap_or(fallback),
+            score: TrendingScore {
+                score: 0.0,
+                imported_votes: paper.imported_votes(),
+                local_votes: 0,
+                star_growth: 0,
+                age_hours: 0.0,
+            },
+            submitted_by: None,
+            paper,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ListView {
     pub request: ListRequest,

@@ -166,6 +166,25 @@ pub(crate) fn xml_1_0(document: String) -> String {
 }
 
 pub fn rss(state: &AppState, view: &ListView, page_path: &str, self_url: &str) -> String {
+    rss_document(
+        state,
+        &feed_title(state, view),
+        updated(view),
+        &view.entries,
+        page_path,
+        self_url,
+    )
+}
+
+/// An RSS 2.0 feed of `entries` (lists, collections and author pages share it).
+pub(crate) fn rss_document(
+    state: &AppState,
+    title: &str,
+    updated: Date,
+    entries: &[crate::lists::Entry],
+    page_path: &str,
+    self_url: &str,
+) -> String {
     use rss::{CategoryBuilder, ChannelBuilder, GuidBuilder, ItemBuilder};
     let base = &state.settings.public_url;
     let rfc2822 = |date: Date| {
@@ -174,8 +193,7 @@ pub fn rss(state: &AppState, view: &ListView, page_path: &str, self_url: &str) -
             .strftime("%a, %d %b %Y %H:%M:%S +0000")
             .to_string()
     };
-    let items: Vec<rss::Item> = view
-        .entries
+    let items: Vec<rss::Item> = entries
         .iter()
         .map(|entry| {
             let paper = &entry.paper;
@@ -215,13 +233,13 @@ pub fn rss(state: &AppState, view: &ListView, page_path: &str, self_url: &str) -
         ..Default::default()
     }]);
     let channel = ChannelBuilder::default()
-        .title(feed_title(state, view))
+        .title(title.to_owned())
         .link(format!("{base}{page_path}"))
         .description(format!(
             "Papers from arXiv, ranked by {} and the research community.",
             state.settings.instance_name
         ))
-        .last_build_date(Some(rfc2822(updated(view))))
+        .last_build_date(Some(rfc2822(updated)))
         .atom_ext(Some(atom_extension))
         .namespaces(std::collections::BTreeMap::from([(
             "dc".to_owned(),
@@ -234,9 +252,36 @@ pub fn rss(state: &AppState, view: &ListView, page_path: &str, self_url: &str) -
 }
 
 pub fn json_feed(state: &AppState, view: &ListView, page_path: &str, self_url: &str) -> Result<String, AppError> {
+    // The next page of a long list, as JSON Feed readers page.
+    let next_url = (view.request.page < view.pages()).then(|| {
+        let next = crate::lists::ListRequest {
+            page: view.request.page + 1,
+            ..view.request.clone()
+        };
+        let path = self_url.split('?').next().unwrap_or(self_url);
+        format!("{path}{}", next.query_string(Some(next.page)))
+    });
+    json_feed_document(
+        state,
+        &feed_title(state, view),
+        &view.entries,
+        page_path,
+        self_url,
+        next_url,
+    )
+}
+
+/// A JSON Feed 1.1 of `entries`, with the URL of its next page if it has one.
+pub(crate) fn json_feed_document(
+    state: &AppState,
+    title: &str,
+    entries: &[crate::lists::Entry],
+    page_path: &str,
+    self_url: &str,
+    next_url: Option<String>,
+) -> Result<String, AppError> {
     let base = &state.settings.public_url;
-    let items: Vec<serde_json::Value> = view
-        .entries
+    let items: Vec<serde_json::Value> = entries
         .iter()
         .map(|entry| {
             let paper = &entry.paper;
@@ -257,7 +302,7 @@ pub fn json_feed(state: &AppState, view: &ListView, page_path: &str, self_url: &
         .collect();
     let mut feed = serde_json::json!({
         "version": "https://jsonfeed.org/version/1.1",
-        "title": feed_title(state, view),
+        "title": title,
         "description": format!("Papers from arXiv, ranked by {} and the research community.", state.settings.instance_name),
         "home_page_url": format!("{base}{page_path}"),
         "feed_url": self_url,
@@ -267,14 +312,8 @@ pub fn json_feed(state: &AppState, view: &ListView, page_path: &str, self_url: &
         "language": "en",
         "items": items,
     });
-    // The next page of a long list, as JSON Feed readers page.
-    if view.request.page < view.pages() {
-        let next = crate::lists::ListRequest {
-            page: view.request.page + 1,
-            ..view.request.clone()
-        };
-        let path = self_url.split('?').next().unwrap_or(self_url);
-        feed["next_url"] = serde_json::json!(format!("{path}{}", next.query_string(Some(next.page))));
+    if let Some(next_url) = next_url {
+        feed["next_url"] = serde_json::json!(next_url);
     }
     serde_json::to_string_pretty(&feed).map_err(AppError::internal)
 }
@@ -441,4 +480,40 @@ pub fn balanced(text: &str) -> String {
         depth -= 1;
     }
     out
+}
+
+/// The feeds and the BibTeX of a page that lists `entries` (a collection, an author), by the
+/// file name asked for under the page's path: `feed.atom`, `feed.rss`, `feed.json` or
+/// `papers.bib`.
+pub(crate) fn entries_file(
+    state: &AppState,
+    title: &str,
+    entries: &[crate::lists::Entry],
+    page_path: &str,
+    file: &str,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let updated = entries
+        .iter()
+        .map(|entry| entry.listed)
+        .max()
+        .unwrap_or_else(crate::clock::today_utc);
+    let self_url = format!("{}{page_path}/{file}", state.settings.public_url);
+    let (content_type, body) = match file {
+        "feed.atom" => (
+            "application/atom+xml; charset=utf-8",
+            atom_document(state, title, updated, entries, page_path, &self_url)?,
+        ),
+        "feed.rss" => (
+            "application/rss+xml; charset=utf-8",
+            rss_document(state, title, updated, entries, page_path, &self_url),
+        ),
+        "feed.json" => (
+            "application/feed+json; charset=utf-8",
+            json_feed_document(state, title, entries, page_path, &self_url, None)?,
+        ),
+        "papers.bib" => ("application/x-bibtex; charset=utf-8", bibtex_of(entries)),
+        _ => return Err(AppError::not_found(format!("There is no page called {file:?} here."))),
+    };
+    Ok(([(axum::http::header::CONTENT_TYPE, content_type)], body).into_response())
 }

@@ -22,6 +22,25 @@ pub struct FeedLink {
     pub mime: &'static str,
 }
 
+impl FeedLink {
+    /// The Atom, RSS and JSON feeds at `{base}/feed.{kind}{query}`, titled for `what`.
+    pub fn all(base: &str, query: &str, what: &str) -> Vec<FeedLink> {
+        [
+            ("Atom", "atom", "application/atom+xml"),
+            ("RSS", "rss", "application/rss+xml"),
+            ("JSON Feed", "json", "application/feed+json"),
+        ]
+        .into_iter()
+        .map(|(label, extension, mime)| FeedLink {
+            label,
+            title: format!("{label} feed of {what}"),
+            href: format!("{base}/feed.{extension}{query}"),
+            mime,
+        })
+        .collect()
+    }
+}
+
 /// What every page's frame needs.
 pub struct Layout {
     pub title: String,

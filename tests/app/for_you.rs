@@ -354,13 +354,19 @@ fn the_offline_evaluation_runs_on_a_small_slice() {
         .arg("--listings")
         .arg(fixture("demo/listings-2026-02.jsonl.gz"))
         .arg("--listings")
-        .arg(fixture("fixtures/recorded/listings-2025-authors-before-2026-02.jsonl.gz"))
+        .arg(fixture(
+            "fixtures/recorded/listings-2025-authors-before-2026-02.jsonl.gz",
+        ))
         .arg("--votes")
         .arg(fixture("demo/hf-daily-papers-2026-02.json.gz"))
         .output()
         .expect("runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let report: Value = serde_json::from_str(&stdout).expect("a JSON report");
     assert_eq!(report["candidates"], 3969, "February 2026's papers");
     assert_eq!(report["authors"], 15);

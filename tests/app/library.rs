@@ -324,6 +324,22 @@ async fn collections_are_kept_published_and_withdrawn_from_the_library_page() {
         .await
         .unwrap();
     assert!(feed.contains("<feed") && feed.contains(PAPER), "{feed}");
+    for kind in ["atom", "rss", "json"] {
+        let body = anonymous
+            .get(format!("{public_url}/feed.{kind}"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let parsed = feed_rs::parser::parse(&body[..]).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert_eq!(parsed.entries.len(), 1, "{kind}");
+        assert!(
+            parsed.entries[0].links.iter().any(|l| l.href.ends_with(PAPER)),
+            "{kind}"
+        );
+    }
     let bibtex = anonymous
         .get(format!("{public_url}/papers.bib"))
         .send()
@@ -471,6 +487,26 @@ async fn an_author_page_lists_their_papers_and_its_button_follows_them() {
     assert!(page.contains(&format!("/papers/{PAPER}")), "{page}");
     assert!(page.contains("arXiv does not tell apart people of the same name"));
     assert!(page.contains(&format!("Follow {name}")));
+    for kind in ["atom", "rss", "json"] {
+        let body = ada
+            .server
+            .get(&format!("{path}/feed.{kind}"))
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        let parsed = feed_rs::parser::parse(&body[..]).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert!(
+            parsed
+                .entries
+                .iter()
+                .any(|e| e.links.iter().any(|l| l.href.ends_with(PAPER))),
+            "the author's {kind} feed has the paper"
+        );
+        assert_eq!(parsed.title.map(|t| t.content), Some(format!("Papers by {name}")));
+    }
+    let bibtex = ada.server.text(&format!("{path}/papers.bib")).await;
+    assert!(bibtex.contains(PAPER));
     let missing = ada.server.get("/authors/Nobody%20Ofthisname").await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 

@@ -7,15 +7,17 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::Html;
+use axum::response::{Html, IntoResponse, Response};
 use paperboy_core::{ArxivId, Paper};
 use paperboy_search::{Filters, Sort};
 
+use crate::lists::Entry;
 use crate::search::SearchRequest;
+use crate::web::documents::entries_file;
 use crate::web::error::AppError;
 use crate::web::forms::percent_encode;
 use crate::web::state::AppState;
-use crate::web::views::{author_href, human_date, paper_path};
+use crate::web::views::{FeedLink, author_href, human_date, paper_path};
 
 /// Papers an author page lists.
 const PAPERS: usize = 100;
@@ -48,8 +50,18 @@ struct AuthorPage {
     categories: Vec<NamedCount>,
 }
 
-/// `GET /authors/<name>`.
-pub async fn author(State(state): State<AppState>, Path(name): Path<String>) -> Result<Html<String>, AppError> {
+/// The files under an author's page: its feeds and BibTeX.
+const FILES: [&str; 4] = ["feed.atom", "feed.rss", "feed.json", "papers.bib"];
+
+/// `GET /authors/<name>`, and its feeds and BibTeX at `/authors/<name>/feed.atom` and so on.
+pub async fn author(State(state): State<AppState>, Path(path): Path<String>) -> Result<Response, AppError> {
+    let (name, file) = match FILES
+        .iter()
+        .find_map(|file| Some((path.strip_suffix(&format!("/{file}"))?, *file)))
+    {
+        Some((name, file)) => (name, Some(file)),
+        None => (path.as_str(), None),
+    };
     let name = name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
         return Err(AppError::not_found("There is no author of that name here."));
@@ -88,6 +100,17 @@ pub async fn author(State(state): State<AppState>, Path(name): Path<String>) -> 
     if papers.is_empty() {
         return Err(AppError::not_found(format!("There are no papers by {name} here.")));
     }
+    if let Some(file) = file {
+        let today = crate::clock::today_utc();
+        let entries: Vec<Entry> = papers.into_iter().map(|paper| Entry::unranked(paper, today)).collect();
+        return entries_file(
+            &state,
+            &format!("Papers by {name}"),
+            &entries,
+            &author_href(&name),
+            file,
+        );
+    }
     let mut spellings: Vec<String> = Vec::new();
     let mut coauthors: BTreeMap<String, usize> = BTreeMap::new();
     let mut categories: BTreeMap<String, usize> = BTreeMap::new();
@@ -118,11 +141,13 @@ pub async fn author(State(state): State<AppState>, Path(name): Path<String>) -> 
             })
             .collect::<Vec<_>>()
     };
+    let mut layout = crate::web::views::Layout::new(
+        format!("{name} · {}", state.settings.instance_name),
+        &state.settings.instance_name,
+    );
+    layout.feeds = FeedLink::all(&author_href(&name), "", &format!("the papers by {name}"));
     let page = AuthorPage {
-        layout: crate::web::views::Layout::new(
-            format!("{name} · {}", state.settings.instance_name),
-            &state.settings.instance_name,
-        ),
+        layout,
         path: author_href(&name),
         total: papers.len(),
         papers: papers
@@ -145,5 +170,5 @@ pub async fn author(State(state): State<AppState>, Path(name): Path<String>) -> 
         spellings,
         name,
     };
-    Ok(Html(page.render().map_err(AppError::internal)?))
+    Ok(Html(page.render().map_err(AppError::internal)?).into_response())
 }

@@ -4,9 +4,8 @@
 
 use askama::Template;
 use axum::Form;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use paperboy_core::{ArxivId, Paper};
 use paperboy_store::{Collection, CollectionChange, Shelf};
@@ -14,7 +13,7 @@ use serde::Deserialize;
 
 use crate::limits::Limit;
 use crate::lists::Entry;
-use crate::web::documents::{atom_document, bibtex_of};
+use crate::web::documents::entries_file;
 use crate::web::error::AppError;
 use crate::web::guard::{CurrentUser, SameOrigin, checked_session, now, rate_limit};
 use crate::web::state::AppState;
@@ -336,12 +335,7 @@ pub async fn public(State(state): State<AppState>, Path(public_id): Path<String>
         format!("{} · {}", collection.name, state.settings.instance_name),
         &state.settings.instance_name,
     );
-    layout.feeds = vec![FeedLink {
-        label: "Atom",
-        title: format!("Atom feed of {}", collection.name),
-        href: format!("/collections/{public_id}/feed.atom"),
-        mime: "application/atom+xml",
-    }];
+    layout.feeds = FeedLink::all(&format!("/collections/{public_id}"), "", &collection.name);
     let page = CollectionPage {
         layout,
         name: collection.name,
@@ -368,41 +362,9 @@ pub async fn public_file(
                 .ok()?
                 .to_zoned_datetime(jiff::tz::TimeZone::UTC)
                 .date();
-            Some(Entry {
-                listed: paper.first_listed().unwrap_or(filed),
-                score: paperboy_core::TrendingScore {
-                    score: 0.0,
-                    imported_votes: paper.imported_votes(),
-                    local_votes: 0,
-                    star_growth: 0,
-                    age_hours: 0.0,
-                },
-                submitted_by: None,
-                paper,
-            })
+            Some(Entry::unranked(paper, filed))
         })
         .collect();
-    match file.as_str() {
-        "feed.atom" => {
-            let updated = entries
-                .iter()
-                .map(|entry| entry.listed)
-                .max()
-                .unwrap_or_else(crate::clock::today_utc);
-            let page_path = format!("/collections/{public_id}");
-            let self_url = format!("{}{page_path}/feed.atom", state.settings.public_url);
-            let body = atom_document(&state, &collection.name, updated, &entries, &page_path, &self_url)?;
-            Ok((
-                [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
-                Bytes::from(body),
-            )
-                .into_response())
-        }
-        "papers.bib" => Ok((
-            [(header::CONTENT_TYPE, "application/x-bibtex; charset=utf-8")],
-            Bytes::from(bibtex_of(&entries)),
-        )
-            .into_response()),
-        _ => Err(AppError::not_found(format!("no page called {file:?} here"))),
-    }
+    let page_path = format!("/collections/{public_id}");
+    entries_file(&state, &collection.name, &entries, &page_path, &file)
 }

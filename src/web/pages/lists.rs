@@ -293,19 +293,6 @@ fn empty_message(view: &ListView) -> String {
 
 /// The feeds of a list view, same sort and filter.
 pub fn feed_links(path: &str, request: &ListRequest) -> Vec<FeedLink> {
-    let base = if path == "/" { String::new() } else { path.to_owned() };
-    let query = request.query_string(None);
-    [
-        ("Atom", "atom", "application/atom+xml"),
-        ("RSS", "rss", "application/rss+xml"),
-        ("JSON Feed", "json", "application/feed+json"),
-    ]
-    .into_iter()
-    .map(|(label, extension, mime)| FeedLink {
-        label,
-        title: format!("{label} feed of this list"),
-        href: format!("{base}/feed.{extension}{query}"),
-        mime,
-    })
-    .collect()
+    let base = if path == "/" { "" } else { path };
+    FeedLink::all(base, &request.query_string(None), "this list")
 }
