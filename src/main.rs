@@ -243,6 +243,7 @@ enum EvalCommand {
         /// How many eligible authors to sample.
         #[arg(long, default_value_t = 200)]
         authors: usize,
+        /// Picks the sample of authors and the random baseline: the same seed, the same run.
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// arXiv listings (JSON lines, gzip or not); repeat for several files.

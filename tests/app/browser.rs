@@ -744,3 +744,146 @@ const AXE_SERIOUS: &str = r#"
         }));
     }, function (error) { done([{ id: "axe failed", help: String(error) }]); });
 "#;
+
+/// The personal layer as a reader meets it: save three papers from the day page, file one in a
+/// new collection, follow an author from a paper page, see "For you" explain itself, publish
+/// the collection for anyone, then make it private again.
+#[tokio::test]
+async fn a_reader_saves_files_follows_and_publishes() {
+    let smtp = crate::helpers::SmtpServer::start();
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server_with("serve", &[("PAPERBOY_SMTP_URL", &smtp.url())]);
+    let browser = Browser::start().await;
+    browser.resize(1280, 1000).await;
+    browser
+        .open(&format!("{}/login?next=/papers/date/2026-02-13", server.base_url))
+        .await;
+    browser.run("document.getElementById('email').value = 'reader@example.org'; document.querySelector('form.stacked').submit(); return true;").await;
+    let mail = smtp.wait_for_message_to("reader@example.org");
+    let link = link_in(&mail, &server.base_url, "/login/");
+    browser.open(&format!("{}{link}", server.base_url)).await;
+    browser
+        .run("document.querySelector('.message form button').click(); return true;")
+        .await;
+    browser
+        .wait_for("return location.pathname === '/papers/date/2026-02-13';")
+        .await;
+
+    for card in 0..3 {
+        browser
+            .run(&format!(
+                "document.querySelectorAll('.card .save-button')[{card}].click(); return true;"
+            ))
+            .await;
+    }
+    browser
+        .wait_for("return document.querySelectorAll('.card .save-button[aria-pressed=true]').length === 3;")
+        .await;
+
+    browser.open(&format!("{}/library", server.base_url)).await;
+    browser
+        .run("document.getElementById('new-collection').value = 'Reading group'; document.getElementById('new-collection').form.submit(); return true;")
+        .await;
+    browser
+        .wait_for("return document.body.textContent.indexOf('Reading group') >= 0;")
+        .await;
+    browser.open(&format!("{}/library", server.base_url)).await;
+    browser
+        .wait_for("return document.querySelectorAll('form[action=\"/library/file\"]').length === 3;")
+        .await;
+    let filed_title = browser
+        .run("const form = document.querySelector('form[action=\"/library/file\"]'); const title = form.closest('li').querySelector('a').textContent; form.submit(); return title;")
+        .await;
+    // Filing may land on either collection's page: open Reading group if it is not the one shown.
+    browser
+        .wait_for("return document.readyState === 'complete' && document.querySelector('ul.collections') !== null;")
+        .await;
+    browser
+        .run("const a = [...document.querySelectorAll('ul.collections a')].find(a => a.textContent === 'Reading group'); if (a) a.click(); return true;")
+        .await;
+    browser
+        .wait_for(&format!(
+            "return document.querySelector('strong[aria-current=page]')?.textContent === 'Reading group' && document.body.textContent.indexOf({filed_title}) >= 0;"
+        ))
+        .await;
+
+    // Follow an author: from a paper page, through the author's name, to their page's button.
+    browser
+        .open(&format!("{}/papers/date/2026-02-13", server.base_url))
+        .await;
+    browser
+        .run("document.querySelectorAll('.card h2 a')[5].click(); return true;")
+        .await;
+    browser
+        .wait_for("return location.pathname.startsWith('/papers/2602.') && document.querySelector('a[href^=\"/authors/\"]') !== null;")
+        .await;
+    let author = browser
+        .run("const a = document.querySelector('main a[href^=\"/authors/\"]'); const name = a.textContent; a.click(); return name;")
+        .await;
+    let author = author.as_str().expect("an author's name").to_owned();
+    browser
+        .wait_for("return location.pathname.startsWith('/authors/');")
+        .await;
+    browser
+        .run("document.querySelector('form[action=\"/follows\"] button').click(); return true;")
+        .await;
+    browser
+        .wait_for("return document.body.textContent.indexOf('Unfollow') >= 0 || document.body.textContent.indexOf('Following') >= 0;")
+        .await;
+
+    browser
+        .open(&format!("{}/for-you?date=2026-02-13", server.base_url))
+        .await;
+    browser
+        .wait_for("return document.querySelectorAll('.card .reason').length > 0;")
+        .await;
+    let reasons = browser
+        .run("return [...document.querySelectorAll('.card .reason')].map(r => r.textContent);")
+        .await;
+    let reasons: Vec<String> = serde_json::from_value(reasons).expect("texts");
+    assert!(
+        reasons.iter().any(|r| r.starts_with("Because you saved “")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("whom you follow") && r.to_lowercase().contains(&author.to_lowercase())),
+        "{author}: {reasons:?}"
+    );
+    browser.screenshot("for-you").await;
+
+    // Publish: the public address works for anyone signed out; made private, it is gone.
+    browser.open(&format!("{}/library", server.base_url)).await;
+    browser
+        .run("[...document.querySelectorAll('ul.collections a')].find(a => a.textContent === 'Reading group').click(); return true;")
+        .await;
+    browser
+        .wait_for(
+            "return document.querySelector('form[action=\"/library/publish\"] button')?.textContent === 'Publish';",
+        )
+        .await;
+    browser
+        .run("document.querySelector('form[action=\"/library/publish\"] button').click(); return true;")
+        .await;
+    browser
+        .wait_for("return document.body.textContent.indexOf('Published at') >= 0;")
+        .await;
+    let public_url = browser
+        .run("return [...document.querySelectorAll('a')].find(a => a.href.indexOf('/collections/') >= 0).href;")
+        .await;
+    let public_url = public_url.as_str().expect("a URL").to_owned();
+    let signed_out = reqwest::get(&public_url).await.expect("answered");
+    assert_eq!(signed_out.status(), 200);
+    let page = signed_out.text().await.unwrap();
+    assert!(page.contains("Reading group"), "{page}");
+    browser
+        .run("document.querySelector('form[action=\"/library/publish\"] button').click(); return true;")
+        .await;
+    browser
+        .wait_for(
+            "return document.querySelector('form[action=\"/library/publish\"] button')?.textContent === 'Publish';",
+        )
+        .await;
+    assert_eq!(reqwest::get(&public_url).await.expect("answered").status(), 404);
+}

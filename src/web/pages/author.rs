@@ -16,6 +16,7 @@ use crate::search::SearchRequest;
 use crate::web::documents::entries_file;
 use crate::web::error::AppError;
 use crate::web::forms::percent_encode;
+use crate::web::guard::CurrentUser;
 use crate::web::state::AppState;
 use crate::web::views::{FeedLink, author_href, human_date, paper_path};
 
@@ -48,13 +49,19 @@ struct AuthorPage {
     total: usize,
     coauthors: Vec<NamedCount>,
     categories: Vec<NamedCount>,
+    /// Whether the signed-in reader follows this name.
+    following: bool,
 }
 
 /// The files under an author's page: its feeds and BibTeX.
 const FILES: [&str; 4] = ["feed.atom", "feed.rss", "feed.json", "papers.bib"];
 
 /// `GET /authors/<name>`, and its feeds and BibTeX at `/authors/<name>/feed.atom` and so on.
-pub async fn author(State(state): State<AppState>, Path(path): Path<String>) -> Result<Response, AppError> {
+pub async fn author(
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+    Path(path): Path<String>,
+) -> Result<Response, AppError> {
     let (name, file) = match FILES
         .iter()
         .find_map(|file| Some((path.strip_suffix(&format!("/{file}"))?, *file)))
@@ -141,6 +148,13 @@ pub async fn author(State(state): State<AppState>, Path(path): Path<String>) -> 
             })
             .collect::<Vec<_>>()
     };
+    let following =
+        match &session {
+            Some(session) => state.store.follows(session.user.id).await?.into_iter().any(|follow| {
+                follow.active && follow.kind == paperboy_store::FollowKind::Author && follow.value == name
+            }),
+            None => false,
+        };
     let mut layout = crate::web::views::Layout::new(
         format!("{name} · {}", state.settings.instance_name),
         &state.settings.instance_name,
@@ -168,6 +182,7 @@ pub async fn author(State(state): State<AppState>, Path(path): Path<String>) -> 
             format!("/search?cat={code}&q={}", percent_encode(&format!("au:\"{name}\"")))
         }),
         spellings,
+        following,
         name,
     };
     Ok(Html(page.render().map_err(AppError::internal)?).into_response())
