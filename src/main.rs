@@ -260,6 +260,13 @@ enum EvalCommand {
         /// The weight of the community's votes (the service: 0.05).
         #[arg(long)]
         votes_weight: Option<f32>,
+        /// The embedding model's directory: with it, the embedding and blended content models
+        /// are measured too (the month's papers and the libraries are embedded first).
+        #[arg(long)]
+        model_dir: Option<PathBuf>,
+        /// A file that keeps the embeddings made between runs (JSON lines).
+        #[arg(long)]
+        embeddings_cache: Option<PathBuf>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -365,6 +372,8 @@ fn main() -> ExitCode {
             votes,
             similarity,
             votes_weight,
+            model_dir,
+            embeddings_cache,
             json,
         }) => cli::eval_recs::run(cli::eval_recs::Arguments {
             month,
@@ -374,6 +383,8 @@ fn main() -> ExitCode {
             votes,
             similarity,
             votes_weight,
+            model_dir,
+            embeddings_cache,
             json,
         }),
     };

@@ -15,6 +15,8 @@ pub struct Arguments {
     pub votes: Vec<PathBuf>,
     pub similarity: Option<String>,
     pub votes_weight: Option<f32>,
+    pub model_dir: Option<PathBuf>,
+    pub embeddings_cache: Option<PathBuf>,
     pub json: bool,
 }
 
@@ -41,6 +43,8 @@ pub fn run(arguments: Arguments) -> anyhow::Result<u8> {
         authors: arguments.authors,
         seed: arguments.seed,
         formula,
+        model_dir: arguments.model_dir,
+        embeddings_cache: arguments.embeddings_cache,
     })?;
     if arguments.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -14,7 +14,9 @@ use paperboy_ingest::Item;
 use paperboy_search::analysis::{Analyzer, NAMES};
 
 use super::SAVED_CAP;
-use super::rank::{Formula, Interests, LexicalScores, PeriodPapers, rank};
+use super::rank::{
+    BlendedScores, ContentScores, EmbeddedScores, Formula, Interests, LexicalScores, PeriodPapers, rank,
+};
 
 pub struct EvalOptions {
     pub listings: Vec<PathBuf>,
@@ -24,6 +26,11 @@ pub struct EvalOptions {
     pub authors: usize,
     pub seed: u64,
     pub formula: Formula,
+    /// The embedding model's directory: when it holds the model, the embedding and blended
+    /// content models are measured too.
+    pub model_dir: Option<PathBuf>,
+    /// Where embeddings made for the evaluation are kept between runs (JSON lines).
+    pub embeddings_cache: Option<PathBuf>,
 }
 
 /// One list's recall, averaged over the authors.
@@ -178,21 +185,38 @@ pub fn run(options: &EvalOptions) -> anyhow::Result<Report> {
     let trending = community(Sort::Trending);
     let top = community(Sort::Top);
 
-    let mut sums: Vec<(String, f64, f64)> = [
+    // Embeddings of every paper the runs compare, when the model is there.
+    let embeddings = match &options.model_dir {
+        Some(dir) if paperboy_embed::Embedder::present(dir) => {
+            // The month's papers as read (the period model has dropped their abstracts).
+            let mut wanted: Vec<&SearchDocument> = month.iter().map(|p| &p.document).collect();
+            for (_, _, before, _) in &eligible {
+                wanted.extend(newest(before).into_iter().map(|p| &p.document));
+            }
+            Some(embed_all(dir, options.embeddings_cache.as_deref(), &wanted)?)
+        }
+        _ => None,
+    };
+    let candidate_vectors: Vec<Option<Vec<f32>>> = match &embeddings {
+        Some(vectors) => period.documents.iter().map(|d| vectors.get(&d.id).cloned()).collect(),
+        None => Vec::new(),
+    };
+
+    let mut names: Vec<&str> = vec![
         "For you (content and votes)",
         "For you, following the author",
         "trending (the month, sort=trending)",
         "top (the month's default: votes)",
         "random",
-    ]
-    .iter()
-    .map(|name| (name.to_string(), 0.0, 0.0))
-    .collect();
+    ];
+    if embeddings.is_some() {
+        names.push("For you, embeddings");
+        names.push("For you, embeddings and tf-idf");
+    }
+    let mut sums: Vec<(String, f64, f64)> = names.iter().map(|name| (name.to_string(), 0.0, 0.0)).collect();
     let mut ranking_time = std::time::Duration::ZERO;
     for (_, name, before, during) in &eligible {
-        let mut saved: Vec<&Listed> = before.clone();
-        saved.sort_by(|a, b| b.first.cmp(&a.first).then_with(|| b.document.id.cmp(&a.document.id)));
-        saved.truncate(SAVED_CAP);
+        let saved = newest(before);
         let mut interests = Interests {
             saved: saved.iter().map(|p| p.document.clone()).collect(),
             ..Interests::default()
@@ -211,6 +235,25 @@ pub fn run(options: &EvalOptions) -> anyhow::Result<Report> {
         let mut shuffled: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
         shuffle(&mut shuffled, &mut random);
         lists.push(shuffled);
+        if let Some(vectors) = &embeddings {
+            interests.authors = Vec::new();
+            let profile: Vec<Vec<f32>> = interests
+                .saved
+                .iter()
+                .map(|d| vectors.get(&d.id).cloned().unwrap_or_default())
+                .collect();
+            let embedded = EmbeddedScores::new(&candidate_vectors, profile);
+            let lexical = LexicalScores::new(&period, &interests);
+            let blended = BlendedScores {
+                first: &embedded,
+                second: &lexical,
+                share: 0.5,
+            };
+            for content in [&embedded as &dyn ContentScores, &blended] {
+                let ranked = rank(&period, &votes, content, &interests, &options.formula);
+                lists.push(ranked.iter().map(|r| ids[r.position].to_string()).collect());
+            }
+        }
         for (list, sum) in lists.iter().zip(sums.iter_mut()) {
             sum.1 += recall(list, during, 50);
             sum.2 += recall(list, during, 100);
@@ -234,6 +277,76 @@ pub fn run(options: &EvalOptions) -> anyhow::Result<Report> {
         ms_per_member: ranking_time.as_secs_f64() * 1e3 / (2.0 * n),
         ms_period_model,
     })
+}
+
+/// An author's earlier papers as a library: newest first, as many as the service reads.
+fn newest<'a>(before: &[&'a Listed]) -> Vec<&'a Listed> {
+    let mut saved = before.to_vec();
+    saved.sort_by(|a, b| b.first.cmp(&a.first).then_with(|| b.document.id.cmp(&a.document.id)));
+    saved.truncate(SAVED_CAP);
+    saved
+}
+
+/// Embeddings of `wanted` with the model in `dir`, read from and added to `cache` (JSON lines
+/// of `{"id": …, "vector": […]}`) so that a second run embeds nothing.
+fn embed_all(
+    dir: &std::path::Path,
+    cache: Option<&std::path::Path>,
+    wanted: &[&SearchDocument],
+) -> anyhow::Result<HashMap<String, Vec<f32>>> {
+    use std::io::{BufRead, Write};
+    let mut vectors: HashMap<String, Vec<f32>> = HashMap::new();
+    if let Some(path) = cache
+        && let Ok(file) = std::fs::File::open(path)
+    {
+        for line in std::io::BufReader::new(file).lines() {
+            let line = line?;
+            let record: serde_json::Value = serde_json::from_str(&line).context("a cached embedding")?;
+            if let (Some(id), Some(vector)) = (record["id"].as_str(), record["vector"].as_array()) {
+                vectors.insert(
+                    id.to_owned(),
+                    vector.iter().filter_map(|v| v.as_f64()).map(|v| v as f32).collect(),
+                );
+            }
+        }
+    }
+    let mut missing: Vec<&SearchDocument> = wanted
+        .iter()
+        .copied()
+        .filter(|d| !vectors.contains_key(&d.id))
+        .collect();
+    missing.sort_by(|a, b| a.id.cmp(&b.id));
+    missing.dedup_by(|a, b| a.id == b.id);
+    if missing.is_empty() {
+        return Ok(vectors);
+    }
+    let embedder = paperboy_embed::Embedder::load(dir)?;
+    let mut writer = match cache {
+        Some(path) => Some(std::fs::OpenOptions::new().create(true).append(true).open(path)?),
+        None => None,
+    };
+    let started = std::time::Instant::now();
+    for (done, chunk) in missing.chunks(32).enumerate() {
+        let texts: Vec<String> = chunk
+            .iter()
+            .map(|d| paperboy_embed::paper_text(&d.title, &d.abstract_text))
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        for (document, vector) in chunk.iter().zip(embedder.embed(&refs)?) {
+            if let Some(writer) = writer.as_mut() {
+                writeln!(writer, "{}", serde_json::json!({"id": document.id, "vector": vector}))?;
+            }
+            vectors.insert(document.id.clone(), vector);
+        }
+        eprint!(
+            "\rembedded {} of {} papers ({:.0} s)",
+            ((done + 1) * 32).min(missing.len()),
+            missing.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    eprintln!();
+    Ok(vectors)
 }
 
 fn recall(list: &[String], relevant: &[String], k: usize) -> f64 {

@@ -46,8 +46,12 @@ pub struct ForYou {
     search: OnceLock<Arc<Search>>,
     trending: TrendingParameters,
     periods: Mutex<VecDeque<CachedPeriod>>,
+    /// Each period's candidates as the community ranks them, by content version.
+    candidates: Mutex<VecDeque<CandidatesOf>>,
     lists: Mutex<VecDeque<CachedList>>,
 }
+
+type CandidatesOf = ((Date, Date), i64, Arc<Vec<(RankCandidate, TrendingScore)>>);
 
 struct CachedPeriod {
     range: (Date, Date),
@@ -106,6 +110,7 @@ impl ForYou {
             search: OnceLock::new(),
             trending,
             periods: Mutex::new(VecDeque::new()),
+            candidates: Mutex::new(VecDeque::new()),
             lists: Mutex::new(VecDeque::new()),
         }
     }
@@ -168,10 +173,8 @@ impl ForYou {
         let cached = match cached {
             Some(cached) => cached,
             None => {
-                let ranked = lists::ranked(self.store.as_ref(), &self.trending, &request).await?;
-                let computed = self
-                    .compute(user_id, range, version, &interests, ranked.candidates)
-                    .await?;
+                let candidates = self.candidates(&request, range, version).await?;
+                let computed = self.compute(user_id, range, version, &interests, candidates).await?;
                 let mut lists = self.lists.lock().expect("list cache lock");
                 lists.retain(|c| !(c.user_id == user_id && c.range == range));
                 lists.push_front(computed.clone());
@@ -208,7 +211,7 @@ impl ForYou {
         range: (Date, Date),
         content_version: i64,
         ids: &InterestIds,
-        candidates: Vec<(RankCandidate, TrendingScore)>,
+        candidates: Arc<Vec<(RankCandidate, TrendingScore)>>,
     ) -> anyhow::Result<CachedList> {
         let mut cached = CachedList {
             user_id,
@@ -220,7 +223,7 @@ impl ForYou {
             personal: !ids.is_empty(),
         };
         if ids.is_empty() {
-            cached.ranked = Arc::new(candidates);
+            cached.ranked = candidates;
             return Ok(cached);
         }
         let period = self.period(range, &candidates).await?;
@@ -259,7 +262,7 @@ impl ForYou {
             .map(|(position, d)| (d.id.as_str(), position))
             .collect();
         let mut votes = vec![0; period.documents.len()];
-        for (candidate, score) in &candidates {
+        for (candidate, score) in candidates.iter() {
             if let Some(&position) = by_id.get(candidate.id.as_str()) {
                 votes[position] = score.votes();
             }
@@ -270,20 +273,49 @@ impl ForYou {
             rank::rank(&model, &votes, &content, &interests, &FORMULA)
         })
         .await?;
-        let mut by_candidate: HashMap<ArxivId, (RankCandidate, TrendingScore)> =
-            candidates.into_iter().map(|c| (c.0.id.clone(), c)).collect();
+        let by_candidate: HashMap<&str, &(RankCandidate, TrendingScore)> =
+            candidates.iter().map(|c| (c.0.id.as_str(), c)).collect();
         let mut ranked = Vec::with_capacity(recommendations.len());
         let mut reasons = HashMap::with_capacity(recommendations.len());
         for recommendation in recommendations {
-            let id = &period.documents[recommendation.position].id;
-            if let Some(entry) = ArxivId::parse(id).ok().and_then(|id| by_candidate.remove(&id)) {
+            let id = period.documents[recommendation.position].id.as_str();
+            if let Some(&entry) = by_candidate.get(id) {
                 reasons.insert(entry.0.id.clone(), recommendation.reason);
-                ranked.push(entry);
+                ranked.push(entry.clone());
             }
         }
         cached.ranked = Arc::new(ranked);
         cached.reasons = Arc::new(reasons);
         Ok(cached)
+    }
+
+    /// The period's candidates ranked as the community's list, from the cache while the
+    /// content is unchanged: they are the same for every member.
+    async fn candidates(
+        &self,
+        request: &ListRequest,
+        range: (Date, Date),
+        version: i64,
+    ) -> anyhow::Result<Arc<Vec<(RankCandidate, TrendingScore)>>> {
+        if let Some((_, _, candidates)) = self
+            .candidates
+            .lock()
+            .expect("candidate cache lock")
+            .iter()
+            .find(|(r, v, _)| *r == range && *v == version)
+        {
+            return Ok(Arc::clone(candidates));
+        }
+        let ranked = Arc::new(
+            lists::ranked(self.store.as_ref(), &self.trending, request)
+                .await?
+                .candidates,
+        );
+        let mut cache = self.candidates.lock().expect("candidate cache lock");
+        cache.retain(|(r, _, _)| *r != range);
+        cache.push_front((range, version, Arc::clone(&ranked)));
+        cache.truncate(PERIODS_KEPT);
+        Ok(ranked)
     }
 
     /// The period's model, from the cache while its papers are the same.

@@ -226,6 +226,73 @@ impl ContentScores for LexicalScores<'_> {
     }
 }
 
+/// Content scores from sentence embeddings (unit length, so a dot product is a cosine): the
+/// period's vectors in its order (`None` for a paper not embedded yet) against the member's.
+pub struct EmbeddedScores<'a> {
+    candidates: &'a [Option<Vec<f32>>],
+    profile: Vec<Vec<f32>>,
+}
+
+impl<'a> EmbeddedScores<'a> {
+    /// `profile` holds the vectors of the member's papers in [`Interests`] order (a paper not
+    /// embedded gets an empty vector and counts for nothing).
+    pub fn new(candidates: &'a [Option<Vec<f32>>], profile: Vec<Vec<f32>>) -> Self {
+        EmbeddedScores { candidates, profile }
+    }
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+impl ContentScores for EmbeddedScores<'_> {
+    fn cosines(&self, candidate: usize, out: &mut Vec<f32>) {
+        out.clear();
+        match &self.candidates[candidate] {
+            Some(vector) => out.extend(self.profile.iter().map(|p| dot(vector, p))),
+            None => out.resize(self.profile.len(), 0.0),
+        }
+    }
+
+    fn centroid_norm(&self, weights: &[f32]) -> f32 {
+        let Some(dimensions) = self.profile.iter().map(Vec::len).max() else {
+            return 0.0;
+        };
+        let mut sum = vec![0.0; dimensions];
+        for (vector, weight) in self.profile.iter().zip(weights) {
+            for (total, value) in sum.iter_mut().zip(vector) {
+                *total += weight * value;
+            }
+        }
+        dot(&sum, &sum).sqrt()
+    }
+}
+
+/// Two content models at once: each cosine is `share` of the first's plus the rest of the
+/// second's.
+pub struct BlendedScores<'a> {
+    pub first: &'a dyn ContentScores,
+    pub second: &'a dyn ContentScores,
+    pub share: f32,
+}
+
+impl ContentScores for BlendedScores<'_> {
+    fn cosines(&self, candidate: usize, out: &mut Vec<f32>) {
+        let mut other = Vec::with_capacity(out.capacity());
+        self.first.cosines(candidate, out);
+        self.second.cosines(candidate, &mut other);
+        for (value, second) in out.iter_mut().zip(other) {
+            *value = self.share * *value + (1.0 - self.share) * second;
+        }
+    }
+
+    /// An upper bound (the norms' blend), good enough for `Similarity::Centroid` to compare
+    /// candidates of one member: it scales them all alike.
+    fn centroid_norm(&self, weights: &[f32]) -> f32 {
+        self.share * self.first.centroid_norm(weights) + (1.0 - self.share) * self.second.centroid_norm(weights)
+    }
+}
+
 /// Orders the period's papers for the member, given each one's votes now (in the period's
 /// order). Papers the member saved or upvoted are left out: they have them already.
 pub fn rank(

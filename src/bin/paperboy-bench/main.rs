@@ -4,6 +4,7 @@
 //! sits beside it (`cargo build --release` builds both).
 
 mod corpus;
+mod for_you;
 mod load;
 mod runs;
 mod search;
@@ -107,6 +108,20 @@ enum Command {
         #[arg(long, default_value_t = 60)]
         seconds: u64,
     },
+    /// Give the instance members with libraries (and every other one a followed author), then
+    /// time their "For you" lists of the latest day, week and month: the first member's builds
+    /// the period's model, the others reuse it; against the month's anonymous list.
+    ForYou {
+        /// How many members to create and time.
+        #[arg(long, default_value_t = 100)]
+        members: usize,
+        /// Papers each member saves, from the year before the latest month.
+        #[arg(long, default_value_t = 30)]
+        saved_each: usize,
+        /// The day whose day, week and month are timed (default: the latest listing day).
+        #[arg(long)]
+        date: Option<paperboy_core::Date>,
+    },
     /// Give the instance members with sessions and votes on its last 30 days' papers, for
     /// benchmarks and copies that should carry a community (see scripts/bench-replicas.sh).
     SeedCommunity {
@@ -164,6 +179,11 @@ fn main() -> ExitCode {
         Command::Corpus { papers, seed, source } => corpus::corpus(&source, papers, seed),
         Command::Load { clients, seconds } => load::load(&context, clients, seconds),
         Command::SeedCommunity { members, votes_each } => runs::seed_community(&context, members, votes_each),
+        Command::ForYou {
+            members,
+            saved_each,
+            date,
+        } => for_you::for_you(&context, members, saved_each, date),
     };
     match result {
         Ok(code) => ExitCode::from(code),
