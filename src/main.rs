@@ -267,6 +267,9 @@ enum EvalCommand {
         /// A file that keeps the embeddings made between runs (JSON lines).
         #[arg(long)]
         embeddings_cache: Option<PathBuf>,
+        /// The embeddings' share of each cosine when blended with tf-idf (the service: 0.2).
+        #[arg(long)]
+        embedding_share: Option<f32>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -374,6 +377,7 @@ fn main() -> ExitCode {
             votes_weight,
             model_dir,
             embeddings_cache,
+            embedding_share,
             json,
         }) => cli::eval_recs::run(cli::eval_recs::Arguments {
             month,
@@ -385,6 +389,7 @@ fn main() -> ExitCode {
             votes_weight,
             model_dir,
             embeddings_cache,
+            embedding_share,
             json,
         }),
     };

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use paperboy_core::Period;
 
 use crate::for_you::eval::{EvalOptions, run as evaluate};
-use crate::for_you::rank::{FORMULA, Similarity};
+use crate::for_you::rank::{EMBEDDING_SHARE, FORMULA, Similarity};
 
 pub struct Arguments {
     pub month: String,
@@ -17,6 +17,7 @@ pub struct Arguments {
     pub votes_weight: Option<f32>,
     pub model_dir: Option<PathBuf>,
     pub embeddings_cache: Option<PathBuf>,
+    pub embedding_share: Option<f32>,
     pub json: bool,
 }
 
@@ -45,6 +46,7 @@ pub fn run(arguments: Arguments) -> anyhow::Result<u8> {
         formula,
         model_dir: arguments.model_dir,
         embeddings_cache: arguments.embeddings_cache,
+        embedding_share: arguments.embedding_share.unwrap_or(EMBEDDING_SHARE),
     })?;
     if arguments.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

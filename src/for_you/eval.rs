@@ -31,6 +31,8 @@ pub struct EvalOptions {
     pub model_dir: Option<PathBuf>,
     /// Where embeddings made for the evaluation are kept between runs (JSON lines).
     pub embeddings_cache: Option<PathBuf>,
+    /// The embeddings' share of each cosine in the blended model.
+    pub embedding_share: f32,
 }
 
 /// One list's recall, averaged over the authors.
@@ -211,7 +213,7 @@ pub fn run(options: &EvalOptions) -> anyhow::Result<Report> {
     ];
     if embeddings.is_some() {
         names.push("For you, embeddings");
-        names.push("For you, embeddings and tf-idf");
+        names.push("For you, embeddings and tf-idf blended");
     }
     let mut sums: Vec<(String, f64, f64)> = names.iter().map(|name| (name.to_string(), 0.0, 0.0)).collect();
     let mut ranking_time = std::time::Duration::ZERO;
@@ -247,7 +249,7 @@ pub fn run(options: &EvalOptions) -> anyhow::Result<Report> {
             let blended = BlendedScores {
                 first: &embedded,
                 second: &lexical,
-                share: 0.5,
+                share: options.embedding_share,
             };
             for content in [&embedded as &dyn ContentScores, &blended] {
                 let ranked = rank(&period, &votes, content, &interests, &options.formula);

@@ -19,7 +19,10 @@ use paperboy_store::{FollowKind, Store};
 
 use crate::lists::{self, ListRequest, ListView, Ranked, Scope, ScoredAt};
 use crate::search::{Search, SearchRequest};
-use rank::{FORMULA, Interests, LexicalScores, PeriodPapers, Reason, SearchMatches};
+use rank::{
+    BlendedScores, EMBEDDING_SHARE, EmbeddedScores, FORMULA, Interests, LexicalScores, PeriodPapers, Reason,
+    SearchMatches,
+};
 
 /// The most recently saved papers a member's list is computed from.
 pub const SAVED_CAP: usize = 200;
@@ -58,7 +61,17 @@ struct CachedPeriod {
     /// Of the candidates' ids: a new paper listed makes a new model.
     fingerprint: u64,
     period: Arc<PeriodPapers>,
+    /// The papers' embeddings in the period's order, when the instance has the model, as
+    /// loaded at `vectors_loaded` (read again when more have been loaded since).
+    vectors: Option<Arc<PeriodVectors>>,
+    vectors_loaded: i64,
 }
+
+type PeriodVectors = Vec<Option<Vec<f32>>>;
+
+/// The share of a period's papers that must be embedded before embeddings take part: until
+/// then (a fresh install embedding in the background) the lexical model ranks alone.
+const EMBEDDED_ENOUGH: f64 = 0.9;
 
 #[derive(Clone)]
 struct CachedList {
@@ -226,7 +239,7 @@ impl ForYou {
             cached.ranked = candidates;
             return Ok(cached);
         }
-        let period = self.period(range, &candidates).await?;
+        let (period, vectors) = self.period(range, &candidates).await?;
         let known: HashSet<&ArxivId> = ids.saved.iter().chain(&ids.upvoted).collect();
         let mut profile: Vec<String> = known.iter().map(|id| id.to_string()).collect();
         profile.sort();
@@ -267,10 +280,35 @@ impl ForYou {
                 votes[position] = score.votes();
             }
         }
+        // Embeddings join the lexical model once most of the period has them.
+        let embedded = vectors.filter(|vectors| {
+            let have = vectors.iter().filter(|v| v.is_some()).count();
+            have as f64 >= EMBEDDED_ENOUGH * vectors.len().max(1) as f64
+        });
+        let profile_vectors = match (&embedded, self.search.get()) {
+            (Some(_), Some(search)) => {
+                let ids: Vec<&str> = interests.profile_ids().collect();
+                search
+                    .embeddings_of(&ids)
+                    .map(|(_, found)| found.into_iter().map(Option::unwrap_or_default).collect::<Vec<_>>())
+            }
+            _ => None,
+        };
         let model = Arc::clone(&period);
         let recommendations = tokio::task::spawn_blocking(move || {
-            let content = LexicalScores::new(&model, &interests);
-            rank::rank(&model, &votes, &content, &interests, &FORMULA)
+            let lexical = LexicalScores::new(&model, &interests);
+            match (&embedded, profile_vectors) {
+                (Some(candidates), Some(profile)) => {
+                    let embeddings = EmbeddedScores::new(candidates, profile);
+                    let content = BlendedScores {
+                        first: &embeddings,
+                        second: &lexical,
+                        share: EMBEDDING_SHARE,
+                    };
+                    rank::rank(&model, &votes, &content, &interests, &FORMULA)
+                }
+                _ => rank::rank(&model, &votes, &lexical, &interests, &FORMULA),
+            }
         })
         .await?;
         let by_candidate: HashMap<&str, &(RankCandidate, TrendingScore)> =
@@ -318,12 +356,13 @@ impl ForYou {
         Ok(ranked)
     }
 
-    /// The period's model, from the cache while its papers are the same.
+    /// The period's model and embeddings, from the cache while its papers (and the loaded
+    /// embeddings) are the same.
     async fn period(
         &self,
         range: (Date, Date),
         candidates: &[(RankCandidate, TrendingScore)],
-    ) -> anyhow::Result<Arc<PeriodPapers>> {
+    ) -> anyhow::Result<(Arc<PeriodPapers>, Option<Arc<PeriodVectors>>)> {
         let mut ids: Vec<String> = candidates.iter().map(|(c, _)| c.id.to_string()).collect();
         ids.sort();
         let fingerprint = {
@@ -331,27 +370,42 @@ impl ForYou {
             ids.hash(&mut hasher);
             hasher.finish()
         };
-        if let Some(cached) = self
+        let loaded = self.search.get().and_then(|search| search.embeddings_loaded());
+        let cached = self
             .periods
             .lock()
             .expect("period cache lock")
             .iter()
             .find(|c| c.range == range && c.fingerprint == fingerprint)
-        {
-            return Ok(Arc::clone(&cached.period));
-        }
-        let mut documents = self.store.search_documents(&ids).await?;
-        documents.sort_by(|a, b| a.id.cmp(&b.id));
-        let period = Arc::new(tokio::task::spawn_blocking(move || PeriodPapers::new(documents)).await?);
+            .map(|c| (Arc::clone(&c.period), c.vectors.clone(), c.vectors_loaded));
+        let period = match &cached {
+            Some((period, vectors, at)) if loaded.is_none_or(|loaded| loaded == *at) => {
+                return Ok((Arc::clone(period), vectors.clone()));
+            }
+            Some((period, _, _)) => Arc::clone(period),
+            None => {
+                let mut documents = self.store.search_documents(&ids).await?;
+                documents.sort_by(|a, b| a.id.cmp(&b.id));
+                Arc::new(tokio::task::spawn_blocking(move || PeriodPapers::new(documents)).await?)
+            }
+        };
+        let vectors = self.search.get().and_then(|search| {
+            let ids: Vec<&str> = period.documents.iter().map(|d| d.id.as_str()).collect();
+            search.embeddings_of(&ids)
+        });
+        let vectors_loaded = vectors.as_ref().map_or(0, |(at, _)| *at);
+        let vectors = vectors.map(|(_, vectors)| Arc::new(vectors));
         let mut periods = self.periods.lock().expect("period cache lock");
         periods.retain(|c| c.range != range);
         periods.push_front(CachedPeriod {
             range,
             fingerprint,
             period: Arc::clone(&period),
+            vectors: vectors.clone(),
+            vectors_loaded,
         });
         periods.truncate(PERIODS_KEPT);
-        Ok(period)
+        Ok((period, vectors))
     }
 
     /// The period's papers a followed search matches by its words (keyword matching: a

@@ -79,6 +79,10 @@ pub const FORMULA: Formula = Formula {
     upvoted: 0.5,
 };
 
+/// Where the instance has embeddings, each cosine is this share of the embeddings' and the
+/// rest of tf-idf's (picked by `paperboy eval recs --model-dir`, docs/for-you.md).
+pub const EMBEDDING_SHARE: f32 = 0.2;
+
 /// A followed search and the period's papers it matches.
 #[derive(Clone, Debug)]
 pub struct SearchMatches {
@@ -108,6 +112,11 @@ impl Interests {
             && self.authors.is_empty()
             && self.categories.is_empty()
             && self.searches.is_empty()
+    }
+
+    /// The ids of the member's papers, in the order content scores take them.
+    pub fn profile_ids(&self) -> impl Iterator<Item = &str> {
+        self.profile().map(|(d, _)| d.id.as_str())
     }
 
     fn profile(&self) -> impl Iterator<Item = (&SearchDocument, bool)> {
@@ -531,6 +540,52 @@ mod tests {
         let ids: Vec<String> = ranked(&documents, &interests).into_iter().map(|(id, _)| id).collect();
         assert_eq!(ids.len(), 2);
         assert!(!ids.contains(&"3".to_string()) && !ids.contains(&"4".to_string()));
+    }
+
+    #[test]
+    fn embeddings_find_what_words_miss_and_blend_with_them() {
+        // "Speech recognition" shares no word with the saved "automatic transcription of audio";
+        // the (made-up, unit-length) embeddings know they are about the same thing.
+        let documents = period();
+        let interests = Interests {
+            saved: vec![paper("s", "Automatic transcription of audio", &[], &[], 0)],
+            ..Interests::default()
+        };
+        let unit = |v: [f32; 3]| {
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.map(|x| x / n).to_vec()
+        };
+        let candidates = vec![
+            Some(unit([0.0, 0.0, 1.0])),
+            Some(unit([0.0, 1.0, 0.2])),
+            Some(unit([1.0, 0.1, 0.0])),
+            None,
+        ];
+        let embedded = EmbeddedScores::new(&candidates, vec![unit([1.0, 0.0, 0.0])]);
+        let model = PeriodPapers::new(documents.clone());
+        let votes: Vec<i64> = documents.iter().map(|d| d.votes).collect();
+        let ranked = rank(&model, &votes, &embedded, &interests, &FORMULA);
+        assert_eq!(documents[ranked[0].position].id, "3", "speech, by meaning");
+        assert_eq!(
+            ranked[0].reason.to_string(),
+            "Because you saved “Automatic transcription of audio”"
+        );
+        let lexical = LexicalScores::new(&model, &interests);
+        let blended = BlendedScores {
+            first: &embedded,
+            second: &lexical,
+            share: EMBEDDING_SHARE,
+        };
+        let mut cosines = Vec::new();
+        blended.cosines(2, &mut cosines);
+        let mut alone = Vec::new();
+        embedded.cosines(2, &mut alone);
+        assert!(
+            (cosines[0] - EMBEDDING_SHARE * alone[0]).abs() < 1e-6,
+            "no shared words: half"
+        );
+        embedded.cosines(3, &mut alone);
+        assert_eq!(alone, [0.0], "a paper without a vector scores nothing by meaning");
     }
 
     #[test]

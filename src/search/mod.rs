@@ -269,6 +269,22 @@ impl Search {
         Ok(loaded)
     }
 
+    /// The loaded embeddings of these papers, in order (`None` for a paper not embedded yet),
+    /// with the position of the last embedding loaded (it grows as more arrive); `None` when
+    /// the instance has no model.
+    /// The position of the last embedding loaded; `None` when the instance has no model.
+    pub fn embeddings_loaded(&self) -> Option<i64> {
+        self.embedder.as_ref()?;
+        Some(self.followed.load(Ordering::SeqCst))
+    }
+
+    pub fn embeddings_of(&self, ids: &[&str]) -> Option<(i64, Vec<Option<Vec<f32>>>)> {
+        self.embedder.as_ref()?;
+        let vectors = self.vectors.read().expect("vector lock");
+        let found = ids.iter().map(|id| vectors.vector(id).map(<[f32]>::to_vec)).collect();
+        Some((self.followed.load(Ordering::SeqCst), found))
+    }
+
     /// Embeds up to `limit` papers that have no embedding yet and stores the vectors; returns
     /// how many. `progress(done)` after each batch.
     pub async fn embed_missing(&self, limit: usize, progress: &mut (dyn FnMut(usize) + Send)) -> anyhow::Result<usize> {

@@ -30,6 +30,7 @@ struct ProfilePage {
     joined: String,
     submissions: Vec<ItemView>,
     votes: Vec<ItemView>,
+    collections: Vec<ItemView>,
 }
 
 /// `/users/<profile id>`: a member's submissions and votes. The id is random, so that members
@@ -69,6 +70,23 @@ pub async fn profile(State(state): State<AppState>, Path(profile_id): Path<Strin
             note: String::new(),
         })
         .collect();
+    // A published collection is public: its member's profile lists it.
+    let collections = state
+        .store
+        .collections(user.id)
+        .await?
+        .into_iter()
+        .filter_map(|collection| {
+            Some(ItemView {
+                href: format!("/collections/{}", collection.public_id?),
+                note: match collection.papers {
+                    1 => "1 paper".to_owned(),
+                    n => format!("{n} papers"),
+                },
+                title: collection.name,
+            })
+        })
+        .collect();
     let joined = jiff::Timestamp::from_second(user.created_at)
         .map(|t| human_date(t.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()))
         .unwrap_or_default();
@@ -82,6 +100,7 @@ pub async fn profile(State(state): State<AppState>, Path(profile_id): Path<Strin
         joined,
         submissions,
         votes,
+        collections,
     };
     Ok(Html(page.render().map_err(AppError::internal)?))
 }

@@ -306,6 +306,12 @@ async fn collections_are_kept_published_and_withdrawn_from_the_library_page() {
         "{public_path}"
     );
     let anonymous = reqwest::Client::new();
+    let profile = format!("{base}/users/{}", ada.profile);
+    let listed = anonymous.get(&profile).send().await.unwrap().text().await.unwrap();
+    assert!(
+        listed.contains(&format!("href=\"{public_path}\"")),
+        "the member's profile lists the published collection"
+    );
     let shown = anonymous.get(&public_url).send().await.unwrap().text().await.unwrap();
     assert!(
         shown.contains("Reading &#60;group&#62;") && shown.contains("A collection by"),
@@ -380,6 +386,8 @@ async fn collections_are_kept_published_and_withdrawn_from_the_library_page() {
     .unwrap();
     let gone = anonymous.get(&public_url).send().await.unwrap();
     assert_eq!(gone.status(), StatusCode::NOT_FOUND, "private again");
+    let unlisted = anonymous.get(&profile).send().await.unwrap().text().await.unwrap();
+    assert!(!unlisted.contains(&public_path), "and off the profile");
     let signed_out = client.get(format!("{base}/library")).send().await.unwrap();
     assert_eq!(signed_out.headers()["location"], "/login?next=/library");
 }

@@ -480,3 +480,36 @@ async fn counting_stops_at_ten_thousand_and_says_there_are_more() {
     assert!(page.contains(&format!("{count} papers, ranked")), "{count}");
     server.terminate();
 }
+
+/// With a model and the day embedded, For you ranks by meaning and words together and still
+/// says which saved paper each is like.
+#[tokio::test]
+async fn for_you_uses_the_embeddings_once_the_day_has_them() {
+    let member = crate::helpers::SignedIn::start(instance_with_tiny_model(), "ada@example.org", &[]).await;
+    wait_until_embedded(&member.server, 40).await;
+    let saved = member
+        .server
+        .client()
+        .put(format!("{}/api/me/library/2503.12001", member.server.base_url))
+        .header("cookie", &member.cookie)
+        .header("origin", &member.server.base_url)
+        .send()
+        .await
+        .expect("saved");
+    assert_eq!(saved.status(), 200);
+    let items: serde_json::Value = member
+        .server
+        .client()
+        .get(format!("{}/api/me/for-you?date=2025-03-18", member.server.base_url))
+        .header("cookie", &member.cookie)
+        .header("origin", &member.server.base_url)
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(ids(&items).len(), 39, "the day but the saved paper: {items}");
+    assert!(!ids(&items).contains(&"2503.12001".to_string()));
+    assert_eq!(items[0]["reasonKind"], "saved", "{}", items[0]);
+}

@@ -48,6 +48,8 @@ const MAX_NOTE: usize = 5000;
 struct LibraryPage {
     layout: Layout,
     csrf: String,
+    /// The member's public profile, which lists their published collections.
+    profile_id: String,
     notice: String,
     collections: Vec<CollectionView>,
     selected: CollectionView,
@@ -149,6 +151,7 @@ pub async fn library(
             format!("Your library · {}", state.settings.instance_name),
             &state.settings.instance_name,
         ),
+        profile_id: session.user.profile_id.clone(),
         csrf: session.csrf_token,
         notice: params.notice.unwrap_or_default().chars().take(200).collect(),
         collections: collections
