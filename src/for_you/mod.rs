@@ -19,6 +19,7 @@ use paperboy_store::{FollowKind, Store};
 
 use crate::lists::{self, ListRequest, ListView, Ranked, Scope, ScoredAt};
 use crate::search::{Search, SearchRequest};
+use paperboy_search::SearchIndex;
 use rank::{
     BlendedScores, EMBEDDING_SHARE, EmbeddedScores, FORMULA, Interests, LexicalScores, PeriodPapers, Reason,
     SearchMatches,
@@ -52,6 +53,9 @@ pub struct ForYou {
     /// Each period's candidates as the community ranks them, by content version.
     candidates: Mutex<VecDeque<CandidatesOf>>,
     lists: Mutex<VecDeque<CachedList>>,
+    /// A keyword index of one period's papers, for followed searches in a process without a
+    /// search index of its own (a worker, `paperboy digest run`): by range and papers.
+    period_index: Mutex<Option<((Date, Date), u64, Arc<SearchIndex>)>>,
 }
 
 type CandidatesOf = ((Date, Date), i64, Arc<Vec<(RankCandidate, TrendingScore)>>);
@@ -124,6 +128,7 @@ impl ForYou {
             trending,
             periods: Mutex::new(VecDeque::new()),
             candidates: Mutex::new(VecDeque::new()),
+            period_index: Mutex::new(None),
             lists: Mutex::new(VecDeque::new()),
         }
     }
@@ -257,7 +262,7 @@ impl ForYou {
         };
         let mut searches = Vec::new();
         for query_string in &ids.searches {
-            if let Some(matches) = self.search_matches(query_string, range).await {
+            if let Some(matches) = self.search_matches(query_string, range, &period).await? {
                 searches.push(matches);
             }
         }
@@ -410,14 +415,66 @@ impl ForYou {
 
     /// The period's papers a followed search matches by its words (keyword matching: a
     /// ranking by meaning has no "matches"). A search that no longer reads is skipped.
-    async fn search_matches(&self, query_string: &str, (first, last): (Date, Date)) -> Option<SearchMatches> {
-        let request = saved_search(query_string, first, last)?;
-        let label = request.0;
-        let results = self.search.get()?.query(request.1).await.ok()?;
-        Some(SearchMatches {
-            query: label,
-            ids: results.hits.into_iter().map(|hit| hit.id).collect(),
+    async fn search_matches(
+        &self,
+        query_string: &str,
+        range: (Date, Date),
+        period: &PeriodPapers,
+    ) -> anyhow::Result<Option<SearchMatches>> {
+        let Some((label, request)) = saved_search(query_string, range.0, range.1) else {
+            return Ok(None);
+        };
+        let ids: HashSet<String> = match self.search.get() {
+            Some(search) => match search.query(request).await {
+                Ok(results) => results.hits.into_iter().map(|hit| hit.id).collect(),
+                Err(_) => return Ok(None),
+            },
+            None => {
+                let index = self.period_index(range, period).await?;
+                let hits = tokio::task::spawn_blocking(move || {
+                    index.search(
+                        &request.query,
+                        &request.filters,
+                        request.sort,
+                        request.offset,
+                        request.limit,
+                    )
+                })
+                .await?;
+                match hits {
+                    Ok(page) => page.hits.into_iter().map(|hit| hit.id).collect(),
+                    Err(_) => return Ok(None),
+                }
+            }
+        };
+        Ok(Some(SearchMatches { query: label, ids }))
+    }
+
+    /// The in-memory keyword index of the period's papers, built on first need.
+    async fn period_index(&self, range: (Date, Date), period: &PeriodPapers) -> anyhow::Result<Arc<SearchIndex>> {
+        let ids: Vec<String> = period.documents.iter().map(|d| d.id.clone()).collect();
+        let fingerprint = {
+            let mut hasher = DefaultHasher::new();
+            ids.hash(&mut hasher);
+            hasher.finish()
+        };
+        if let Some((r, f, index)) = self.period_index.lock().expect("period index lock").as_ref()
+            && *r == range
+            && *f == fingerprint
+        {
+            return Ok(Arc::clone(index));
+        }
+        let documents = self.store.search_documents(&ids).await?;
+        let index = tokio::task::spawn_blocking(move || -> anyhow::Result<SearchIndex> {
+            let index = SearchIndex::in_memory()?;
+            index.add_to_build(&documents)?;
+            index.finish_build(0)?;
+            Ok(index)
         })
+        .await??;
+        let index = Arc::new(index);
+        *self.period_index.lock().expect("period index lock") = Some((range, fingerprint, Arc::clone(&index)));
+        Ok(index)
     }
 }
 

@@ -214,6 +214,12 @@ async fn a_members_digest_can_follow_their_for_you_list() {
     };
     let (status, _) = api.call(Method::PUT, &format!("/api/me/library/{SAVED}"), None).await;
     assert_eq!(status, StatusCode::OK);
+    // A followed search counts in the digest too, though `digest run` has no search index of
+    // its own (it indexes the day's papers in memory).
+    let (status, _) = api
+        .call(Method::PUT, "/api/me/follows/search/q%3Dsegmentation", None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
     let page = ada.page("/account/subscription").await;
     assert!(page.contains("value=\"for_you\""), "members are offered For you");
     let csrf = between_all(&page, "name=\"csrf\" value=\"", "\"")[0].to_owned();
@@ -256,6 +262,10 @@ async fn a_members_digest_can_follow_their_for_you_list() {
     let (_, mine) = api
         .call(Method::GET, "/api/me/for-you?date=2026-02-12&limit=5", None)
         .await;
+    assert!(
+        kinds(&mine).contains(&"search"),
+        "the followed search lifts papers: {mine}"
+    );
     let mine: Vec<String> = ids(&mine).into_iter().map(str::to_owned).collect();
     assert_eq!(mailed, mine, "the digest is the member's For you list");
     let trending: Vec<String> = top_of_day(&ada.server, "2026-02-12")
