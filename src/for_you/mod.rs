@@ -55,8 +55,10 @@ pub struct ForYou {
     lists: Mutex<VecDeque<CachedList>>,
     /// A keyword index of one period's papers, for followed searches in a process without a
     /// search index of its own (a worker, `paperboy digest run`): by range and papers.
-    period_index: Mutex<Option<((Date, Date), u64, Arc<SearchIndex>)>>,
+    period_index: Mutex<Option<PeriodIndex>>,
 }
+
+type PeriodIndex = ((Date, Date), u64, Arc<SearchIndex>);
 
 type CandidatesOf = ((Date, Date), i64, Arc<Vec<(RankCandidate, TrendingScore)>>);
 
