@@ -195,7 +195,8 @@ pub async fn unfollow(
 pub struct FollowForm {
     kind: String,
     value: String,
-    /// `unfollow` to stop following; anything else follows.
+    /// `unfollow` to stop following, `off` and `on` to turn a follow off and on again;
+    /// anything else follows.
     action: Option<String>,
     next: Option<String>,
 }
@@ -213,10 +214,19 @@ pub async fn follow_form(
     };
     let (kind, value) = followable(&form.kind, &form.value)?;
     rate_limit(&state, Limit::LibraryChanges, &session.user.id.to_string()).await?;
-    if form.action.as_deref() == Some("unfollow") {
-        state.store.unfollow(session.user.id, kind, &value).await?;
-    } else {
-        state.store.follow(session.user.id, kind, &value, now()).await?;
+    match form.action.as_deref() {
+        Some("unfollow") => {
+            state.store.unfollow(session.user.id, kind, &value).await?;
+        }
+        Some(switch @ ("off" | "on")) => {
+            state
+                .store
+                .set_follow_active(session.user.id, kind, &value, switch == "on")
+                .await?;
+        }
+        _ => {
+            state.store.follow(session.user.id, kind, &value, now()).await?;
+        }
     }
     Ok(Redirect::to(&back).into_response())
 }

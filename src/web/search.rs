@@ -241,6 +241,8 @@ struct SearchPage {
     feed: String,
     /// The BibTeX of the results on this page.
     bibtex: String,
+    /// What following this search stores (its words and categories), and where to come back.
+    follow: Option<(String, String)>,
 }
 
 pub async fn page(State(state): State<AppState>, Query(params): Query<SearchParams>) -> Result<Response, AppError> {
@@ -284,12 +286,24 @@ pub async fn page(State(state): State<AppState>, Query(params): Query<SearchPara
         next: None,
         feed: feed.clone(),
         bibtex: String::new(),
+        follow: None,
     };
     let nothing_asked = text.is_empty() && params.cat.as_deref().unwrap_or("").trim().is_empty();
+    if !nothing_asked {
+        // A followed search keeps its words and categories; dates and order are the page's.
+        let followed = SearchParams {
+            q: params.q.clone(),
+            cat: params.cat.clone(),
+            ..SearchParams::default()
+        };
+        let value = query_string(&followed, None).trim_start_matches('?').to_owned();
+        page.follow = Some((value, format!("/search{}", query_string(&params, None))));
+    }
     let read = match read(&params, PAGE_SIZE) {
         Ok(read) => read,
         Err(problem) => {
             page.problem = Some(problem);
+            page.follow = None;
             let html = page.render().map_err(AppError::internal)?;
             return Ok((StatusCode::BAD_REQUEST, Html(html)).into_response());
         }

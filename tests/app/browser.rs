@@ -677,6 +677,7 @@ async fn axe_finds_no_serious_violation_in_light_or_dark_mode() {
         ("subscribe", "/subscribe"),
         ("account", "/account"),
         ("library", "/library"),
+        ("for you", "/for-you?date=2026-02-13"),
     ];
     let mut found = Vec::new();
     for scheme in ["light", "dark"] {

@@ -384,3 +384,69 @@ fn the_offline_evaluation_runs_on_a_small_slice() {
     assert!(recall("For you (content") > recall("random"), "{report}");
     assert!(recall("trending") >= 0.0);
 }
+
+/// Categories and searches are followed from the pages that show them, and the For you page
+/// lists what is followed with buttons to turn each off, on again, or forget it.
+#[tokio::test]
+async fn follows_are_made_and_managed_from_the_pages() {
+    let ada = SignedIn::start(Instance::with_demo_data(), "ada@example.org", &[]).await;
+    let search = ada.page("/search?q=segmentation&sort=new").await;
+    let value = between_all(
+        &search,
+        "name=\"kind\" value=\"search\"><input type=\"hidden\" name=\"value\" value=\"",
+        "\"",
+    )
+    .first()
+    .copied()
+    .expect("a Follow this search button")
+    .to_owned();
+    assert_eq!(value, "q=segmentation", "the words and categories, not the order");
+    let list = ada.page("/papers/date/2026-02-13?cat=cs.CL").await;
+    assert!(list.contains("<button type=\"submit\">Follow cs.CL</button>"), "{list}");
+    let post = |fields: Vec<(&'static str, String)>| {
+        ada.server
+            .client()
+            .post(format!("{}/follows", ada.server.base_url))
+            .header("cookie", &ada.cookie)
+            .header("origin", &ada.server.base_url)
+            .form(&fields)
+            .send()
+    };
+    for (kind, value) in [("search", value.clone()), ("category", "cs.CL".to_owned())] {
+        let followed = post(vec![
+            ("kind", kind.into()),
+            ("value", value),
+            ("next", "/for-you".into()),
+        ])
+        .await
+        .expect("answered");
+        assert!(followed.status().is_redirection());
+    }
+    let page = ada.page("/for-you?date=2026-02-13").await;
+    assert!(page.contains("What you follow (2)"), "{page}");
+    assert!(
+        page.contains("Matches your search “segmentation”"),
+        "the search lifts papers"
+    );
+    post(vec![
+        ("kind", "category".into()),
+        ("value", "cs.CL".into()),
+        ("action", "off".into()),
+        ("next", "/for-you".into()),
+    ])
+    .await
+    .expect("turned off");
+    let page = ada.page("/for-you?date=2026-02-13").await;
+    assert!(page.contains("(off)") && page.contains("Turn on"), "{page}");
+    post(vec![
+        ("kind", "search".into()),
+        ("value", value),
+        ("action", "unfollow".into()),
+        ("next", "/for-you".into()),
+    ])
+    .await
+    .expect("forgotten");
+    let page = ada.page("/for-you?date=2026-02-13").await;
+    assert!(page.contains("What you follow (1)"));
+    assert!(!page.contains("Matches your search"));
+}

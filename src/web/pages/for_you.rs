@@ -13,7 +13,8 @@ use crate::web::error::AppError;
 use crate::web::forms::period_param;
 use crate::web::guard::CurrentUser;
 use crate::web::state::AppState;
-use crate::web::views::{CardView, Layout, human_date};
+use crate::web::views::{CardView, Layout, author_href, human_date};
+use paperboy_store::FollowKind;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ForYouQuery {
@@ -21,6 +22,16 @@ pub struct ForYouQuery {
     pub week: Option<String>,
     pub month: Option<String>,
     pub page: Option<String>,
+}
+
+/// One thing the member follows, with what its buttons post.
+pub struct FollowView {
+    pub kind: &'static str,
+    pub value: String,
+    /// How the page names it: an author's name, a category, a search's words.
+    pub label: String,
+    pub href: String,
+    pub active: bool,
 }
 
 pub struct PeriodLink {
@@ -35,6 +46,9 @@ struct ForYouPage {
     layout: Layout,
     heading: String,
     personal: bool,
+    follows: Vec<FollowView>,
+    /// Where the follow buttons come back to.
+    back: String,
     periods: Vec<PeriodLink>,
     cards: Vec<CardView>,
     page: u32,
@@ -108,7 +122,37 @@ pub async fn for_you(
         Period::Week { .. } => format!("For you · week of {}", human_date(first)),
         Period::Month { .. } => format!("For you · {}", first.strftime("%B %Y")),
     };
+    let follows = state
+        .store
+        .follows(session.user.id)
+        .await?
+        .into_iter()
+        .map(|follow| {
+            let (label, href) = match follow.kind {
+                FollowKind::Author => (follow.value.clone(), author_href(&follow.value)),
+                FollowKind::Category => (follow.value.clone(), format!("/?cat={}", follow.value)),
+                FollowKind::Search => {
+                    let words: Vec<(String, String)> = serde_urlencoded::from_str(&follow.value).unwrap_or_default();
+                    let label = words
+                        .iter()
+                        .map(|(k, v)| if k == "q" { v.clone() } else { format!("{k}:{v}") })
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    (label, format!("/search?{}", follow.value))
+                }
+            };
+            FollowView {
+                kind: follow.kind.as_str(),
+                value: follow.value,
+                label,
+                href,
+                active: follow.active,
+            }
+        })
+        .collect();
     let view = ForYouPage {
+        follows,
+        back: back.clone(),
         layout: Layout::new(
             format!("{heading} · {}", state.settings.instance_name),
             &state.settings.instance_name,
