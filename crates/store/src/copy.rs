@@ -36,6 +36,10 @@ pub const TABLES: &[&str] = &[
     "collection_papers",
     "paper_notes",
     "follows",
+    "comments",
+    "comment_votes",
+    "comment_reports",
+    "moderation_log",
 ];
 
 /// Tables with an identity column whose sequence must continue after the copied ids.
@@ -46,6 +50,9 @@ const IDENTITIES: &[&str] = &[
     "digest_deliveries",
     "harvest_runs",
     "collections",
+    "comments",
+    "comment_reports",
+    "moderation_log",
 ];
 
 const BATCH_ROWS: i64 = 1000;

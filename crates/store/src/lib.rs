@@ -3,7 +3,7 @@
 //!
 //! Each area has a module with its trait and its types: [`papers`], [`accounts`],
 //! [`community`], [`subscriptions`], [`deliveries`], [`search_feed`], [`harvest`] and
-//! [`instance`], [`library`] and [`follows`]. [`Store`] is their sum: what a backend implements and what the program holds
+//! [`instance`], [`library`], [`follows`] and [`comments`]. [`Store`] is their sum: what a backend implements and what the program holds
 //! (`Arc<dyn Store>`); a caller imports the area traits whose methods it calls.
 //!
 //! The implementation is written once, in `src/shared/` (one file per area), in SQL that
@@ -16,6 +16,7 @@
 //! per area), run against each backend from `tests/`.
 
 pub mod accounts;
+pub mod comments;
 pub mod community;
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -34,6 +35,9 @@ mod sqlite;
 pub mod subscriptions;
 
 pub use accounts::{AccountStore, ApiToken, NewSession, Role, Session, User};
+pub use comments::{
+    Comment, CommentAuthor, CommentReport, CommentStore, EditOutcome, ModerationEntry, NewComment, PostOutcome,
+};
 pub use community::{Activity, CommunityStore, NewSubmission, SubmitOutcome};
 pub use deliveries::{ClaimedDelivery, DeliveryCounts, DeliveryOutcome, DeliveryStore, NewDelivery};
 pub use error::StoreError;
@@ -61,6 +65,7 @@ pub trait Store:
     + InstanceStore
     + LibraryStore
     + FollowStore
+    + CommentStore
 {
 }
 
@@ -75,6 +80,7 @@ impl<T> Store for T where
         + InstanceStore
         + LibraryStore
         + FollowStore
+        + CommentStore
 {
 }
 
@@ -82,7 +88,7 @@ impl<T> Store for T where
 /// backends): `use paperboy_store::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, CommunityStore, DeliveryStore, FollowStore, HarvestStore, InstanceStore, LibraryStore,
-        PaperStore, SearchFeedStore, Store, SubscriptionStore,
+        AccountStore, CommentStore, CommunityStore, DeliveryStore, FollowStore, HarvestStore, InstanceStore,
+        LibraryStore, PaperStore, SearchFeedStore, Store, SubscriptionStore,
     };
 }

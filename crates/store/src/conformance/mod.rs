@@ -3,6 +3,7 @@
 //! fresh, empty store; each check below then runs against it.
 
 pub mod accounts;
+pub mod comments;
 pub mod community;
 pub mod deliveries;
 pub mod follows;
@@ -37,6 +38,7 @@ macro_rules! store_conformance_suite {
             instance: [rate_limits_count_hits_per_window, instance_secrets_are_made_once, leases_are_held_by_one_holder_until_they_run_out, writes_can_be_probed_again_and_again, a_closed_store_does_no_more_work],
             follows: [follows_are_made_once_turned_off_and_on_and_forgotten],
             library: [papers_are_filed_once_and_the_default_collection_is_made_on_first_use, collections_are_renamed_reordered_published_and_deleted, notes_are_private_and_an_empty_one_is_deleted],
+            comments: [comments_thread_flatten_and_keep_their_place_when_deleted, comment_votes_reports_and_moderation],
         );
     };
     (@areas $make:expr; $($area:ident: [$($check:ident),* $(,)?]),* $(,)?) => {

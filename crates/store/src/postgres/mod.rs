@@ -93,6 +93,10 @@ mod follows {
     include!("../shared/follows.rs");
 }
 
+mod comments {
+    include!("../shared/comments.rs");
+}
+
 impl PgStore {
     /// The connection pool, for the copy between backends.
     pub(crate) fn pool(&self) -> &PgPool {

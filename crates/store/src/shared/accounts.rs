@@ -199,7 +199,12 @@ impl AccountStore for Backend {
             .bind(user_id)
             .fetch_all(&mut *transaction)
             .await?;
-        // Every table that holds a member's rows cascades from users.
+        let comments_voted: Vec<i64> = sqlx::query_scalar("SELECT comment_id FROM comment_votes WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(&mut *transaction)
+            .await?;
+        // Every table that holds a member's rows cascades from users; their comments stay, with
+        // no author, so that threads keep their shape.
         sqlx::query("DELETE FROM users WHERE id = $1")
             .bind(user_id)
             .execute(&mut *transaction)
@@ -210,6 +215,14 @@ impl AccountStore for Backend {
                 super::community::COUNTED_VOTES
             )))
             .bind(paper)
+            .execute(&mut *transaction)
+            .await?;
+        }
+        for comment in &comments_voted {
+            sqlx::query(
+                "UPDATE comments SET votes = (SELECT COUNT(*) FROM comment_votes WHERE comment_id = $1) WHERE id = $1",
+            )
+            .bind(comment)
             .execute(&mut *transaction)
             .await?;
         }

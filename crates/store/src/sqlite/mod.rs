@@ -118,6 +118,10 @@ mod follows {
     include!("../shared/follows.rs");
 }
 
+mod comments {
+    include!("../shared/comments.rs");
+}
+
 impl SqliteStore {
     /// The connection pool, for the copy between backends.
     pub(crate) fn pool(&self) -> &SqlitePool {
