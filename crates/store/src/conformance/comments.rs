@@ -1,7 +1,7 @@
 //! The comments area: see [`crate::comments`].
 
 use super::*;
-use crate::{CommentStore, EditOutcome, NewComment, PostOutcome};
+use crate::{EditOutcome, NewComment, PostOutcome};
 
 async fn post(
     store: &dyn Store,
