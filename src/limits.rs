@@ -19,6 +19,7 @@ pub enum Limit {
     Votes,
     Submissions,
     LibraryChanges,
+    Comments,
 }
 
 /// What a limit is.
@@ -34,7 +35,7 @@ pub struct Declaration {
 }
 
 impl Limit {
-    pub const ALL: [Limit; 10] = [
+    pub const ALL: [Limit; 11] = [
         Limit::Writes,
         Limit::Reads,
         Limit::LoginLinks,
@@ -45,6 +46,7 @@ impl Limit {
         Limit::Votes,
         Limit::Submissions,
         Limit::LibraryChanges,
+        Limit::Comments,
     ];
 
     pub const fn declaration(self) -> Declaration {
@@ -82,6 +84,8 @@ impl Limit {
             Limit::Submissions => declared("submit", 3600, 30, None),
             // Papers saved or filed and collections changed, per member.
             Limit::LibraryChanges => declared("library", 600, 600, None),
+            // Comments posted per member.
+            Limit::Comments => declared("comments", 3600, 30, None),
         }
     }
 

@@ -7,6 +7,7 @@ mod assets;
 mod auth;
 mod cache;
 mod client;
+mod comments;
 mod documents;
 mod edge;
 mod error;
@@ -17,6 +18,7 @@ mod forms;
 mod guard;
 mod health;
 mod library;
+mod markdown;
 mod members;
 mod metrics;
 mod pages;
@@ -292,12 +294,16 @@ async fn paper_form(
     state: axum::extract::State<AppState>,
     user: guard::CurrentUser,
     path: axum::extract::Path<String>,
-    form: axum::Form<forms::NextForm>,
+    axum::Form(form): axum::Form<comments::CommentForm>,
 ) -> Result<Response, error::AppError> {
+    if path.0.ends_with("/comments") {
+        return comments::post_form(same_origin, state, user, path, form).await;
+    }
+    let next = axum::Form(forms::NextForm { next: form.next });
     if path.0.ends_with("/save") {
-        library::save_form(same_origin, state, user, path, form).await
+        library::save_form(same_origin, state, user, path, next).await
     } else {
-        votes::vote_form(same_origin, state, user, path, form).await
+        votes::vote_form(same_origin, state, user, path, next).await
     }
 }
 

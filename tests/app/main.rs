@@ -6,6 +6,7 @@ mod browser;
 mod community;
 mod crash;
 mod digest;
+mod discussion;
 mod ecosystem;
 mod fake_arxiv;
 mod for_you;

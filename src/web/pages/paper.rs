@@ -2,6 +2,7 @@
 //! Any id form (`arXiv:…`, versions, old-style with subject class) redirects to the canonical URL.
 
 use crate::web::cache::{PageKey, cached, cached_html};
+use crate::web::comments::{CommentView, MAX_COMMENT, threads};
 use crate::web::documents::bibtex;
 use crate::web::error::AppError;
 use crate::web::state::AppState;
@@ -47,6 +48,10 @@ struct PaperPage {
     layout: Layout,
     paper: PaperView,
     similar: Vec<SimilarView>,
+    comments: Vec<CommentView>,
+    /// Comments others can read (not deleted).
+    comment_count: usize,
+    max_comment: usize,
 }
 
 pub struct SimilarView {
@@ -146,7 +151,8 @@ pub async fn paper(State(state): State<AppState>, page: PageKey, Path(raw): Path
             .first()
             .map_or(0, |(_, count)| *count);
         let similar = similar(&state, &paper).await?;
-        paper_page(&state, paper, local_votes, similar)
+        let comments = threads(state.store.paper_comments(&paper.id, false).await?);
+        paper_page(&state, paper, local_votes, similar, comments)
             .render()
             .map_err(AppError::internal)
     })
@@ -160,7 +166,13 @@ fn not_found(id: &ArxivId) -> AppError {
     ))
 }
 
-fn paper_page(state: &AppState, paper: Paper, local_votes: i64, similar: Vec<SimilarView>) -> PaperPage {
+fn paper_page(
+    state: &AppState,
+    paper: Paper,
+    local_votes: i64,
+    similar: Vec<SimilarView>,
+    comments: Vec<CommentView>,
+) -> PaperPage {
     let url = format!("{}{}", state.settings.public_url, paper_path(&paper));
     let mut layout = Layout::new(
         // A browser tab cannot render math: `VGG-T$^3$` reads `VGG-T³` there.
@@ -271,6 +283,9 @@ fn paper_page(state: &AppState, paper: Paper, local_votes: i64, similar: Vec<Sim
         layout,
         paper: view,
         similar,
+        comment_count: comments.iter().filter(|c| !c.deleted).count(),
+        comments,
+        max_comment: MAX_COMMENT,
     }
 }
 
