@@ -136,6 +136,8 @@ pub struct Entry {
     pub listed: Date,
     /// The member who put the paper on this list, if one did.
     pub submitted_by: Option<String>,
+    /// Comments others can read on the paper.
+    pub comments: i64,
 }
 
 impl Entry {
@@ -152,6 +154,7 @@ impl Entry {
                 age_hours: 0.0,
             },
             submitted_by: None,
+            comments: 0,
             paper,
         }
     }
@@ -274,8 +277,13 @@ pub async fn page_of(store: &dyn Store, request: ListRequest, ranked: Ranked) ->
                 score,
                 listed: candidate.listed,
                 submitted_by: None,
+                comments: 0,
             });
         }
+    }
+    let comments: std::collections::HashMap<_, _> = store.comment_counts(&ids).await?.into_iter().collect();
+    for entry in &mut entries {
+        entry.comments = comments.get(&entry.paper.id).copied().unwrap_or(0);
     }
     for (paper, name) in store.submitters(&ids, first, last).await? {
         if let Some(entry) = entries.iter_mut().find(|entry| entry.paper.id == paper) {

@@ -430,7 +430,7 @@ pub(crate) fn daily_paper_item(entry: &Entry, parameters: &paperboy_core::Trendi
         published_at: iso(entry.listed),
         title: entry.paper.title.clone(),
         summary: entry.paper.abstract_text.clone(),
-        num_comments: 0,
+        num_comments: entry.comments,
         is_author_participating: false,
         paper: paper_object(&entry.paper, &entry.score, Some(entry.listed), parameters),
         submitted_by,

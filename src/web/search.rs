@@ -204,14 +204,18 @@ async fn entries(state: &AppState, results: &SearchResults) -> Result<Vec<Entry>
         .collect();
     let papers = state.store.papers_by_ids(&ids).await?;
     let scores = crate::web::api_json::scores_now(state, &papers).await?;
+    let held: Vec<ArxivId> = papers.iter().map(|paper| paper.id.clone()).collect();
+    let comments = state.store.comment_counts(&held).await?;
     Ok(papers
         .into_iter()
         .zip(scores)
-        .map(|(paper, (score, listed))| Entry {
+        .zip(comments)
+        .map(|((paper, (score, listed)), (_, comments))| Entry {
             listed: listed.or(paper.first_version_date).unwrap_or(Date::MIN),
             score,
             paper,
             submitted_by: None,
+            comments,
         })
         .collect())
 }

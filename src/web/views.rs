@@ -107,6 +107,8 @@ pub struct CardView {
     pub highlight: Option<HighlightView>,
     /// Set on "For you": why the paper is there.
     pub reason: Option<String>,
+    /// Comments others can read on the paper.
+    pub comments: i64,
 }
 
 pub struct HighlightView {
@@ -174,6 +176,7 @@ impl CardView {
             submitted_by: entry.submitted_by.clone(),
             highlight: None,
             reason: None,
+            comments: entry.comments,
         }
     }
 }

@@ -91,4 +91,19 @@ async fn members_comment_and_reply_and_nothing_they_write_runs() {
     assert!(stranger.status().is_redirection());
     assert!(stranger.headers()["location"].to_str().unwrap().starts_with("/login"));
     assert!(ada.page(&format!("/papers/{PAPER}")).await.contains("Discussion (2)"));
+
+    // Everywhere the paper appears: its card says so, and the HF-shaped API counts them.
+    let day = ada.server.text("/papers/date/2026-02-12").await;
+    assert!(
+        day.contains(&format!("href=\"/papers/{PAPER}#discussion\">2 comments</a>")),
+        "the card counts the comments"
+    );
+    let items = ada.server.json("/api/daily_papers?date=2026-02-12&limit=100").await;
+    let item = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["paper"]["id"] == PAPER)
+        .expect("the paper is on its day");
+    assert_eq!(item["numComments"], 2);
 }
