@@ -396,10 +396,18 @@ impl ForYou {
                 Arc::new(tokio::task::spawn_blocking(move || PeriodPapers::new(documents)).await?)
             }
         };
-        let vectors = self.search.get().and_then(|search| {
-            let ids: Vec<&str> = period.documents.iter().map(|d| d.id.as_str()).collect();
-            search.embeddings_of(&ids)
-        });
+        // Copying a month's vectors out takes milliseconds: off the async workers.
+        let vectors = match self.search.get() {
+            Some(search) => {
+                let (search, papers) = (Arc::clone(search), Arc::clone(&period));
+                tokio::task::spawn_blocking(move || {
+                    let ids: Vec<&str> = papers.documents.iter().map(|d| d.id.as_str()).collect();
+                    search.embeddings_of(&ids)
+                })
+                .await?
+            }
+            None => None,
+        };
         let vectors_loaded = vectors.as_ref().map_or(0, |(at, _)| *at);
         let vectors = vectors.map(|(_, vectors)| Arc::new(vectors));
         let mut periods = self.periods.lock().expect("period cache lock");

@@ -294,6 +294,31 @@ async fn math_renders_and_pages_fit_a_phone() {
     );
 }
 
+/// Signs `email` in as a reader does: the form, the mailed link, the button it opens; back on
+/// `next`, with the header saying Account.
+async fn sign_in(browser: &Browser, server: &Server, smtp: &crate::helpers::SmtpServer, email: &str, next: &str) {
+    browser.open(&format!("{}/login?next={next}", server.base_url)).await;
+    browser
+        .run(&format!(
+            "document.getElementById('email').value = '{email}'; document.querySelector('form.stacked').submit(); return true;"
+        ))
+        .await;
+    browser
+        .wait_for("return document.body.textContent.indexOf('a sign-in link is on its way') >= 0;")
+        .await;
+    let mail = smtp.wait_for_message_to(email);
+    let link = link_in(&mail, &server.base_url, "/login/");
+    browser.open(&format!("{}{link}", server.base_url)).await;
+    browser
+        .run("document.querySelector('.message form button').click(); return true;")
+        .await;
+    browser
+        .wait_for(&format!(
+            "return location.pathname === '{next}' && document.getElementById('account-link').textContent === 'Account';"
+        ))
+        .await;
+}
+
 #[tokio::test]
 async fn sign_in_through_the_mailed_link_and_vote_without_a_reload() {
     let smtp = crate::helpers::SmtpServer::start();
@@ -302,20 +327,14 @@ async fn sign_in_through_the_mailed_link_and_vote_without_a_reload() {
     let browser = Browser::start().await;
     browser.resize(1280, 1000).await;
 
-    browser
-        .open(&format!("{}/login?next=/papers/date/2026-02-13", server.base_url))
-        .await;
-    browser.run("document.getElementById('email').value = 'reader@example.org'; document.querySelector('form.stacked').submit(); return true;").await;
-    browser
-        .wait_for("return document.body.textContent.indexOf('a sign-in link is on its way') >= 0;")
-        .await;
-    let mail = smtp.wait_for_message_to("reader@example.org");
-    let link = link_in(&mail, &server.base_url, "/login/");
-    browser.open(&format!("{}{link}", server.base_url)).await;
-    browser
-        .run("document.querySelector('.message form button').click(); return true;")
-        .await;
-    browser.wait_for("return location.pathname === '/papers/date/2026-02-13' && document.getElementById('account-link').textContent === 'Account';").await;
+    sign_in(
+        &browser,
+        &server,
+        &smtp,
+        "reader@example.org",
+        "/papers/date/2026-02-13",
+    )
+    .await;
 
     let before = browser
         .run("return document.querySelector('.card .count').textContent;")
@@ -756,19 +775,14 @@ async fn a_reader_saves_files_follows_and_publishes() {
     let server = instance.spawn_server_with("serve", &[("PAPERBOY_SMTP_URL", &smtp.url())]);
     let browser = Browser::start().await;
     browser.resize(1280, 1000).await;
-    browser
-        .open(&format!("{}/login?next=/papers/date/2026-02-13", server.base_url))
-        .await;
-    browser.run("document.getElementById('email').value = 'reader@example.org'; document.querySelector('form.stacked').submit(); return true;").await;
-    let mail = smtp.wait_for_message_to("reader@example.org");
-    let link = link_in(&mail, &server.base_url, "/login/");
-    browser.open(&format!("{}{link}", server.base_url)).await;
-    browser
-        .run("document.querySelector('.message form button').click(); return true;")
-        .await;
-    browser
-        .wait_for("return location.pathname === '/papers/date/2026-02-13';")
-        .await;
+    sign_in(
+        &browser,
+        &server,
+        &smtp,
+        "reader@example.org",
+        "/papers/date/2026-02-13",
+    )
+    .await;
 
     for card in 0..3 {
         browser

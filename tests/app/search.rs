@@ -481,10 +481,11 @@ async fn counting_stops_at_ten_thousand_and_says_there_are_more() {
     server.terminate();
 }
 
-/// With a model and the day embedded, For you ranks by meaning and words together and still
-/// says which saved paper each is like.
+/// With a model and the day embedded, For you (which then blends embeddings into its content
+/// scores) still answers the day without the saved paper and says which saved paper each is
+/// like. That the blend moves the order is the unit test's to show (for_you::rank).
 #[tokio::test]
-async fn for_you_uses_the_embeddings_once_the_day_has_them() {
+async fn for_you_answers_with_a_model_and_the_day_embedded() {
     let member = crate::helpers::SignedIn::start(instance_with_tiny_model(), "ada@example.org", &[]).await;
     wait_until_embedded(&member.server, 40).await;
     let saved = member
