@@ -150,6 +150,12 @@ pub struct LimitsConfig {
     /// Subscribe requests one client address may make per hour (each address gets at most 3
     /// confirmation mails a day).
     pub subscribe_requests_per_client: u32,
+    /// Comments one member may post per hour.
+    pub comments_per_member: u32,
+    /// Comments one client address may post per hour (members behind one address share it).
+    pub comments_per_client: u32,
+    /// Comments per hour of a member whose account is younger than a day.
+    pub new_member_comments: u32,
 }
 
 impl Default for LimitsConfig {
@@ -159,6 +165,9 @@ impl Default for LimitsConfig {
             writes_per_client: Limit::Writes.default_value(),
             reads_per_client: Limit::Reads.default_value(),
             subscribe_requests_per_client: Limit::SubscribeRequests.default_value(),
+            comments_per_member: Limit::Comments.default_value(),
+            comments_per_client: Limit::CommentsPerClient.default_value(),
+            new_member_comments: Limit::NewMemberComments.default_value(),
         }
     }
 }

@@ -20,6 +20,8 @@ pub enum Limit {
     Submissions,
     LibraryChanges,
     Comments,
+    CommentsPerClient,
+    NewMemberComments,
 }
 
 /// What a limit is.
@@ -35,7 +37,7 @@ pub struct Declaration {
 }
 
 impl Limit {
-    pub const ALL: [Limit; 11] = [
+    pub const ALL: [Limit; 13] = [
         Limit::Writes,
         Limit::Reads,
         Limit::LoginLinks,
@@ -47,6 +49,8 @@ impl Limit {
         Limit::Submissions,
         Limit::LibraryChanges,
         Limit::Comments,
+        Limit::CommentsPerClient,
+        Limit::NewMemberComments,
     ];
 
     pub const fn declaration(self) -> Declaration {
@@ -84,8 +88,11 @@ impl Limit {
             Limit::Submissions => declared("submit", 3600, 30, None),
             // Papers saved or filed and collections changed, per member.
             Limit::LibraryChanges => declared("library", 600, 600, None),
-            // Comments posted per member.
-            Limit::Comments => declared("comments", 3600, 30, None),
+            // Comments posted per member, per client address, and per member whose account is
+            // younger than a day (who also may put only a few links in a comment).
+            Limit::Comments => declared("comments", 3600, 30, Some("comments_per_member")),
+            Limit::CommentsPerClient => declared("comments-ip", 3600, 60, Some("comments_per_client")),
+            Limit::NewMemberComments => declared("comments-new", 3600, 5, Some("new_member_comments")),
         }
     }
 

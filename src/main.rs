@@ -130,12 +130,18 @@ enum Command {
 enum UsersCommand {
     /// Every account with its role.
     List,
-    /// Make an account an admin (it can hide papers and submissions).
+    /// Make an account a moderator of discussions (it hides and restores comments and bans
+    /// their writers).
+    Moderator {
+        /// The account's e-mail address.
+        email: String,
+    },
+    /// Make an account an admin (it can hide papers and submissions, and moderates discussions).
     Promote {
         /// The account's e-mail address.
         email: String,
     },
-    /// Make an admin a member again.
+    /// Make an admin or a moderator a member again.
     Demote {
         /// The account's e-mail address.
         email: String,
@@ -332,6 +338,7 @@ fn main() -> ExitCode {
         Command::Demo { addr } => cli::demo::run(&context, addr),
         Command::Users(UsersCommand::List) => cli::users::list(&context),
         Command::Users(UsersCommand::Promote { email }) => cli::users::set_role(&context, &email, Role::Admin),
+        Command::Users(UsersCommand::Moderator { email }) => cli::users::set_role(&context, &email, Role::Moderator),
         Command::Users(UsersCommand::Demote { email } | UsersCommand::Unban { email }) => {
             cli::users::set_role(&context, &email, Role::Member)
         }

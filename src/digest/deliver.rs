@@ -1,6 +1,7 @@
-//! Sending queued digests: claim what is due, render, hand over to SMTP over a few pooled
-//! connections at once, and record the outcome. Transient failures come back later with
-//! exponential backoff; permanent ones count towards marking the address bounced.
+//! Sending queued mail — digests, and the mails that tell members of new comments — by the same
+//! steps: claim what is due, render, hand over to SMTP over a few pooled connections at once,
+//! and record the outcome. Transient failures come back later with exponential backoff;
+//! permanent ones count towards marking a digest's address bounced.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -8,7 +9,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use paperboy_core::DigestPeriod;
-use paperboy_store::{ClaimedDelivery, DeliveryOutcome};
+use paperboy_core::EmailAddress;
+use paperboy_store::{ClaimedCommentMail, ClaimedDelivery, DeliveryOutcome};
 use serde::Serialize;
 use tokio::task::JoinSet;
 
@@ -52,16 +54,22 @@ pub fn backoff_seconds(first_wait: u32, attempts: u32) -> i64 {
 }
 
 impl Digests {
-    /// Sends every delivery that is due now, then returns. Deliveries waiting for a retry stay
-    /// queued for a later pass.
+    /// Sends every digest and comment mail that is due now, then returns. Mails waiting for a
+    /// retry stay queued for a later pass.
     pub async fn deliver_due(self: &Arc<Self>) -> anyhow::Result<DeliveryReport> {
-        self.settle_unconfirmed_hand_overs().await?;
+        for queue in [Queue::Digests, Queue::CommentMails] {
+            self.settle_unconfirmed_hand_overs(queue).await?;
+        }
         // Each connection's worker claims and sends its own small batches, so a slow message
         // holds up only its own connection, not a whole round.
         let mut workers = JoinSet::new();
         for _ in 0..self.settings.connections.max(1) {
             let digests = Arc::clone(self);
-            workers.spawn(async move { digests.work_through_queue().await });
+            workers.spawn(async move {
+                let mut report = digests.work_through_queue(Queue::Digests).await?;
+                report.add(&digests.work_through_queue(Queue::CommentMails).await?);
+                anyhow::Ok(report)
+            });
         }
         let mut report = DeliveryReport::default();
         while let Some(done) = workers.join_next().await {
@@ -70,40 +78,57 @@ impl Digests {
         Ok(report)
     }
 
-    async fn work_through_queue(&self) -> anyhow::Result<DeliveryReport> {
+    async fn work_through_queue(&self, queue: Queue) -> anyhow::Result<DeliveryReport> {
         let mut report = DeliveryReport::default();
         loop {
-            let claim = self.claims.claim();
-            let claimed = self
-                .store
-                .claim_deliveries(now(), i64::from(self.settings.lease_seconds), CLAIM_BATCH, &claim)
-                .await
-                .context("while claiming digests to send")?;
+            let claimed = self.claim_from(queue).await?;
             if claimed.is_empty() {
                 return Ok(report);
             }
             // Outcomes are recorded per batch: the hand-over already made each message safe
             // from being sent twice, so this is bookkeeping, not a commit point.
             let mut outcomes = Vec::with_capacity(claimed.len());
-            for delivery in claimed {
-                let id = delivery.id;
-                if let Some(outcome) = self.deliver_one(delivery, &mut report).await {
+            for mail in claimed {
+                let id = mail.id();
+                if let Some(outcome) = self.deliver_one(mail, &mut report).await {
                     outcomes.push((id, outcome));
                 }
             }
-            self.store
-                .finish_deliveries(&outcomes, now())
-                .await
-                .context("while recording deliveries")?;
+            match queue {
+                Queue::Digests => self.store.finish_deliveries(&outcomes, now()).await,
+                Queue::CommentMails => self.store.finish_comment_mails(&outcomes, now()).await,
+            }
+            .with_context(|| format!("while recording {}", queue.name()))?;
         }
     }
 
-    /// After a crash: handed-over deliveries whose worker is gone are settled by its journal.
+    async fn claim_from(&self, queue: Queue) -> anyhow::Result<Vec<Claimed>> {
+        let claim = self.claims.claim();
+        let lease = i64::from(self.settings.lease_seconds);
+        let claimed = match queue {
+            Queue::Digests => self
+                .store
+                .claim_deliveries(now(), lease, CLAIM_BATCH, &claim)
+                .await
+                .map(|all| all.into_iter().map(Claimed::Digest).collect()),
+            Queue::CommentMails => self
+                .store
+                .claim_comment_mails(now(), lease, CLAIM_BATCH, &claim)
+                .await
+                .map(|all| all.into_iter().map(Claimed::CommentMail).collect()),
+        };
+        claimed.with_context(|| format!("while claiming {} to send", queue.name()))
+    }
+
+    /// After a crash: handed-over mails whose worker is gone are settled by its journal.
     /// Not in it: the `.` was never written, so the server dropped the message and it is queued
     /// again. In it: never sent again. Claims this process cannot settle (their worker still
     /// runs, or ran on another machine) are left to whoever can ([`super::claim::ClaimMaker`]).
-    async fn settle_unconfirmed_hand_overs(self: &Arc<Self>) -> anyhow::Result<()> {
-        let stale = self.store.unconfirmed_hand_overs(now()).await?;
+    async fn settle_unconfirmed_hand_overs(self: &Arc<Self>, queue: Queue) -> anyhow::Result<()> {
+        let stale = match queue {
+            Queue::Digests => self.store.unconfirmed_hand_overs(now()).await?,
+            Queue::CommentMails => self.store.unconfirmed_comment_mails(now()).await?,
+        };
         let mut by_journal: HashMap<PathBuf, Vec<(i64, String)>> = HashMap::new();
         for (id, claim) in stale {
             if let Some(journal) = self.claims.journal_to_settle(&claim) {
@@ -116,10 +141,20 @@ impl Digests {
                 .await
                 .context("the journal reader panicked")??;
             for (id, claim) in hand_overs {
+                // Claims are random, so an (id, claim) pair names one mail of one queue.
                 let reached_server = journal.contains(&(id, claim.clone()));
-                if self.store.resolve_hand_over(id, &claim, reached_server, now()).await? {
+                let settled = match queue {
+                    Queue::Digests => self.store.resolve_hand_over(id, &claim, reached_server, now()).await?,
+                    Queue::CommentMails => {
+                        self.store
+                            .resolve_comment_mail(id, &claim, reached_server, now())
+                            .await?
+                    }
+                };
+                if settled {
                     tracing::info!(
-                        delivery = id,
+                        queue = queue.name(),
+                        id,
                         reached_server,
                         "settled a hand-over interrupted by a crash"
                     );
@@ -144,46 +179,62 @@ impl Digests {
         Ok(papers)
     }
 
-    /// Sends one digest; answers what to record (nothing when it is no longer ours to record).
-    async fn deliver_one(&self, delivery: ClaimedDelivery, report: &mut DeliveryReport) -> Option<DeliveryOutcome> {
+    /// Sends one mail; answers what to record (nothing when it is no longer ours to record).
+    async fn deliver_one(&self, delivery: Claimed, report: &mut DeliveryReport) -> Option<DeliveryOutcome> {
         let attempt = self.attempt(&delivery).await;
         let outcome = match attempt {
+            Err(Attempt::NothingToSend(reason)) => {
+                tracing::info!(delivery = delivery.id(), reason, "mail cancelled: nothing left to send");
+                DeliveryOutcome::Cancelled { reason }
+            }
+            Err(Attempt::Smtp(error)) => return self.smtp_outcome(&delivery, error, report),
             Ok(()) => {
                 report.sent += 1;
                 DeliveryOutcome::Sent
             }
-            Err(SmtpError::Withdrawn) => {
+        };
+        Some(outcome)
+    }
+
+    fn smtp_outcome(
+        &self,
+        delivery: &Claimed,
+        error: SmtpError,
+        report: &mut DeliveryReport,
+    ) -> Option<DeliveryOutcome> {
+        let outcome = match error {
+            SmtpError::Withdrawn => {
                 tracing::info!(
-                    delivery = delivery.id,
-                    "digest withdrawn before sending (unsubscribed or taken over)"
+                    delivery = delivery.id(),
+                    "mail withdrawn before sending (unsubscribed or taken over)"
                 );
                 return None;
             }
-            Err(SmtpError::Unknown(error)) => {
+            SmtpError::Unknown(error) => {
                 report.unconfirmed += 1;
                 tracing::warn!(
-                    delivery = delivery.id,
+                    delivery = delivery.id(),
                     error,
-                    "digest sent without confirmation; not resending"
+                    "mail sent without confirmation; not resending"
                 );
                 return None;
             }
-            Err(SmtpError::Permanent(error)) => {
+            SmtpError::Permanent(error) => {
                 report.failed += 1;
-                tracing::warn!(delivery = delivery.id, error, "digest refused for good");
+                tracing::warn!(delivery = delivery.id(), error, "mail refused for good");
                 DeliveryOutcome::Failed {
                     error,
                     permanent: true,
                     bounce_limit: self.settings.bounce_limit,
                 }
             }
-            Err(SmtpError::Transient(error)) if delivery.attempts >= self.settings.max_attempts => {
+            SmtpError::Transient(error) if delivery.attempts() >= self.settings.max_attempts => {
                 report.failed += 1;
                 tracing::warn!(
-                    delivery = delivery.id,
+                    delivery = delivery.id(),
                     error,
-                    attempts = delivery.attempts,
-                    "digest given up"
+                    attempts = delivery.attempts(),
+                    "mail given up"
                 );
                 DeliveryOutcome::Failed {
                     error,
@@ -191,10 +242,10 @@ impl Digests {
                     bounce_limit: self.settings.bounce_limit,
                 }
             }
-            Err(SmtpError::Transient(error)) => {
+            SmtpError::Transient(error) => {
                 report.retrying += 1;
-                let wait = backoff_seconds(self.settings.retry_seconds, delivery.attempts);
-                tracing::info!(delivery = delivery.id, error, wait, "digest will be retried");
+                let wait = backoff_seconds(self.settings.retry_seconds, delivery.attempts());
+                tracing::info!(delivery = delivery.id(), error, wait, "mail will be retried");
                 DeliveryOutcome::Retry {
                     error,
                     next_attempt_at: now() + wait,
@@ -204,46 +255,116 @@ impl Digests {
         Some(outcome)
     }
 
-    async fn attempt(&self, delivery: &ClaimedDelivery) -> Result<(), SmtpError> {
-        let render = async {
-            let period =
-                DigestPeriod::parse_key(&delivery.period).with_context(|| format!("period {:?}", delivery.period))?;
-            let papers = self.period_papers(&delivery.period).await?;
-            let selected = papers.select(&delivery.papers);
-            let email = self.digest_email(&delivery.subscription, &period, &selected)?;
-            let to = email.to.clone();
-            anyhow::Ok((to, self.mailer.build(email)?))
+    async fn attempt(&self, delivery: &Claimed) -> Result<(), Attempt> {
+        // A mail that cannot be rendered now (the database is busy, say) is tried again later.
+        let (to, message) = match self.render(delivery).await {
+            Ok(Some(rendered)) => rendered,
+            Ok(None) => return Err(Attempt::NothingToSend("its comments were hidden or deleted".to_owned())),
+            Err(error) => {
+                return Err(Attempt::Smtp(SmtpError::Transient(format!(
+                    "while composing the message: {error:#}"
+                ))));
+            }
         };
-        // A digest that cannot be rendered now (the database is busy, say) is tried again later.
-        let (to, message) = render
-            .await
-            .map_err(|error| SmtpError::Transient(format!("while composing the message: {error:#}")))?;
         let mut hand_over = DeliveryHandOver {
             digests: self,
             delivery,
         };
-        self.mailer.deliver(&to, &message, &mut hand_over).await
+        self.mailer
+            .deliver(&to, &message, &mut hand_over)
+            .await
+            .map_err(Attempt::Smtp)
+    }
+
+    /// The message to send, or `None` when there is nothing left to tell.
+    async fn render(&self, delivery: &Claimed) -> anyhow::Result<Option<(EmailAddress, Vec<u8>)>> {
+        let email = match delivery {
+            Claimed::Digest(delivery) => {
+                let period = DigestPeriod::parse_key(&delivery.period)
+                    .with_context(|| format!("period {:?}", delivery.period))?;
+                let papers = self.period_papers(&delivery.period).await?;
+                let selected = papers.select(&delivery.papers);
+                self.digest_email(&delivery.subscription, &period, &selected)?
+            }
+            Claimed::CommentMail(mail) => match self.comment_email(mail).await? {
+                Some(email) => email,
+                None => return Ok(None),
+            },
+        };
+        let to = email.to.clone();
+        Ok(Some((to, self.mailer.build(email)?)))
     }
 }
 
-/// The two records of a digest's hand-over: the database (is it still ours?), then the journal
+/// The two queues of mail.
+#[derive(Clone, Copy, Debug)]
+enum Queue {
+    Digests,
+    CommentMails,
+}
+
+impl Queue {
+    fn name(self) -> &'static str {
+        match self {
+            Queue::Digests => "digests",
+            Queue::CommentMails => "comment mails",
+        }
+    }
+}
+
+/// A mail one worker has claimed, from either queue.
+enum Claimed {
+    Digest(ClaimedDelivery),
+    CommentMail(ClaimedCommentMail),
+}
+
+impl Claimed {
+    fn id(&self) -> i64 {
+        match self {
+            Claimed::Digest(delivery) => delivery.id,
+            Claimed::CommentMail(mail) => mail.id,
+        }
+    }
+
+    fn claim(&self) -> &str {
+        match self {
+            Claimed::Digest(delivery) => &delivery.claim,
+            Claimed::CommentMail(mail) => &mail.claim,
+        }
+    }
+
+    fn attempts(&self) -> u32 {
+        match self {
+            Claimed::Digest(delivery) => delivery.attempts,
+            Claimed::CommentMail(mail) => mail.attempts,
+        }
+    }
+}
+
+/// Why a mail did not go.
+enum Attempt {
+    NothingToSend(String),
+    Smtp(SmtpError),
+}
+
+/// The two records of a mail's hand-over: the database (is it still ours?), then the journal
 /// immediately before the `.`.
 struct DeliveryHandOver<'a> {
     digests: &'a Digests,
-    delivery: &'a ClaimedDelivery,
+    delivery: &'a Claimed,
 }
 
 impl HandOver for DeliveryHandOver<'_> {
     async fn claim(&mut self) -> anyhow::Result<bool> {
-        Ok(self
-            .digests
-            .store
-            .hand_over_delivery(self.delivery.id, &self.delivery.claim)
-            .await?)
+        let store = &self.digests.store;
+        Ok(match self.delivery {
+            Claimed::Digest(delivery) => store.hand_over_delivery(delivery.id, &delivery.claim).await?,
+            Claimed::CommentMail(mail) => store.hand_over_comment_mail(mail.id, &mail.claim).await?,
+        })
     }
 
     fn about_to_end(&mut self) -> anyhow::Result<()> {
-        self.digests.journal.record(self.delivery.id, &self.delivery.claim)
+        self.digests.journal.record(self.delivery.id(), self.delivery.claim())
     }
 }
 

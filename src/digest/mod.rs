@@ -6,6 +6,7 @@
 //! so reruns, restarts and several workers cannot send a second copy.
 
 pub mod claim;
+pub mod comment_mail;
 pub mod compose;
 pub mod deliver;
 pub mod journal;
@@ -18,7 +19,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use hmac::{Hmac, Mac};
 use paperboy_core::TrendingParameters;
-use paperboy_store::{Store, Subscription};
+use paperboy_store::{Store, Subscription, User};
 use sha2::Sha256;
 
 use crate::config::Config;
@@ -141,13 +142,18 @@ impl LinkSigner {
         Ok(LinkSigner { key: key.into_bytes() })
     }
 
-    fn signature(&self, id: i64, email: &str) -> String {
+    /// The first 128 bits of HMAC-SHA256 over `message`, in hex.
+    fn mac(&self, message: &str) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!("HMAC takes any key"));
-        mac.update(format!("manage\0{id}\0{}", email.to_lowercase()).as_bytes());
+        mac.update(message.as_bytes());
         mac.finalize().into_bytes()[..16]
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()
+    }
+
+    fn signature(&self, id: i64, email: &str) -> String {
+        self.mac(&format!("manage\0{id}\0{}", email.to_lowercase()))
     }
 
     fn token(&self, subscription: &Subscription) -> String {
@@ -156,6 +162,19 @@ impl LinkSigner {
             subscription.id,
             self.signature(subscription.id, &subscription.email)
         )
+    }
+
+    fn member_signature(&self, member: &User) -> String {
+        self.mac(&format!("comments\0{}\0{}", member.id, member.email.to_lowercase()))
+    }
+
+    /// A member's link to turn comment mails off: `<user id>-<signature>`.
+    fn member_token(&self, member: &User) -> String {
+        format!("{}-{}", member.id, self.member_signature(member))
+    }
+
+    fn verify_member(&self, token: &str, member: &User) -> bool {
+        crate::secrets::same_secret(token, &self.member_token(member))
     }
 
     fn subscription_id(token: &str) -> Option<i64> {

@@ -124,6 +124,8 @@ pub async fn paper(State(state): State<AppState>, Path(raw): Path<String>) -> Re
 pub async fn paper_options(Path(raw): Path<String>) -> Response {
     let allow = if raw.ends_with("/upvote") {
         "POST, DELETE, OPTIONS"
+    } else if raw.ends_with("/comments") {
+        "GET, HEAD, POST, OPTIONS"
     } else {
         "GET, HEAD, OPTIONS"
     };
@@ -142,7 +144,19 @@ async fn paper_json(state: AppState, raw: String) -> Result<Json<PaperJson>, Api
         .pop()
         .expect("a score per paper");
     let daily_date = paper.hugging_face_daily_date().or(listed);
-    Ok(Json(paper_object(&paper, &score, daily_date, &state.settings.trending)))
+    let comments = state
+        .store
+        .comment_counts(std::slice::from_ref(&id))
+        .await?
+        .first()
+        .map_or(0, |(_, count)| *count);
+    Ok(Json(paper_object(
+        &paper,
+        &score,
+        daily_date,
+        &state.settings.trending,
+        comments,
+    )))
 }
 
 pub async fn not_found() -> ApiError {

@@ -54,6 +54,8 @@ pub struct PaperJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub submitted_on_daily_by: Option<UserJson>,
+    /// Comments others can read in the paper's discussion (not deleted, not hidden).
+    pub num_comments: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -353,6 +355,7 @@ pub(crate) fn paper_object(
     score: &TrendingScore,
     daily_date: Option<Date>,
     parameters: &paperboy_core::TrendingParameters,
+    num_comments: i64,
 ) -> PaperJson {
     let first_of = |host: paperboy_core::CodeHost| {
         paper
@@ -398,6 +401,7 @@ pub(crate) fn paper_object(
             .filter(|hf| !hf.ai_keywords.is_empty())
             .map(|hf| hf.ai_keywords.clone()),
         submitted_on_daily_by: hugging_face.and_then(|hf| hf.submitted_by.as_ref()).map(user_object),
+        num_comments,
     }
 }
 
@@ -432,7 +436,13 @@ pub(crate) fn daily_paper_item(entry: &Entry, parameters: &paperboy_core::Trendi
         summary: entry.paper.abstract_text.clone(),
         num_comments: entry.comments,
         is_author_participating: false,
-        paper: paper_object(&entry.paper, &entry.score, Some(entry.listed), parameters),
+        paper: paper_object(
+            &entry.paper,
+            &entry.score,
+            Some(entry.listed),
+            parameters,
+            entry.comments,
+        ),
         submitted_by,
         thumbnail: entry.paper.hugging_face.as_ref().and_then(|hf| hf.thumbnail.clone()),
     }
@@ -529,4 +539,17 @@ pub fn parse_number(text: Option<&str>, default: u32, min: u32, max: u32, name: 
                 )))
             }),
     }
+}
+
+pub type JsonObject = serde_json::Map<String, serde_json::Value>;
+
+/// A request body read as the object its schema says it is: serde would also take an array of
+/// the fields in order, which no client means.
+pub fn object_body<T: serde::de::DeserializeOwned>(body: JsonObject) -> Result<T, super::error::AppError> {
+    serde_json::from_value(serde_json::Value::Object(body)).map_err(|error| {
+        super::error::AppError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            format!("the body does not fit its schema: {error}"),
+        )
+    })
 }

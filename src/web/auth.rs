@@ -381,6 +381,8 @@ struct AccountPage {
     tokens: Vec<TokenView>,
     is_admin: bool,
     digest_status: String,
+    notify_replies: bool,
+    notify_papers: bool,
 }
 
 async fn render_account(state: &AppState, session: &Session, notice: &str) -> Result<Html<String>, AppError> {
@@ -412,6 +414,7 @@ async fn render_account(state: &AppState, session: &Session, notice: &str) -> Re
         ),
         _ => "You do not get a digest.".to_owned(),
     };
+    let notifications = state.store.notification_settings(session.user.id).await?;
     let page = AccountPage {
         layout,
         profile_id: session.user.profile_id.clone(),
@@ -422,6 +425,8 @@ async fn render_account(state: &AppState, session: &Session, notice: &str) -> Re
         tokens,
         is_admin: session.user.role == paperboy_store::Role::Admin,
         digest_status,
+        notify_replies: notifications.replies,
+        notify_papers: notifications.papers,
     };
     Ok(Html(page.render().map_err(AppError::internal)?))
 }
@@ -474,6 +479,31 @@ pub async fn account_update(
     }
     state.store.set_display_name(session.user.id, &name).await?;
     session.user.display_name = name;
+    Ok(render_account(&state, &session, "Saved.").await?.into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NotificationsForm {
+    replies: Option<String>,
+    papers: Option<String>,
+    csrf: String,
+}
+
+/// `POST /account/notifications`: which discussions a member hears of by e-mail (an unticked
+/// box is not sent at all, so a missing field means off).
+pub async fn notifications_update(
+    _same_origin: SameOrigin,
+    State(state): State<AppState>,
+    CurrentUser(session): CurrentUser,
+    headers: HeaderMap,
+    Form(form): Form<NotificationsForm>,
+) -> Result<Response, AppError> {
+    let session = checked_session(&state, session, &headers, &form.csrf)?;
+    let settings = paperboy_store::NotificationSettings {
+        replies: form.replies.is_some(),
+        papers: form.papers.is_some(),
+    };
+    state.store.set_notification_settings(session.user.id, settings).await?;
     Ok(render_account(&state, &session, "Saved.").await?.into_response())
 }
 

@@ -150,6 +150,87 @@ pub(crate) fn atom_document(
     Ok(xml_1_0(feed.to_string()))
 }
 
+/// An Atom feed of a paper's discussion: what others can read of it, newest first, each
+/// comment's Markdown rendered as the page renders it.
+pub fn discussion_atom(
+    state: &AppState,
+    paper: &Paper,
+    comments: &[paperboy_store::Comment],
+) -> Result<String, AppError> {
+    use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Person, Text};
+    let time = |seconds: i64| -> Result<FixedDateTime, AppError> {
+        let stamp = jiff::Timestamp::from_second(seconds).map_err(AppError::internal)?;
+        FixedDateTime::parse_from_rfc3339(&stamp.to_string()).map_err(AppError::internal)
+    };
+    let base = &state.settings.public_url;
+    let page = format!("{base}/papers/{}", paper.id);
+    let title = paperboy_core::tex_to_plain(&paper.title);
+    let visible: Vec<&paperboy_store::Comment> = comments.iter().filter(|c| !c.deleted && !c.hidden).rev().collect();
+    let entries = visible
+        .iter()
+        .map(|comment| {
+            let url = format!("{page}#comment-{}", comment.id);
+            let author = comment
+                .author
+                .as_ref()
+                .map_or_else(|| "a former member".to_owned(), |a| a.display_name.clone());
+            Ok(Entry {
+                id: format!("{base}/comments/{}", comment.id),
+                title: Text::plain(format!("{author} on “{title}”")),
+                updated: time(comment.edited_at.unwrap_or(comment.created_at))?,
+                published: Some(time(comment.created_at)?),
+                authors: vec![Person {
+                    name: author,
+                    ..Person::default()
+                }],
+                links: vec![Link {
+                    href: url,
+                    rel: "alternate".into(),
+                    mime_type: Some("text/html".into()),
+                    ..Link::default()
+                }],
+                content: Some(Content {
+                    value: Some(super::markdown::render(&comment.body)),
+                    content_type: Some("html".into()),
+                    ..Content::default()
+                }),
+                ..Entry::default()
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let updated = visible
+        .iter()
+        .map(|c| c.edited_at.unwrap_or(c.created_at))
+        .max()
+        .unwrap_or(0);
+    let feed = Feed {
+        id: format!("{page}/comments.atom"),
+        title: Text::plain(format!("Discussion of “{title}” · {}", state.settings.instance_name)),
+        updated: time(updated)?,
+        links: vec![
+            Link {
+                href: format!("{page}/comments.atom"),
+                rel: "self".into(),
+                mime_type: Some("application/atom+xml".into()),
+                ..Link::default()
+            },
+            Link {
+                href: format!("{page}#discussion"),
+                rel: "alternate".into(),
+                mime_type: Some("text/html".into()),
+                ..Link::default()
+            },
+        ],
+        authors: vec![Person {
+            name: state.settings.instance_name.clone(),
+            ..Person::default()
+        }],
+        entries,
+        ..Feed::default()
+    };
+    Ok(xml_1_0(feed.to_string()))
+}
+
 /// `document` without the characters XML 1.0 forbids (most C0 controls, U+FFFE, U+FFFF; Rust
 /// strings hold no lone surrogates): no escape can carry them, and one of them makes the whole
 /// feed unreadable to a conforming parser. Every XML document this server writes passes through

@@ -2,7 +2,6 @@
 //! Follow buttons' form. Token or session (same-origin) auth; a member's follows are theirs alone.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use paperboy_core::Category;
@@ -148,12 +147,7 @@ pub async fn set_active(
     Json(body): Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Json<FollowsJson>, ApiError> {
     let (kind, value) = followable(&kind, &value)?;
-    let request: FollowActiveRequest = serde_json::from_value(serde_json::Value::Object(body)).map_err(|error| {
-        AppError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("the body does not fit its schema: {error}"),
-        )
-    })?;
+    let request: FollowActiveRequest = super::api_json::object_body(body)?;
     rate_limit(&state, Limit::LibraryChanges, &user.id.to_string()).await?;
     if !state
         .store

@@ -12,8 +12,8 @@ use paperboy_store::{Collection, CollectionChange, Filing, Shelf};
 use serde::Deserialize;
 
 use super::api_json::{
-    CollectionChangeRequest, CollectionJson, CollectionPapersJson, ErrorJson, FiledPaperJson, LibraryJson,
-    NewCollectionRequest, PaperIdPath, SavedJson,
+    CollectionChangeRequest, CollectionJson, CollectionPapersJson, ErrorJson, FiledPaperJson, JsonObject, LibraryJson,
+    NewCollectionRequest, PaperIdPath, SavedJson, object_body,
 };
 use super::error::{ApiError, AppError};
 use super::forms::{NextForm, percent_encode, safe_next};
@@ -33,19 +33,6 @@ fn collection_name(typed: &str) -> Result<String, AppError> {
         )));
     }
     Ok(name.to_owned())
-}
-
-type JsonObject = serde_json::Map<String, serde_json::Value>;
-
-/// A request body read as the object its schema says it is: serde would also take an array of
-/// the fields in order, which no client means.
-fn object_body<T: serde::de::DeserializeOwned>(body: JsonObject) -> Result<T, AppError> {
-    serde_json::from_value(serde_json::Value::Object(body)).map_err(|error| {
-        AppError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("the body does not fit its schema: {error}"),
-        )
-    })
 }
 
 fn paper_id(raw: &str) -> Result<ArxivId, AppError> {

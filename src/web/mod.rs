@@ -8,6 +8,8 @@ mod auth;
 mod cache;
 mod client;
 mod comments;
+mod comments_api;
+mod discussion;
 mod documents;
 mod edge;
 mod error;
@@ -63,11 +65,22 @@ pub fn router(state: AppState) -> Router {
         .route(routes::api::SEARCH, get(search::api))
         .route(
             routes::api::ANY_PAPER,
-            get(api::paper)
-                .merge(guard::post(votes::api_upvote))
+            get(paper_get)
+                .merge(guard::post(paper_post))
                 .merge(guard::delete(votes::api_unvote))
                 .options(api::paper_options),
         )
+        .route(
+            routes::api::COMMENT,
+            guard::patch(comments_api::edit).merge(guard::delete(comments_api::delete)),
+        )
+        .route(
+            routes::api::COMMENT_UPVOTE,
+            guard::put(comments_api::upvote).merge(guard::delete(comments_api::unvote)),
+        )
+        .route(routes::api::COMMENT_REPORT, guard::post(comments_api::report))
+        .route(routes::api::COMMENT_HIDE, guard::post(comments_api::hide))
+        .route(routes::api::COMMENT_RESTORE, guard::post(comments_api::restore))
         .route(routes::api::MY_VOTES, get(votes::my_votes))
         .route(routes::api::LIBRARY, get(library::library))
         .route(routes::api::FOR_YOU, get(for_you::api))
@@ -126,6 +139,11 @@ pub fn router(state: AppState) -> Router {
         .route("/account", get(auth::account).merge(guard::post(auth::account_update)))
         .route("/account/export.json", get(auth::account_export))
         .route("/account/delete", guard::post(auth::delete_account))
+        .route("/account/notifications", guard::post(auth::notifications_update))
+        .route(
+            "/notifications/unsubscribe/{link}",
+            get(subscriptions::comment_mails_one_click_page).merge(guard::post(subscriptions::comment_mails_one_click)),
+        )
         .route("/submit", get(submit::form).merge(guard::post(submit::submit)))
         .route("/account/tokens", guard::post(auth::create_token))
         .route("/account/tokens/{id}/revoke", guard::post(auth::revoke_token))
@@ -157,6 +175,8 @@ pub fn router(state: AppState) -> Router {
         .route("/library/{action}", guard::post(pages::library::change))
         .route("/collections/{public_id}", get(pages::library::public))
         .route("/collections/{public_id}/{file}", get(pages::library::public_file))
+        .route("/comments/{id}/{action}", guard::post(discussion::act_form))
+        .route("/moderation", get(discussion::queue))
         .route("/admin", get(members::admin))
         .route("/admin/papers", guard::post(members::hide_paper))
         .route("/admin/submissions", guard::post(members::hide_submission))
@@ -293,17 +313,60 @@ async fn paper_form(
     same_origin: guard::SameOrigin,
     state: axum::extract::State<AppState>,
     user: guard::CurrentUser,
+    client: client::ClientIp,
     path: axum::extract::Path<String>,
-    axum::Form(form): axum::Form<comments::CommentForm>,
+    axum::Form(form): axum::Form<discussion::CommentForm>,
 ) -> Result<Response, error::AppError> {
     if path.0.ends_with("/comments") {
-        return comments::post_form(same_origin, state, user, path, form).await;
+        return discussion::post_form(same_origin, state, user, client, path, form).await;
     }
     let next = axum::Form(forms::NextForm { next: form.next });
     if path.0.ends_with("/save") {
         library::save_form(same_origin, state, user, path, next).await
     } else {
         votes::vote_form(same_origin, state, user, path, next).await
+    }
+}
+
+/// `GET /api/papers/…`: a paper, or with `/comments` its discussion (old-style ids hold a slash,
+/// so one route takes them all).
+async fn paper_get(
+    state: axum::extract::State<AppState>,
+    path: axum::extract::Path<String>,
+    uri: axum::http::Uri,
+) -> Response {
+    if path.0.ends_with("/comments") {
+        // Read here, not as an extractor: the paper itself takes no parameters and ignores any.
+        return match axum::extract::Query::<comments_api::CommentsParams>::try_from_uri(&uri) {
+            Ok(query) => comments_api::list(state, path, query).await.into_response(),
+            Err(rejection) => error::ApiError(error::AppError::bad_request(rejection.body_text())).into_response(),
+        };
+    }
+    api::paper(state, path).await
+}
+
+/// `POST /api/papers/…`: `/upvote` votes, `/comments` posts a comment (its body is read only
+/// there: a vote has none).
+async fn paper_post(
+    caller: Result<guard::ApiCaller, error::ApiError>,
+    state: axum::extract::State<AppState>,
+    client: client::ClientIp,
+    path: axum::extract::Path<String>,
+    request: axum::extract::Request,
+) -> Response {
+    use axum::extract::FromRequest;
+    if !path.0.ends_with("/comments") {
+        return votes::api_upvote(caller, state, path).await;
+    }
+    let caller = match caller {
+        Ok(caller) => caller,
+        Err(refused) => return refused.into_response(),
+    };
+    match axum::Json::<api_json::JsonObject>::from_request(request, &state.0).await {
+        Ok(body) => comments_api::create(caller, state, client, path, body)
+            .await
+            .into_response(),
+        Err(rejection) => rejection.into_response(),
     }
 }
 
@@ -416,6 +479,15 @@ impl Modify for Security {
         submit::api_index,
         votes::api_upvote,
         votes::api_unvote,
+        comments_api::list,
+        comments_api::create,
+        comments_api::edit,
+        comments_api::delete,
+        comments_api::upvote,
+        comments_api::unvote,
+        comments_api::report,
+        comments_api::hide,
+        comments_api::restore,
         votes::my_votes,
         library::library,
         for_you::api,

@@ -9,6 +9,13 @@ pub mod api {
     /// old-style ids hold a slash.
     pub const PAPER: &str = "/api/papers/{id}";
     pub const UPVOTE: &str = "/api/papers/{id}/upvote";
+    /// A paper's discussion (served under [`ANY_PAPER`] too).
+    pub const PAPER_COMMENTS: &str = "/api/papers/{id}/comments";
+    pub const COMMENT: &str = "/api/comments/{id}";
+    pub const COMMENT_UPVOTE: &str = "/api/comments/{id}/upvote";
+    pub const COMMENT_REPORT: &str = "/api/comments/{id}/report";
+    pub const COMMENT_HIDE: &str = "/api/comments/{id}/hide";
+    pub const COMMENT_RESTORE: &str = "/api/comments/{id}/restore";
     pub const OPENAPI: &str = "/api/openapi.json";
     pub const CATEGORIES: &str = "/api/categories";
     pub const INDEX: &str = "/api/papers/index";
@@ -39,6 +46,12 @@ pub mod api {
         CATEGORIES,
         INDEX,
         UPVOTE,
+        PAPER_COMMENTS,
+        COMMENT,
+        COMMENT_UPVOTE,
+        COMMENT_REPORT,
+        COMMENT_HIDE,
+        COMMENT_RESTORE,
         MY_VOTES,
         LIBRARY,
         FOR_YOU,

@@ -50,6 +50,9 @@ impl Settings {
             submission_retry: Duration::from_secs_f64(config.submissions.submission_retry_seconds.clamp(0.0, 86_400.0)),
             limits: Limits::default()
                 .with(Limit::Writes, config.limits.writes_per_client)
+                .with(Limit::Comments, config.limits.comments_per_member)
+                .with(Limit::CommentsPerClient, config.limits.comments_per_client)
+                .with(Limit::NewMemberComments, config.limits.new_member_comments)
                 .with(Limit::Reads, config.limits.reads_per_client)
                 .with(Limit::LoginLinks, config.limits.login_links_per_client)
                 .with(Limit::SubscribeRequests, config.limits.subscribe_requests_per_client),

@@ -529,6 +529,74 @@ pub async fn one_click_page(State(state): State<AppState>, Path(link): Path<Stri
     )
 }
 
+/// The member a comment-mail link stands for, or a clear 404.
+async fn linked_member(state: &AppState, link: &str) -> Result<paperboy_store::User, AppError> {
+    state
+        .digests
+        .member_for_link(link)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or_else(|| {
+            AppError::not_found("This link is not valid (any more). Choose what you hear of on your account page.")
+        })
+}
+
+/// `POST /notifications/unsubscribe/<link>`: RFC 8058's one click, from a mail about comments:
+/// no more such mails, of either kind.
+pub async fn comment_mails_one_click(
+    _cross_site: CrossSiteAllowed,
+    State(state): State<AppState>,
+    Path(link): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    if !is_one_click(content_type, &body) {
+        return Err(AppError::bad_request("expected List-Unsubscribe=One-Click (RFC 8058)"));
+    }
+    let member = linked_member(&state, &link).await?;
+    let off = paperboy_store::NotificationSettings {
+        replies: false,
+        papers: false,
+    };
+    state.store.set_notification_settings(member.id, off).await?;
+    tracing::info!(user = member.id, "comment mails turned off by one click");
+    Ok(message_page(
+        &state,
+        "Unsubscribed",
+        vec![format!(
+            "No more mails about discussions will be sent to {}. You can turn them on again on your account page.",
+            member.email
+        )],
+        None,
+    )?
+    .into_response())
+}
+
+/// `GET /notifications/unsubscribe/<link>`: a button, because opening a link must not act.
+pub async fn comment_mails_one_click_page(
+    State(state): State<AppState>,
+    Path(link): Path<String>,
+) -> Result<Html<String>, AppError> {
+    let member = linked_member(&state, &link).await?;
+    message_page(
+        &state,
+        "Stop mails about discussions",
+        vec![format!(
+            "Stop sending {} mails about replies and new comments?",
+            member.email
+        )],
+        Some(FormView {
+            action: format!("/notifications/unsubscribe/{link}"),
+            button: "Unsubscribe",
+            hidden: vec![("List-Unsubscribe", "One-Click".to_owned())],
+        }),
+    )
+}
+
 /// `GET /account/subscription`: a member's own digest, no link needed.
 pub async fn account_page(
     State(state): State<AppState>,

@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Instance, SignedIn};
+use crate::helpers::{Instance, SignedIn, between_all};
 
 const PAPER: &str = "2602.11096";
 
@@ -43,7 +43,16 @@ async fn members_comment_and_reply_and_nothing_they_write_runs() {
     );
     assert!(!page.contains("<script>alert(1)"), "the script is text");
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-    assert!(!page.contains("javascript:alert"), "the link is inert");
+    assert!(
+        !page.contains("href=\"javascript:") && !page.contains("<a href=\"javascript"),
+        "the link is inert"
+    );
+    assert!(
+        !between_all(&page, "<div class=\"comment-body\">", "</div>")
+            .iter()
+            .any(|body| body.contains("javascript:")),
+        "the rendered comment holds no javascript: at all"
+    );
     assert!(page.contains("href=\"https://arxiv.org/abs/2602.11096\" rel=\"nofollow ugc noopener\""));
 
     let reply = post(
@@ -106,4 +115,194 @@ async fn members_comment_and_reply_and_nothing_they_write_runs() {
         .find(|item| item["paper"]["id"] == PAPER)
         .expect("the paper is on its day");
     assert_eq!(item["numComments"], 2);
+}
+
+/// Posts `body` (a reply to `parent`) through the API as the holder of `auth` (a bearer token,
+/// or a session cookie sent from our own pages).
+async fn api_post(
+    server: &crate::helpers::Server,
+    auth: &Auth<'_>,
+    body: &str,
+    parent: Option<i64>,
+) -> reqwest::Response {
+    auth.apply(
+        server
+            .client()
+            .post(format!("{}/api/papers/{PAPER}/comments", server.base_url)),
+        server,
+    )
+    .json(&serde_json::json!({ "body": body, "parent": parent }))
+    .send()
+    .await
+    .expect("answered")
+}
+
+enum Auth<'a> {
+    Token(&'a str),
+    Session(&'a str),
+}
+
+impl Auth<'_> {
+    fn apply(&self, request: reqwest::RequestBuilder, server: &crate::helpers::Server) -> reqwest::RequestBuilder {
+        match self {
+            Auth::Token(token) => request.bearer_auth(token),
+            Auth::Session(cookie) => request.header("cookie", *cookie).header("origin", &server.base_url),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_api_threads_moderators_hide_for_everyone_and_bursts_are_refused() {
+    let ada = SignedIn::start(
+        Instance::with_demo_data(),
+        "ada@example.org",
+        &[
+            ("PAPERBOY_DIGEST_SCHEDULE", "true"),
+            ("PAPERBOY_DIGEST_CHECK_SECONDS", "1"),
+        ],
+    )
+    .await;
+    let server = &ada.server;
+    let token = ada.make_api_token("script").await;
+    let bob = server.sign_in(&ada.smtp, "bob@example.org").await;
+    let moderator = server.sign_in(&ada.smtp, "mod@example.org").await;
+    let promoted = ada.instance.run(&["users", "moderator", "mod@example.org"]);
+    assert_eq!(promoted.code, 0, "{}", promoted.stderr);
+
+    let created = api_post(server, &Auth::Token(&token), "A question about $\\alpha$", None).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let first: serde_json::Value = created.json().await.unwrap();
+    let first_id = first["id"].as_i64().expect("an id");
+    assert_eq!(first["parent"], serde_json::Value::Null);
+    let replied = api_post(
+        server,
+        &Auth::Session(&bob),
+        "Bob's answer, sekrit-reply",
+        Some(first_id),
+    )
+    .await;
+    assert_eq!(replied.status(), StatusCode::CREATED);
+    let reply: serde_json::Value = replied.json().await.unwrap();
+    let reply_id = reply["id"].as_i64().unwrap();
+    assert_eq!(
+        (reply["parent"].as_i64(), reply["depth"].as_i64()),
+        (Some(first_id), Some(1))
+    );
+
+    let listed = server.json(&format!("/api/papers/{PAPER}/comments")).await;
+    assert_eq!(
+        (listed["total"].as_i64(), listed["threads"].as_i64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(listed["comments"][0]["replies"][0]["id"].as_i64(), Some(reply_id));
+
+    // Ada hears of Bob's reply by mail, once, with a link to it.
+    let mail = ada
+        .smtp
+        .wait_for_message_to_containing("ada@example.org", "replied to your comment");
+    assert!(mail.contains(&format!("/papers/{PAPER}#comment-{reply_id}")), "{mail}");
+    assert!(mail.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+
+    // Only a moderator hides; then the reply is gone for everyone else, everywhere.
+    let refused = Auth::Session(&bob)
+        .apply(
+            server
+                .client()
+                .post(format!("{}/api/comments/{reply_id}/hide", server.base_url)),
+            server,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let hidden = Auth::Session(&moderator)
+        .apply(
+            server
+                .client()
+                .post(format!("{}/api/comments/{reply_id}/hide", server.base_url)),
+            server,
+        )
+        .json(&serde_json::json!({"reason": "off topic"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hidden.status(), StatusCode::OK);
+    let listed = server.json(&format!("/api/papers/{PAPER}/comments")).await;
+    assert_eq!(listed["total"].as_i64(), Some(1));
+    assert_eq!(listed["comments"][0]["replies"], serde_json::json!([]));
+    assert!(!server.text(&format!("/papers/{PAPER}")).await.contains("sekrit-reply"));
+    assert!(
+        !server
+            .text(&format!("/papers/{PAPER}/comments.atom"))
+            .await
+            .contains("sekrit-reply")
+    );
+    assert!(
+        server
+            .text(&format!("/papers/{PAPER}/comments.atom"))
+            .await
+            .contains("A question about")
+    );
+    assert_eq!(server.json(&format!("/api/papers/{PAPER}")).await["numComments"], 1);
+    let day = server.json("/api/daily_papers?date=2026-02-12&limit=100").await;
+    let item = day
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["paper"]["id"] == PAPER)
+        .unwrap();
+    assert_eq!(item["numComments"], 1);
+    let log = Auth::Session(&moderator)
+        .apply(server.client().get(format!("{}/moderation", server.base_url)), server)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(log.contains("off topic") && log.contains("hide"), "{log}");
+
+    // A cross-site request with the session cookie is refused.
+    let cross_site = server
+        .client()
+        .post(format!("{}/api/papers/{PAPER}/comments", server.base_url))
+        .header("cookie", &bob)
+        .header("origin", "https://elsewhere.example")
+        .json(&serde_json::json!({"body": "from elsewhere"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+
+    // A burst: a new account gets 5 an hour; Ada has posted 1.
+    for n in 0..4 {
+        let posted = api_post(server, &Auth::Token(&token), &format!("burst {n}"), None).await;
+        assert_eq!(posted.status(), StatusCode::CREATED, "post {n}");
+    }
+    let limited = api_post(server, &Auth::Token(&token), "one too many", None).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers().contains_key("retry-after"));
+    let error: serde_json::Value = limited.json().await.unwrap();
+    assert_eq!(error["status"], 429);
+    let page = server
+        .client()
+        .post(format!("{}/papers/{PAPER}/comments", server.base_url))
+        .header("cookie", &ada.cookie)
+        .header("origin", &server.base_url)
+        .form(&[("body", "one too many, from the page")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.headers().contains_key("retry-after"));
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("<html") && page.contains("Too many requests"),
+        "a readable page: {page}"
+    );
+    assert_eq!(
+        ada.smtp.settled_count_to("ada@example.org"),
+        2,
+        "the sign-in link and one mail about the reply, nothing about her own comments"
+    );
 }

@@ -452,6 +452,12 @@ impl SmtpServer {
 
     /// The decoded text of the first message to `recipient`, waiting for it to arrive.
     pub fn wait_for_message_to(&self, recipient: &str) -> String {
+        self.wait_for_message_to_containing(recipient, "")
+    }
+
+    /// The decoded text of the first message to `recipient` that contains `needle`, waiting for
+    /// it to arrive.
+    pub fn wait_for_message_to_containing(&self, recipient: &str, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             for entry in std::fs::read_dir(self.maildir.path().join("new"))
@@ -463,11 +469,15 @@ impl SmtpServer {
                 if text
                     .lines()
                     .any(|line| line.starts_with("To:") && line.contains(recipient))
+                    && text.contains(needle)
                 {
                     return text;
                 }
             }
-            assert!(Instant::now() < deadline, "no message to {recipient} arrived");
+            assert!(
+                Instant::now() < deadline,
+                "no message to {recipient} with {needle:?} arrived"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }

@@ -9,6 +9,8 @@ use crate::StoreError;
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Member,
+    /// Hides and restores comments and bans their writers.
+    Moderator,
     Admin,
     Banned,
 }
@@ -17,14 +19,21 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Member => "member",
+            Role::Moderator => "moderator",
             Role::Admin => "admin",
             Role::Banned => "banned",
         }
     }
 
+    /// Whether this role moderates discussions (admins do everything moderators do).
+    pub fn can_moderate(self) -> bool {
+        matches!(self, Role::Moderator | Role::Admin)
+    }
+
     pub fn parse(text: &str) -> Role {
         match text {
             "admin" => Role::Admin,
+            "moderator" => Role::Moderator,
             "banned" => Role::Banned,
             _ => Role::Member,
         }

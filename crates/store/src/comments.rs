@@ -81,7 +81,7 @@ pub struct CommentReport {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ModerationEntry {
     pub moderator_id: i64,
-    /// hide or restore.
+    /// hide, restore or ban.
     pub action: String,
     pub comment_id: i64,
     pub reason: String,
@@ -136,6 +136,16 @@ pub trait CommentStore: Send + Sync {
         reason: &str,
         now: i64,
     ) -> Result<bool, StoreError>;
+
+    /// Writes a moderator's action that is not a hide or restore (a ban from a comment) to the log.
+    async fn record_moderation(
+        &self,
+        moderator_id: i64,
+        action: &str,
+        comment_id: i64,
+        reason: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
 
     /// The latest moderator actions, newest first.
     async fn moderation_log(&self, limit: u32) -> Result<Vec<ModerationEntry>, StoreError>;

@@ -40,6 +40,8 @@ pub const TABLES: &[&str] = &[
     "comment_votes",
     "comment_reports",
     "moderation_log",
+    "comment_mails",
+    "comment_mail_items",
 ];
 
 /// Tables with an identity column whose sequence must continue after the copied ids.
@@ -53,6 +55,7 @@ const IDENTITIES: &[&str] = &[
     "comments",
     "comment_reports",
     "moderation_log",
+    "comment_mails",
 ];
 
 const BATCH_ROWS: i64 = 1000;

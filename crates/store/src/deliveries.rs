@@ -42,6 +42,8 @@ pub enum DeliveryOutcome {
         permanent: bool,
         bounce_limit: u32,
     },
+    /// Nothing left to send (the comments a mail was to tell of were hidden or deleted).
+    Cancelled { reason: String },
 }
 
 /// How many deliveries are in each state, for reports and `digest run`.

@@ -3,8 +3,8 @@
 //!
 //! Each area has a module with its trait and its types: [`papers`], [`accounts`],
 //! [`community`], [`subscriptions`], [`deliveries`], [`search_feed`], [`harvest`] and
-//! [`instance`], [`library`], [`follows`] and [`comments`]. [`Store`] is their sum: what a backend implements and what the program holds
-//! (`Arc<dyn Store>`); a caller imports the area traits whose methods it calls.
+//! [`instance`], [`library`], [`follows`], [`comments`] and [`notifications`]. [`Store`] is their
+//! sum: what a backend implements and what the program holds (`Arc<dyn Store>`); a caller imports the area traits whose methods it calls.
 //!
 //! The implementation is written once, in `src/shared/` (one file per area), in SQL that
 //! SQLite and PostgreSQL both read (numbered `$1` placeholders, `->>`, `TRUE`/`FALSE`,
@@ -27,6 +27,7 @@ pub mod follows;
 pub mod harvest;
 pub mod instance;
 pub mod library;
+pub mod notifications;
 mod paper_row;
 pub mod papers;
 mod postgres;
@@ -46,6 +47,9 @@ pub use follows::{Follow, FollowKind, FollowStore};
 pub use harvest::{HarvestCheckpoint, HarvestRun, HarvestStore, RepoReading, RepoToCheck, StarCount};
 pub use instance::InstanceStore;
 pub use library::{Collection, CollectionChange, Filing, LibraryStore, Shelf};
+pub use notifications::{
+    ClaimedCommentMail, MAIL_SPACING_SECONDS, NotificationSettings, NotificationStore, NotifyReason,
+};
 pub use papers::{ContentVersion, MergeSummary, PaperStore, PaperTotals, StoreStats, fold_duplicates};
 pub use postgres::PgStore;
 pub use search_feed::{SearchChange, SearchFeedStore, SearchLogBounds, StoredEmbedding, TextToEmbed};
@@ -66,6 +70,7 @@ pub trait Store:
     + LibraryStore
     + FollowStore
     + CommentStore
+    + NotificationStore
 {
 }
 
@@ -81,6 +86,7 @@ impl<T> Store for T where
         + LibraryStore
         + FollowStore
         + CommentStore
+        + NotificationStore
 {
 }
 
@@ -89,6 +95,6 @@ impl<T> Store for T where
 pub mod prelude {
     pub use crate::{
         AccountStore, CommentStore, CommunityStore, DeliveryStore, FollowStore, HarvestStore, InstanceStore,
-        LibraryStore, PaperStore, SearchFeedStore, Store, SubscriptionStore,
+        LibraryStore, NotificationStore, PaperStore, SearchFeedStore, Store, SubscriptionStore,
     };
 }

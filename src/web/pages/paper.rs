@@ -2,14 +2,14 @@
 //! Any id form (`arXiv:…`, versions, old-style with subject class) redirects to the canonical URL.
 
 use crate::web::cache::{PageKey, cached, cached_html};
-use crate::web::comments::{CommentView, MAX_COMMENT, threads};
-use crate::web::documents::bibtex;
+use crate::web::comments::{CommentOrder, CommentView, EDIT_WINDOW_SECONDS, MAX_COMMENT, threads};
+use crate::web::documents::{bibtex, discussion_atom};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
 use crate::web::views::{CodeView, Layout, Meta, human_date, paper_path};
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_core::{ArxivId, CodeHost, CodeLink, Paper, VersionedArxivId};
 
@@ -51,6 +51,9 @@ struct PaperPage {
     comments: Vec<CommentView>,
     /// Comments others can read (not deleted).
     comment_count: usize,
+    /// oldest, newest or top.
+    comment_order: &'static str,
+    edit_minutes: i64,
     max_comment: usize,
 }
 
@@ -94,10 +97,26 @@ enum Rendering {
     Markdown,
     /// `/papers/<id>.bib`: the BibTeX entry alone.
     Bibtex,
+    /// `/papers/<id>/comments.atom`: the discussion as a feed.
+    DiscussionFeed,
 }
 
-pub async fn paper(State(state): State<AppState>, page: PageKey, Path(raw): Path<String>) -> Response {
-    let (raw, rendering) = if let Some(id) = raw.strip_suffix(".md") {
+/// What a paper page reads from its query: the discussion's order.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PaperParams {
+    sort: Option<String>,
+}
+
+pub async fn paper(
+    State(state): State<AppState>,
+    page: PageKey,
+    Path(raw): Path<String>,
+    Query(params): Query<PaperParams>,
+) -> Response {
+    let order = CommentOrder::parse(params.sort.as_deref());
+    let (raw, rendering) = if let Some(id) = raw.strip_suffix("/comments.atom") {
+        (id.to_owned(), Rendering::DiscussionFeed)
+    } else if let Some(id) = raw.strip_suffix(".md") {
         (id.to_owned(), Rendering::Markdown)
     } else if let Some(id) = raw.strip_suffix(".bib") {
         (id.to_owned(), Rendering::Bibtex)
@@ -115,6 +134,7 @@ pub async fn paper(State(state): State<AppState>, page: PageKey, Path(raw): Path
             Rendering::Html => "",
             Rendering::Markdown => ".md",
             Rendering::Bibtex => ".bib",
+            Rendering::DiscussionFeed => "/comments.atom",
         };
         return Redirect::permanent(&format!("/papers/{}{suffix}", versioned.id)).into_response();
     }
@@ -122,6 +142,7 @@ pub async fn paper(State(state): State<AppState>, page: PageKey, Path(raw): Path
         Rendering::Html => None,
         Rendering::Markdown => Some("text/markdown; charset=utf-8"),
         Rendering::Bibtex => Some("application/x-bibtex; charset=utf-8"),
+        Rendering::DiscussionFeed => Some("application/atom+xml; charset=utf-8"),
     };
     if let Some(content_type) = content_type {
         return cached(&state, &page, content_type, async {
@@ -132,6 +153,10 @@ pub async fn paper(State(state): State<AppState>, page: PageKey, Path(raw): Path
                 .ok_or_else(|| not_found(&versioned.id))?;
             let text = match rendering {
                 Rendering::Bibtex => bibtex(&paper) + "\n",
+                Rendering::DiscussionFeed => {
+                    let comments = state.store.paper_comments(&paper.id, false).await?;
+                    discussion_atom(&state, &paper, &comments)?
+                }
                 _ => markdown(&paper, &state.settings.public_url),
             };
             Ok(Bytes::from(text))
@@ -151,8 +176,8 @@ pub async fn paper(State(state): State<AppState>, page: PageKey, Path(raw): Path
             .first()
             .map_or(0, |(_, count)| *count);
         let similar = similar(&state, &paper).await?;
-        let comments = threads(state.store.paper_comments(&paper.id, false).await?);
-        paper_page(&state, paper, local_votes, similar, comments)
+        let comments = threads(state.store.paper_comments(&paper.id, false).await?, order);
+        paper_page(&state, paper, local_votes, similar, comments, order)
             .render()
             .map_err(AppError::internal)
     })
@@ -172,6 +197,7 @@ fn paper_page(
     local_votes: i64,
     similar: Vec<SimilarView>,
     comments: Vec<CommentView>,
+    order: CommentOrder,
 ) -> PaperPage {
     let url = format!("{}{}", state.settings.public_url, paper_path(&paper));
     let mut layout = Layout::new(
@@ -284,6 +310,8 @@ fn paper_page(
         paper: view,
         similar,
         comment_count: comments.iter().filter(|c| !c.deleted).count(),
+        comment_order: order.as_str(),
+        edit_minutes: EDIT_WINDOW_SECONDS / 60,
         comments,
         max_comment: MAX_COMMENT,
     }

@@ -3,7 +3,7 @@
 use super::*;
 use crate::{EditOutcome, NewComment, PostOutcome};
 
-async fn post(
+pub(super) async fn post(
     store: &dyn Store,
     paper: &str,
     user_id: i64,

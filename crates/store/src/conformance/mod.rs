@@ -10,6 +10,7 @@ pub mod follows;
 pub mod harvest;
 pub mod instance;
 pub mod library;
+pub mod notifications;
 pub mod papers;
 pub mod search_feed;
 pub mod subscriptions;
@@ -39,6 +40,7 @@ macro_rules! store_conformance_suite {
             follows: [follows_are_made_once_turned_off_and_on_and_forgotten],
             library: [papers_are_filed_once_and_the_default_collection_is_made_on_first_use, collections_are_renamed_reordered_published_and_deleted, notes_are_private_and_an_empty_one_is_deleted],
             comments: [comments_thread_flatten_and_keep_their_place_when_deleted, comment_votes_reports_and_moderation],
+            notifications: [comments_queue_one_mail_per_member_and_paper_an_hour, comment_mails_are_claimed_once_and_settled_after_a_crash],
         );
     };
     (@areas $make:expr; $($area:ident: [$($check:ident),* $(,)?]),* $(,)?) => {

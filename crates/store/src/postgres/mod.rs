@@ -96,6 +96,9 @@ mod follows {
 mod comments {
     include!("../shared/comments.rs");
 }
+mod notifications {
+    include!("../shared/notifications.rs");
+}
 
 impl PgStore {
     /// The connection pool, for the copy between backends.

@@ -270,7 +270,7 @@ impl AccountStore for Backend {
     }
 }
 
-fn user_row(row: DbRow) -> Result<User, StoreError> {
+pub(super) fn user_row(row: DbRow) -> Result<User, StoreError> {
     Ok(User {
         id: row.try_get("id")?,
         email: row.try_get("email")?,

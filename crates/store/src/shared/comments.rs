@@ -53,8 +53,50 @@ async fn comment_by_id(connection: &mut Connection, id: i64) -> Result<Option<Co
     row.as_ref().map(comment_row).transpose()
 }
 
+async fn log_moderation(
+    connection: &mut Connection,
+    moderator_id: i64,
+    action: &str,
+    comment_id: i64,
+    reason: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO moderation_log (moderator_id, action, comment_id, reason, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(moderator_id)
+    .bind(action)
+    .bind(comment_id)
+    .bind(reason)
+    .bind(now)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
 #[async_trait]
 impl CommentStore for Backend {
+    async fn record_moderation(
+        &self,
+        moderator_id: i64,
+        action: &str,
+        comment_id: i64,
+        reason: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut transaction = write_transaction(&self.pool).await?;
+        log_moderation(&mut transaction, moderator_id, action, comment_id, reason, now).await?;
+        // Reports of the comment are answered by the ban.
+        sqlx::query("UPDATE comment_reports SET resolved_at = $1 WHERE comment_id = $2 AND resolved_at IS NULL")
+            .bind(now)
+            .bind(comment_id)
+            .execute(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
     async fn post_comment(&self, new: &NewComment) -> Result<PostOutcome, StoreError> {
         let mut transaction = write_transaction(&self.pool).await?;
         let paper = sqlx::query("SELECT 1 FROM papers WHERE id = $1")
@@ -97,6 +139,15 @@ impl CommentStore for Backend {
         .bind(&new.body)
         .bind(new.now)
         .fetch_one(&mut *transaction)
+        .await?;
+        super::notifications::queue_comment_mails(
+            &mut transaction,
+            id,
+            new.paper.as_str(),
+            new.user_id,
+            new.parent,
+            new.now,
+        )
         .await?;
         bump_content_version(&mut transaction).await?;
         let comment = comment_by_id(&mut transaction, id)
@@ -309,16 +360,14 @@ impl CommentStore for Backend {
             .bind(id)
             .execute(&mut *transaction)
             .await?;
-        sqlx::query(
-            "INSERT INTO moderation_log (moderator_id, action, comment_id, reason, created_at) \
-             VALUES ($1, $2, $3, $4, $5)",
+        log_moderation(
+            &mut transaction,
+            moderator_id,
+            if hidden { "hide" } else { "restore" },
+            id,
+            reason,
+            now,
         )
-        .bind(moderator_id)
-        .bind(if hidden { "hide" } else { "restore" })
-        .bind(id)
-        .bind(reason)
-        .bind(now)
-        .execute(&mut *transaction)
         .await?;
         bump_content_version(&mut transaction).await?;
         transaction.commit().await?;

@@ -12,22 +12,180 @@ use super::dialect::{Backend, CLAIM_LOCK, Connection, Db, MAX_BINDS, claim_trans
 use super::subscriptions::{SUBSCRIPTION_COLUMNS, subscription_row};
 use crate::{ClaimedDelivery, DeliveryCounts, DeliveryOutcome, DeliveryStore, NewDelivery, StoreError};
 
+/// The steps both mail queues (`digest_deliveries`, `comment_mails`) share, by table: how a
+/// claimed mail is marked, handed over, settled after a crash and finished.
+pub(super) mod queue {
+    use sqlx::{AssertSqlSafe, QueryBuilder};
+
+    use super::super::dialect::{Connection, Db, Pool};
+    use crate::{DeliveryCounts, DeliveryOutcome, StoreError};
+
+    /// Marks the rows a claim took as being sent, under `claim` until `lease_until`.
+    pub async fn mark_claimed(
+        connection: &mut Connection,
+        table: &str,
+        ids: &[i64],
+        claim: &str,
+        lease_until: i64,
+    ) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut update = QueryBuilder::<Db>::new(format!("UPDATE {table} SET state = 'sending', claim = "));
+        update
+            .push_bind(claim)
+            .push(", lease_until = ")
+            .push_bind(lease_until)
+            .push(", attempts = attempts + 1 WHERE id IN (");
+        let mut separated = update.separated(", ");
+        for id in ids {
+            separated.push_bind(*id);
+        }
+        update.push(")");
+        update.build().execute(&mut *connection).await?;
+        Ok(())
+    }
+
+    /// One statement, so one round trip that commits on its own: the claimed row becomes
+    /// handed over if the claim still holds and `still_wanted` (a condition on the row) is true.
+    pub async fn hand_over(
+        pool: &Pool,
+        table: &str,
+        id: i64,
+        claim: &str,
+        still_wanted: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(AssertSqlSafe(format!(
+            "UPDATE {table} SET state = 'handed_over' WHERE id = $1 AND state = 'sending' AND claim = $2 AND {still_wanted}"
+        )))
+        .bind(id)
+        .bind(claim)
+        .execute(pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn unconfirmed(pool: &Pool, table: &str, now: i64) -> Result<Vec<(i64, String)>, StoreError> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT id, claim FROM {table} WHERE state = 'handed_over' AND lease_until < $1 AND claim IS NOT NULL ORDER BY id"
+        )))
+        .bind(now)
+        .fetch_all(pool)
+        .await?;
+        Ok(rows)
+    }
+
+    pub async fn resolve(
+        pool: &Pool,
+        table: &str,
+        id: i64,
+        claim: &str,
+        reached_server: bool,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let statement = if reached_server {
+            format!("UPDATE {table} SET lease_until = NULL WHERE id = $1 AND claim = $2 AND state = 'handed_over'")
+        } else {
+            format!(
+                "UPDATE {table} SET state = 'queued', claim = NULL, lease_until = NULL, next_attempt_at = $3 \
+                 WHERE id = $1 AND claim = $2 AND state = 'handed_over'"
+            )
+        };
+        let done = sqlx::query(AssertSqlSafe(statement))
+            .bind(id)
+            .bind(claim)
+            .bind(now)
+            .execute(pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Records how one mail ended (the row only; what else an outcome means is the caller's).
+    pub async fn finish(
+        connection: &mut Connection,
+        table: &str,
+        id: i64,
+        outcome: &DeliveryOutcome,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let query = match outcome {
+            DeliveryOutcome::Sent => sqlx::query(AssertSqlSafe(format!(
+                "UPDATE {table} SET state = 'sent', sent_at = $1, claim = NULL, lease_until = NULL, last_error = NULL \
+                 WHERE id = $2"
+            )))
+            .bind(now)
+            .bind(id),
+            // Only a mail still in flight goes back to the queue: a cancelled one stays so.
+            DeliveryOutcome::Retry { error, next_attempt_at } => sqlx::query(AssertSqlSafe(format!(
+                "UPDATE {table} SET state = 'queued', next_attempt_at = $1, last_error = $2, claim = NULL, \
+                 lease_until = NULL WHERE id = $3 AND state IN ('sending', 'handed_over')"
+            )))
+            .bind(*next_attempt_at)
+            .bind(error)
+            .bind(id),
+            DeliveryOutcome::Failed { error, .. } => sqlx::query(AssertSqlSafe(format!(
+                "UPDATE {table} SET state = 'failed', last_error = $1, claim = NULL, lease_until = NULL WHERE id = $2"
+            )))
+            .bind(error)
+            .bind(id),
+            DeliveryOutcome::Cancelled { reason } => sqlx::query(AssertSqlSafe(format!(
+                "UPDATE {table} SET state = 'cancelled', last_error = $1, claim = NULL, lease_until = NULL WHERE id = $2"
+            )))
+            .bind(reason)
+            .bind(id),
+        };
+        query.execute(&mut *connection).await?;
+        Ok(())
+    }
+
+    /// Rows by state: all, or one digest period's.
+    pub async fn counts(pool: &Pool, table: &str, period: Option<&str>) -> Result<DeliveryCounts, StoreError> {
+        use sqlx::Row;
+        let rows = match period {
+            Some(period) => {
+                sqlx::query(AssertSqlSafe(format!(
+                    "SELECT state, COUNT(*) AS n FROM {table} WHERE period = $1 GROUP BY state"
+                )))
+                .bind(period)
+                .fetch_all(pool)
+                .await?
+            }
+            None => {
+                sqlx::query(AssertSqlSafe(format!(
+                    "SELECT state, COUNT(*) AS n FROM {table} GROUP BY state"
+                )))
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        let mut counts = DeliveryCounts::default();
+        for row in rows {
+            let state: String = row.try_get("state")?;
+            let n = u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0);
+            match state.as_str() {
+                "queued" => counts.queued = n,
+                "sending" => counts.sending = n,
+                "handed_over" => counts.handed_over = n,
+                "sent" => counts.sent = n,
+                "failed" => counts.failed = n,
+                "cancelled" => counts.cancelled = n,
+                _ => {}
+            }
+        }
+        Ok(counts)
+    }
+}
+
+/// Records how one digest ended: its row, and its subscription's count of refusals.
 async fn finish_one(
     connection: &mut Connection,
     id: i64,
     outcome: &DeliveryOutcome,
     now: i64,
 ) -> Result<(), StoreError> {
+    queue::finish(connection, "digest_deliveries", id, outcome, now).await?;
     match outcome {
         DeliveryOutcome::Sent => {
-            sqlx::query(
-                "UPDATE digest_deliveries SET state = 'sent', sent_at = $1, claim = NULL, lease_until = NULL, \
-                 last_error = NULL WHERE id = $2",
-            )
-            .bind(now)
-            .bind(id)
-            .execute(&mut *connection)
-            .await?;
             sqlx::query(
                 "UPDATE subscriptions SET failures = 0 WHERE id = (SELECT subscription_id FROM digest_deliveries WHERE id = $1)",
             )
@@ -35,43 +193,22 @@ async fn finish_one(
             .execute(&mut *connection)
             .await?;
         }
-        DeliveryOutcome::Retry { error, next_attempt_at } => {
-            // Only a delivery still in flight goes back to the queue: a cancelled one stays so.
-            sqlx::query(
-                "UPDATE digest_deliveries SET state = 'queued', next_attempt_at = $1, last_error = $2, claim = NULL, \
-                 lease_until = NULL WHERE id = $3 AND state IN ('sending', 'handed_over')",
-            )
-            .bind(next_attempt_at)
-            .bind(error)
-            .bind(id)
-            .execute(&mut *connection)
-            .await?;
-        }
         DeliveryOutcome::Failed {
-            error,
-            permanent,
+            permanent: true,
             bounce_limit,
+            ..
         } => {
             sqlx::query(
-                "UPDATE digest_deliveries SET state = 'failed', last_error = $1, claim = NULL, lease_until = NULL \
-                 WHERE id = $2",
+                "UPDATE subscriptions SET failures = failures + 1, \
+                 status = CASE WHEN failures + 1 >= $1 AND status = 'active' THEN 'bounced' ELSE status END \
+                 WHERE id = (SELECT subscription_id FROM digest_deliveries WHERE id = $2)",
             )
-            .bind(error)
+            .bind(i64::from(*bounce_limit))
             .bind(id)
             .execute(&mut *connection)
             .await?;
-            if *permanent {
-                sqlx::query(
-                    "UPDATE subscriptions SET failures = failures + 1, \
-                     status = CASE WHEN failures + 1 >= $1 AND status = 'active' THEN 'bounced' ELSE status END \
-                     WHERE id = (SELECT subscription_id FROM digest_deliveries WHERE id = $2)",
-                )
-                .bind(i64::from(*bounce_limit))
-                .bind(id)
-                .execute(&mut *connection)
-                .await?;
-            }
         }
+        _ => {}
     }
     Ok(())
 }
@@ -249,20 +386,7 @@ impl DeliveryStore for Backend {
             .iter()
             .map(|row| row.try_get("delivery_id"))
             .collect::<Result<_, _>>()?;
-        if !ids.is_empty() {
-            let mut update = QueryBuilder::<Db>::new("UPDATE digest_deliveries SET state = 'sending', claim = ");
-            update
-                .push_bind(claim)
-                .push(", lease_until = ")
-                .push_bind(now + lease_seconds)
-                .push(", attempts = attempts + 1 WHERE id IN (");
-            let mut separated = update.separated(", ");
-            for id in &ids {
-                separated.push_bind(*id);
-            }
-            update.push(")");
-            update.build().execute(&mut *transaction).await?;
-        }
+        queue::mark_claimed(&mut transaction, "digest_deliveries", &ids, claim, now + lease_seconds).await?;
         let mut claimed = Vec::with_capacity(rows.len());
         for row in rows {
             let id: i64 = row.try_get("delivery_id")?;
@@ -286,31 +410,14 @@ impl DeliveryStore for Backend {
     }
 
     async fn hand_over_delivery(&self, id: i64, claim: &str) -> Result<bool, StoreError> {
-        let pool = &self.pool;
-        // One statement, so one round trip: it commits on its own, atomically.
-        let done = sqlx::query(
-            "UPDATE digest_deliveries SET state = 'handed_over' \
-             WHERE id = $1 AND state = 'sending' AND claim = $2 \
-             AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = digest_deliveries.subscription_id \
-                         AND s.status = 'active')",
-        )
-        .bind(id)
-        .bind(claim)
-        .execute(pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        // Not once the subscriber has left.
+        let active = "EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = digest_deliveries.subscription_id \
+                      AND s.status = 'active')";
+        queue::hand_over(&self.pool, "digest_deliveries", id, claim, active).await
     }
 
     async fn unconfirmed_hand_overs(&self, now: i64) -> Result<Vec<(i64, String)>, StoreError> {
-        let pool = &self.pool;
-        let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT id, claim FROM digest_deliveries \
-             WHERE state = 'handed_over' AND lease_until < $1 AND claim IS NOT NULL ORDER BY id",
-        )
-        .bind(now)
-        .fetch_all(pool)
-        .await?;
-        Ok(rows)
+        queue::unconfirmed(&self.pool, "digest_deliveries", now).await
     }
 
     async fn resolve_hand_over(
@@ -320,20 +427,7 @@ impl DeliveryStore for Backend {
         reached_server: bool,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let pool = &self.pool;
-        let statement = if reached_server {
-            "UPDATE digest_deliveries SET lease_until = NULL WHERE id = $1 AND claim = $2 AND state = 'handed_over'"
-        } else {
-            "UPDATE digest_deliveries SET state = 'queued', claim = NULL, lease_until = NULL, next_attempt_at = $3 \
-             WHERE id = $1 AND claim = $2 AND state = 'handed_over'"
-        };
-        let done = sqlx::query(statement)
-            .bind(id)
-            .bind(claim)
-            .bind(now)
-            .execute(pool)
-            .await?;
-        Ok(done.rows_affected() > 0)
+        queue::resolve(&self.pool, "digest_deliveries", id, claim, reached_server, now).await
     }
 
     async fn finish_deliveries(&self, outcomes: &[(i64, DeliveryOutcome)], now: i64) -> Result<(), StoreError> {
@@ -350,35 +444,7 @@ impl DeliveryStore for Backend {
     }
 
     async fn delivery_counts(&self, period: Option<&str>) -> Result<DeliveryCounts, StoreError> {
-        let pool = &self.pool;
-        let rows = match period {
-            Some(period) => {
-                sqlx::query("SELECT state, COUNT(*) AS n FROM digest_deliveries WHERE period = $1 GROUP BY state")
-                    .bind(period)
-                    .fetch_all(pool)
-                    .await?
-            }
-            None => {
-                sqlx::query("SELECT state, COUNT(*) AS n FROM digest_deliveries GROUP BY state")
-                    .fetch_all(pool)
-                    .await?
-            }
-        };
-        let mut counts = DeliveryCounts::default();
-        for row in rows {
-            let state: String = row.try_get("state")?;
-            let n = u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0);
-            match state.as_str() {
-                "queued" => counts.queued = n,
-                "sending" => counts.sending = n,
-                "handed_over" => counts.handed_over = n,
-                "sent" => counts.sent = n,
-                "failed" => counts.failed = n,
-                "cancelled" => counts.cancelled = n,
-                _ => {}
-            }
-        }
-        Ok(counts)
+        queue::counts(&self.pool, "digest_deliveries", period).await
     }
 
     async fn next_delivery_due(&self) -> Result<Option<i64>, StoreError> {

@@ -121,6 +121,9 @@ mod follows {
 mod comments {
     include!("../shared/comments.rs");
 }
+mod notifications {
+    include!("../shared/notifications.rs");
+}
 
 impl SqliteStore {
     /// The connection pool, for the copy between backends.
