@@ -50,9 +50,9 @@
     if (plain) pieces.push(plain);
     return pieces;
   }
-  function renderMath() {
+  function renderMath(root) {
     if (!window.katex) return;
-    document.querySelectorAll(".math").forEach(function (element) {
+    (root || document).querySelectorAll(".math").forEach(function (element) {
       var walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT), nodes = [];
       while (walker.nextNode()) nodes.push(walker.currentNode);
       nodes.forEach(function (node) {
@@ -115,6 +115,7 @@
       var link = document.getElementById("account-link");
       if (me.signedIn && link) { link.textContent = "Account"; link.href = "/account"; }
       enableSaves(me);
+      enableDiscussion(me);
       forms.forEach(function (form) {
         var button = form.querySelector("button");
         var voted = me.voted.indexOf(form.getAttribute("data-paper")) >= 0;
@@ -161,6 +162,95 @@
         }).then(function (result) {
           showSaved(button, result.saved);
         }).catch(function () { form.submit(); });
+      });
+    });
+  }
+  // 6. The discussion in place: posting a comment or reply and upvoting one go through the API
+  //    (the server renders the Markdown; the answer's HTML is its safe rendering), and edit and
+  //    delete are offered on the reader's own comments only. Without JavaScript the forms post.
+  function enableDiscussion(me) {
+    var section = document.getElementById("discussion");
+    if (!section) return;
+    section.querySelectorAll("article.comment").forEach(function (article) {
+      var mine = me.profile && article.getAttribute("data-author") === "/users/" + me.profile;
+      article.querySelectorAll("form.own").forEach(function (form) { form.hidden = !mine; });
+    });
+    if (!me.signedIn) return;
+    section.querySelectorAll("form.comment-vote").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var button = form.querySelector("button");
+        var pressed = button.getAttribute("aria-pressed") === "true";
+        var id = form.closest("article").getAttribute("data-comment");
+        fetch("/api/comments/" + id + "/upvote", { method: pressed ? "DELETE" : "PUT", credentials: "same-origin" })
+          .then(function (response) {
+            if (!response.ok) throw new Error("vote failed");
+            return response.json();
+          }).then(function (comment) {
+            button.setAttribute("aria-pressed", pressed ? "false" : "true");
+            button.querySelector(".count").textContent = comment.upvotes;
+          }).catch(function () { form.submit(); });
+      });
+    });
+    section.querySelectorAll("form[action$='/comments']").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var parentField = form.querySelector("input[name=parent]");
+        var parent = parentField ? Number(parentField.value) : null;
+        var paper = form.getAttribute("action").replace(/^\/papers\//, "").replace(/\/comments$/, "");
+        var status = form.querySelector(".form-notice") || document.createElement("p");
+        status.className = "form-notice";
+        status.setAttribute("role", "status");
+        fetch("/api/papers/" + paper + "/comments", {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ body: form.querySelector("textarea").value, parent: parent })
+        }).then(function (response) {
+          return response.json().then(function (json) {
+            if (!response.ok) throw new Error(json.error || "The comment was not posted.");
+            return json;
+          });
+        }).then(function (comment) {
+          var article = document.createElement("article");
+          article.className = "comment depth-" + comment.depth;
+          article.id = "comment-" + comment.id;
+          article.setAttribute("data-comment", comment.id);
+          var meta = document.createElement("p");
+          meta.className = "comment-meta";
+          var permalink = document.createElement("a");
+          permalink.href = "#comment-" + comment.id;
+          permalink.textContent = (comment.author ? comment.author.name + " · " : "") + "just now";
+          meta.appendChild(permalink);
+          var body = document.createElement("div");
+          body.className = "comment-body";
+          body.innerHTML = comment.html; // rendered and sanitised by the server
+          article.appendChild(meta);
+          article.appendChild(body);
+          var anchor = parentField ? form.closest("article") : form;
+          if (parentField) {
+            // After the parent's last reply: the next article no deeper than the parent.
+            var depth = Number(anchor.className.replace(/.*depth-(\d+).*/, "$1"));
+            var next = anchor.nextElementSibling;
+            while (next && next.matches("article.comment") &&
+                   Number(next.className.replace(/.*depth-(\d+).*/, "$1")) > depth) {
+              next = next.nextElementSibling;
+            }
+            anchor.parentNode.insertBefore(article, next);
+            form.closest("details").open = false;
+          } else {
+            form.parentNode.insertBefore(article, form);
+            var empty = section.querySelector("p.empty");
+            if (empty) empty.remove();
+          }
+          renderMath(article);
+          form.querySelector("textarea").value = "";
+          status.remove();
+          article.scrollIntoView({ block: "nearest" });
+        }).catch(function (error) {
+          status.textContent = error.message;
+          form.appendChild(status);
+        });
       });
     });
   }

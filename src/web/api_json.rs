@@ -149,6 +149,11 @@ pub struct MyVotesJson {
     pub voted: Vec<String>,
     /// Which of them are in the reader's library.
     pub saved: Vec<String>,
+    /// The reader's public profile id (`/users/<profile>`), so a page cached for everyone can
+    /// offer edit and delete on the reader's own comments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub profile: Option<String>,
 }
 
 /// One of a member's collections.

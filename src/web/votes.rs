@@ -169,6 +169,7 @@ pub async fn my_votes(
             signed_in: false,
             voted: Vec::new(),
             saved: Vec::new(),
+            profile: None,
         }));
     };
     let ids: Vec<ArxivId> = params
@@ -184,5 +185,6 @@ pub async fn my_votes(
         signed_in: true,
         voted: voted.iter().map(ArxivId::to_string).collect(),
         saved: saved.iter().map(ArxivId::to_string).collect(),
+        profile: Some(session.user.profile_id.clone()),
     }))
 }

@@ -902,3 +902,90 @@ async fn a_reader_saves_files_follows_and_publishes() {
         .await;
     assert_eq!(reqwest::get(&public_url).await.expect("answered").status(), 404);
 }
+
+/// Issue 26's walk-through: two members discuss a paper in real browsers (posting without a
+/// reload), nothing hostile runs, and the first member is mailed once about the reply, with a
+/// link to its permalink.
+#[tokio::test]
+async fn two_members_discuss_a_paper_and_the_reply_is_mailed_to_its_permalink() {
+    const PAPER: &str = "2602.11096";
+    let smtp = crate::helpers::SmtpServer::start();
+    let instance = Instance::with_demo_data();
+    let server = instance.spawn_server_with(
+        "serve",
+        &[
+            ("PAPERBOY_SMTP_URL", &smtp.url()),
+            ("PAPERBOY_DIGEST_CHECK_SECONDS", "1"),
+        ],
+    );
+    let page = format!("/papers/{PAPER}");
+    let ada = Browser::start().await;
+    ada.resize(1280, 1000).await;
+    sign_in(&ada, &server, &smtp, "ada@example.org", &page).await;
+    ada.run(
+        "window.alerted = false; window.alert = function () { window.alerted = true; }; \
+         document.getElementById('new-comment').value = 'Energy is $E=mc^2$ <script>window.alerted = true</script> [x](javascript:alert(1))'; \
+         document.querySelector('form.new-comment button').click(); return true;",
+    )
+    .await;
+    ada.wait_for("return document.querySelector('#discussion article.comment .comment-body .katex') !== null;")
+        .await;
+    let seen = ada
+        .run(
+            "const body = document.querySelector('#discussion article.comment .comment-body'); \
+             return [window.alerted, document.querySelectorAll('a[href^=\"javascript\"]').length, \
+                     body.textContent.indexOf('<script>') >= 0, document.getElementById('new-comment').value];",
+        )
+        .await;
+    assert_eq!(
+        seen,
+        json!([false, 0, true, ""]),
+        "posted in place: math rendered, the script shown as text, the link inert"
+    );
+    // The page as served (after a reload) renders it alike.
+    ada.open(&format!("{}{page}", server.base_url)).await;
+    ada.wait_for("return document.querySelector('#discussion .comment-body .katex') !== null;")
+        .await;
+    assert_eq!(
+        ada.run("return [window.alerted === undefined, document.querySelectorAll('a[href^=\"javascript\"]').length];")
+            .await,
+        json!([true, 0])
+    );
+
+    let bob = Browser::start().await;
+    bob.resize(1280, 1000).await;
+    sign_in(&bob, &server, &smtp, "bob@example.org", &page).await;
+    bob.run(
+        "const article = document.querySelector('#discussion article.comment'); \
+         article.querySelector('details.reply').open = true; \
+         article.querySelector('details.reply textarea').value = 'Bob agrees: $a^2+b^2=c^2$'; \
+         article.querySelector('details.reply button').click(); return true;",
+    )
+    .await;
+    bob.wait_for("return document.querySelector('#discussion article.comment.depth-1 .katex') !== null;")
+        .await;
+
+    let mail = smtp.wait_for_message_to_containing("ada@example.org", "replied to your comment");
+    let link = mail
+        .lines()
+        .find_map(|line| line.strip_prefix(&format!("Read and reply: {}", server.base_url)))
+        .unwrap_or_else(|| panic!("no permalink in {mail}"))
+        .trim()
+        .to_owned();
+    let reply_id = link.rsplit("#comment-").next().expect("a permalink").to_owned();
+    assert!(link.starts_with(&format!("{page}#comment-")), "{link}");
+    // As from a mail client: a fresh navigation, not a jump within the open page.
+    ada.open("about:blank").await;
+    ada.open(&format!("{}{link}", server.base_url)).await;
+    ada.wait_for(&format!(
+        "const target = document.querySelector(':target'); \
+         return target !== null && target.id === 'comment-{reply_id}' && target.textContent.indexOf('Bob agrees') >= 0;"
+    ))
+    .await;
+    assert_eq!(
+        smtp.settled_count_to("ada@example.org"),
+        2,
+        "the sign-in link, then exactly one mail about the reply"
+    );
+    ada.screenshot("discussion").await;
+}
