@@ -80,8 +80,9 @@ impl ListRequest {
     pub fn from_params(scope: Scope, params: &ListParams, page_size: u32) -> Result<ListRequest, InvalidListParams> {
         let sort = match params.sort.as_deref().filter(|s| !s.is_empty()) {
             None => scope.default_sort(),
-            Some(text) => Sort::parse(text)
-                .ok_or_else(|| InvalidListParams(format!("sort must be trending, new or top, not {text:?}")))?,
+            Some(text) => Sort::parse(text).ok_or_else(|| {
+                InvalidListParams(format!("sort must be trending, new, top or discussed, not {text:?}"))
+            })?,
         };
         let category = match params.cat.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
             None => None,
@@ -230,17 +231,37 @@ pub async fn ranked(
             candidates: Vec::new(),
         });
     };
-    let candidates = if request.by_hugging_face_day {
+    let mut candidates = if request.by_hugging_face_day {
         store
             .daily_papers_candidates(first, last, request.category.as_ref())
             .await?
     } else {
         store.listing_candidates(first, last, request.category.as_ref()).await?
     };
+    if request.sort == Sort::Discussed {
+        weigh_discussions(store, &mut candidates).await?;
+    }
     Ok(Ranked {
         range,
         candidates: rank(candidates, request.sort, trending, reference),
     })
+}
+
+/// Fills each candidate's discussion weight from its comments' times, all weighed against the
+/// newest of them ([`paperboy_core::discussion_weight`]).
+async fn weigh_discussions(store: &dyn Store, candidates: &mut [RankCandidate]) -> Result<(), StoreError> {
+    let ids: Vec<_> = candidates.iter().map(|c| c.id.clone()).collect();
+    let mut times: std::collections::HashMap<paperboy_core::ArxivId, Vec<i64>> = std::collections::HashMap::new();
+    for (paper, time) in store.comment_times(&ids).await? {
+        times.entry(paper).or_default().push(time);
+    }
+    let newest = times.values().flatten().copied().max().unwrap_or(0);
+    for candidate in candidates {
+        if let Some(times) = times.get(&candidate.id) {
+            candidate.discussion = paperboy_core::discussion_weight(times, newest);
+        }
+    }
+    Ok(())
 }
 
 /// The second half of [`load`]: the request's page of ranked candidates, in full.

@@ -176,6 +176,7 @@ pub fn run(options: &EvalOptions) -> anyhow::Result<Report> {
                 imported_votes: p.document.votes,
                 local_votes: 0,
                 star_growth: 0,
+                discussion: 0.0,
             })
             .collect();
         let end = paperboy_core::announcement_time(last_day.tomorrow().unwrap_or(last_day));

@@ -336,6 +336,9 @@ pub enum DailySort {
     Trending,
     #[schema(rename = "top")]
     Top,
+    /// Most discussed first: comments weighted by recency.
+    #[schema(rename = "discussed")]
+    Discussed,
 }
 
 /// The API takes a parameter with a value or not at all: `cat=` is a mistake to name, not a

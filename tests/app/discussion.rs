@@ -306,3 +306,48 @@ async fn the_api_threads_moderators_hide_for_everyone_and_bursts_are_refused() {
         "the sign-in link and one mail about the reply, nothing about her own comments"
     );
 }
+
+#[tokio::test]
+async fn most_discussed_puts_the_liveliest_discussions_first_on_days_and_months() {
+    let ada = SignedIn::start(Instance::with_demo_data(), "ada@example.org", &[]).await;
+    let server = &ada.server;
+    let token = ada.make_api_token("script").await;
+    let day = server.json("/api/daily_papers?date=2026-02-12&limit=100").await;
+    let ids: Vec<String> = day
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["paper"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    // The day's last two by trending get the discussion: two comments, then one.
+    let (lively, quieter) = (ids[ids.len() - 1].clone(), ids[ids.len() - 2].clone());
+    for (paper, n) in [(&lively, 2), (&quieter, 1)] {
+        for i in 0..n {
+            let posted = server
+                .client()
+                .post(format!("{}/api/papers/{paper}/comments", server.base_url))
+                .bearer_auth(&token)
+                .json(&serde_json::json!({"body": format!("comment {i}")}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(posted.status(), StatusCode::CREATED);
+        }
+    }
+    let discussed = server
+        .json("/api/daily_papers?date=2026-02-12&limit=3&sort=discussed")
+        .await;
+    let first: Vec<&str> = discussed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["paper"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(&first[..2], [lively.as_str(), quieter.as_str()]);
+    let page = server.text("/papers/date/2026-02-12?sort=discussed").await;
+    assert!(page.contains("Most discussed"));
+    let first_card = between_all(&page, "id=\"paper-", "\"")[0].replace('-', "/");
+    assert_eq!(first_card, lively, "the page's first card");
+    let month = server.text("/papers/month/2026-02?sort=discussed").await;
+    assert_eq!(between_all(&month, "id=\"paper-", "\"")[0].replace('-', "/"), lively);
+}

@@ -25,7 +25,10 @@ pub use paper::{BibliographicField, CommunityVotes, HuggingFacePaper, HuggingFac
 pub use period::{Period, PeriodError, human_date};
 pub use search_document::SearchDocument;
 pub use tex::{math_spans, tex_to_plain, widen_to_whole_math};
-pub use trending::{Attention, RankCandidate, Sort, TrendingParameters, TrendingScore, announcement_time, rank};
+pub use trending::{
+    Attention, DISCUSSION_HALF_LIFE_SECONDS, RankCandidate, Sort, TrendingParameters, TrendingScore, announcement_time,
+    discussion_weight, rank,
+};
 
 pub use jiff::Timestamp;
 /// Re-exported so that other crates name dates the same way.

@@ -106,6 +106,26 @@ pub struct RankCandidate {
     pub imported_votes: i64,
     pub local_votes: i64,
     pub star_growth: i64,
+    /// How lively the paper's discussion is ([`discussion_weight`]); 0 unless the list is
+    /// sorted by it.
+    pub discussion: f64,
+}
+
+/// A comment counts half as much for every this many seconds it is older than the newest
+/// comment considered: three days.
+pub const DISCUSSION_HALF_LIFE_SECONDS: f64 = 3.0 * 86_400.0;
+
+/// The "most discussed" weight of a paper whose comments were written at `times` (unix
+/// seconds): each comment counts `2^(-(reference - t) / half-life)`, so a comment written at
+/// `reference` counts 1, one three days older ½, one a month older a thousandth. Recent
+/// discussion outweighs a large old one. Every paper of a list is weighed against the same
+/// `reference`, and the order does not depend on which one is chosen (the factor is common), so
+/// lists take their newest comment's time, which keeps the weights from underflowing.
+pub fn discussion_weight(times: &[i64], reference: i64) -> f64 {
+    times
+        .iter()
+        .map(|&t| (-((reference - t) as f64) / DISCUSSION_HALF_LIFE_SECONDS).exp2())
+        .sum()
 }
 
 impl RankCandidate {
@@ -126,6 +146,8 @@ pub enum Sort {
     Trending,
     New,
     Top,
+    /// Most discussed first: comments weighted by recency ([`discussion_weight`]).
+    Discussed,
 }
 
 impl Sort {
@@ -134,6 +156,7 @@ impl Sort {
             "trending" => Some(Sort::Trending),
             "new" | "publishedAt" => Some(Sort::New),
             "top" | "votes" => Some(Sort::Top),
+            "discussed" => Some(Sort::Discussed),
             _ => None,
         }
     }
@@ -143,6 +166,7 @@ impl Sort {
             Sort::Trending => "trending",
             Sort::New => "new",
             Sort::Top => "top",
+            Sort::Discussed => "discussed",
         }
     }
 }
@@ -167,6 +191,11 @@ pub fn rank(
             Sort::Trending => b_score.score.total_cmp(&a_score.score).then_with(|| newer_first),
             Sort::Top => b_score.votes().cmp(&a_score.votes()).then_with(|| newer_first),
             Sort::New => newer_first,
+            Sort::Discussed => b
+                .discussion
+                .total_cmp(&a.discussion)
+                .then_with(|| b_score.score.total_cmp(&a_score.score))
+                .then_with(|| newer_first),
         }
     });
     scored
@@ -189,6 +218,7 @@ mod tests {
             imported_votes: imported,
             local_votes: local,
             star_growth: 0,
+            discussion: 0.0,
         }
     }
 
@@ -313,5 +343,34 @@ mod tests {
             let later = parameters.score(attention_of(votes, 0), announced, reference + jiff::SignedDuration::from_hours(1)).score;
             prop_assert!(later < before);
         }
+    }
+
+    #[test]
+    fn recent_discussion_outweighs_a_larger_old_one() {
+        let day = 86_400;
+        // Five comments a fortnight ago against two today.
+        let old = discussion_weight(&[0, 60, 120, 180, 240], 14 * day);
+        let lively = discussion_weight(&[14 * day - 60, 14 * day], 14 * day);
+        assert!(lively > old, "{lively} > {old}");
+        assert!(
+            (discussion_weight(&[0], 3 * day) - 0.5).abs() < 1e-12,
+            "three days halve a comment"
+        );
+        let listed = date(2026, 2, 13);
+        let mut quiet = candidate("2602.00001", listed, 50, 0);
+        let mut talked = candidate("2602.00002", listed, 1, 0);
+        quiet.discussion = old;
+        talked.discussion = lively;
+        let order: Vec<String> = rank(
+            vec![quiet, talked],
+            Sort::Discussed,
+            &TrendingParameters::default(),
+            noon(listed),
+        )
+        .into_iter()
+        .map(|(c, _)| c.id.to_string())
+        .collect();
+        assert_eq!(order, ["2602.00002", "2602.00001"], "votes do not decide it");
+        assert_eq!(Sort::parse("discussed"), Some(Sort::Discussed));
     }
 }

@@ -120,6 +120,10 @@ pub trait CommentStore: Send + Sync {
     /// order asked.
     async fn comment_counts(&self, papers: &[ArxivId]) -> Result<Vec<(ArxivId, i64)>, StoreError>;
 
+    /// When each comment others can read on these papers was written: `(paper, unix seconds)`,
+    /// for the "most discussed" order.
+    async fn comment_times(&self, papers: &[ArxivId]) -> Result<Vec<(ArxivId, i64)>, StoreError>;
+
     /// Reports a comment (once per member); answers whether the report is new.
     async fn report_comment(&self, id: i64, user_id: i64, reason: &str, now: i64) -> Result<bool, StoreError>;
 

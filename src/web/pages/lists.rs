@@ -178,6 +178,7 @@ fn list_page(state: &AppState, view: &ListView, path: &str) -> ListPage {
         (Sort::Trending, "Trending"),
         (Sort::New, "New"),
         (Sort::Top, "Top votes"),
+        (Sort::Discussed, "Most discussed"),
     ]
     .into_iter()
     .map(|(sort, label)| {
@@ -272,6 +273,9 @@ fn sort_phrase(sort: Sort) -> &'static str {
         Sort::Trending => "ranked by trending score (votes, fading with age)",
         Sort::New => "newest first",
         Sort::Top => "most votes first",
+        Sort::Discussed => {
+            "most discussed first (comments weighted by recency: each counts half as much for every three days it is older)"
+        }
     }
 }
 

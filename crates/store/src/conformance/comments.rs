@@ -76,6 +76,13 @@ pub async fn comments_thread_flatten_and_keep_their_place_when_deleted(store: &d
             .expect("post");
         assert_eq!(outcome, PostOutcome::UnknownParent, "{why}");
     }
+    let mut times = store
+        .comment_times(&[id("2602.00001"), id("2602.00002")])
+        .await
+        .expect("times");
+    times.sort_by_key(|(_, t)| *t);
+    let expected: Vec<(ArxivId, i64)> = [10, 11, 12, 13, 14, 20].map(|t| (id("2602.00001"), t)).to_vec();
+    assert_eq!(times, expected, "when each comment others can read was written");
     let unknown = store
         .post_comment(&NewComment {
             paper: id("2602.99999"),

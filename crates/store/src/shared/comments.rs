@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use paperboy_core::ArxivId;
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 
-use super::dialect::{Backend, Connection, Db, DbRow, MAX_BINDS, write_transaction};
+use super::dialect::{Backend, Connection, Db, DbRow, MAX_BINDS, Pool, write_transaction};
 use super::papers::bump_content_version;
 use crate::comments::MAX_DEPTH;
 use crate::{
@@ -73,6 +73,30 @@ async fn log_moderation(
     .execute(&mut *connection)
     .await?;
     Ok(())
+}
+
+/// `columns` of the comments others can read (not deleted, not hidden, not by a banned member)
+/// on `papers`, then `suffix` (a GROUP BY), in chunks of bound parameters.
+async fn visible_comments_of(
+    pool: &Pool,
+    papers: &[ArxivId],
+    columns: &str,
+    suffix: &str,
+) -> Result<Vec<DbRow>, StoreError> {
+    let mut rows = Vec::new();
+    for chunk in papers.chunks(MAX_BINDS - 1) {
+        let mut query = QueryBuilder::<Db>::new(format!(
+            "SELECT {columns} FROM comments c LEFT JOIN users u ON u.id = c.user_id \
+             WHERE NOT c.deleted AND NOT c.hidden AND NOT COALESCE(u.role = 'banned', FALSE) AND c.paper_id IN ("
+        ));
+        let mut list = query.separated(", ");
+        for paper in chunk {
+            list.push_bind(paper.as_str());
+        }
+        query.push(")").push(suffix);
+        rows.extend(query.build().fetch_all(pool).await?);
+    }
+    Ok(rows)
 }
 
 #[async_trait]
@@ -269,24 +293,27 @@ impl CommentStore for Backend {
 
     async fn comment_counts(&self, papers: &[ArxivId]) -> Result<Vec<(ArxivId, i64)>, StoreError> {
         let mut counts: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-        for chunk in papers.chunks(MAX_BINDS - 1) {
-            let mut query = QueryBuilder::<Db>::new(
-                "SELECT c.paper_id, COUNT(*) AS n FROM comments c LEFT JOIN users u ON u.id = c.user_id \
-                 WHERE NOT c.deleted AND NOT c.hidden AND NOT COALESCE(u.role = 'banned', FALSE) AND c.paper_id IN (",
-            );
-            let mut list = query.separated(", ");
-            for paper in chunk {
-                list.push_bind(paper.as_str());
-            }
-            query.push(") GROUP BY c.paper_id");
-            for row in query.build().fetch_all(&self.pool).await? {
-                counts.insert(row.try_get("paper_id")?, row.try_get("n")?);
-            }
+        for row in visible_comments_of(&self.pool, papers, "c.paper_id, COUNT(*) AS n", " GROUP BY c.paper_id").await? {
+            counts.insert(row.try_get("paper_id")?, row.try_get("n")?);
         }
         Ok(papers
             .iter()
             .map(|paper| (paper.clone(), counts.get(paper.as_str()).copied().unwrap_or(0)))
             .collect())
+    }
+
+    async fn comment_times(&self, papers: &[ArxivId]) -> Result<Vec<(ArxivId, i64)>, StoreError> {
+        let rows = visible_comments_of(&self.pool, papers, "c.paper_id, c.created_at", "").await?;
+        rows.iter()
+            .map(|row| {
+                let paper: String = row.try_get("paper_id")?;
+                let paper = ArxivId::parse(&paper).map_err(|error| StoreError::CorruptRow {
+                    id: paper.clone(),
+                    reason: error.to_string(),
+                })?;
+                Ok((paper, row.try_get("created_at")?))
+            })
+            .collect()
     }
 
     async fn report_comment(&self, id: i64, user_id: i64, reason: &str, now: i64) -> Result<bool, StoreError> {

@@ -105,6 +105,7 @@ impl Backend {
                     imported_votes: row.try_get("imported_votes")?,
                     local_votes: row.try_get("local_votes")?,
                     star_growth: row.try_get("star_growth")?,
+                    discussion: 0.0,
                 })
             })
             .collect()
