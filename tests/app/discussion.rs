@@ -351,3 +351,168 @@ async fn most_discussed_puts_the_liveliest_discussions_first_on_days_and_months(
     let month = server.text("/papers/month/2026-02?sort=discussed").await;
     assert_eq!(between_all(&month, "id=\"paper-", "\"")[0].replace('-', "/"), lively);
 }
+
+/// The paper a comment mail is about, read off its permalinks.
+fn paper_of_mail(text: &str) -> Option<String> {
+    let line = text.lines().find(|line| line.starts_with("Read and reply: "))?;
+    let path = &line[line.find("/papers/")? + "/papers/".len()..];
+    Some(path.split('#').next()?.to_owned())
+}
+
+#[tokio::test]
+async fn kill_9_during_a_burst_of_comments_and_mails_loses_no_comment_and_sends_no_mail_twice() {
+    const PAPERS: usize = 12;
+    const READERS: usize = 6;
+    const COMMENTS_EACH: usize = 6;
+    let generous = [
+        ("PAPERBOY_NEW_MEMBER_COMMENTS", "100000"),
+        ("PAPERBOY_COMMENTS_PER_MEMBER", "100000"),
+        ("PAPERBOY_COMMENTS_PER_CLIENT", "100000"),
+        ("PAPERBOY_WRITES_PER_CLIENT", "100000"),
+        ("PAPERBOY_DIGEST_SCHEDULE", "true"),
+        ("PAPERBOY_DIGEST_CHECK_SECONDS", "1"),
+        ("PAPERBOY_DIGEST_LEASE_SECONDS", "1"),
+    ];
+    let mut ada = SignedIn::start(Instance::with_demo_data(), "ada@example.org", &generous).await;
+    let token = ada.make_api_token("burst").await;
+    let day = ada
+        .server
+        .json(&format!("/api/daily_papers?date=2026-02-12&limit={PAPERS}"))
+        .await;
+    let papers: Vec<String> = day
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["paper"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(papers.len(), PAPERS);
+    // Readers who saved every paper: each comment is news to each of them.
+    let readers: Vec<String> = (0..READERS).map(|n| format!("reader{n}@example.org")).collect();
+    for reader in &readers {
+        let cookie = ada.server.sign_in(&ada.smtp, reader).await;
+        for paper in &papers {
+            let saved = ada
+                .server
+                .client()
+                .put(format!("{}/api/me/library/{paper}", ada.server.base_url))
+                .header("cookie", &cookie)
+                .header("origin", &ada.server.base_url)
+                .send()
+                .await
+                .unwrap();
+            assert!(saved.status().is_success());
+        }
+    }
+
+    // The burst: four writers at once; the server is killed after a random number of answers.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as usize;
+    let kill_after = 5 + nanos % (PAPERS * COMMENTS_EACH - 10);
+    eprintln!("killing the server after {kill_after} acknowledged comments");
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
+    let client = ada.server.client();
+    let base = ada.server.base_url.clone();
+    let mut writers = tokio::task::JoinSet::new();
+    for writer in 0..4 {
+        let (client, base, token, papers, acknowledged) = (
+            client.clone(),
+            base.clone(),
+            token.clone(),
+            papers.clone(),
+            std::sync::Arc::clone(&acknowledged),
+        );
+        writers.spawn(async move {
+            for n in (writer..PAPERS * COMMENTS_EACH).step_by(4) {
+                let paper = &papers[n % PAPERS];
+                let answer = client
+                    .post(format!("{base}/api/papers/{paper}/comments"))
+                    .bearer_auth(&token)
+                    .json(&serde_json::json!({"body": format!("burst comment {n}")}))
+                    .send()
+                    .await;
+                let Ok(answer) = answer else { return };
+                if answer.status() != StatusCode::CREATED {
+                    return;
+                }
+                let Ok(json) = answer.json::<serde_json::Value>().await else {
+                    return;
+                };
+                acknowledged.lock().unwrap().push(json["id"].as_i64().unwrap());
+            }
+        });
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while acknowledged.lock().unwrap().len() < kill_after {
+        assert!(std::time::Instant::now() < deadline, "the burst stalled");
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    ada.server.child.kill().expect("SIGKILL");
+    ada.server.child.wait().expect("reaped");
+    while writers.join_next().await.is_some() {}
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    let mails_before = ada.smtp.count();
+    eprintln!(
+        "{} comments acknowledged, {mails_before} mails received before the kill",
+        acknowledged.len()
+    );
+
+    // Restarted a little later (the killed worker's one-second leases have lapsed).
+    let smtp_url = ada.smtp.url();
+    let mut restarted = generous.to_vec();
+    restarted.extend([("PAPERBOY_CLOCK", "+5"), ("PAPERBOY_SMTP_URL", smtp_url.as_str())]);
+    ada.server = ada.instance.spawn_server_with("serve", &restarted);
+    let mut present = std::collections::HashSet::new();
+    let mut discussed = std::collections::HashSet::new();
+    for paper in &papers {
+        let listed = ada
+            .server
+            .json(&format!("/api/papers/{paper}/comments?limit=100"))
+            .await;
+        for comment in listed["comments"].as_array().unwrap() {
+            present.insert(comment["id"].as_i64().unwrap());
+            discussed.insert(paper.clone());
+        }
+    }
+    let lost: Vec<_> = acknowledged.iter().filter(|id| !present.contains(id)).collect();
+    assert!(lost.is_empty(), "acknowledged comments lost: {lost:?}");
+
+    // Every reader hears of every discussed paper once: the mails queued with the comments go
+    // out after the restart, none twice.
+    let expected = discussed.len() * READERS;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let mails: Vec<_> = crate::digest::received(&ada.smtp)
+            .into_iter()
+            .filter(|m| m.to.starts_with("reader") && m.text.contains("Read and reply"))
+            .collect();
+        let mut per_pair: std::collections::HashMap<(String, String), usize> = std::collections::HashMap::new();
+        for mail in &mails {
+            let paper = paper_of_mail(&mail.text).expect("a permalink");
+            *per_pair.entry((mail.to.clone(), paper)).or_default() += 1;
+        }
+        let doubles: Vec<_> = per_pair.iter().filter(|(_, n)| **n > 1).collect();
+        assert!(doubles.is_empty(), "sent twice: {doubles:?}");
+        let mut ids: Vec<&String> = mails.iter().filter_map(|m| m.headers.get("message-id")).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), mails.len(), "one message per mail id");
+        if per_pair.len() == expected {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} of {expected} reader-paper mails arrived",
+            per_pair.len()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    // And no more come: nothing was left to send twice.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let settled = crate::digest::received(&ada.smtp)
+        .into_iter()
+        .filter(|m| m.to.starts_with("reader") && m.text.contains("Read and reply"))
+        .count();
+    assert_eq!(settled, expected);
+}
