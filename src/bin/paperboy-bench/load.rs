@@ -2,9 +2,11 @@
 //!
 //! Each client is a member with a session of their own and an address of their own (sent as
 //! `X-Forwarded-For`, which the server trusts from localhost), so the per-client and per-member
-//! limits apply as they would to people. A client reads day pages, paper pages and searches,
-//! votes and subscribes, as fast as the server answers, until the time is up. Any answer but the
-//! expected one counts as an error; the exit code is 1 when there was one.
+//! limits apply as they would to people (members are made two days old, past the stricter limits
+//! of new accounts). A client reads day pages, paper pages, searches and discussions, votes,
+//! comments and subscribes, as fast as the server answers, until the time is up. Any answer but
+//! the expected one counts as an error; the exit code is 1 when there was one.
+//! `--without-comments` drives the mix from before discussion existed, as a baseline.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -18,7 +20,18 @@ use reqwest::StatusCode;
 use paperboy::cli::Context;
 
 /// What a client does, and how often in a hundred.
-const MIX: [(Action, u32); 5] = [
+const MIX: [(Action, u32); 7] = [
+    (Action::DayPage, 31),
+    (Action::PaperPage, 27),
+    (Action::Search, 22),
+    (Action::Comments, 8),
+    (Action::Vote, 9),
+    (Action::Comment, 2),
+    (Action::Subscribe, 1),
+];
+
+/// The mix before discussion, for a baseline in the same run.
+const MIX_WITHOUT_COMMENTS: [(Action, u32); 5] = [
     (Action::DayPage, 35),
     (Action::PaperPage, 30),
     (Action::Search, 25),
@@ -31,7 +44,11 @@ enum Action {
     DayPage,
     PaperPage,
     Search,
+    /// A paper's discussion through the API.
+    Comments,
     Vote,
+    /// A comment posted with the paper page's form.
+    Comment,
     Subscribe,
 }
 
@@ -41,7 +58,9 @@ impl Action {
             Action::DayPage => "day page",
             Action::PaperPage => "paper page",
             Action::Search => "search",
+            Action::Comments => "comments",
             Action::Vote => "vote",
+            Action::Comment => "comment",
             Action::Subscribe => "subscribe",
         }
     }
@@ -49,6 +68,8 @@ impl Action {
 
 /// What the clients pick from.
 struct Targets {
+    /// What clients do, and how often.
+    mix: &'static [(Action, u32)],
     days: Vec<String>,
     papers: Vec<ArxivId>,
     queries: Vec<String>,
@@ -65,7 +86,7 @@ struct Tally {
     errors: Vec<String>,
 }
 
-pub fn load(context: &Context, clients: usize, seconds: u64) -> anyhow::Result<u8> {
+pub fn load(context: &Context, clients: usize, seconds: u64, without_comments: bool) -> anyhow::Result<u8> {
     anyhow::ensure!(clients > 0 && seconds > 0, "--clients and --seconds must be at least 1");
     let runtime = paperboy::cli::runtime()?;
     // Members and addresses of this run's own: the per-member and per-address limits count by
@@ -74,14 +95,18 @@ pub fn load(context: &Context, clients: usize, seconds: u64) -> anyhow::Result<u
         .duration_since(std::time::UNIX_EPOCH)?
         .subsec_nanos() as usize
         % (1 << 24);
-    let (targets, members) = runtime.block_on(prepare(context, clients, run))?;
+    let (mut targets, members) = runtime.block_on(prepare(context, clients, run))?;
+    if without_comments {
+        targets.mix = &MIX_WITHOUT_COMMENTS;
+    }
     let mut server = start_server(context)?;
     let base = server.base.clone();
     println!(
-        "bench load: {clients} clients for {seconds} s against {base}: {} days, {} papers, {} queries",
+        "bench load: {clients} clients for {seconds} s against {base}: {} days, {} papers, {} queries{}",
         targets.days.len(),
         targets.papers.len(),
-        targets.queries.len()
+        targets.queries.len(),
+        if without_comments { ", without comments" } else { "" }
     );
     let outcome = runtime.block_on(drive(&base, targets, members, run, Duration::from_secs(seconds)));
     server.stop();
@@ -130,14 +155,23 @@ async fn prepare(context: &Context, clients: usize, run: usize) -> anyhow::Resul
         !queries.is_empty(),
         "no paper of {first} to {last} has a title word longer than three letters to search for"
     );
-    let now = paperboy::clock::now_seconds();
+    // Two days old: members as most are, not held to a new account's stricter limits.
+    let now = paperboy::clock::now_seconds() - 2 * 86_400;
     let mut members = Vec::with_capacity(clients);
     for client in 0..clients {
         let email = format!("load-{run:06x}-{client:05}@example.org");
         let (session, _) = crate::runs::member_with_session(store.as_ref(), &email, now).await?;
         members.push(Member { session });
     }
-    Ok((Targets { days, papers, queries }, members))
+    Ok((
+        Targets {
+            mix: &MIX,
+            days,
+            papers,
+            queries,
+        },
+        members,
+    ))
 }
 
 /// The server under load, started from this same binary on the same data.
@@ -250,7 +284,8 @@ async fn client(
     let mut subscriptions = 0;
     while Instant::now() < deadline {
         let mut roll = pick(100) as u32;
-        let action = MIX
+        let action = targets
+            .mix
             .iter()
             .find(|(_, share)| {
                 let here = roll < *share;
@@ -265,9 +300,17 @@ async fn client(
             Action::Search => http
                 .get(format!("{base}/search"))
                 .query(&[("q", &targets.queries[pick(targets.queries.len())])]),
+            Action::Comments => http.get(format!("{base}/api/papers/{paper}/comments")),
             Action::Vote => http
                 .post(format!("{base}/papers/{paper}/upvote"))
                 .form(&[("next", format!("/papers/{paper}"))]),
+            Action::Comment => http.post(format!("{base}/papers/{paper}/comments")).form(&[
+                (
+                    "body",
+                    format!("Load comment by client {number}: does $x^2$ hold here?"),
+                ),
+                ("next", format!("/papers/{paper}")),
+            ]),
             Action::Subscribe => {
                 subscriptions += 1;
                 http.post(format!("{base}/subscribe")).form(&[(
@@ -286,7 +329,7 @@ async fn client(
         let sent = Instant::now();
         let answer = request.send().await;
         let latency = sent.elapsed();
-        let expected = if action == Action::Vote {
+        let expected = if matches!(action, Action::Vote | Action::Comment) {
             StatusCode::SEE_OTHER
         } else {
             StatusCode::OK

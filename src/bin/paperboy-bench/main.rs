@@ -98,8 +98,8 @@ enum Command {
         source: PathBuf,
     },
     /// Start a server on this instance and drive it with N clients at once for S seconds, each
-    /// a member with an address of their own, reading day pages, paper pages and searches,
-    /// voting and subscribing; prints p50 and p99 per kind; exit code 1 on any error.
+    /// a member with an address of their own, reading day pages, paper pages, searches and
+    /// discussions, voting, commenting and subscribing; prints p50 and p99 per kind; exit code 1 on any error.
     Load {
         /// Clients at once.
         #[arg(long, default_value_t = 200)]
@@ -107,6 +107,9 @@ enum Command {
         /// How long to drive the server.
         #[arg(long, default_value_t = 60)]
         seconds: u64,
+        /// Leave reading and posting comments out of the mix (the mix before discussion).
+        #[arg(long)]
+        without_comments: bool,
     },
     /// Give the instance members with libraries (and every other one a followed author), then
     /// time their "For you" lists of the latest day, week and month: the first member's builds
@@ -177,7 +180,11 @@ fn main() -> ExitCode {
         ),
         Command::ParseOnly { file } => runs::parse_only(&file),
         Command::Corpus { papers, seed, source } => corpus::corpus(&source, papers, seed),
-        Command::Load { clients, seconds } => load::load(&context, clients, seconds),
+        Command::Load {
+            clients,
+            seconds,
+            without_comments,
+        } => load::load(&context, clients, seconds, without_comments),
         Command::SeedCommunity { members, votes_each } => runs::seed_community(&context, members, votes_each),
         Command::ForYou {
             members,
