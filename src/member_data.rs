@@ -49,6 +49,25 @@ pub async fn export(store: &dyn Store, user: &User) -> Result<Value, StoreError>
             json!({"name": token.name, "createdAt": time(token.created_at), "lastUsedAt": token.last_used_at.map_or(Value::Null, time)})
         })
         .collect();
+    let comments: Vec<Value> = store
+        .member_comments(user.id)
+        .await?
+        .into_iter()
+        .map(|comment| {
+            json!({
+                "id": comment.id,
+                "paper": comment.paper,
+                "parent": comment.parent,
+                "body": comment.body,
+                "createdAt": time(comment.created_at),
+                "editedAt": comment.edited_at.map_or(Value::Null, time),
+                "deleted": comment.deleted,
+                "hiddenByModerator": comment.hidden,
+                "upvotes": comment.votes,
+            })
+        })
+        .collect();
+    let notifications = store.notification_settings(user.id).await?;
     let subscription = store.subscription_by_email(&user.email).await?.map(|subscription| {
         json!({
             "status": subscription.status.as_str(),
@@ -75,6 +94,8 @@ pub async fn export(store: &dyn Store, user: &User) -> Result<Value, StoreError>
         "collections": collections,
         "notes": notes,
         "follows": follows,
+        "comments": comments,
+        "commentMails": {"replies": notifications.replies, "newCommentsOnMyPapers": notifications.papers},
         "apiTokens": tokens,
         "digestSubscription": subscription,
     }))

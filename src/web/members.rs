@@ -31,6 +31,19 @@ struct ProfilePage {
     submissions: Vec<ItemView>,
     votes: Vec<ItemView>,
     collections: Vec<ItemView>,
+    comments: Vec<ItemView>,
+}
+
+/// Comments a profile lists, newest first.
+const PROFILE_COMMENTS: usize = 50;
+
+/// The first words of a comment, for a list of them.
+fn opening(body: &str) -> String {
+    let text = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= 140 {
+        return text;
+    }
+    format!("{}…", text.chars().take(140).collect::<String>().trim_end())
 }
 
 /// `/users/<profile id>`: a member's submissions and votes. The id is random, so that members
@@ -87,6 +100,21 @@ pub async fn profile(State(state): State<AppState>, Path(profile_id): Path<Strin
             })
         })
         .collect();
+    // What others can read of theirs, with a link to each permalink.
+    let comments = state
+        .store
+        .member_comments(user.id)
+        .await?
+        .into_iter()
+        .rev()
+        .filter(|comment| !comment.deleted && !comment.hidden)
+        .take(PROFILE_COMMENTS)
+        .map(|comment| ItemView {
+            href: format!("/papers/{}#comment-{}", comment.paper, comment.id),
+            title: opening(&comment.body),
+            note: format!("on arXiv:{}", comment.paper),
+        })
+        .collect();
     let joined = jiff::Timestamp::from_second(user.created_at)
         .map(|t| human_date(t.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()))
         .unwrap_or_default();
@@ -101,6 +129,7 @@ pub async fn profile(State(state): State<AppState>, Path(profile_id): Path<Strin
         submissions,
         votes,
         collections,
+        comments,
     };
     Ok(Html(page.render().map_err(AppError::internal)?))
 }

@@ -196,6 +196,18 @@ async fn the_api_threads_moderators_hide_for_everyone_and_bursts_are_refused() {
     );
     assert_eq!(listed["comments"][0]["replies"][0]["id"].as_i64(), Some(reply_id));
 
+    // Her profile lists it with its permalink, and her data export holds it.
+    let profile = server.text(&format!("/users/{}", ada.profile)).await;
+    assert!(
+        profile.contains(&format!(
+            "href=\"/papers/{PAPER}#comment-{first_id}\">A question about $\\alpha$</a>"
+        )),
+        "{profile}"
+    );
+    let export: serde_json::Value = serde_json::from_str(&ada.page("/account/export.json").await).unwrap();
+    assert_eq!(export["comments"][0]["id"].as_i64(), Some(first_id));
+    assert_eq!(export["commentMails"]["replies"], true);
+
     // Ada hears of Bob's reply by mail, once, with a link to it.
     let mail = ada
         .smtp

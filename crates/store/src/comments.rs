@@ -95,6 +95,9 @@ pub trait CommentStore: Send + Sync {
 
     async fn comment(&self, id: i64) -> Result<Option<Comment>, StoreError>;
 
+    /// A member's comments, hidden and deleted ones too, oldest first (for their data export).
+    async fn member_comments(&self, user_id: i64) -> Result<Vec<Comment>, StoreError>;
+
     /// A paper's comments, oldest first. Hidden ones (by a moderator, or by a banned member)
     /// only with `include_hidden`, for moderators.
     async fn paper_comments(&self, paper: &ArxivId, include_hidden: bool) -> Result<Vec<Comment>, StoreError>;

@@ -189,6 +189,16 @@ impl CommentStore for Backend {
         comment_by_id(&mut connection, id).await
     }
 
+    async fn member_comments(&self, user_id: i64) -> Result<Vec<Comment>, StoreError> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{COMMENT_SELECT} WHERE c.user_id = $1 ORDER BY c.id"
+        )))
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(comment_row).collect()
+    }
+
     async fn paper_comments(&self, paper: &ArxivId, include_hidden: bool) -> Result<Vec<Comment>, StoreError> {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "{COMMENT_SELECT} WHERE c.paper_id = $1 AND ($2 OR NOT (c.hidden OR COALESCE(u.role = 'banned', FALSE))) \
