@@ -528,3 +528,371 @@ async fn kill_9_during_a_burst_of_comments_and_mails_loses_no_comment_and_sends_
         .count();
     assert_eq!(settled, expected);
 }
+
+/// A JSON request from a member: with a bearer token, or with a session cookie from our pages.
+async fn call(
+    server: &crate::helpers::Server,
+    auth: &Auth<'_>,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (StatusCode, serde_json::Value) {
+    let mut request = auth.apply(
+        server.client().request(method, format!("{}{path}", server.base_url)),
+        server,
+    );
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let answer = request.send().await.expect("answered");
+    let status = answer.status();
+    (status, answer.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test]
+async fn members_edit_delete_upvote_and_report_and_a_moderator_bans_from_the_queue() {
+    use reqwest::Method;
+    let ada = SignedIn::start(Instance::with_demo_data(), "ada@example.org", &[]).await;
+    let server = &ada.server;
+    let token = ada.make_api_token("script").await;
+    let ada_auth = Auth::Token(&token);
+    let bob = server.sign_in(&ada.smtp, "bob@example.org").await;
+    let bob_auth = Auth::Session(&bob);
+    let moderator = server.sign_in(&ada.smtp, "mod@example.org").await;
+    assert_eq!(ada.instance.run(&["users", "moderator", "mod@example.org"]).code, 0);
+    let moderator_auth = Auth::Session(&moderator);
+    let comments = format!("/api/papers/{PAPER}/comments");
+
+    let (status, first) = call(
+        server,
+        &ada_auth,
+        Method::POST,
+        &comments,
+        Some(serde_json::json!({"body": "First thoughts"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let first = first["id"].as_i64().unwrap();
+    let (_, reply) = call(
+        server,
+        &bob_auth,
+        Method::POST,
+        &comments,
+        Some(serde_json::json!({"body": "Bob's reply", "parent": first})),
+    )
+    .await;
+    let reply = reply["id"].as_i64().unwrap();
+
+    // Edit: the writer, within the window; the page marks it.
+    let (status, edited) = call(
+        server,
+        &ada_auth,
+        Method::PATCH,
+        &format!("/api/comments/{first}"),
+        Some(serde_json::json!({"body": "Second thoughts"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(edited["editedAt"].is_string());
+    let page = server.text(&format!("/papers/{PAPER}")).await;
+    assert!(page.contains("Second thoughts") && !page.contains("First thoughts"));
+    assert!(page.contains("<span class=\"edited\">edited</span>"));
+    let (status, _) = call(
+        server,
+        &bob_auth,
+        Method::PATCH,
+        &format!("/api/comments/{first}"),
+        Some(serde_json::json!({"body": "Bob's words"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "not Bob's to edit");
+
+    // Upvotes: once per member, withdrawn, cast again.
+    let upvote = format!("/api/comments/{first}/upvote");
+    for (method, expected) in [
+        (Method::PUT, 1),
+        (Method::PUT, 1),
+        (Method::DELETE, 0),
+        (Method::PUT, 1),
+    ] {
+        let (status, answer) = call(server, &bob_auth, method, &upvote, None).await;
+        assert_eq!((status, answer["upvotes"].as_i64()), (StatusCode::OK, Some(expected)));
+    }
+
+    // Delete: the text goes, a placeholder keeps the reply's place.
+    let (status, deleted) = call(
+        server,
+        &ada_auth,
+        Method::DELETE,
+        &format!("/api/comments/{first}"),
+        None,
+    )
+    .await;
+    assert_eq!((status, deleted["deleted"].as_bool()), (StatusCode::OK, Some(true)));
+    let listed = server.json(&comments).await;
+    assert_eq!(listed["total"], 1);
+    assert_eq!(listed["comments"][0]["deleted"], true);
+    assert_eq!(listed["comments"][0]["body"], "");
+    assert_eq!(listed["comments"][0]["replies"][0]["id"].as_i64(), Some(reply));
+    let page = server.text(&format!("/papers/{PAPER}")).await;
+    assert!(page.contains("This comment was deleted.") && !page.contains("Second thoughts"));
+
+    // A new account may put only two links in a comment.
+    let (status, refused) = call(
+        server,
+        &ada_auth,
+        Method::POST,
+        &comments,
+        Some(serde_json::json!({"body": "https://a.example https://b.example https://c.example"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(refused["error"].as_str().unwrap().contains("links"), "{refused}");
+
+    // A report reaches the moderators' queue; a ban from there hides the writer's comments
+    // everywhere at once and ends their sessions.
+    let (status, _) = call(
+        server,
+        &ada_auth,
+        Method::POST,
+        &format!("/api/comments/{reply}/report"),
+        Some(serde_json::json!({"reason": "spam, I think"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (status, _) = call(server, &bob_auth, Method::GET, "/moderation", None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "members do not see the queue");
+    let queue = moderator_auth
+        .apply(server.client().get(format!("{}/moderation", server.base_url)), server)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        queue.contains("spam, I think") && queue.contains(&format!("/comments/{reply}/ban")),
+        "{queue}"
+    );
+    let banned = moderator_auth
+        .apply(
+            server
+                .client()
+                .post(format!("{}/comments/{reply}/ban", server.base_url)),
+            server,
+        )
+        .form(&[("reason", "spam"), ("next", "/moderation")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(banned.status(), StatusCode::SEE_OTHER);
+    let listed = server.json(&comments).await;
+    assert_eq!(listed["total"], 0, "{listed}");
+    assert!(!server.text(&format!("/papers/{PAPER}")).await.contains("Bob's reply"));
+    let (status, _) = call(
+        server,
+        &bob_auth,
+        Method::POST,
+        &comments,
+        Some(serde_json::json!({"body": "still here?"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the ban ended Bob's session");
+    let queue = moderator_auth
+        .apply(server.client().get(format!("{}/moderation", server.base_url)), server)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        queue.contains("No open reports.") && queue.contains("<td>ban</td>"),
+        "{queue}"
+    );
+
+    // Hide and restore, by a moderator, through the API.
+    let (_, second) = call(
+        server,
+        &ada_auth,
+        Method::POST,
+        &comments,
+        Some(serde_json::json!({"body": "Another thought"})),
+    )
+    .await;
+    let second = second["id"].as_i64().unwrap();
+    let (status, hidden) = call(
+        server,
+        &moderator_auth,
+        Method::POST,
+        &format!("/api/comments/{second}/hide"),
+        None,
+    )
+    .await;
+    assert_eq!((status, hidden["hidden"].as_bool()), (StatusCode::OK, Some(true)));
+    assert_eq!(server.json(&comments).await["total"], 0);
+    let (status, _) = call(
+        server,
+        &ada_auth,
+        Method::PUT,
+        &format!("/api/comments/{second}/upvote"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "a hidden comment is not there for members"
+    );
+    let (status, restored) = call(
+        server,
+        &moderator_auth,
+        Method::POST,
+        &format!("/api/comments/{second}/restore"),
+        Some(serde_json::json!({"reason": "on reflection, fine"})),
+    )
+    .await;
+    assert_eq!((status, restored["hidden"].as_bool()), (StatusCode::OK, Some(false)));
+    assert_eq!(server.json(&comments).await["total"], 1);
+}
+
+#[tokio::test]
+async fn comment_mails_follow_each_members_choices_and_stop_in_one_click() {
+    let ada = SignedIn::start(
+        Instance::with_demo_data(),
+        "ada@example.org",
+        &[
+            ("PAPERBOY_DIGEST_SCHEDULE", "true"),
+            ("PAPERBOY_DIGEST_CHECK_SECONDS", "1"),
+        ],
+    )
+    .await;
+    let server = &ada.server;
+    let day = server.json("/api/daily_papers?date=2026-02-12&limit=10").await;
+    let other = day
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["paper"]["id"].as_str().unwrap().to_owned())
+        .find(|id| id != PAPER)
+        .expect("another paper that day");
+    let other = other.as_str();
+    let bob = server.sign_in(&ada.smtp, "bob@example.org").await;
+    let (cyd, dan) = (
+        server.sign_in(&ada.smtp, "cyd@example.org").await,
+        server.sign_in(&ada.smtp, "dan@example.org").await,
+    );
+    for cookie in [&cyd, &dan] {
+        for paper in [PAPER, other] {
+            let saved = Auth::Session(cookie)
+                .apply(
+                    server
+                        .client()
+                        .put(format!("{}/api/me/library/{paper}", server.base_url)),
+                    server,
+                )
+                .send()
+                .await
+                .unwrap();
+            assert!(saved.status().is_success());
+        }
+    }
+    let post = |cookie: &str, paper: &str, body: &str, parent: Option<i64>| {
+        let auth = Auth::Session(cookie);
+        let request = auth.apply(
+            server
+                .client()
+                .post(format!("{}/api/papers/{paper}/comments", server.base_url)),
+            server,
+        );
+        let body = serde_json::json!({"body": body, "parent": parent});
+        async move {
+            let answer: serde_json::Value = request.json(&body).send().await.unwrap().json().await.unwrap();
+            answer["id"].as_i64().unwrap()
+        }
+    };
+    let first = post(&ada.cookie, PAPER, "Ada asks", None).await;
+    post(&bob, PAPER, "Bob answers", Some(first)).await;
+    let mail = ada
+        .smtp
+        .wait_for_message_to_containing("ada@example.org", "replied to your comment");
+    ada.smtp
+        .wait_for_message_to_containing("cyd@example.org", "You get this because you saved this paper");
+
+    // Ada stops them all with the mail's one-click link (RFC 8058): a POST, no sign-in.
+    let unsubscribe = mail
+        .lines()
+        .find_map(|line| line.strip_prefix("List-Unsubscribe: <"))
+        .expect("a List-Unsubscribe header")
+        .trim_end_matches('>')
+        .to_owned();
+    let path = &unsubscribe[unsubscribe.find("/notifications/").expect("our link")..];
+    let clicked = server
+        .client()
+        .post(format!("{}{path}", server.base_url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(clicked.status(), StatusCode::OK);
+    let forged = server
+        .client()
+        .post(format!(
+            "{}{}0",
+            server.base_url,
+            path.trim_end_matches(|c: char| c.is_ascii_hexdigit())
+        ))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        forged.status(),
+        StatusCode::NOT_FOUND,
+        "a link with a wrong signature does nothing"
+    );
+    let account = ada.page("/account").await;
+    assert!(
+        !account.contains("name=\"replies\" value=\"on\" checked"),
+        "both boxes now unticked"
+    );
+    // Cyd turns off new comments on saved papers on the account page; Dan changes nothing.
+    let cyd_account = Auth::Session(&cyd)
+        .apply(server.client().get(format!("{}/account", server.base_url)), server)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = between_all(&cyd_account, "name=\"csrf\" value=\"", "\"")[0].to_owned();
+    let saved = Auth::Session(&cyd)
+        .apply(
+            server
+                .client()
+                .post(format!("{}/account/notifications", server.base_url)),
+            server,
+        )
+        .form(&[("csrf", csrf.as_str()), ("replies", "on")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), StatusCode::OK);
+
+    // On another paper: a reply to Ada and a comment on what Cyd and Dan saved.
+    let again = post(&ada.cookie, other, "Ada again", None).await;
+    post(&bob, other, "Bob again", Some(again)).await;
+    ada.smtp.wait_for_message_to_containing("dan@example.org", "Bob again");
+    assert_eq!(
+        ada.smtp.settled_count_to("ada@example.org"),
+        2,
+        "sign-in and the first reply only"
+    );
+    assert_eq!(
+        ada.smtp.settled_count_to("cyd@example.org"),
+        2,
+        "sign-in and the first paper only"
+    );
+}
