@@ -36,10 +36,10 @@ pub struct CommentView {
 /// A paper's visible comments in thread order: threads in `order`, each followed by its
 /// replies, oldest first. A deleted comment stays as a placeholder only where replies hang
 /// from it.
-pub fn threads(comments: Vec<Comment>, order: CommentOrder) -> Vec<CommentView> {
+pub fn thread_order(comments: &[Comment], order: CommentOrder) -> Vec<&Comment> {
     use std::collections::HashMap;
     let mut children: HashMap<Option<i64>, Vec<&Comment>> = HashMap::new();
-    for comment in &comments {
+    for comment in comments {
         children.entry(comment.parent).or_default().push(comment);
     }
     if let Some(top) = children.get_mut(&None) {
@@ -50,43 +50,51 @@ pub fn threads(comments: Vec<Comment>, order: CommentOrder) -> Vec<CommentView> 
             .get(&Some(id))
             .is_some_and(|replies| replies.iter().any(|r| !r.deleted || has_living(r.id, children)))
     }
-    fn walk(parent: Option<i64>, children: &HashMap<Option<i64>, Vec<&Comment>>, out: &mut Vec<CommentView>) {
+    fn walk<'a>(parent: Option<i64>, children: &HashMap<Option<i64>, Vec<&'a Comment>>, out: &mut Vec<&'a Comment>) {
         for comment in children.get(&parent).into_iter().flatten() {
             if comment.deleted && !has_living(comment.id, children) {
                 continue;
             }
-            out.push(CommentView {
-                id: comment.id,
-                depth: comment.depth,
-                author: match (&comment.author, comment.deleted) {
-                    (_, true) => "deleted".to_owned(),
-                    (Some(author), false) => author.display_name.clone(),
-                    (None, false) => "a former member".to_owned(),
-                },
-                author_href: comment
-                    .author
-                    .as_ref()
-                    .filter(|_| !comment.deleted)
-                    .map(|a| format!("/users/{}", a.profile_id)),
-                when: jiff::Timestamp::from_second(comment.created_at)
-                    .map(|t| human_date(t.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()))
-                    .unwrap_or_default(),
-                edited: comment.edited_at.is_some() && !comment.deleted,
-                deleted: comment.deleted,
-                html: if comment.deleted {
-                    String::new()
-                } else {
-                    markdown::render(&comment.body)
-                },
-                body: comment.body.clone(),
-                votes: comment.votes,
-            });
+            out.push(comment);
             walk(Some(comment.id), children, out);
         }
     }
     let mut out = Vec::with_capacity(comments.len());
     walk(None, &children, &mut out);
     out
+}
+
+/// [`thread_order`], as the paper page shows it.
+pub fn threads(comments: Vec<Comment>, order: CommentOrder) -> Vec<CommentView> {
+    thread_order(&comments, order)
+        .into_iter()
+        .map(|comment| CommentView {
+            id: comment.id,
+            depth: comment.depth,
+            author: match (&comment.author, comment.deleted) {
+                (_, true) => "deleted".to_owned(),
+                (Some(author), false) => author.display_name.clone(),
+                (None, false) => "a former member".to_owned(),
+            },
+            author_href: comment
+                .author
+                .as_ref()
+                .filter(|_| !comment.deleted)
+                .map(|a| format!("/users/{}", a.profile_id)),
+            when: jiff::Timestamp::from_second(comment.created_at)
+                .map(|t| human_date(t.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()))
+                .unwrap_or_default(),
+            edited: comment.edited_at.is_some() && !comment.deleted,
+            deleted: comment.deleted,
+            html: if comment.deleted {
+                String::new()
+            } else {
+                markdown::render(&comment.body)
+            },
+            body: comment.body.clone(),
+            votes: comment.votes,
+        })
+        .collect()
 }
 
 /// How long a comment can be edited after it is posted.

@@ -234,17 +234,12 @@ pub async fn list(
     }
     let sort = params.sort.unwrap_or_default();
     let all = state.store.paper_comments(&paper, false).await?;
-    // The page's order and placeholders are the page's: read them off its thread order.
-    let order = comments::threads(all.clone(), sort);
-    let by_id: std::collections::HashMap<i64, &Comment> = all.iter().map(|c| (c.id, c)).collect();
+    // The same order and placeholders as the page's.
     let mut roots: Vec<CommentJson> = Vec::new();
     let mut path: Vec<usize> = Vec::new();
-    for view in &order {
-        let Some(comment) = by_id.get(&view.id) else {
-            continue;
-        };
+    for comment in comments::thread_order(&all, sort) {
         let json = comment_json(&state, comment);
-        path.truncate(view.depth as usize);
+        path.truncate(comment.depth as usize);
         let mut siblings = &mut roots;
         for &index in &path {
             siblings = &mut siblings[index].replies;

@@ -896,3 +896,52 @@ async fn comment_mails_follow_each_members_choices_and_stop_in_one_click() {
         "sign-in and the first paper only"
     );
 }
+
+#[tokio::test]
+async fn a_reply_written_while_the_mail_server_is_down_is_mailed_once_when_it_is_back() {
+    let mut ada = SignedIn::start(
+        Instance::with_demo_data(),
+        "ada@example.org",
+        &[
+            ("PAPERBOY_DIGEST_SCHEDULE", "true"),
+            ("PAPERBOY_DIGEST_CHECK_SECONDS", "1"),
+            ("PAPERBOY_DIGEST_RETRY_SECONDS", "1"),
+        ],
+    )
+    .await;
+    let bob = ada.server.sign_in(&ada.smtp, "bob@example.org").await;
+    let port = ada.smtp.port;
+    let server = &ada.server;
+    let (_, first) = call(
+        server,
+        &Auth::Session(&ada.cookie),
+        reqwest::Method::POST,
+        &format!("/api/papers/{PAPER}/comments"),
+        Some(serde_json::json!({"body": "Ada asks"})),
+    )
+    .await;
+    // The mail server goes away; Bob replies; attempts fail for a few seconds.
+    let before = ada.smtp.messages();
+    drop(std::mem::replace(&mut ada.smtp, crate::helpers::SmtpServer::start()));
+    let (status, _) = call(
+        &ada.server,
+        &Auth::Session(&bob),
+        reqwest::Method::POST,
+        &format!("/api/papers/{PAPER}/comments"),
+        Some(serde_json::json!({"body": "Bob answers during the outage", "parent": first["id"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "posting does not wait for mail");
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    assert!(
+        ada.server.log().contains("will be retried"),
+        "the mail was tried and put back: {}",
+        ada.server.log()
+    );
+    // Back on the same port: the mail goes out, once.
+    ada.smtp = crate::helpers::SmtpServer::start_on(port);
+    ada.smtp
+        .wait_for_message_to_containing("ada@example.org", "Bob answers during the outage");
+    assert_eq!(ada.smtp.settled_count_to("ada@example.org"), 1);
+    assert_eq!(before.len(), 2, "the two sign-in links went before the outage");
+}
