@@ -110,7 +110,10 @@
       var paper = form.getAttribute("data-save");
       if (ids.indexOf(paper) < 0) ids.push(paper);
     });
+    var comments = Array.prototype.slice.call(document.querySelectorAll("article.comment[data-comment]"))
+      .map(function (article) { return article.getAttribute("data-comment"); });
     var url = "/api/me/votes?ids=" + encodeURIComponent(ids.join(","));
+    if (comments.length) url += "&comments=" + encodeURIComponent(comments.join(","));
     fetch(url, { credentials: "same-origin" }).then(function (response) { return response.json(); }).then(function (me) {
       var link = document.getElementById("account-link");
       if (me.signedIn && link) { link.textContent = "Account"; link.href = "/account"; }
@@ -174,6 +177,10 @@
     section.querySelectorAll("article.comment").forEach(function (article) {
       var mine = me.profile && article.getAttribute("data-author") === "/users/" + me.profile;
       article.querySelectorAll("form.own").forEach(function (form) { form.hidden = !mine; });
+    });
+    section.querySelectorAll("form.comment-vote").forEach(function (form) {
+      var id = Number(form.closest("article").getAttribute("data-comment"));
+      form.querySelector("button").setAttribute("aria-pressed", (me.commentVotes || []).indexOf(id) >= 0 ? "true" : "false");
     });
     if (!me.signedIn) return;
     section.querySelectorAll("form.comment-vote").forEach(function (form) {

@@ -154,6 +154,8 @@ pub struct MyVotesJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub profile: Option<String>,
+    /// Which of the asked comments the reader upvoted.
+    pub comment_votes: Vec<i64>,
 }
 
 /// One of a member's collections.

@@ -220,6 +220,8 @@ pub enum CommentAction {
     Edit(String),
     Delete,
     Vote(bool),
+    /// The site's form without JavaScript: vote, or withdraw the vote the member has cast.
+    ToggleVote,
     Report(String),
     /// Moderators only: hide or restore, with a reason for the log.
     Hide(String),
@@ -270,6 +272,11 @@ pub async fn act(state: &AppState, user: &User, id: i64, action: CommentAction) 
         CommentAction::Vote(voted) => {
             rate_limit(state, Limit::Votes, &user.id.to_string()).await?;
             store.set_comment_vote(id, user.id, *voted, now()).await?;
+        }
+        CommentAction::ToggleVote => {
+            rate_limit(state, Limit::Votes, &user.id.to_string()).await?;
+            let voted = !store.comment_votes_among(user.id, &[id]).await?.is_empty();
+            store.set_comment_vote(id, user.id, !voted, now()).await?;
         }
         CommentAction::Report(reason) => {
             rate_limit(state, Limit::Comments, &user.id.to_string()).await?;

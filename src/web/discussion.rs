@@ -58,7 +58,8 @@ pub async fn post_form(
     Ok(Redirect::to(&format!("/papers/{paper}#comment-{}", comment.id)).into_response())
 }
 
-/// `POST /comments/<id>/<action>`: edit, delete, upvote, unvote, report; hide, restore, ban.
+/// `POST /comments/<id>/<action>`: edit, delete, upvote (or withdraw it), report; hide, restore,
+/// ban.
 pub async fn act_form(
     _same_origin: SameOrigin,
     State(state): State<AppState>,
@@ -73,8 +74,7 @@ pub async fn act_form(
     let action = match action.as_str() {
         "edit" => CommentAction::Edit(form.body.unwrap_or_default()),
         "delete" => CommentAction::Delete,
-        "upvote" => CommentAction::Vote(true),
-        "unvote" => CommentAction::Vote(false),
+        "upvote" => CommentAction::ToggleVote,
         "report" => CommentAction::Report(reason),
         "hide" => CommentAction::Hide(reason),
         "restore" => CommentAction::Restore(reason),

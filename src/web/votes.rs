@@ -141,6 +141,9 @@ pub struct VotedParams {
     /// arXiv ids, comma-separated (the first 200 count).
     #[param(max_length = 5000, example = "2601.23265,2602.02276")] // MAX_IDS_TEXT
     ids: Option<String>,
+    /// Comment ids, comma-separated (the first 500 count).
+    #[param(max_length = 5000, example = "12,15")] // MAX_IDS_TEXT
+    comments: Option<String>,
 }
 
 /// `GET /api/me/votes?ids=a,b`: which of these the signed-in person voted for (pages are
@@ -164,12 +167,16 @@ pub async fn my_votes(
     if params.ids.as_deref().is_some_and(|ids| ids.len() > MAX_IDS_TEXT) {
         return Err(AppError::bad_request(format!("ids is longer than {MAX_IDS_TEXT} characters")).into());
     }
+    if params.comments.as_deref().is_some_and(|ids| ids.len() > MAX_IDS_TEXT) {
+        return Err(AppError::bad_request(format!("comments is longer than {MAX_IDS_TEXT} characters")).into());
+    }
     let Some(session) = session else {
         return Ok(Json(MyVotesJson {
             signed_in: false,
             voted: Vec::new(),
             saved: Vec::new(),
             profile: None,
+            comment_votes: Vec::new(),
         }));
     };
     let ids: Vec<ArxivId> = params
@@ -181,10 +188,19 @@ pub async fn my_votes(
         .collect();
     let voted = state.store.voted_among(session.user.id, &ids).await?;
     let saved = state.store.saved_among(session.user.id, &ids).await?;
+    let comments: Vec<i64> = params
+        .comments
+        .unwrap_or_default()
+        .split(',')
+        .take(500)
+        .filter_map(|id| id.trim().parse().ok())
+        .collect();
+    let comment_votes = state.store.comment_votes_among(session.user.id, &comments).await?;
     Ok(Json(MyVotesJson {
         signed_in: true,
         voted: voted.iter().map(ArxivId::to_string).collect(),
         saved: saved.iter().map(ArxivId::to_string).collect(),
         profile: Some(session.user.profile_id.clone()),
+        comment_votes,
     }))
 }

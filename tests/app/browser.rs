@@ -964,6 +964,15 @@ async fn two_members_discuss_a_paper_and_the_reply_is_mailed_to_its_permalink() 
     .await;
     bob.wait_for("return document.querySelector('#discussion article.comment.depth-1 .katex') !== null;")
         .await;
+    // Bob upvotes Ada's comment in place; after a reload the button still says so.
+    let vote_button = "document.querySelector('#discussion article.comment form.comment-vote button')";
+    bob.run(&format!("{vote_button}.click(); return true;")).await;
+    let pressed = format!(
+        "const b = {vote_button}; return b.getAttribute('aria-pressed') === 'true' && b.querySelector('.count').textContent === '1';"
+    );
+    bob.wait_for(&pressed).await;
+    bob.open(&format!("{}{page}", server.base_url)).await;
+    bob.wait_for(&pressed).await;
 
     let mail = smtp.wait_for_message_to_containing("ada@example.org", "replied to your comment");
     let link = mail

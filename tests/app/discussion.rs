@@ -619,6 +619,24 @@ async fn members_edit_delete_upvote_and_report_and_a_moderator_bans_from_the_que
         assert_eq!((status, answer["upvotes"].as_i64()), (StatusCode::OK, Some(expected)));
     }
 
+    // Without JavaScript the page's button toggles: withdraw, then vote again.
+    for expected in ["0", "1"] {
+        let toggled = bob_auth
+            .apply(
+                server
+                    .client()
+                    .post(format!("{}/comments/{first}/upvote", server.base_url)),
+                server,
+            )
+            .form(&[("next", format!("/papers/{PAPER}"))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(toggled.status(), StatusCode::SEE_OTHER);
+        let votes = server.json(&comments).await["comments"][0]["upvotes"].to_string();
+        assert_eq!(votes, expected);
+    }
+
     // Delete: the text goes, a placeholder keeps the reply's place.
     let (status, deleted) = call(
         server,

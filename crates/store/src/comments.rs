@@ -119,6 +119,9 @@ pub trait CommentStore: Send + Sync {
     /// Votes for a comment or withdraws the vote; the new count, or `None` for no such comment.
     async fn set_comment_vote(&self, id: i64, user_id: i64, voted: bool, now: i64) -> Result<Option<i64>, StoreError>;
 
+    /// Which of these comments the member voted for.
+    async fn comment_votes_among(&self, user_id: i64, comments: &[i64]) -> Result<Vec<i64>, StoreError>;
+
     /// How many comments others can read on each paper (not deleted, not hidden), in the
     /// order asked.
     async fn comment_counts(&self, papers: &[ArxivId]) -> Result<Vec<(ArxivId, i64)>, StoreError>;

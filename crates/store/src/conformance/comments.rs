@@ -196,6 +196,19 @@ pub async fn comment_votes_reports_and_moderation(store: &dyn Store) {
         store.set_comment_vote(999_999, ada.id, true, 13).await.expect("none"),
         None
     );
+    let asked = [reply.id, comment.id, 999_999];
+    assert_eq!(
+        store.comment_votes_among(bob.id, &asked).await.expect("votes"),
+        [comment.id]
+    );
+    assert!(
+        store
+            .comment_votes_among(ada.id, &asked)
+            .await
+            .expect("votes")
+            .is_empty(),
+        "withdrawn"
+    );
 
     assert!(
         store

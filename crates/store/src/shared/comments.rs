@@ -301,6 +301,24 @@ impl CommentStore for Backend {
         Ok(Some(votes))
     }
 
+    async fn comment_votes_among(&self, user_id: i64, comments: &[i64]) -> Result<Vec<i64>, StoreError> {
+        let mut voted = Vec::new();
+        for chunk in comments.chunks(MAX_BINDS - 1) {
+            let mut query =
+                QueryBuilder::<Db>::new("SELECT comment_id FROM comment_votes WHERE user_id = ");
+            query.push_bind(user_id).push(" AND comment_id IN (");
+            let mut list = query.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            query.push(") ORDER BY comment_id");
+            for row in query.build().fetch_all(&self.pool).await? {
+                voted.push(row.try_get("comment_id")?);
+            }
+        }
+        Ok(voted)
+    }
+
     async fn comment_counts(&self, papers: &[ArxivId]) -> Result<Vec<(ArxivId, i64)>, StoreError> {
         let mut counts: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
         for row in visible_comments_of(&self.pool, papers, "c.paper_id, COUNT(*) AS n", " GROUP BY c.paper_id").await? {
