@@ -139,10 +139,14 @@ const MAX_IDS_TEXT: usize = 5000;
 #[into_params(parameter_in = Query)]
 pub struct VotedParams {
     /// arXiv ids, comma-separated (the first 200 count).
-    #[param(max_length = 5000, example = "2601.23265,2602.02276")] // MAX_IDS_TEXT
+    #[param(
+        max_length = 5000,
+        pattern = r"^[A-Za-z0-9.,/:-]*$",
+        example = "2601.23265,2602.02276"
+    )] // MAX_IDS_TEXT
     ids: Option<String>,
     /// Comment ids, comma-separated (the first 500 count).
-    #[param(max_length = 5000, example = "12,15")] // MAX_IDS_TEXT
+    #[param(max_length = 5000, pattern = r"^[0-9,]*$", example = "12,15")] // MAX_IDS_TEXT
     comments: Option<String>,
 }
 
@@ -169,6 +173,21 @@ pub async fn my_votes(
     }
     if params.comments.as_deref().is_some_and(|ids| ids.len() > MAX_IDS_TEXT) {
         return Err(AppError::bad_request(format!("comments is longer than {MAX_IDS_TEXT} characters")).into());
+    }
+    // Only the characters ids are written with: the address stays far below the head limit.
+    if params
+        .ids
+        .as_deref()
+        .is_some_and(|ids| !ids.chars().all(|c| c.is_ascii_alphanumeric() || ".,/:-".contains(c)))
+    {
+        return Err(AppError::bad_request("ids holds a character no arXiv id has").into());
+    }
+    if params
+        .comments
+        .as_deref()
+        .is_some_and(|ids| !ids.chars().all(|c| c.is_ascii_digit() || c == ','))
+    {
+        return Err(AppError::bad_request("comments is comment numbers separated by commas").into());
     }
     let Some(session) = session else {
         return Ok(Json(MyVotesJson {
