@@ -680,6 +680,16 @@ async fn members_edit_delete_upvote_and_report_and_a_moderator_bans_from_the_que
     assert_eq!(status, StatusCode::ACCEPTED);
     let (status, _) = call(server, &bob_auth, Method::GET, "/moderation", None).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "members do not see the queue");
+    let account = |cookie: &str| {
+        server
+            .client()
+            .get(format!("{}/account", server.base_url))
+            .header("cookie", cookie.to_owned())
+            .send()
+    };
+    let link = "href=\"/moderation\"";
+    assert!(account(&moderator).await.unwrap().text().await.unwrap().contains(link));
+    assert!(!account(&bob).await.unwrap().text().await.unwrap().contains(link));
     let queue = moderator_auth
         .apply(server.client().get(format!("{}/moderation", server.base_url)), server)
         .send()

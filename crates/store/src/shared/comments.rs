@@ -304,8 +304,7 @@ impl CommentStore for Backend {
     async fn comment_votes_among(&self, user_id: i64, comments: &[i64]) -> Result<Vec<i64>, StoreError> {
         let mut voted = Vec::new();
         for chunk in comments.chunks(MAX_BINDS - 1) {
-            let mut query =
-                QueryBuilder::<Db>::new("SELECT comment_id FROM comment_votes WHERE user_id = ");
+            let mut query = QueryBuilder::<Db>::new("SELECT comment_id FROM comment_votes WHERE user_id = ");
             query.push_bind(user_id).push(" AND comment_id IN (");
             let mut list = query.separated(", ");
             for id in chunk {

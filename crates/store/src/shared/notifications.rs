@@ -118,10 +118,11 @@ impl NotificationStore for Backend {
             .bind(user_id)
             .execute(&mut *transaction)
             .await?;
-        // Mails not yet sent of a kind now unwanted are dropped: they would be a surprise.
+        // Mails not yet handed over of a kind now unwanted are dropped: they would be a surprise.
+        // One being sent right now loses its claim, so its worker withdraws it.
         sqlx::query(
-            "UPDATE comment_mails SET state = 'cancelled', last_error = 'turned off' \
-             WHERE user_id = $1 AND state = 'queued' AND NOT EXISTS ( \
+            "UPDATE comment_mails SET state = 'cancelled', last_error = 'turned off', claim = NULL, lease_until = NULL \
+             WHERE user_id = $1 AND state IN ('queued', 'sending') AND NOT EXISTS ( \
                SELECT 1 FROM comment_mail_items i WHERE i.mail_id = comment_mails.id \
                AND ((i.reason = 'reply' AND $2) OR (i.reason <> 'reply' AND $3)))",
         )
@@ -200,6 +201,8 @@ impl NotificationStore for Backend {
     }
 
     async fn hand_over_comment_mail(&self, id: i64, claim: &str) -> Result<bool, StoreError> {
+        // A mail the member no longer wants was cancelled (`set_notification_settings`), which
+        // the state check of the hand-over sees.
         queue::hand_over(&self.pool, TABLE, id, claim, "TRUE").await
     }
 
