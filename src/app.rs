@@ -133,9 +133,10 @@ pub async fn work_without_serving(
     }
     let work = BackgroundWork::start(&config, ReplicaRole::WorkerOnly, store, data_dir).await?;
     let model_dir = model_dir(&config, data_dir);
-    let embedding = config.search.embed_in_background && paperboy_embed::Embedder::present(&model_dir);
+    let kind = config.search.embedding_model;
+    let embedding = config.search.embed_in_background && paperboy_embed::Embedder::present_kind(&model_dir, kind);
     if embedding {
-        let search = Search::in_memory_with_model(Arc::clone(&work.digests.store), &model_dir).await?;
+        let search = Search::in_memory_with_model(Arc::clone(&work.digests.store), &model_dir, kind).await?;
         Arc::new(search).embed_in_background();
     }
     println!(
@@ -168,7 +169,8 @@ async fn open_search(
 ) -> anyhow::Result<Arc<Search>> {
     let model_dir = model_dir(config, data_dir);
     let data_dir = crate::config::DataDir::create(data_dir.to_path_buf())?;
-    let search = Arc::new(Search::open(Arc::clone(store), &data_dir.search_index(), Some(&model_dir)).await?);
+    let model = Some((model_dir.as_path(), config.search.embedding_model));
+    let search = Arc::new(Search::open(Arc::clone(store), &data_dir.search_index(), model).await?);
     if search.semantic_available() {
         tracing::info!(model = %model_dir.display(), "semantic search on");
         search.follow_embeddings().await?;

@@ -308,6 +308,9 @@ pub struct SearchConfig {
     /// Whether `serve` embeds new papers as they arrive (it uses the CPU while it does; turn it
     /// off to run `paperboy embed` at quiet times instead).
     pub embed_in_background: bool,
+    /// Which model embeds papers and queries: `minilm` (the transformer itself) or `static` (the
+    /// model `paperboy model distill` makes from it, beside it: hundreds of times faster).
+    pub embedding_model: paperboy_embed::ModelKind,
 }
 
 impl Default for SearchConfig {
@@ -315,6 +318,7 @@ impl Default for SearchConfig {
         SearchConfig {
             model_dir: None,
             embed_in_background: true,
+            embedding_model: paperboy_embed::ModelKind::Minilm,
         }
     }
 }

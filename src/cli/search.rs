@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use paperboy_embed::Embedder;
+use paperboy_embed::{Embedder, ModelKind};
 use paperboy_search::{DEFAULT_FUSION, Fusion, KeywordWeights, Mode};
+use sha2::Digest as _;
 
 use crate::cli::{Context, init_logging, runtime};
 use crate::config::{Config, DataDir};
@@ -63,10 +64,11 @@ pub fn embed(context: &Context, limit: Option<usize>) -> anyhow::Result<u8> {
     let config = context.config()?;
     let _log_guard = init_logging(&config);
     let model_dir = model_dir(context, &config);
-    if !Embedder::present(&model_dir) {
+    let kind = config.search.embedding_model;
+    if !Embedder::present_kind(&model_dir, kind) {
         anyhow::bail!(
             "{}",
-            Embedder::load(&model_dir)
+            Embedder::load_kind(&model_dir, kind)
                 .err()
                 .map(|e| e.to_string())
                 .unwrap_or_default()
@@ -75,7 +77,7 @@ pub fn embed(context: &Context, limit: Option<usize>) -> anyhow::Result<u8> {
     runtime()?.block_on(async {
         let store = context.open_store().await?;
         // The embeddings go to the database only: a running server may hold the index.
-        let search = Search::in_memory_with_model(store.clone(), &model_dir).await?;
+        let search = Search::in_memory_with_model(store.clone(), &model_dir, kind).await?;
         let model = search.embedder().expect("loaded").name().to_string();
         let (papers, embedded) = store.embedding_coverage(&model).await?;
         let missing = (papers - embedded) as usize;
@@ -97,7 +99,39 @@ pub fn embed(context: &Context, limit: Option<usize>) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// Distills the static model from the transformer in the model directory and writes it beside
+/// it; prints how long it took and the SHA-256 of the vectors (the same files give the same
+/// hash).
+pub fn distill(context: &Context, dimensions: usize, sif: f64) -> anyhow::Result<u8> {
+    let config = context.config()?;
+    let model_dir = model_dir(context, &config);
+    let started = Instant::now();
+    let embedder = Embedder::load(&model_dir)?;
+    let progress = bar(0, "tokens");
+    let model = paperboy_embed::distill(&embedder, dimensions, sif, &mut |done, total| {
+        progress.set_length(total as u64);
+        progress.set_position(done as u64);
+    })?;
+    progress.finish_and_clear();
+    model.save(&model_dir)?;
+    let vectors = std::fs::read(model_dir.join(paperboy_embed::STATIC_VECTORS))?;
+    let hash: String = sha2::Sha256::digest(&vectors)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    println!(
+        "distilled {} into {} dimensions in {:.1} s: {} ({:.1} MB, sha256 {hash})",
+        embedder.name(),
+        model.dimensions(),
+        started.elapsed().as_secs_f64(),
+        model_dir.join(paperboy_embed::STATIC_VECTORS).display(),
+        vectors.len() as f64 / 1e6
+    );
+    Ok(0)
+}
+
 /// Evaluates retrieval on a BEIR dataset and prints nDCG@10, Recall@100 and MRR@10.
+#[allow(clippy::too_many_arguments)] // one per command-line option
 pub fn eval_beir(
     context: &Context,
     dir: &Path,
@@ -105,16 +139,17 @@ pub fn eval_beir(
     mode: Option<Mode>,
     fusion: Option<Fusion>,
     weights: KeywordWeights,
+    kind: ModelKind,
     as_json: bool,
 ) -> anyhow::Result<u8> {
     let config = context.config()?;
-    let model_present = Embedder::present(&model_dir(context, &config));
+    let model_present = Embedder::present_kind(&model_dir(context, &config), kind);
     let mode = mode.unwrap_or(if model_present { Mode::Hybrid } else { Mode::Keyword });
     let dataset = Dataset::read(dir, qrels)?;
     let embedder = if mode == Mode::Keyword {
         None
     } else {
-        Some(Embedder::load(&model_dir(context, &config))?)
+        Some(Embedder::load_kind(&model_dir(context, &config), kind)?)
     };
     let started = Instant::now();
     let progress = bar(dataset.documents.len() as u64, "documents embedded");

@@ -13,7 +13,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use paperboy_embed::{Embedder, paper_text};
+use paperboy_embed::{Embedder, ModelKind, paper_text};
 use paperboy_search::{
     DEFAULT_FUSION, Filters, Hit, IndexError, Mode, ParsedQuery, QueryError, SearchIndex, Sort, VectorIndex, retrieve,
 };
@@ -39,8 +39,6 @@ pub async fn open_index(index_dir: &Path) -> anyhow::Result<SearchIndex> {
 const INDEX_BATCH: u32 = 1_000;
 /// Papers read from the database at a time while rebuilding.
 const REBUILD_BATCH: u32 = 2_000;
-/// Papers embedded per database write.
-const EMBED_BATCH: u32 = 64;
 /// How often the background tasks look for new work when there was none.
 const IDLE_POLL: Duration = Duration::from_millis(500);
 /// Change-log entries older than this are pruned; an index further behind is rebuilt.
@@ -85,12 +83,15 @@ pub struct SearchResults {
 }
 
 /// How far the index and the embeddings have come.
-#[derive(Clone, Copy, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct SearchStatus {
     pub indexed: u64,
     pub behind: i64,
     pub semantic: bool,
     pub embedded: usize,
+    /// The model that embeds papers and queries, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 pub struct Search {
@@ -109,14 +110,18 @@ pub fn default_model_dir(data_dir: &Path) -> PathBuf {
 }
 
 impl Search {
-    /// Opens the index in `index_dir` and, when `model_dir` holds the model, loads it and the
-    /// stored embeddings. Without a model, search is keyword-only.
-    pub async fn open(store: Arc<dyn Store>, index_dir: &Path, model_dir: Option<&Path>) -> anyhow::Result<Search> {
+    /// Opens the index in `index_dir` and, when `model` names a directory holding a model of
+    /// that kind, loads it and the stored embeddings. Without a model, search is keyword-only.
+    pub async fn open(
+        store: Arc<dyn Store>,
+        index_dir: &Path,
+        model: Option<(&Path, ModelKind)>,
+    ) -> anyhow::Result<Search> {
         let index = open_index(index_dir).await?;
-        let embedder = match model_dir {
-            Some(dir) if Embedder::present(dir) => {
+        let embedder = match model {
+            Some((dir, kind)) if Embedder::present_kind(dir, kind) => {
                 let dir = dir.to_path_buf();
-                let embedder = tokio::task::spawn_blocking(move || Embedder::load(&dir)).await??;
+                let embedder = tokio::task::spawn_blocking(move || Embedder::load_kind(&dir, kind)).await??;
                 Some(Arc::new(embedder))
             }
             _ => None,
@@ -126,9 +131,13 @@ impl Search {
 
     /// A search over an index in memory with the model in `model_dir`: for `paperboy embed`,
     /// which writes embeddings to the database while a server may hold the index on disk.
-    pub async fn in_memory_with_model(store: Arc<dyn Store>, model_dir: &Path) -> anyhow::Result<Search> {
+    pub async fn in_memory_with_model(
+        store: Arc<dyn Store>,
+        model_dir: &Path,
+        kind: ModelKind,
+    ) -> anyhow::Result<Search> {
         let dir = model_dir.to_path_buf();
-        let embedder = tokio::task::spawn_blocking(move || Embedder::load(&dir)).await??;
+        let embedder = tokio::task::spawn_blocking(move || Embedder::load_kind(&dir, kind)).await??;
         Ok(Search::assemble(
             store,
             SearchIndex::in_memory()?,
@@ -174,6 +183,7 @@ impl Search {
             },
             semantic: self.semantic_available(),
             embedded: self.vectors.read().expect("vector lock").len(),
+            model: self.embedder.as_ref().map(|e| e.name().to_owned()),
         })
     }
 
@@ -291,7 +301,8 @@ impl Search {
         let Some(embedder) = &self.embedder else { return Ok(0) };
         let mut done = 0;
         while done < limit {
-            let texts = self.store.texts_to_embed(embedder.name(), EMBED_BATCH).await?;
+            let batch = u32::try_from(embedder.batch_hint()).unwrap_or(u32::MAX);
+            let texts = self.store.texts_to_embed(embedder.name(), batch).await?;
             if texts.is_empty() {
                 break;
             }
@@ -357,7 +368,9 @@ impl Search {
         tokio::spawn(async move {
             loop {
                 let work = if embed {
-                    search.embed_missing(EMBED_BATCH as usize, &mut |_| {}).await
+                    // One batch at a time, so the loop also follows others' embeddings.
+                    let batch = search.embedder.as_ref().map_or(0, |e| e.batch_hint());
+                    search.embed_missing(batch, &mut |_| {}).await
                 } else {
                     Ok(0)
                 };

@@ -514,3 +514,46 @@ async fn for_you_answers_with_a_model_and_the_day_embedded() {
     assert!(!ids(&items).contains(&"2503.12001".to_string()));
     assert_eq!(items[0]["reasonKind"], "saved", "{}", items[0]);
 }
+
+/// The SHA-256 `paperboy model distill` prints for the vectors it wrote.
+fn distilled_hash(instance: &Instance) -> String {
+    let run = instance.run(&["model", "distill", "--dimensions", "8"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    run.stdout
+        .split("sha256 ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("no hash in {}", run.stdout))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_static_model_distilled_twice_is_the_same_and_serves_hybrid_search() {
+    let instance = instance_with_tiny_model();
+    let first = distilled_hash(&instance);
+    assert_eq!(first.len(), 64);
+    assert_eq!(distilled_hash(&instance), first, "the same files give the same model");
+
+    let server = instance.spawn_server_with("serve", &[("PAPERBOY_EMBEDDING_MODEL", "static")]);
+    wait_until_embedded(&server, 40).await;
+    assert_eq!(
+        server.json("/healthz").await["search"]["model"],
+        "all-MiniLM-L6-v2-static8",
+        "the distilled model, not the transformer beside it"
+    );
+    let response = server.get("/api/papers/search?q=gaussian+splatting&limit=5").await;
+    assert_eq!(response.headers()["x-search-mode"], "hybrid");
+    let items: serde_json::Value = response.json().await.unwrap();
+    assert!(
+        ids(&items)[..3].contains(&"2503.12001".to_string()),
+        "keywords still count: {items}"
+    );
+    let semantic = server
+        .json("/api/papers/search?q=gaussian+splatting&mode=semantic&limit=5")
+        .await;
+    assert_eq!(
+        ids(&semantic).len(),
+        5,
+        "ranked by the static model's vectors: {semantic}"
+    );
+}

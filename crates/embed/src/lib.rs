@@ -5,6 +5,7 @@
 //! This crate is heavy to compile and rarely changes, which is why it stands alone.
 
 mod bert;
+mod distilled;
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,9 @@ use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
 
 pub use bert::BertConfig;
 use bert::{Bert, mean_pool_normalized};
+pub use distilled::{
+    DEFAULT_DIMENSIONS, SIF_COEFFICIENT, STATIC_CONFIG, STATIC_VECTORS, StaticConfig, StaticModel, distill,
+};
 
 /// The model this crate is written for, as named in the data directory and in the database.
 pub const MODEL_NAME: &str = "all-MiniLM-L6-v2";
@@ -43,18 +47,76 @@ pub fn paper_text(title: &str, abstract_text: &str) -> String {
     format!("{} {}", title.trim(), abstract_text.trim())
 }
 
+/// The two kinds of model an instance may embed with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// all-MiniLM-L6-v2 itself: the best vectors, 6–9 papers a second on two cores.
+    #[default]
+    Minilm,
+    /// The static model distilled from it (`paperboy model distill`): thousands a second.
+    Static,
+}
+
+impl ModelKind {
+    pub fn parse(text: &str) -> Option<ModelKind> {
+        match text {
+            "minilm" => Some(ModelKind::Minilm),
+            "static" => Some(ModelKind::Static),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelKind::Minilm => "minilm",
+            ModelKind::Static => "static",
+        }
+    }
+}
+
 /// A loaded sentence-embedding model. Embeddings have length one, so a dot product is a cosine.
 pub struct Embedder {
-    model: Bert,
-    tokenizer: Tokenizer,
+    encoder: Encoder,
     dimensions: usize,
     name: String,
+}
+
+enum Encoder {
+    Transformer { model: Bert, tokenizer: Tokenizer },
+    Static(StaticModel),
 }
 
 impl Embedder {
     /// Whether `dir` holds the three files [`Embedder::load`] needs.
     pub fn present(dir: &Path) -> bool {
         MODEL_FILES.iter().all(|file| dir.join(file).is_file())
+    }
+
+    /// Whether `dir` holds what a model of `kind` needs.
+    pub fn present_kind(dir: &Path, kind: ModelKind) -> bool {
+        match kind {
+            ModelKind::Minilm => Embedder::present(dir),
+            ModelKind::Static => StaticModel::present(dir),
+        }
+    }
+
+    /// The model of `kind` in `dir`.
+    pub fn load_kind(dir: &Path, kind: ModelKind) -> Result<Embedder, EmbedError> {
+        match kind {
+            ModelKind::Minilm => Embedder::load(dir),
+            ModelKind::Static => Ok(Embedder::from_static(StaticModel::load(dir)?)),
+        }
+    }
+
+    /// A distilled model, as an embedder. Its name says what it was distilled from and to how
+    /// many dimensions, so vectors of another model are never mixed with its own.
+    pub fn from_static(model: StaticModel) -> Embedder {
+        Embedder {
+            dimensions: model.dimensions(),
+            name: format!("{}-static{}", model.config.source, model.dimensions()),
+            encoder: Encoder::Static(model),
+        }
     }
 
     /// Loads `config.json`, `model.safetensors` and `tokenizer.json` from `dir`.
@@ -142,8 +204,7 @@ impl Embedder {
             .map_err(|e| EmbedError::Tokenize(e.to_string()))?;
         tokenizer.with_padding(Some(PaddingParams::default()));
         Ok(Embedder {
-            model,
-            tokenizer,
+            encoder: Encoder::Transformer { model, tokenizer },
             dimensions: config.hidden_size,
             name,
         })
@@ -153,6 +214,15 @@ impl Embedder {
         self.dimensions
     }
 
+    /// How many texts are worth handing over at once: a transformer spends seconds on a few
+    /// dozen, a static model milliseconds on thousands (so reading them is what costs).
+    pub fn batch_hint(&self) -> usize {
+        match self.encoder {
+            Encoder::Transformer { .. } => 64,
+            Encoder::Static(_) => 4096,
+        }
+    }
+
     /// The model's name, stored beside each embedding so that a change of model is noticed.
     pub fn name(&self) -> &str {
         &self.name
@@ -160,6 +230,9 @@ impl Embedder {
 
     /// One embedding per text, in order. Texts are batched by length so padding stays small.
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        if let Encoder::Static(model) = &self.encoder {
+            return texts.iter().map(|text| model.embed_one(text)).collect();
+        }
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| texts[i].len());
         let mut out = vec![Vec::new(); texts.len()];
@@ -173,12 +246,25 @@ impl Embedder {
     }
 
     pub fn embed_one(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
+        if let Encoder::Static(model) = &self.encoder {
+            return model.embed_one(text);
+        }
         Ok(self.embed_batch(&[text])?.remove(0))
     }
 
+    /// The transformer and its tokenizer, for distilling; `None` for a static model.
+    pub(crate) fn transformer(&self) -> Option<(&Bert, &Tokenizer)> {
+        match &self.encoder {
+            Encoder::Transformer { model, tokenizer } => Some((model, tokenizer)),
+            Encoder::Static(_) => None,
+        }
+    }
+
     fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
-        let encodings = self
-            .tokenizer
+        let Some((model, tokenizer)) = self.transformer() else {
+            return texts.iter().map(|text| self.embed_one(text)).collect();
+        };
+        let encodings = tokenizer
             .encode_batch(texts.to_vec(), true)
             .map_err(|e| EmbedError::Tokenize(e.to_string()))?;
         let length = encodings.first().map_or(0, |e| e.get_ids().len());
@@ -189,7 +275,7 @@ impl Embedder {
             .collect();
         let ids = Tensor::from_vec(ids, (texts.len(), length), &Device::Cpu)?;
         let mask = Tensor::from_vec(mask, (texts.len(), length), &Device::Cpu)?;
-        let hidden = self.model.forward(&ids, &mask)?;
+        let hidden = model.forward(&ids, &mask)?;
         Ok(mean_pool_normalized(&hidden, &mask)?.to_vec2::<f32>()?)
     }
 }

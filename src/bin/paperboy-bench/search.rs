@@ -305,7 +305,12 @@ async fn run(
         store.save_embeddings(embedder.name(), chunk, 0).await?;
     }
     drop(search);
-    let search = Search::open(Arc::clone(&store), &index_dir, Some(&model_dir)).await?;
+    let search = Search::open(
+        Arc::clone(&store),
+        &index_dir,
+        Some((model_dir.as_path(), paperboy_embed::ModelKind::Minilm)),
+    )
+    .await?;
     search.follow_embeddings().await?;
     for (_, text) in queries.iter().take(20) {
         search.query(request(text, Mode::Hybrid)).await?;
