@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use paperboy_embed::{Embedder, ModelKind};
-use paperboy_search::{DEFAULT_FUSION, Fusion, KeywordWeights, Mode};
+use paperboy_search::{Fusion, KeywordWeights, Mode};
 use sha2::Digest as _;
 
 use crate::cli::{Context, init_logging, runtime};
@@ -163,7 +163,7 @@ pub fn eval_beir(
     })?;
     progress.finish_and_clear();
     let built = started.elapsed();
-    let report = prepared.evaluate(&dataset, mode, fusion.unwrap_or(DEFAULT_FUSION))?;
+    let report = prepared.evaluate(&dataset, mode, fusion.unwrap_or(crate::search::fusion_for(kind)))?;
     if as_json {
         println!("{}", serde_json::to_string(&report)?);
     } else {

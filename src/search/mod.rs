@@ -104,6 +104,14 @@ pub struct Search {
     followed: AtomicI64,
 }
 
+/// How hybrid search weighs a model's vectors against keywords.
+pub fn fusion_for(kind: ModelKind) -> paperboy_search::Fusion {
+    match kind {
+        ModelKind::Minilm => DEFAULT_FUSION,
+        ModelKind::Static => paperboy_search::STATIC_MODEL_FUSION,
+    }
+}
+
 /// Where the model's files are looked for by default.
 pub fn default_model_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("models").join(paperboy_embed::MODEL_NAME)
@@ -438,6 +446,7 @@ impl Search {
         let vectors = Arc::clone(&self.vectors);
         let ranked = tokio::task::spawn_blocking(move || -> Result<Vec<Hit>, SearchError> {
             let query_vector = embedder.embed_one(&free_text)?;
+            let fusion = fusion_for(embedder.kind());
             let vectors = vectors.read().expect("vector lock");
             let depth = (request.offset + request.limit).max(paperboy_search::FUSION_DEPTH);
             Ok(retrieve(
@@ -446,7 +455,7 @@ impl Search {
                 &request.query,
                 &request.filters,
                 mode,
-                DEFAULT_FUSION,
+                fusion,
                 depth,
             )?)
         })

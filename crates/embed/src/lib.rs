@@ -214,6 +214,14 @@ impl Embedder {
         self.dimensions
     }
 
+    /// Which kind of model this is.
+    pub fn kind(&self) -> ModelKind {
+        match self.encoder {
+            Encoder::Transformer { .. } => ModelKind::Minilm,
+            Encoder::Static(_) => ModelKind::Static,
+        }
+    }
+
     /// How many texts are worth handing over at once: a transformer spends seconds on a few
     /// dozen, a static model milliseconds on thousands (so reading them is what costs).
     pub fn batch_hint(&self) -> usize {

@@ -14,7 +14,7 @@ mod ranking;
 pub mod retrieve;
 pub mod vectors;
 
-pub use fusion::{DEFAULT_FUSION, Fusion};
+pub use fusion::{DEFAULT_FUSION, Fusion, STATIC_MODEL_FUSION};
 pub use highlight::{Highlight, Highlighter};
 pub use index::{COUNT_LIMIT, Checkpoint, Filters, Hit, HitPage, IndexError, KeywordWeights, SearchIndex, Sort};
 pub use query::{ParsedQuery, QueryError, parse};
