@@ -334,6 +334,25 @@ pub async fn page(State(state): State<AppState>, Query(params): Query<SearchPara
     });
     page.notice = results.notice.clone();
     page.summary = summary(&results, read.request.sort);
+    // Right after a model is installed, papers get their embeddings over minutes or hours:
+    // say so rather than claim an answer by meaning that is by keywords.
+    if results.mode != Mode::Keyword
+        && let Ok(status) = state.search.status().await
+        && (status.embedded as u64) < status.indexed
+    {
+        let progress = format!(
+            "Search by meaning is still being prepared: {} of {} papers have been read for their meaning so far; until then the others are found by their keywords.",
+            grouped(status.embedded),
+            grouped(status.indexed as usize)
+        );
+        page.notice = Some(match page.notice.take() {
+            Some(notice) => format!("{notice} {progress}"),
+            None => progress,
+        });
+        if status.embedded == 0 {
+            page.summary = summary_by_keywords(&results);
+        }
+    }
     let back = format!("/search{}", query_string(&params, Some(read.page)));
     page.cards = entries
         .iter()
@@ -381,6 +400,16 @@ fn summary(results: &SearchResults, sort: Sort) -> String {
         (n, Mode::Keyword) if !results.total_is_exact => format!("More than {} papers, {ranking}.", grouped(n)),
         (n, Mode::Keyword) => format!("{} papers, {ranking}.", grouped(n)),
         (n, _) => format!("The {n} closest papers, {ranking}."),
+    }
+}
+
+/// The summary of an answer that asked for meaning while no paper has an embedding yet: it was
+/// ranked by keywords.
+fn summary_by_keywords(results: &SearchResults) -> String {
+    match results.total {
+        0 => "No paper matches this search.".into(),
+        1 => "1 paper, ranked by keyword relevance.".into(),
+        n => format!("The {n} closest papers, ranked by keyword relevance."),
     }
 }
 

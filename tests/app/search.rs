@@ -558,3 +558,22 @@ async fn a_static_model_distilled_twice_is_the_same_and_serves_hybrid_search() {
         "ranked by the static model's vectors: {semantic}"
     );
 }
+
+#[tokio::test]
+async fn until_papers_are_embedded_the_search_page_says_so_instead_of_claiming_meaning() {
+    let instance = instance_with_tiny_model();
+    let server = instance.spawn_server_with("serve", &[("PAPERBOY_EMBED_IN_BACKGROUND", "false")]);
+    let page = server.text("/search?q=gaussian+splatting").await;
+    assert!(
+        page.contains("Search by meaning is still being prepared: 0 of 40 papers"),
+        "{page}"
+    );
+    assert!(page.contains("ranked by keyword relevance") && !page.contains("ranked by keywords and meaning"));
+
+    let embedded = instance.run(&["embed"]);
+    assert_eq!(embedded.code, 0, "{}", embedded.stderr);
+    wait_until_embedded(&server, 40).await;
+    let page = server.text("/search?q=gaussian+splatting").await;
+    assert!(!page.contains("still being prepared"), "{page}");
+    assert!(page.contains("ranked by keywords and meaning"));
+}
