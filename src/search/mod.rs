@@ -195,6 +195,12 @@ impl Search {
         })
     }
 
+    /// Papers with an embedding loaded, and papers in the index: from memory, for pages that
+    /// say how far search by meaning has come.
+    pub fn embedding_progress(&self) -> (usize, u64) {
+        (self.vectors.read().expect("vector lock").len(), self.index.len())
+    }
+
     /// Bytes the index takes on disk.
     pub fn index_size(&self) -> u64 {
         self.index_dir.as_deref().map_or(0, SearchIndex::size_on_disk)

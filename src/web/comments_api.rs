@@ -295,6 +295,12 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(comment_json(&state, &comment))).into_response())
 }
 
+/// The reason a moderator may give in the body, or none.
+fn optional_reason(body: Option<Json<JsonObject>>) -> Result<String, ApiError> {
+    let request: Option<ReasonRequest> = body.map(|Json(body)| object_body(body)).transpose()?;
+    Ok(request.unwrap_or_default().reason)
+}
+
 async fn acted(
     state: &AppState,
     user: &paperboy_store::User,
@@ -458,11 +464,7 @@ pub async fn hide(
     Path(id): Path<i64>,
     body: Option<Json<JsonObject>>,
 ) -> Result<Json<CommentJson>, ApiError> {
-    let request: ReasonRequest = body
-        .map(|Json(body)| object_body(body))
-        .transpose()?
-        .unwrap_or_default();
-    acted(&state, &user, id, CommentAction::Hide(request.reason)).await
+    acted(&state, &user, id, CommentAction::Hide(optional_reason(body)?)).await
 }
 
 /// Show a hidden comment again (moderators only; written to the log).
@@ -489,9 +491,5 @@ pub async fn restore(
     Path(id): Path<i64>,
     body: Option<Json<JsonObject>>,
 ) -> Result<Json<CommentJson>, ApiError> {
-    let request: ReasonRequest = body
-        .map(|Json(body)| object_body(body))
-        .transpose()?
-        .unwrap_or_default();
-    acted(&state, &user, id, CommentAction::Restore(request.reason)).await
+    acted(&state, &user, id, CommentAction::Restore(optional_reason(body)?)).await
 }

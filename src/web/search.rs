@@ -336,20 +336,18 @@ pub async fn page(State(state): State<AppState>, Query(params): Query<SearchPara
     page.summary = summary(&results, read.request.sort);
     // Right after a model is installed, papers get their embeddings over minutes or hours:
     // say so rather than claim an answer by meaning that is by keywords.
-    if results.mode != Mode::Keyword
-        && let Ok(status) = state.search.status().await
-        && (status.embedded as u64) < status.indexed
-    {
+    let (embedded, indexed) = state.search.embedding_progress();
+    if results.mode != Mode::Keyword && (embedded as u64) < indexed {
         let progress = format!(
             "Search by meaning is still being prepared: {} of {} papers have been read for their meaning so far; until then the others are found by their keywords.",
-            grouped(status.embedded),
-            grouped(status.indexed as usize)
+            grouped(embedded),
+            grouped(indexed as usize)
         );
         page.notice = Some(match page.notice.take() {
             Some(notice) => format!("{notice} {progress}"),
             None => progress,
         });
-        if status.embedded == 0 {
+        if embedded == 0 {
             page.summary = summary_by_keywords(&results);
         }
     }

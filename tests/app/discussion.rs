@@ -8,6 +8,12 @@ use crate::helpers::{Instance, SignedIn, between_all};
 
 const PAPER: &str = "2602.11096";
 
+/// Servers whose digest clock runs every second, so comment mails go out within a test.
+const MAIL_CLOCK: [(&str, &str); 2] = [
+    ("PAPERBOY_DIGEST_SCHEDULE", "true"),
+    ("PAPERBOY_DIGEST_CHECK_SECONDS", "1"),
+];
+
 #[tokio::test]
 async fn members_comment_and_reply_and_nothing_they_write_runs() {
     let ada = SignedIn::start(Instance::with_demo_data(), "ada@example.org", &[]).await;
@@ -153,15 +159,7 @@ impl Auth<'_> {
 
 #[tokio::test]
 async fn the_api_threads_moderators_hide_for_everyone_and_bursts_are_refused() {
-    let ada = SignedIn::start(
-        Instance::with_demo_data(),
-        "ada@example.org",
-        &[
-            ("PAPERBOY_DIGEST_SCHEDULE", "true"),
-            ("PAPERBOY_DIGEST_CHECK_SECONDS", "1"),
-        ],
-    )
-    .await;
+    let ada = SignedIn::start(Instance::with_demo_data(), "ada@example.org", &MAIL_CLOCK).await;
     let server = &ada.server;
     let token = ada.make_api_token("script").await;
     let bob = server.sign_in(&ada.smtp, "bob@example.org").await;
@@ -786,15 +784,7 @@ async fn members_edit_delete_upvote_and_report_and_a_moderator_bans_from_the_que
 
 #[tokio::test]
 async fn comment_mails_follow_each_members_choices_and_stop_in_one_click() {
-    let ada = SignedIn::start(
-        Instance::with_demo_data(),
-        "ada@example.org",
-        &[
-            ("PAPERBOY_DIGEST_SCHEDULE", "true"),
-            ("PAPERBOY_DIGEST_CHECK_SECONDS", "1"),
-        ],
-    )
-    .await;
+    let ada = SignedIn::start(Instance::with_demo_data(), "ada@example.org", &MAIL_CLOCK).await;
     let server = &ada.server;
     let day = server.json("/api/daily_papers?date=2026-02-12&limit=10").await;
     let other = day

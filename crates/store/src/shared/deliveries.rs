@@ -6,9 +6,9 @@
 
 use async_trait::async_trait;
 use paperboy_core::{ArxivId, Frequency};
-use sqlx::{AssertSqlSafe, QueryBuilder, Row};
+use sqlx::{QueryBuilder, Row};
 
-use super::dialect::{Backend, CLAIM_LOCK, Connection, Db, MAX_BINDS, claim_transaction, write_transaction};
+use super::dialect::{Backend, Connection, Db, MAX_BINDS, claim_transaction, write_transaction};
 use super::subscriptions::{SUBSCRIPTION_COLUMNS, subscription_row};
 use crate::{ClaimedDelivery, DeliveryCounts, DeliveryOutcome, DeliveryStore, NewDelivery, StoreError};
 
@@ -17,8 +17,40 @@ use crate::{ClaimedDelivery, DeliveryCounts, DeliveryOutcome, DeliveryStore, New
 pub(super) mod queue {
     use sqlx::{AssertSqlSafe, QueryBuilder};
 
-    use super::super::dialect::{Connection, Db, Pool};
+    use super::super::dialect::{CLAIM_LOCK, Connection, Db, DbRow, Pool};
     use crate::{DeliveryCounts, DeliveryOutcome, StoreError};
+
+    /// Up to `limit` rows a worker may claim at `now`, from `select` (a `SELECT … FROM <table> d
+    /// …` whose queue table is aliased `d`), locked for this transaction where the database can.
+    /// Two queries rather than one with OR, so each walks the (state, next_attempt_at) index in
+    /// order instead of sorting every queued row on every claim. Lapsed claims go first.
+    pub async fn due_rows(
+        connection: &mut Connection,
+        select: &str,
+        now: i64,
+        limit: u32,
+    ) -> Result<Vec<DbRow>, StoreError> {
+        let mut rows = Vec::new();
+        for condition in [
+            "d.state = 'sending' AND d.lease_until < $1 ORDER BY d.lease_until, d.id",
+            "d.state = 'queued' AND d.next_attempt_at <= $1 ORDER BY d.next_attempt_at, d.id",
+        ] {
+            let wanted = i64::from(limit) - rows.len() as i64;
+            if wanted <= 0 {
+                break;
+            }
+            rows.extend(
+                sqlx::query(AssertSqlSafe(format!(
+                    "{select} WHERE {condition} LIMIT $2{CLAIM_LOCK}"
+                )))
+                .bind(now)
+                .bind(wanted)
+                .fetch_all(&mut *connection)
+                .await?,
+            );
+        }
+        Ok(rows)
+    }
 
     /// Marks the rows a claim took as being sent, under `claim` until `lease_until`.
     pub async fn mark_claimed(
@@ -359,29 +391,11 @@ impl DeliveryStore for Backend {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        // Two queries rather than one with OR, so each walks the (state, next_attempt_at) index in
-        // order instead of sorting every queued row on every claim. Lapsed claims go first.
-        let mut rows = Vec::new();
-        for condition in [
-            "d.state = 'sending' AND d.lease_until < $1 ORDER BY d.lease_until, d.id",
-            "d.state = 'queued' AND d.next_attempt_at <= $1 ORDER BY d.next_attempt_at, d.id",
-        ] {
-            let wanted = i64::from(limit) - rows.len() as i64;
-            if wanted <= 0 {
-                break;
-            }
-            rows.extend(
-                sqlx::query(AssertSqlSafe(format!(
-                    "SELECT {columns} FROM digest_deliveries d \
-                     JOIN subscriptions s ON s.id = d.subscription_id AND s.status = 'active' \
-                     WHERE {condition} LIMIT $2{CLAIM_LOCK}"
-                )))
-                .bind(now)
-                .bind(wanted)
-                .fetch_all(&mut *transaction)
-                .await?,
-            );
-        }
+        let select = format!(
+            "SELECT {columns} FROM digest_deliveries d \
+             JOIN subscriptions s ON s.id = d.subscription_id AND s.status = 'active'"
+        );
+        let rows = queue::due_rows(&mut transaction, &select, now, limit).await?;
         let ids: Vec<i64> = rows
             .iter()
             .map(|row| row.try_get("delivery_id"))

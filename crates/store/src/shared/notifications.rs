@@ -7,11 +7,11 @@
 
 use async_trait::async_trait;
 use paperboy_core::ArxivId;
-use sqlx::{AssertSqlSafe, Row};
+use sqlx::Row;
 
 use super::accounts::user_row;
 use super::deliveries::queue;
-use super::dialect::{Backend, CLAIM_LOCK, Connection, claim_transaction, write_transaction};
+use super::dialect::{Backend, Connection, claim_transaction, write_transaction};
 use crate::{
     ClaimedCommentMail, DeliveryCounts, DeliveryOutcome, MAIL_SPACING_SECONDS, NotificationSettings, NotificationStore,
     NotifyReason, StoreError,
@@ -143,28 +143,9 @@ impl NotificationStore for Backend {
         claim: &str,
     ) -> Result<Vec<ClaimedCommentMail>, StoreError> {
         let mut transaction = claim_transaction(&self.pool).await?;
-        let mut rows = Vec::new();
-        // Lapsed claims first, then what is due; each walks the (state, next_attempt_at) index.
-        for condition in [
-            "d.state = 'sending' AND d.lease_until < $1 ORDER BY d.lease_until, d.id",
-            "d.state = 'queued' AND d.next_attempt_at <= $1 ORDER BY d.next_attempt_at, d.id",
-        ] {
-            let wanted = i64::from(limit) - rows.len() as i64;
-            if wanted <= 0 {
-                break;
-            }
-            rows.extend(
-                sqlx::query(AssertSqlSafe(format!(
-                    "SELECT d.id AS mail_id, d.paper_id, d.attempts, u.id, u.email, u.display_name, u.role, \
-                     u.created_at, u.profile_id FROM comment_mails d JOIN users u ON u.id = d.user_id \
-                     WHERE {condition} LIMIT $2{CLAIM_LOCK}"
-                )))
-                .bind(now)
-                .bind(wanted)
-                .fetch_all(&mut *transaction)
-                .await?,
-            );
-        }
+        let select = "SELECT d.id AS mail_id, d.paper_id, d.attempts, u.id, u.email, u.display_name, u.role, \
+                      u.created_at, u.profile_id FROM comment_mails d JOIN users u ON u.id = d.user_id";
+        let rows = queue::due_rows(&mut transaction, select, now, limit).await?;
         let ids: Vec<i64> = rows
             .iter()
             .map(|row| row.try_get("mail_id"))
