@@ -1,19 +1,22 @@
 //! Search as the service runs it: the full-text index kept up to date from the database's change
-//! log, embeddings made in the background and held in memory, and the query path that ranks by
-//! keyword, meaning, or both.
+//! log, embeddings made in the background and kept in a vector file (with the newest in memory),
+//! and the query path that ranks by keyword, meaning, or both.
 //!
-//! The index and the vectors are caches: delete them and they are rebuilt from the database.
+//! The index and the vector file are caches: delete them and they are rebuilt from the database.
 
 pub mod beir;
+mod embeddings;
+
+use embeddings::{EmbedSweep, Standby};
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::AtomicI64;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use paperboy_embed::{Embedder, ModelKind, paper_text};
+use paperboy_embed::{Embedder, ModelKind};
 use paperboy_search::{
     DEFAULT_FUSION, Filters, Hit, IndexError, Mode, ParsedQuery, QueryError, SearchIndex, Sort, VectorIndex, retrieve,
 };
@@ -43,6 +46,10 @@ const REBUILD_BATCH: u32 = 2_000;
 const IDLE_POLL: Duration = Duration::from_millis(500);
 /// Change-log entries older than this are pruned; an index further behind is rebuilt.
 const LOG_RETENTION_SECONDS: i64 = 7 * 24 * 3600;
+/// Where the vector files live beside an index directory.
+pub fn vectors_dir_for(index_dir: &Path) -> PathBuf {
+    index_dir.with_file_name("search-vectors")
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -89,19 +96,30 @@ pub struct SearchStatus {
     pub behind: i64,
     pub semantic: bool,
     pub embedded: usize,
+    /// Papers whose vector is read from the vector file (the rest are newer, in memory).
+    pub in_vector_file: usize,
     /// The model that embeds papers and queries, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// After a switch of model, the previous one, which answers by meaning until `model` has
+    /// embedded every paper.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_model: Option<String>,
 }
 
 pub struct Search {
     store: Arc<dyn Store>,
     index: Arc<SearchIndex>,
     index_dir: Option<PathBuf>,
+    /// Where the vector file is kept; `None` keeps every vector in memory (tests, `embed`).
+    vectors_dir: Option<PathBuf>,
     vectors: Arc<RwLock<VectorIndex>>,
     embedder: Option<Arc<Embedder>>,
     /// The last embedding (by its `seq`) loaded into `vectors`.
     followed: AtomicI64,
+    sweep: std::sync::Mutex<EmbedSweep>,
+    /// The previous model, answering by meaning while this one re-embeds after a switch.
+    standby: RwLock<Option<Arc<Standby>>>,
 }
 
 /// How hybrid search weighs a model's vectors against keywords.
@@ -134,7 +152,12 @@ impl Search {
             }
             _ => None,
         };
-        Ok(Search::assemble(store, index, Some(index_dir.to_path_buf()), embedder))
+        let mut search = Search::assemble(store, index, Some(index_dir.to_path_buf()), embedder);
+        search.vectors_dir = Some(vectors_dir_for(index_dir));
+        if let Some((model_dir, _)) = model {
+            search.open_vector_file(model_dir).await;
+        }
+        Ok(search)
     }
 
     /// A search over an index in memory with the model in `model_dir`: for `paperboy embed`,
@@ -165,9 +188,12 @@ impl Search {
             store,
             index: Arc::new(index),
             index_dir,
+            vectors_dir: None,
             vectors: Arc::new(RwLock::new(VectorIndex::new(dimensions))),
             embedder,
             followed: AtomicI64::new(0),
+            sweep: Default::default(),
+            standby: RwLock::new(None),
         }
     }
 
@@ -191,14 +217,19 @@ impl Search {
             },
             semantic: self.semantic_available(),
             embedded: self.vectors.read().expect("vector lock").len(),
+            in_vector_file: self.vectors.read().expect("vector lock").file().map_or(0, |f| f.len()),
             model: self.embedder.as_ref().map(|e| e.name().to_owned()),
+            previous_model: self.standby_model(),
         })
     }
 
     /// Papers with an embedding loaded, and papers in the index: from memory, for pages that
     /// say how far search by meaning has come.
     pub fn embedding_progress(&self) -> (usize, u64) {
-        (self.vectors.read().expect("vector lock").len(), self.index.len())
+        let embedded = self
+            .serving()
+            .map_or(0, |(_, vectors)| vectors.read().expect("vector lock").len());
+        (embedded, self.index.len())
     }
 
     /// Bytes the index takes on disk.
@@ -239,6 +270,12 @@ impl Search {
                 .cloned()
                 .collect();
             written += documents.len() as u64;
+            if !removed.is_empty() {
+                let mut vectors = self.vectors.write().expect("vector lock");
+                for id in &removed {
+                    vectors.remove(id);
+                }
+            }
             let index = Arc::clone(&self.index);
             tokio::task::spawn_blocking(move || index.apply(&documents, &removed, Some(last))).await??;
             position = last;
@@ -271,74 +308,6 @@ impl Search {
         tokio::task::spawn_blocking(move || index.finish_build(start)).await??;
         tracing::info!(papers = done, "search index rebuilt");
         Ok(done + self.follow_log(start).await?)
-    }
-
-    /// Loads embeddings written since the last call (by this process or another) into memory.
-    pub async fn follow_embeddings(&self) -> anyhow::Result<usize> {
-        let Some(embedder) = &self.embedder else { return Ok(0) };
-        let mut loaded = 0;
-        loop {
-            let after = self.followed.load(Ordering::SeqCst);
-            let batch = self.store.embeddings_after(embedder.name(), after, 5_000).await?;
-            let Some(last) = batch.last() else { break };
-            self.followed.store(last.seq, Ordering::SeqCst);
-            {
-                let mut vectors = self.vectors.write().expect("vector lock");
-                for stored in &batch {
-                    vectors.insert(&stored.paper_id, &stored.vector);
-                }
-            }
-            loaded += batch.len();
-        }
-        Ok(loaded)
-    }
-
-    /// The loaded embeddings of these papers, in order (`None` for a paper not embedded yet),
-    /// with the position of the last embedding loaded (it grows as more arrive); `None` when
-    /// the instance has no model.
-    /// The position of the last embedding loaded; `None` when the instance has no model.
-    pub fn embeddings_loaded(&self) -> Option<i64> {
-        self.embedder.as_ref()?;
-        Some(self.followed.load(Ordering::SeqCst))
-    }
-
-    pub fn embeddings_of(&self, ids: &[&str]) -> Option<(i64, Vec<Option<Vec<f32>>>)> {
-        self.embedder.as_ref()?;
-        let vectors = self.vectors.read().expect("vector lock");
-        let found = ids.iter().map(|id| vectors.vector(id).map(<[f32]>::to_vec)).collect();
-        Some((self.followed.load(Ordering::SeqCst), found))
-    }
-
-    /// Embeds up to `limit` papers that have no embedding yet and stores the vectors; returns
-    /// how many. `progress(done)` after each batch.
-    pub async fn embed_missing(&self, limit: usize, progress: &mut (dyn FnMut(usize) + Send)) -> anyhow::Result<usize> {
-        let Some(embedder) = &self.embedder else { return Ok(0) };
-        let mut done = 0;
-        while done < limit {
-            let batch = u32::try_from(embedder.batch_hint()).unwrap_or(u32::MAX);
-            let texts = self.store.texts_to_embed(embedder.name(), batch).await?;
-            if texts.is_empty() {
-                break;
-            }
-            let embedder_for_task = Arc::clone(embedder);
-            let (ids, vectors) = tokio::task::spawn_blocking(move || {
-                let inputs: Vec<String> = texts.iter().map(|t| paper_text(&t.title, &t.abstract_text)).collect();
-                let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
-                let vectors = embedder_for_task.embed(&refs)?;
-                Ok::<_, paperboy_embed::EmbedError>((
-                    texts.into_iter().map(|t| t.paper_id).collect::<Vec<_>>(),
-                    vectors,
-                ))
-            })
-            .await??;
-            let pairs: Vec<(String, Vec<f32>)> = ids.into_iter().zip(vectors).collect();
-            self.store
-                .save_embeddings(embedder.name(), &pairs, crate::clock::now_seconds())
-                .await?;
-            done += pairs.len();
-            progress(done);
-        }
-        Ok(done)
     }
 
     /// Keeps the index and the embeddings up to date for as long as the process runs.
@@ -389,7 +358,18 @@ impl Search {
                     Ok(0)
                 };
                 let followed = if follow {
-                    search.follow_embeddings().await
+                    let built = if search.vector_file_due() {
+                        search.build_vector_file().await.map(|_| ())
+                    } else {
+                        Ok(())
+                    };
+                    match built {
+                        Ok(()) => match search.follow_embeddings().await {
+                            Ok(loaded) => search.retire_standby_once_caught_up().await.map(|()| loaded),
+                            Err(error) => Err(error),
+                        },
+                        Err(error) => Err(error),
+                    }
                 } else {
                     Ok(0)
                 };
@@ -448,8 +428,7 @@ impl Search {
                 notice,
             });
         }
-        let embedder = Arc::clone(self.embedder.as_ref().expect("semantic modes have a model"));
-        let vectors = Arc::clone(&self.vectors);
+        let (embedder, vectors) = self.serving().expect("semantic modes have a model");
         let ranked = tokio::task::spawn_blocking(move || -> Result<Vec<Hit>, SearchError> {
             let query_vector = embedder.embed_one(&free_text)?;
             let fusion = fusion_for(embedder.kind());
@@ -480,12 +459,13 @@ impl Search {
     /// Papers like this one: nearest embeddings when there are some, else shared telling words.
     pub async fn similar(&self, id: &str, limit: usize) -> anyhow::Result<Vec<String>> {
         // A scan of every vector takes milliseconds: off the async workers.
-        let vectors = Arc::clone(&self.vectors);
+        let serving = self.serving().map(|(_, vectors)| vectors);
         let paper = id.to_string();
         let neighbours = tokio::task::spawn_blocking(move || {
+            let vectors = serving?;
             let vectors = vectors.read().expect("vector lock");
             let vector = vectors.vector(&paper)?;
-            Some(vectors.nearest(vector, limit, None, Some(&paper)))
+            Some(vectors.nearest(&vector, limit, None, Some(&paper)))
         })
         .await?;
         if let Some(hits) = neighbours {

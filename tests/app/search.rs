@@ -328,7 +328,7 @@ async fn kill_9_while_indexing_loses_nothing() {
 
 /// A small instance (the 40 papers of the listings sample) with a tiny model written where the
 /// real one would be: the server's whole semantic path, in seconds.
-fn instance_with_tiny_model() -> Instance {
+pub(crate) fn instance_with_tiny_model() -> Instance {
     let instance = Instance::new();
     assert_eq!(
         instance
@@ -352,7 +352,7 @@ fn instance_with_tiny_model() -> Instance {
     instance
 }
 
-async fn wait_until_embedded(server: &Server, papers: u64) {
+pub(crate) async fn wait_until_embedded(server: &Server, papers: u64) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let health = server.json("/healthz").await;
@@ -516,7 +516,7 @@ async fn for_you_answers_with_a_model_and_the_day_embedded() {
 }
 
 /// The SHA-256 `paperboy model distill` prints for the vectors it wrote.
-fn distilled_hash(instance: &Instance) -> String {
+pub(crate) fn distilled_hash(instance: &Instance) -> String {
     let run = instance.run(&["model", "distill", "--dimensions", "8"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     run.stdout

@@ -239,7 +239,21 @@ impl Embedder {
     /// One embedding per text, in order. Texts are batched by length so padding stays small.
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
         if let Encoder::Static(model) = &self.encoder {
-            return texts.iter().map(|text| model.embed_one(text)).collect();
+            // Tokenising is most of the cost, and each text is independent: one share a core.
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let share = texts.len().div_ceil(threads).max(1);
+            return std::thread::scope(|scope| {
+                let workers: Vec<_> = texts
+                    .chunks(share)
+                    .map(|chunk| {
+                        scope.spawn(move || chunk.iter().map(|text| model.embed_one(text)).collect::<Vec<_>>())
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .flat_map(|worker| worker.join().expect("an embedding thread panicked"))
+                    .collect()
+            });
         }
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| texts[i].len());

@@ -1,7 +1,7 @@
 //! One ranking function for the service and for `paperboy eval beir`: keyword, semantic or both.
 
 use crate::fusion::Fusion;
-use crate::index::{Filters, Hit, IndexError, SearchIndex, Sort};
+use crate::index::{Filters, Hit, IndexError, SearchIndex};
 use crate::query::ParsedQuery;
 use crate::vectors::VectorIndex;
 
@@ -54,9 +54,7 @@ pub fn retrieve(
         let allowed = index.allowed(query, filters)?;
         Ok(Some(vectors.nearest(query_vector, depth, allowed.as_ref(), None)))
     };
-    let keyword = |depth: usize| -> Result<Vec<Hit>, IndexError> {
-        Ok(index.search(query, filters, Sort::Relevance, 0, depth)?.hits)
-    };
+    let keyword = |depth: usize| index.top_by_relevance(query, filters, depth);
     match mode {
         Mode::Keyword => keyword(depth),
         Mode::Semantic => match by_meaning(depth)? {
@@ -65,8 +63,15 @@ pub fn retrieve(
         },
         Mode::Hybrid => {
             let lists = depth.max(FUSION_DEPTH);
-            let words = keyword(lists)?;
-            let Some(meanings) = by_meaning(lists)? else {
+            // The two rankings side by side, on two cores: a hybrid answer waits for the
+            // slower of the two, not for both.
+            let (words, meanings) = std::thread::scope(|scope| {
+                let meanings = scope.spawn(|| by_meaning(lists));
+                let words = keyword(lists);
+                (words, meanings.join().expect("the ranking by meaning panicked"))
+            });
+            let (words, meanings) = (words?, meanings?);
+            let Some(meanings) = meanings else {
                 return Ok(words.into_iter().take(depth).collect());
             };
             let mut fused = fusion.fuse(&words, &meanings);

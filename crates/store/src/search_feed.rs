@@ -53,8 +53,15 @@ pub trait SearchFeedStore: Send + Sync {
     /// Up to `limit` index documents in id order after `after`: rebuilds walk the store with it.
     async fn search_documents_after(&self, after: Option<&str>, limit: u32) -> Result<Vec<SearchDocument>, StoreError>;
 
-    /// Up to `limit` visible papers with no embedding by `model`, newest listed first.
-    async fn texts_to_embed(&self, model: &str, limit: u32) -> Result<Vec<TextToEmbed>, StoreError>;
+    /// Up to `limit` visible papers with no embedding by `model`, by id from the highest (arXiv
+    /// ids grow with time: newest first), below `before` when given: a sweep passes the last id
+    /// of each batch, so a batch costs its own papers, not those embedded before it.
+    async fn texts_to_embed(
+        &self,
+        model: &str,
+        before: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<TextToEmbed>, StoreError>;
 
     /// Stores embeddings made by `model` (replacing older ones), if the paper still exists.
     async fn save_embeddings(&self, model: &str, embeddings: &[(String, Vec<f32>)], now: i64)

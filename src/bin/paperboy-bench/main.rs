@@ -8,6 +8,7 @@ mod for_you;
 mod load;
 mod runs;
 mod search;
+mod vectors;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -125,6 +126,23 @@ enum Command {
         #[arg(long)]
         date: Option<paperboy_core::Date>,
     },
+    /// Build the vector file of an instance whose papers are embedded (`paperboy embed`), then
+    /// measure its neighbours against an exact scan (recall@100, latency, with filters) and
+    /// hybrid search through the service.
+    Vectors {
+        /// The directory of the model that embedded the papers.
+        #[arg(long, env = "PAPERBOY_MODEL_DIR")]
+        model_dir: PathBuf,
+        /// Which of its models: minilm or static.
+        #[arg(long, default_value = "static")]
+        embedding_model: String,
+        /// How many queries to time.
+        #[arg(long, default_value_t = 500)]
+        queries: usize,
+        /// Also write the queries measured to this file, one per line (for HTTP load tests).
+        #[arg(long)]
+        write_queries: Option<PathBuf>,
+    },
     /// Give the instance members with sessions and votes on its last 30 days' papers, for
     /// benchmarks and copies that should carry a community (see scripts/bench-replicas.sh).
     SeedCommunity {
@@ -185,6 +203,17 @@ fn main() -> ExitCode {
             seconds,
             without_comments,
         } => load::load(&context, clients, seconds, without_comments),
+        Command::Vectors {
+            model_dir,
+            embedding_model,
+            queries,
+            write_queries,
+        } => match paperboy_embed::ModelKind::parse(&embedding_model) {
+            Some(kind) => vectors::vectors(&context, &model_dir, kind, queries, write_queries.as_deref()),
+            None => Err(anyhow::anyhow!(
+                "--embedding-model is minilm or static, not {embedding_model:?}"
+            )),
+        },
         Command::SeedCommunity { members, votes_each } => runs::seed_community(&context, members, votes_each),
         Command::ForYou {
             members,

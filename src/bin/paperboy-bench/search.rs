@@ -29,7 +29,7 @@ const KINDS: [&str; 4] = ["title words", "author", "phrase + word", "abstract op
 /// Queries people type, made from the papers themselves: title words, an author's surname, a
 /// quoted phrase with a word, and the opening of an abstract as a question in one's own words;
 /// each with its index in [`KINDS`].
-fn queries(documents: &[SearchDocument], count: usize) -> Vec<(usize, String)> {
+pub(crate) fn queries(documents: &[SearchDocument], count: usize) -> Vec<(usize, String)> {
     let step = (documents.len() / count.max(1)).max(1);
     let words = |text: &str| -> Vec<String> {
         text.split(|c: char| !c.is_alphanumeric())

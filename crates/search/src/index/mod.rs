@@ -782,5 +782,7 @@ fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
     }
 }
 
+mod top;
+
 #[cfg(test)]
 mod tests;

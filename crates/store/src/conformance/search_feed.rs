@@ -71,8 +71,18 @@ pub async fn embeddings_round_trip_and_go_stale_with_their_text(store: &dyn Stor
         .merge_papers(vec![full_paper("2602.00001"), full_paper("2602.00002")])
         .await
         .expect("merge");
-    let to_embed = store.texts_to_embed("m", 10).await.expect("to embed");
+    let to_embed = store.texts_to_embed("m", None, 10).await.expect("to embed");
     assert_eq!(to_embed.len(), 2);
+    assert_eq!(to_embed[0].paper_id, "2602.00002", "highest id first");
+    let below = store
+        .texts_to_embed("m", Some("2602.00002"), 10)
+        .await
+        .expect("to embed");
+    assert_eq!(
+        below.iter().map(|t| t.paper_id.as_str()).collect::<Vec<_>>(),
+        ["2602.00001"],
+        "a sweep goes on below the last id it saw"
+    );
     assert!(to_embed[0].title.contains("escaping"));
     store
         .save_embeddings(
@@ -86,9 +96,9 @@ pub async fn embeddings_round_trip_and_go_stale_with_their_text(store: &dyn Stor
         )
         .await
         .expect("save");
-    assert!(store.texts_to_embed("m", 10).await.expect("to embed").is_empty());
+    assert!(store.texts_to_embed("m", None, 10).await.expect("to embed").is_empty());
     assert_eq!(
-        store.texts_to_embed("other", 10).await.expect("to embed").len(),
+        store.texts_to_embed("other", None, 10).await.expect("to embed").len(),
         2,
         "per model"
     );
@@ -102,7 +112,7 @@ pub async fn embeddings_round_trip_and_go_stale_with_their_text(store: &dyn Stor
     changed.latest_version = Some(3);
     changed.abstract_text = "Different words.".into();
     store.merge_papers(vec![changed]).await.expect("update");
-    let stale = store.texts_to_embed("m", 10).await.expect("to embed");
+    let stale = store.texts_to_embed("m", None, 10).await.expect("to embed");
     assert_eq!(
         stale.iter().map(|t| t.paper_id.as_str()).collect::<Vec<_>>(),
         ["2602.00002"]

@@ -106,16 +106,30 @@ impl SearchFeedStore for Backend {
         rows.iter().map(document_row).collect()
     }
 
-    async fn texts_to_embed(&self, model: &str, limit: u32) -> Result<Vec<TextToEmbed>, StoreError> {
+    async fn texts_to_embed(
+        &self,
+        model: &str,
+        before: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<TextToEmbed>, StoreError> {
         let pool = &self.pool;
-        let rows = sqlx::query(
+        // A range on the primary key, so each batch starts where the last ended (before this,
+        // an order by listing date walked past every embedded paper: 7.6 s a batch at 330 k of
+        // 1 M embedded).
+        let below = if before.is_some() {
+            "AND p.id < $3"
+        } else {
+            "AND $3 = ''"
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT p.id, p.title, p.abstract FROM papers p \
              LEFT JOIN paper_embeddings e ON e.paper_id = p.id AND e.model = $1 \
-             WHERE e.paper_id IS NULL AND NOT p.hidden \
-             ORDER BY p.first_listed DESC, p.id DESC LIMIT $2",
-        )
+             WHERE e.paper_id IS NULL AND NOT p.hidden {below} \
+             ORDER BY p.id DESC LIMIT $2"
+        )))
         .bind(model)
         .bind(i64::from(limit))
+        .bind(before.unwrap_or(""))
         .fetch_all(pool)
         .await?;
         rows.iter()

@@ -1,23 +1,24 @@
-//! Exact nearest neighbours over unit-length embeddings, by dot product, in memory.
+//! Exact nearest neighbours over unit-length embeddings, by dot product, in memory: the vectors
+//! written since the vector file was built, and all of them for an evaluation.
 //!
 //! A scan of every vector: 74,728 papers × 384 dimensions is ~29 M multiply-adds, a few
 //! milliseconds, and exact, so no recall is traded away at this size.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{BinaryHeap, HashMap};
 
 use crate::index::Hit;
 
-pub struct VectorIndex {
+pub struct ExactVectors {
     dimensions: usize,
     ids: Vec<String>,
     rows: HashMap<String, usize>,
     data: Vec<f32>,
 }
 
-impl VectorIndex {
-    pub fn new(dimensions: usize) -> VectorIndex {
-        VectorIndex {
+impl ExactVectors {
+    pub fn new(dimensions: usize) -> ExactVectors {
+        ExactVectors {
             dimensions,
             ids: Vec::new(),
             rows: HashMap::new(),
@@ -25,16 +26,16 @@ impl VectorIndex {
         }
     }
 
-    pub fn dimensions(&self) -> usize {
-        self.dimensions
-    }
-
-    pub fn len(&self) -> usize {
-        self.ids.len()
+    pub fn contains(&self, id: &str) -> bool {
+        self.rows.contains_key(id)
     }
 
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
     }
 
     /// Adds or replaces the vector of `id`. A vector of the wrong length is refused.
@@ -53,9 +54,9 @@ impl VectorIndex {
         true
     }
 
-    /// Removes `id`'s vector (the last row moves into its place).
-    pub fn remove(&mut self, id: &str) {
-        let Some(row) = self.rows.remove(id) else { return };
+    /// Removes `id`'s vector (the last row moves into its place); false when it had none.
+    pub fn remove(&mut self, id: &str) -> bool {
+        let Some(row) = self.rows.remove(id) else { return false };
         let last = self.ids.len() - 1;
         if row != last {
             let (d, moved) = (self.dimensions, self.ids[last].clone());
@@ -65,6 +66,7 @@ impl VectorIndex {
         }
         self.ids.pop();
         self.data.truncate(last * self.dimensions);
+        true
     }
 
     pub fn vector(&self, id: &str) -> Option<&[f32]> {
@@ -72,37 +74,59 @@ impl VectorIndex {
         Some(&self.data[row * self.dimensions..(row + 1) * self.dimensions])
     }
 
-    /// The `k` vectors most similar to `query`, best first, among `allowed` when given, never
-    /// `exclude`.
-    pub fn nearest(
-        &self,
-        query: &[f32],
-        k: usize,
-        allowed: Option<&HashSet<String>>,
-        exclude: Option<&str>,
-    ) -> Vec<Hit> {
+    /// The `k` vectors most similar to `query` whose ids `accept`, best first.
+    pub fn nearest(&self, query: &[f32], k: usize, accept: &dyn Fn(&str) -> bool) -> Vec<Hit> {
         if query.len() != self.dimensions || k == 0 {
             return Vec::new();
         }
-        let mut best: BinaryHeap<Candidate> = BinaryHeap::with_capacity(k + 1);
+        let mut best = TopK::new(k);
         for (row, vector) in self.data.chunks_exact(self.dimensions).enumerate() {
             let score = dot(query, vector);
-            if best.len() == k && best.peek().is_some_and(|worst| score <= worst.score) {
-                continue;
-            }
-            let id = &self.ids[row];
-            if allowed.is_some_and(|allowed| !allowed.contains(id)) || exclude == Some(id.as_str()) {
-                continue;
-            }
-            best.push(Candidate { score, row });
-            if best.len() > k {
-                best.pop();
+            if best.admits(score) && accept(&self.ids[row]) {
+                best.push(score, row);
             }
         }
-        let mut hits: Vec<Hit> = best
+        best.into_hits(|row| self.ids[row].clone())
+    }
+}
+
+/// The best `k` candidates seen so far, by score.
+pub(crate) struct TopK {
+    k: usize,
+    heap: BinaryHeap<Candidate>,
+}
+
+impl TopK {
+    pub(crate) fn new(k: usize) -> TopK {
+        TopK {
+            k,
+            heap: BinaryHeap::with_capacity(k + 1),
+        }
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        self.heap.len() >= self.k
+    }
+
+    /// Whether a candidate with this score would be kept: checked before the (dearer) filter.
+    pub(crate) fn admits(&self, score: f32) -> bool {
+        !self.is_full() || self.heap.peek().is_some_and(|worst| score > worst.score)
+    }
+
+    pub(crate) fn push(&mut self, score: f32, row: usize) {
+        self.heap.push(Candidate { score, row });
+        if self.heap.len() > self.k {
+            self.heap.pop();
+        }
+    }
+
+    /// Best first; ties broken by id so results are stable.
+    pub(crate) fn into_hits(self, id_of: impl Fn(usize) -> String) -> Vec<Hit> {
+        let mut hits: Vec<Hit> = self
+            .heap
             .into_iter()
             .map(|c| Hit {
-                id: self.ids[c.row].clone(),
+                id: id_of(c.row),
                 score: c.score,
             })
             .collect();
@@ -111,23 +135,7 @@ impl VectorIndex {
     }
 }
 
-/// Written in eight lanes so the compiler vectorises it.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0.0f32; 8];
-    let (a_chunks, b_chunks) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = a_chunks
-        .remainder()
-        .iter()
-        .zip(b_chunks.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in a_chunks.zip(b_chunks) {
-        for lane in 0..8 {
-            lanes[lane] += x[lane] * y[lane];
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
-}
+pub(crate) use super::simd::dot;
 
 /// Ordered so that the heap's top is the worst of the best so far.
 struct Candidate {
@@ -166,21 +174,20 @@ mod tests {
 
     #[test]
     fn finds_the_nearest_within_what_is_allowed() {
-        let mut index = VectorIndex::new(3);
+        let mut index = ExactVectors::new(3);
         index.insert("a", &unit(&[1.0, 0.0, 0.0]));
         index.insert("b", &unit(&[0.9, 0.1, 0.0]));
         index.insert("c", &unit(&[0.0, 1.0, 0.0]));
         index.insert("d", &unit(&[0.0, 0.0, 1.0]));
         assert!(!index.insert("bad", &[1.0]));
         let ids = |hits: Vec<Hit>| hits.into_iter().map(|h| h.id).collect::<Vec<_>>();
-        assert_eq!(ids(index.nearest(&unit(&[1.0, 0.05, 0.0]), 2, None, None)), ["a", "b"]);
+        assert_eq!(ids(index.nearest(&unit(&[1.0, 0.05, 0.0]), 2, &|_| true)), ["a", "b"]);
         assert_eq!(
-            ids(index.nearest(&unit(&[1.0, 0.05, 0.0]), 2, None, Some("a"))),
+            ids(index.nearest(&unit(&[1.0, 0.05, 0.0]), 2, &|id| id != "a")),
             ["b", "c"]
         );
-        let allowed: HashSet<String> = ["c".to_string(), "d".to_string()].into();
         assert_eq!(
-            ids(index.nearest(&unit(&[1.0, 0.05, 0.0]), 1, Some(&allowed), None)),
+            ids(index.nearest(&unit(&[1.0, 0.05, 0.0]), 1, &|id| id == "c" || id == "d")),
             ["c"]
         );
 
@@ -188,7 +195,7 @@ mod tests {
         index.insert("c", &unit(&[1.0, 0.0, 0.0]));
         assert_eq!(index.len(), 3);
         assert_eq!(
-            ids(index.nearest(&unit(&[1.0, 0.0, 0.0]), 3, None, None)),
+            ids(index.nearest(&unit(&[1.0, 0.0, 0.0]), 3, &|_| true)),
             ["c", "b", "d"]
         );
         assert_eq!(index.vector("d"), Some(&unit(&[0.0, 0.0, 1.0])[..]));

@@ -1,0 +1,200 @@
+//! `paperboy-bench vectors`: the vector file of an instance whose papers are embedded — how long
+//! the server takes to build it from the database and how big it is, then, for queries made
+//! from the papers, the approximate neighbours against an exact scan of the stored f32 vectors
+//! measured in the same run (recall@100, p50/p99), unfiltered and with the filters search uses,
+//! for several numbers of lists read; and hybrid search through the service.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use paperboy::cli::Context;
+use paperboy::search::{Search, SearchRequest, vectors_dir_for};
+use paperboy_embed::{Embedder, ModelKind};
+use paperboy_search::vectors::{ExactVectors, VectorFile, file::path_for, ivf};
+use paperboy_search::{Filters, Hit, Mode, SearchIndex, Sort, VectorIndex, parse};
+
+use crate::search::{percentiles, queries};
+
+/// Neighbours compared, as hybrid search asks for them.
+const DEPTH: usize = 100;
+
+pub fn vectors(
+    context: &Context,
+    model_dir: &Path,
+    kind: ModelKind,
+    query_count: usize,
+    write_queries: Option<&Path>,
+) -> anyhow::Result<u8> {
+    paperboy::cli::runtime()?.block_on(run(context, model_dir, kind, query_count, write_queries))?;
+    Ok(0)
+}
+
+async fn run(
+    context: &Context,
+    model_dir: &Path,
+    kind: ModelKind,
+    query_count: usize,
+    write_queries: Option<&Path>,
+) -> anyhow::Result<()> {
+    let store = context.open_store().await?;
+    let index_dir = context.data_dir.join("search-index");
+    let embedder = Embedder::load_kind(model_dir, kind)?;
+    let (name, dimensions) = (embedder.name().to_owned(), embedder.dimensions());
+
+    let search = Search::open(Arc::clone(&store), &index_dir, Some((model_dir, kind))).await?;
+    let started = Instant::now();
+    let papers = search.build_vector_file().await?;
+    let build = started.elapsed().as_secs_f64();
+    let path = path_for(&vectors_dir_for(&index_dir), &name);
+    let file = Arc::new(VectorFile::open(&path, &name, dimensions)?);
+    println!(
+        "bench vectors: {name}, {papers} papers\n  file      built from the database in {build:.1} s: {:.1} MB, {} lists ({} read a query by default)",
+        file.size_on_disk() as f64 / 1e6,
+        file.lists(),
+        ivf::lists_to_probe(file.lists())
+    );
+
+    // The stored vectors as they are, for the exact scan.
+    let mut exact = ExactVectors::new(dimensions);
+    let mut after = 0;
+    loop {
+        let batch = store.embeddings_after(&name, after, 10_000).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        for stored in &batch {
+            exact.insert(&stored.paper_id, &stored.vector);
+        }
+    }
+    drop(search);
+
+    let documents = store.search_documents_after(None, 200_000).await?;
+    let made = queries(&documents, query_count);
+    if let Some(path) = write_queries {
+        let lines: Vec<&str> = made.iter().map(|(_, text)| text.as_str()).collect();
+        std::fs::write(path, lines.join("\n") + "\n")?;
+    }
+    let mut embedded = Vec::new();
+    for (_, text) in &made {
+        let free_text = parse(text).expect("benchmark queries parse").free_text();
+        if !free_text.trim().is_empty() {
+            embedded.push(embedder.embed_one(&free_text)?);
+        }
+    }
+    let index = SearchIndex::open(&index_dir)?;
+    let month = documents
+        .iter()
+        .filter_map(|d| d.first_listed)
+        .max()
+        .ok_or_else(|| anyhow::anyhow!("the instance has no listed papers"))?;
+    let filters = [
+        ("none", None),
+        (
+            "cs.CV",
+            index.allowed(
+                &parse("")?,
+                &Filters {
+                    categories: vec!["cs.CV".into()],
+                    ..Filters::default()
+                },
+            )?,
+        ),
+        (
+            "cs.CV, last 30 days",
+            index.allowed(
+                &parse("")?,
+                &Filters {
+                    categories: vec!["cs.CV".into()],
+                    from: Some(month.saturating_sub(jiff::Span::new().days(30))),
+                    until: Some(month),
+                },
+            )?,
+        ),
+    ];
+    drop(index);
+
+    let hit_ids = |hits: Vec<Hit>| hits.into_iter().map(|h| h.id).collect::<HashSet<_>>();
+    let mut approximate = VectorIndex::with_file(dimensions, Arc::clone(&file));
+    for (label, allowed) in &filters {
+        let allowed = allowed.as_ref();
+        let accept = |id: &str| allowed.is_none_or(|a| a.contains(id));
+        let mut truth = Vec::new();
+        let mut exact_times = Vec::new();
+        for query in &embedded {
+            let started = Instant::now();
+            truth.push(hit_ids(exact.nearest(query, DEPTH, &accept)));
+            exact_times.push(started.elapsed());
+        }
+        let (p50, p99, _) = percentiles(exact_times);
+        println!(
+            "  filter {label} ({} papers): exact scan of f32 vectors p50 {p50:.2} ms  p99 {p99:.2} ms",
+            allowed.map_or(papers, HashSet::len)
+        );
+        // The whole file read for every query: what quantisation alone costs.
+        approximate.set_probe(Some(file.lists()));
+        let whole: Vec<HashSet<String>> = embedded
+            .iter()
+            .map(|query| hit_ids(approximate.nearest(query, DEPTH, allowed, None)))
+            .collect();
+        let default = ivf::lists_to_probe(file.lists());
+        let lists = file.lists();
+        let mut probes = vec![lists / 12, lists / 6, lists / 4, lists / 3, default, lists];
+        probes.sort_unstable();
+        probes.retain(|&p| p >= 1 && p <= file.lists());
+        probes.dedup();
+        for probe in probes {
+            approximate.set_probe(Some(probe));
+            let (mut found, mut found_in_file, mut wanted) = (0usize, 0usize, 0usize);
+            let mut times = Vec::<Duration>::new();
+            for ((query, truth), whole) in embedded.iter().zip(&truth).zip(&whole) {
+                let started = Instant::now();
+                let hits = hit_ids(approximate.nearest(query, DEPTH, allowed, None));
+                times.push(started.elapsed());
+                found += hits.intersection(truth).count();
+                found_in_file += hits.intersection(whole).count();
+                wanted += truth.len();
+            }
+            let (p50, p99, _) = percentiles(times);
+            println!(
+                "    {probe:>5} lists: recall@{DEPTH} {:.3} against f32 ({:.3} against the whole file)  p50 {p50:.2} ms  p99 {p99:.2} ms{}",
+                found as f64 / wanted.max(1) as f64,
+                found_in_file as f64 / wanted.max(1) as f64,
+                if probe == default { "  (default)" } else { "" }
+            );
+        }
+    }
+    drop(approximate);
+    drop(exact);
+
+    // Search as the service runs it: the query embedded, keywords, the file, fusion; keyword
+    // and semantic alone show where hybrid's time goes.
+    let search = Search::open(Arc::clone(&store), &index_dir, Some((model_dir, kind))).await?;
+    search.follow_embeddings().await?;
+    let request = |text: &str, mode: Mode| SearchRequest {
+        query: parse(text).expect("benchmark queries parse"),
+        mode: Some(mode),
+        filters: Filters::default(),
+        sort: Sort::Relevance,
+        offset: 0,
+        limit: 10,
+    };
+    for (_, text) in made.iter().take(20) {
+        search.query(request(text, Mode::Hybrid)).await?;
+    }
+    for mode in [Mode::Keyword, Mode::Semantic, Mode::Hybrid] {
+        let mut times = Vec::new();
+        for (_, text) in &made {
+            let started = Instant::now();
+            search.query(request(text, mode)).await?;
+            times.push(started.elapsed());
+        }
+        let (p50, p99, mean) = percentiles(times);
+        println!(
+            "  {:<9} {} queries through the service: p50 {p50:.2} ms  p99 {p99:.2} ms  mean {mean:.2} ms",
+            mode.as_str(),
+            made.len()
+        );
+    }
+    Ok(())
+}
