@@ -325,13 +325,7 @@ async fn run(
     let (p50, p99, mean) = percentiles(embedding_only);
     println!("  query embedding alone: p50 {p50:.2} ms  p99 {p99:.2} ms  mean {mean:.2} ms");
     for mode in [Mode::Semantic, Mode::Hybrid] {
-        let mut samples = Vec::new();
-        for (_, text) in &queries {
-            let started = Instant::now();
-            search.query(request(text, mode)).await?;
-            samples.push(started.elapsed());
-        }
-        let (p50, p99, mean) = percentiles(samples);
+        let (p50, p99, mean) = time_queries(&search, &queries, mode, 20).await?;
         println!(
             "  {:<9} {} queries over {papers} vectors, query embedding included: p50 {p50:.2} ms  p99 {p99:.2} ms  mean {mean:.2} ms",
             mode.as_str(),
@@ -339,4 +333,28 @@ async fn run(
         );
     }
     Ok(())
+}
+
+/// Each query through the service in `mode`, a page of `limit`: (p50, p99, mean) in ms.
+pub(crate) async fn time_queries(
+    search: &Search,
+    queries: &[(usize, String)],
+    mode: Mode,
+    limit: usize,
+) -> anyhow::Result<(f64, f64, f64)> {
+    let mut samples = Vec::new();
+    for (_, text) in queries {
+        let request = SearchRequest {
+            query: parse(text).expect("benchmark queries parse"),
+            mode: Some(mode),
+            filters: Filters::default(),
+            sort: Sort::Relevance,
+            offset: 0,
+            limit,
+        };
+        let started = Instant::now();
+        search.query(request).await?;
+        samples.push(started.elapsed());
+    }
+    Ok(percentiles(samples))
 }

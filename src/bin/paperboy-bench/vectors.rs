@@ -10,12 +10,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use paperboy::cli::Context;
-use paperboy::search::{Search, SearchRequest, vectors_dir_for};
+use paperboy::search::{Search, vectors_dir_for};
 use paperboy_embed::{Embedder, ModelKind};
 use paperboy_search::vectors::{ExactVectors, VectorFile, file::path_for, ivf};
-use paperboy_search::{Filters, Hit, Mode, SearchIndex, Sort, VectorIndex, parse};
+use paperboy_search::{Filters, Hit, Mode, SearchIndex, VectorIndex, parse};
 
-use crate::search::{percentiles, queries};
+use crate::search::{percentiles, queries, time_queries};
 
 /// Neighbours compared, as hybrid search asks for them.
 const DEPTH: usize = 100;
@@ -171,25 +171,9 @@ async fn run(
     // and semantic alone show where hybrid's time goes.
     let search = Search::open(Arc::clone(&store), &index_dir, Some((model_dir, kind))).await?;
     search.follow_embeddings().await?;
-    let request = |text: &str, mode: Mode| SearchRequest {
-        query: parse(text).expect("benchmark queries parse"),
-        mode: Some(mode),
-        filters: Filters::default(),
-        sort: Sort::Relevance,
-        offset: 0,
-        limit: 10,
-    };
-    for (_, text) in made.iter().take(20) {
-        search.query(request(text, Mode::Hybrid)).await?;
-    }
+    time_queries(&search, &made[..made.len().min(20)], Mode::Hybrid, 10).await?;
     for mode in [Mode::Keyword, Mode::Semantic, Mode::Hybrid] {
-        let mut times = Vec::new();
-        for (_, text) in &made {
-            let started = Instant::now();
-            search.query(request(text, mode)).await?;
-            times.push(started.elapsed());
-        }
-        let (p50, p99, mean) = percentiles(times);
+        let (p50, p99, mean) = time_queries(&search, &made, mode, 10).await?;
         println!(
             "  {:<9} {} queries through the service: p50 {p50:.2} ms  p99 {p99:.2} ms  mean {mean:.2} ms",
             mode.as_str(),
