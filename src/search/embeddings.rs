@@ -180,15 +180,15 @@ impl Search {
         Ok(loaded)
     }
 
-    /// The loaded embeddings of these papers, in order (`None` for a paper not embedded yet),
-    /// with the position of the last embedding loaded (it grows as more arrive); `None` when
-    /// the instance has no model.
     /// The position of the last embedding loaded; `None` when the instance has no model.
     pub fn embeddings_loaded(&self) -> Option<i64> {
         self.embedder.as_ref()?;
         Some(self.followed.load(Ordering::SeqCst))
     }
 
+    /// The loaded embeddings of these papers, in order (`None` for a paper not embedded yet),
+    /// with the position of the last embedding loaded (it grows as more arrive); `None` when
+    /// the instance has no model.
     pub fn embeddings_of(&self, ids: &[&str]) -> Option<(i64, Vec<Option<Vec<f32>>>)> {
         self.embedder.as_ref()?;
         let vectors = self.vectors.read().expect("vector lock");
