@@ -140,6 +140,17 @@ enum ModelCommand {
         /// The SIF coefficient a of a token's weight a / (a + p), p its probability by Zipf's law.
         #[arg(long, default_value_t = paperboy_embed::SIF_COEFFICIENT)]
         sif: f64,
+        /// Papers (JSON lines with `title` and `abstract`, gzip or not) whose vectors by the
+        /// transformer the static model learns from; the demo sample by default.
+        #[arg(long, value_name = "FILE")]
+        learn_from: Option<PathBuf>,
+        /// How many of those papers to learn from, from the start (the transformer reads 10–16
+        /// a second, cut to 128 tokens).
+        #[arg(long, default_value_t = 4000)]
+        learn_texts: usize,
+        /// Distillation only: skip learning from abstracts.
+        #[arg(long)]
+        no_learn: bool,
     },
 }
 
@@ -382,7 +393,19 @@ fn main() -> ExitCode {
         }) => cli::digest::import_subscribers(&context, &file, frequency, &categories),
         Command::Reindex => cli::search::reindex(&context),
         Command::Embed { limit } => cli::search::embed(&context, limit),
-        Command::Model(ModelCommand::Distill { dimensions, sif }) => cli::search::distill(&context, dimensions, sif),
+        Command::Model(ModelCommand::Distill {
+            dimensions,
+            sif,
+            learn_from,
+            learn_texts,
+            no_learn,
+        }) => {
+            let learning = (!no_learn).then_some(cli::search::Learning {
+                from: learn_from,
+                texts: learn_texts,
+            });
+            cli::search::distill(&context, dimensions, sif, learning)
+        }
         Command::Eval(EvalCommand::Beir {
             dir,
             qrels,

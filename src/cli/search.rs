@@ -99,20 +99,52 @@ pub fn embed(context: &Context, limit: Option<usize>) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-/// Distills the static model from the transformer in the model directory and writes it beside
-/// it; prints how long it took and the SHA-256 of the vectors (the same files give the same
-/// hash).
-pub fn distill(context: &Context, dimensions: usize, sif: f64) -> anyhow::Result<u8> {
+/// Where `paperboy model distill` finds the abstracts its static model learns from.
+pub struct Learning {
+    /// A JSON-lines file of papers with `title` and `abstract` (gzip or not); the demo sample
+    /// inside the binary when `None`.
+    pub from: Option<PathBuf>,
+    /// At most this many of its papers, from the start.
+    pub texts: usize,
+}
+
+/// Distills the static model from the transformer in the model directory, teaches it the
+/// transformer's vectors of real abstracts unless `learning` is `None`, and writes it beside the
+/// transformer; prints how long it took and the SHA-256 of the vectors (the same files give the
+/// same hash).
+pub fn distill(context: &Context, dimensions: usize, sif: f64, learning: Option<Learning>) -> anyhow::Result<u8> {
     let config = context.config()?;
     let model_dir = model_dir(context, &config);
     let started = Instant::now();
     let embedder = Embedder::load(&model_dir)?;
     let progress = bar(0, "tokens");
-    let model = paperboy_embed::distill(&embedder, dimensions, sif, &mut |done, total| {
+    let mut model = paperboy_embed::distill(&embedder, dimensions, sif, &mut |done, total| {
         progress.set_length(total as u64);
         progress.set_position(done as u64);
     })?;
     progress.finish_and_clear();
+    if let Some(learning) = learning {
+        let mut texts = Vec::new();
+        let mut tokens = Vec::new();
+        for text in learning_texts(&learning)? {
+            let (start, ids) = model.cut(&text, paperboy_embed::LEARN_TOKENS)?;
+            texts.push(start.to_owned());
+            tokens.push(ids);
+        }
+        let teacher = teacher_vectors(&embedder, &model_dir, &texts)?;
+        let report = model.learn(
+            &tokens,
+            &teacher,
+            paperboy_embed::LearnOptions::default(),
+            &mut |epoch, loss| {
+                eprintln!("epoch {epoch}: validation loss {loss:.6}");
+            },
+        );
+        println!(
+            "learned from {} abstracts in {} epochs: validation loss {:.6} (targets' spread {:.6})",
+            report.texts, report.epochs, report.validation_loss, report.initial_validation_loss
+        );
+    }
     model.save(&model_dir)?;
     let vectors = std::fs::read(model_dir.join(paperboy_embed::STATIC_VECTORS))?;
     let hash: String = sha2::Sha256::digest(&vectors)
@@ -128,6 +160,95 @@ pub fn distill(context: &Context, dimensions: usize, sif: f64) -> anyhow::Result
         vectors.len() as f64 / 1e6
     );
     Ok(0)
+}
+
+/// The texts (title and abstract) of the first `learning.texts` papers of its source.
+fn learning_texts(learning: &Learning) -> anyhow::Result<Vec<String>> {
+    use std::io::BufRead;
+    #[derive(serde::Deserialize)]
+    struct Paper {
+        #[serde(default)]
+        title: String,
+        // `text` as BEIR's corpora call it.
+        #[serde(rename = "abstract", alias = "text")]
+        abstract_text: String,
+    }
+    let (name, raw): (String, Box<dyn std::io::Read>) = match &learning.from {
+        Some(path) => (
+            path.display().to_string(),
+            Box::new(std::fs::File::open(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?),
+        ),
+        None => {
+            let listings = crate::demo::sample_sources().remove(0);
+            let crate::import::Source::Embedded { bytes, .. } = listings else {
+                unreachable!("the demo sample is inside the binary")
+            };
+            (listings.name(), Box::new(bytes))
+        }
+    };
+    let mut buffered = std::io::BufReader::new(raw);
+    let gzip = buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    let reader: Box<dyn BufRead> = if gzip {
+        Box::new(std::io::BufReader::new(flate2::bufread::MultiGzDecoder::new(buffered)))
+    } else {
+        Box::new(buffered)
+    };
+    let mut texts = Vec::new();
+    for (number, line) in reader.lines().enumerate() {
+        if texts.len() == learning.texts {
+            break;
+        }
+        let line = line?;
+        let paper: Paper = serde_json::from_str(&line).map_err(|e| {
+            anyhow::anyhow!(
+                "{name}, line {}: not a paper with a title and an abstract: {e}",
+                number + 1
+            )
+        })?;
+        texts.push(paperboy_embed::paper_text(&paper.title, &paper.abstract_text));
+    }
+    anyhow::ensure!(
+        texts.len() >= 20,
+        "{name}: {} papers are too few to learn from",
+        texts.len()
+    );
+    Ok(texts)
+}
+
+/// The transformer's vectors of `texts`, kept in the model directory under a name made of the
+/// transformer's weights and the texts: embedding thousands of abstracts takes it minutes.
+fn teacher_vectors(embedder: &Embedder, model_dir: &Path, texts: &[String]) -> anyhow::Result<Vec<Vec<f32>>> {
+    let mut digest = sha2::Sha256::new();
+    digest.update(std::fs::read(model_dir.join("model.safetensors"))?);
+    for text in texts {
+        digest.update([0]);
+        digest.update(text);
+    }
+    let key: String = digest.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let cache = model_dir.join(format!("static-teacher-{key}.f32"));
+    let width = embedder.dimensions();
+    if let Ok(bytes) = std::fs::read(&cache)
+        && bytes.len() == texts.len() * width * 4
+    {
+        let values: Vec<f32> = bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        return Ok(values.chunks(width).map(<[f32]>::to_vec).collect());
+    }
+    let progress = bar(texts.len() as u64, "abstracts through the transformer");
+    let mut vectors = Vec::with_capacity(texts.len());
+    for chunk in texts.chunks(64) {
+        let batch: Vec<&str> = chunk.iter().map(String::as_str).collect();
+        vectors.extend(embedder.embed(&batch)?);
+        progress.inc(chunk.len() as u64);
+    }
+    progress.finish_and_clear();
+    let bytes: Vec<u8> = vectors.iter().flatten().flat_map(|v| v.to_le_bytes()).collect();
+    let partial = cache.with_extension("partial");
+    std::fs::write(&partial, bytes)?;
+    std::fs::rename(&partial, &cache)?;
+    Ok(vectors)
 }
 
 /// Evaluates retrieval on a BEIR dataset and prints nDCG@10, Recall@100 and MRR@10.

@@ -527,19 +527,79 @@ pub(crate) fn distilled_hash(instance: &Instance) -> String {
         .to_owned()
 }
 
+#[test]
+fn a_static_model_learns_from_a_file_of_papers_and_a_bad_line_is_named() {
+    let instance = instance_with_tiny_model();
+    let papers = instance.data_dir.path().join("papers.jsonl");
+    let line = |i: usize| format!(r#"{{"title": "Gaussian splatting {i}", "abstract": "A robot sees video {i}."}}"#);
+    let good: Vec<String> = (0..40).map(line).collect();
+    std::fs::write(&papers, good.join("\n")).unwrap();
+    let run = instance.run(&[
+        "model",
+        "distill",
+        "--dimensions",
+        "8",
+        "--learn-from",
+        papers.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("learned from 40 abstracts"), "{}", run.stdout);
+    let learned = distilled_hash(&instance); // from the demo sample, the default
+    let plain = instance.run(&["model", "distill", "--dimensions", "8", "--no-learn"]);
+    assert!(!plain.stdout.contains("learned"), "{}", plain.stdout);
+    assert!(!plain.stdout.contains(&learned), "learning changed the vectors");
+
+    let mut bad = good.clone();
+    bad[2] = r#"{"title": "no abstract"}"#.to_owned();
+    std::fs::write(&papers, bad.join("\n")).unwrap();
+    let run = instance.run(&[
+        "model",
+        "distill",
+        "--dimensions",
+        "8",
+        "--learn-from",
+        papers.to_str().unwrap(),
+    ]);
+    assert_ne!(run.code, 0);
+    assert!(
+        run.stderr
+            .contains("papers.jsonl, line 3: not a paper with a title and an abstract"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[tokio::test]
 async fn a_static_model_distilled_twice_is_the_same_and_serves_hybrid_search() {
     let instance = instance_with_tiny_model();
     let first = distilled_hash(&instance);
     assert_eq!(first.len(), 64);
+    // Without the transformer's vectors of the abstracts kept from the first run.
+    let model_dir = instance.data_dir.path().join("models").join("all-MiniLM-L6-v2");
+    let mut kept = 0;
+    for entry in std::fs::read_dir(&model_dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("static-teacher-")
+        {
+            std::fs::remove_file(path).unwrap();
+            kept += 1;
+        }
+    }
+    assert_eq!(kept, 1, "the first run kept the transformer's vectors of the abstracts");
     assert_eq!(distilled_hash(&instance), first, "the same files give the same model");
 
     let server = instance.spawn_server_with("serve", &[("PAPERBOY_EMBEDDING_MODEL", "static")]);
     wait_until_embedded(&server, 40).await;
-    assert_eq!(
-        server.json("/healthz").await["search"]["model"],
-        "all-MiniLM-L6-v2-static8",
-        "the distilled model, not the transformer beside it"
+    let model = server.json("/healthz").await["search"]["model"].clone();
+    assert!(
+        model
+            .as_str()
+            .is_some_and(|name| name.starts_with("all-MiniLM-L6-v2-static8-") && name.len() == 33),
+        "the distilled model, not the transformer beside it, named with a fingerprint: {model}"
     );
     let response = server.get("/api/papers/search?q=gaussian+splatting&limit=5").await;
     assert_eq!(response.headers()["x-search-mode"], "hybrid");

@@ -38,12 +38,53 @@ pub struct StaticConfig {
     pub sif_coefficient: f64,
     /// Token ids left out (special and unused tokens): their rows are zero.
     pub skipped_tokens: usize,
+    /// How the vectors then learned from the transformer's vectors of whole abstracts, if they did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learned: Option<LearnReport>,
+}
+
+/// How a model learns from a corpus.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LearnOptions {
+    /// Texts seen per step.
+    pub batch: usize,
+    pub learning_rate: f64,
+    /// Training stops after this many epochs without a better validation loss…
+    pub patience: usize,
+    /// …or after this many epochs.
+    pub max_epochs: usize,
+    /// One text in this many is held out to validate on.
+    pub validate_every: usize,
+}
+
+impl Default for LearnOptions {
+    fn default() -> LearnOptions {
+        LearnOptions {
+            batch: 32,
+            learning_rate: 1e-3,
+            patience: 3,
+            max_epochs: 40,
+            validate_every: 10,
+        }
+    }
+}
+
+/// What a run of learning did, for `static.json` and the command's output.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LearnReport {
+    pub texts: usize,
+    pub epochs: usize,
+    /// The best epoch's mean squared error on the held-out texts, and the error before training
+    /// (with the head at zero: the spread of the targets).
+    pub validation_loss: f64,
+    pub initial_validation_loss: f64,
+    pub options: LearnOptions,
 }
 
 /// A distilled static model: a tokenizer and a vector per token.
 pub struct StaticModel {
     pub(crate) tokenizer: Tokenizer,
-    vectors: Vec<f32>,
+    pub(crate) vectors: Vec<f32>,
     dimensions: usize,
     pub(crate) config: StaticConfig,
 }
@@ -120,6 +161,34 @@ impl StaticModel {
         let config = serde_json::to_string_pretty(&self.config).map_err(|e| fail(e.to_string()))?;
         std::fs::write(dir.join(STATIC_CONFIG), config + "\n").map_err(|e| fail(e.to_string()))?;
         Ok(())
+    }
+
+    /// A 32-bit FNV-1a hash of the vectors' bits: which vectors these are.
+    pub fn fingerprint(&self) -> u32 {
+        self.vectors.iter().fold(0x811c_9dc5u32, |hash, value| {
+            value
+                .to_bits()
+                .to_le_bytes()
+                .iter()
+                .fold(hash, |hash, byte| (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193))
+        })
+    }
+
+    /// The start of `text` that holds its first `tokens` tokens, and their ids: what a text to
+    /// learn from is cut to, so that the transformer and the static model see the same words.
+    pub fn cut<'a>(&self, text: &'a str, tokens: usize) -> Result<(&'a str, Vec<u32>), EmbedError> {
+        let encoding = self
+            .tokenizer
+            .encode(text, false)
+            .map_err(|e| EmbedError::Tokenize(e.to_string()))?;
+        let ids = encoding.get_ids();
+        let kept = ids.len().min(tokens);
+        let end = if kept == ids.len() {
+            text.len()
+        } else {
+            encoding.get_offsets()[kept - 1].1
+        };
+        Ok((&text[..end], ids[..kept].to_vec()))
     }
 
     /// The mean of a text's token vectors, scaled to length one (zero for a text with no known
@@ -230,6 +299,7 @@ pub fn distill(
         dimensions,
         sif_coefficient: sif,
         skipped_tokens: vocabulary - kept.len(),
+        learned: None,
     };
     Ok(StaticModel::new(tokenizer, vectors, dimensions, config))
 }

@@ -6,6 +6,7 @@
 
 mod bert;
 mod distilled;
+mod learn;
 
 use std::path::{Path, PathBuf};
 
@@ -16,8 +17,10 @@ use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
 pub use bert::BertConfig;
 use bert::{Bert, mean_pool_normalized};
 pub use distilled::{
-    DEFAULT_DIMENSIONS, SIF_COEFFICIENT, STATIC_CONFIG, STATIC_VECTORS, StaticConfig, StaticModel, distill,
+    DEFAULT_DIMENSIONS, LearnOptions, LearnReport, SIF_COEFFICIENT, STATIC_CONFIG, STATIC_VECTORS, StaticConfig,
+    StaticModel, distill,
 };
+pub use learn::LEARN_TOKENS;
 
 /// The model this crate is written for, as named in the data directory and in the database.
 pub const MODEL_NAME: &str = "all-MiniLM-L6-v2";
@@ -109,12 +112,19 @@ impl Embedder {
         }
     }
 
-    /// A distilled model, as an embedder. Its name says what it was distilled from and to how
-    /// many dimensions, so vectors of another model are never mixed with its own.
+    /// A distilled model, as an embedder. Its name says what it was distilled from, to how many
+    /// dimensions, and which vectors it holds (a fingerprint of them: distilling again with other
+    /// options, or learning, makes another model), so vectors of another model are never mixed
+    /// with its own.
     pub fn from_static(model: StaticModel) -> Embedder {
         Embedder {
             dimensions: model.dimensions(),
-            name: format!("{}-static{}", model.config.source, model.dimensions()),
+            name: format!(
+                "{}-static{}-{:08x}",
+                model.config.source,
+                model.dimensions(),
+                model.fingerprint()
+            ),
             encoder: Encoder::Static(model),
         }
     }
