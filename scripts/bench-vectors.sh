@@ -12,7 +12,9 @@
 #    the server's RSS, split into what it allocated (anonymous) and the files it maps (the
 #    vector file and the keyword index, which the kernel may drop and read again).
 #
-# Environment: DURATION (30s), CONNECTIONS (8). Needs wrk and curl.
+# Environment: DURATION (30s), CONNECTIONS (8), MEMORY_LIMIT_MB (none: the server in a memory
+# cgroup of that size, which also counts the page cache of the files it reads; needs root and
+# cgroup v1's memory controller at /sys/fs/cgroup/memory). Needs wrk and curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,7 +40,17 @@ trap cleanup EXIT
 
 export PAPERBOY_ACCESS_LOG=false PAPERBOY_DIGEST_SCHEDULE=false PAPERBOY_HARVEST_SCHEDULE=false
 export PAPERBOY_READS_PER_CLIENT=0 PAPERBOY_MODEL_DIR=$model_dir PAPERBOY_EMBEDDING_MODEL=$model
-./target/release/paperboy --data-dir "$data" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+if [ -n "${MEMORY_LIMIT_MB:-}" ]; then
+    group=/sys/fs/cgroup/memory/paperboy-bench-vectors
+    [ -d /sys/fs/cgroup/memory ] || { echo "MEMORY_LIMIT_MB needs cgroup v1's memory controller" >&2; exit 1; }
+    mkdir -p "$group"
+    echo $((MEMORY_LIMIT_MB * 1024 * 1024)) >"$group/memory.limit_in_bytes"
+    sync && echo 1 >/proc/sys/vm/drop_caches # start cold, as after a reboot
+    sh -c 'echo $$ >"$1/cgroup.procs"; shift; exec "$@"' - "$group" \
+        ./target/release/paperboy --data-dir "$data" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+else
+    ./target/release/paperboy --data-dir "$data" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+fi
 server_pid=$!
 # Until the server has taken up the vector file the benchmark left.
 for _ in $(seq 600); do
@@ -55,4 +67,9 @@ PATHS=$work/paths.txt wrk -t2 -c"$connections" -d"$duration" --latency -s script
 grep -q "Non-2xx" "$work/wrk.txt" && { echo "errors:" >&2; cat "$work/wrk.txt" >&2; exit 1; }
 echo "search pages under wrk ($connections connections, $duration): $(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt") req/s," \
     "p50 $(awk '$1 == "50%" {print $2}' "$work/wrk.txt"), p99 $(awk '$1 == "99%" {print $2}' "$work/wrk.txt")"
+grep "Socket errors" "$work/wrk.txt" || true
 awk '/^(VmRSS|RssAnon|RssFile|VmHWM)/ {printf "  %s %.0f MB\n", $1, $2 / 1024}' "/proc/$server_pid/status"
+if [ -n "${MEMORY_LIMIT_MB:-}" ]; then
+    echo "  memory cgroup of $MEMORY_LIMIT_MB MB: peak $(($(cat "$group/memory.max_usage_in_bytes") / 1048576)) MB, the limit hit $(cat "$group/memory.failcnt") times"
+    awk '$1 == "total_rss" || $1 == "total_cache" {printf "  %s %.0f MB\n", $1, $2 / 1048576}' "$group/memory.stat"
+fi
