@@ -531,17 +531,20 @@ pub(crate) fn distilled_hash(instance: &Instance) -> String {
 fn a_static_model_learns_from_a_file_of_papers_and_a_bad_line_is_named() {
     let instance = instance_with_tiny_model();
     let papers = instance.data_dir.path().join("papers.jsonl");
+    let distill_from_papers = || {
+        instance.run(&[
+            "model",
+            "distill",
+            "--dimensions",
+            "8",
+            "--learn-from",
+            papers.to_str().unwrap(),
+        ])
+    };
     let line = |i: usize| format!(r#"{{"title": "Gaussian splatting {i}", "abstract": "A robot sees video {i}."}}"#);
     let good: Vec<String> = (0..40).map(line).collect();
     std::fs::write(&papers, good.join("\n")).unwrap();
-    let run = instance.run(&[
-        "model",
-        "distill",
-        "--dimensions",
-        "8",
-        "--learn-from",
-        papers.to_str().unwrap(),
-    ]);
+    let run = distill_from_papers();
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("learned from 40 abstracts"), "{}", run.stdout);
     let learned = distilled_hash(&instance); // from the demo sample, the default
@@ -549,23 +552,27 @@ fn a_static_model_learns_from_a_file_of_papers_and_a_bad_line_is_named() {
     assert!(!plain.stdout.contains("learned"), "{}", plain.stdout);
     assert!(!plain.stdout.contains(&learned), "learning changed the vectors");
 
+    let vectors = instance
+        .data_dir
+        .path()
+        .join("models/all-MiniLM-L6-v2")
+        .join(paperboy_embed::STATIC_VECTORS);
+    let before = std::fs::read(&vectors).unwrap();
     let mut bad = good.clone();
     bad[2] = r#"{"title": "no abstract"}"#.to_owned();
     std::fs::write(&papers, bad.join("\n")).unwrap();
-    let run = instance.run(&[
-        "model",
-        "distill",
-        "--dimensions",
-        "8",
-        "--learn-from",
-        papers.to_str().unwrap(),
-    ]);
+    let run = distill_from_papers();
     assert_ne!(run.code, 0);
     assert!(
         run.stderr
             .contains("papers.jsonl, line 3: not a paper with a title and an abstract"),
         "{}",
         run.stderr
+    );
+    assert_eq!(
+        std::fs::read(&vectors).unwrap(),
+        before,
+        "the model already there is kept"
     );
 }
 
