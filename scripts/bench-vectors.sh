@@ -45,6 +45,7 @@ if [ -n "${MEMORY_LIMIT_MB:-}" ]; then
     [ -d /sys/fs/cgroup/memory ] || { echo "MEMORY_LIMIT_MB needs cgroup v1's memory controller" >&2; exit 1; }
     mkdir -p "$group"
     echo $((MEMORY_LIMIT_MB * 1024 * 1024)) >"$group/memory.limit_in_bytes"
+    echo 0 >"$group/memory.max_usage_in_bytes" && echo 0 >"$group/memory.failcnt" # from an earlier run
     sync && echo 1 >/proc/sys/vm/drop_caches # start cold, as after a reboot
     sh -c 'echo $$ >"$1/cgroup.procs"; shift; exec "$@"' - "$group" \
         ./target/release/paperboy --data-dir "$data" serve --addr "127.0.0.1:$port" >"$work/serve.log" 2>&1 &

@@ -21,7 +21,7 @@ pub const DEFAULT_FUSION: Fusion = Fusion::Convex { semantic_weight: 0.5 };
 /// The fusion for a static model's vectors, which rank worse alone than MiniLM's. On SciFact
 /// (train), a model that learned from the corpus it serves is best at 0.3–0.4 (0.710, against
 /// keywords' 0.688); one that only saw the bundled cs sample is best at 0.25 (0.698) and loses
-/// 0.002 at 0.3; at 0.5 both fall below keywords alone (docs/performance.md).
+/// 0.003 at 0.3; at 0.5 both fall below keywords alone (docs/performance.md).
 pub const STATIC_MODEL_FUSION: Fusion = Fusion::Convex { semantic_weight: 0.3 };
 
 impl Fusion {
