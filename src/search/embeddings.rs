@@ -19,19 +19,41 @@ const EMBEDDING_BATCH: u32 = 5_000;
 /// holds at most ~12 % of the vectors exactly.
 const FRESH_VECTORS_LIMIT: usize = 10_000;
 
-/// Deletes the vector files of models other than `model` (left by a switch of model).
-fn remove_other_vector_files(dir: &Path, model: &str) {
-    let keep = path_for(dir, model);
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path != keep
-            && path.extension().is_some_and(|e| e == "vectors")
-            && let Err(error) = std::fs::remove_file(&path)
-        {
-            tracing::warn!(%error, path = %path.display(), "removing an old vector file failed");
+/// Deletes the vector files of models other than `model` (left by a switch of model), on a
+/// blocking thread: the directory is read and files are unlinked.
+async fn remove_other_vector_files(dir: &Path, model: &str) {
+    let (dir, keep) = (dir.to_path_buf(), path_for(dir, model));
+    let removal = tokio::task::spawn_blocking(move || {
+        let Ok(entries) = std::fs::read_dir(&dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path != keep
+                && path.extension().is_some_and(|e| e == "vectors")
+                && let Err(error) = std::fs::remove_file(&path)
+            {
+                tracing::warn!(%error, path = %path.display(), "removing an old vector file failed");
+            }
         }
+    });
+    if let Err(error) = removal.await {
+        tracing::warn!(%error, "removing old vector files stopped");
     }
+}
+
+/// Whether `dir` holds any vector file, read on a blocking thread.
+async fn any_vector_file(dir: &Path) -> bool {
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .any(|e| e.path().extension().is_some_and(|x| x == "vectors"))
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
 }
 
 /// Where the search for papers without an embedding stands: it walks the papers by id in
@@ -83,14 +105,7 @@ impl Search {
         let (Some(dir), Some(embedder)) = (&self.vectors_dir, &self.embedder) else {
             return;
         };
-        let others = std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .any(|e| e.path().extension().is_some_and(|x| x == "vectors"))
-            })
-            .unwrap_or(false);
-        if !others {
+        if !any_vector_file(dir).await {
             return;
         }
         for kind in [ModelKind::Minilm, ModelKind::Static] {
@@ -148,7 +163,7 @@ impl Search {
         self.build_vector_file().await?;
         *self.standby.write().expect("standby lock") = None;
         if let (Some(dir), Some(embedder)) = (&self.vectors_dir, &self.embedder) {
-            remove_other_vector_files(dir, embedder.name());
+            remove_other_vector_files(dir, embedder.name()).await;
         }
         tracing::info!(
             papers = embedded,
@@ -238,7 +253,7 @@ impl Search {
         let file = tokio::task::spawn_blocking(move || builder.finish(position)).await??;
         let papers = file.len();
         if self.standby.read().expect("standby lock").is_none() {
-            remove_other_vector_files(dir, &name);
+            remove_other_vector_files(dir, &name).await;
         }
         let mut index = VectorIndex::with_file(dimensions, Arc::new(file));
         loop {
