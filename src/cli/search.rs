@@ -173,7 +173,7 @@ fn learning_texts(learning: &Learning) -> anyhow::Result<Vec<String>> {
         #[serde(rename = "abstract", alias = "text")]
         abstract_text: String,
     }
-    let (name, raw): (String, Box<dyn std::io::Read>) = match &learning.from {
+    let (name, raw): (String, Box<dyn std::io::Read + Send>) = match &learning.from {
         Some(path) => (
             path.display().to_string(),
             Box::new(std::fs::File::open(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?),
@@ -186,13 +186,7 @@ fn learning_texts(learning: &Learning) -> anyhow::Result<Vec<String>> {
             (listings.name(), Box::new(bytes))
         }
     };
-    let mut buffered = std::io::BufReader::new(raw);
-    let gzip = buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    let reader: Box<dyn BufRead> = if gzip {
-        Box::new(std::io::BufReader::new(flate2::bufread::MultiGzDecoder::new(buffered)))
-    } else {
-        Box::new(buffered)
-    };
+    let reader = std::io::BufReader::new(paperboy_ingest::decompressed(raw)?);
     let mut texts = Vec::new();
     for (number, line) in reader.lines().enumerate() {
         if texts.len() == learning.texts {

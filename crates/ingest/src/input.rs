@@ -61,17 +61,19 @@ pub fn open(path: &Path) -> Result<Input, InputError> {
     from_reader(name, raw)
 }
 
-/// Like [`open`] for any reader (tests, HTTP bodies).
-pub fn from_reader(name: String, raw: Box<dyn Read + Send>) -> Result<Input, InputError> {
+/// `raw` with gzip undone when it starts with gzip's magic bytes, whatever the format inside.
+pub fn decompressed(raw: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
     let mut buffered = BufReader::with_capacity(HEAD_BYTES, raw);
-    let magic = buffered
-        .fill_buf()
-        .map_err(|error| InputError::new(&name, format!("cannot read: {error}")))?;
-    let decompressed: Box<dyn Read + Send> = if magic.starts_with(&[0x1f, 0x8b]) {
+    Ok(if buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
         Box::new(MultiGzDecoder::new(buffered))
     } else {
         Box::new(buffered)
-    };
+    })
+}
+
+/// Like [`open`] for any reader (tests, HTTP bodies).
+pub fn from_reader(name: String, raw: Box<dyn Read + Send>) -> Result<Input, InputError> {
+    let decompressed = decompressed(raw).map_err(|error| InputError::new(&name, format!("cannot read: {error}")))?;
     let mut head = Vec::with_capacity(HEAD_BYTES);
     let mut limited = decompressed.take(HEAD_BYTES as u64);
     let rest: Box<dyn Read + Send> = match limited.read_to_end(&mut head) {

@@ -15,7 +15,7 @@ use std::fmt;
 
 use paperboy_core::Paper;
 
-pub use input::{Format, Input, detect, from_reader, open};
+pub use input::{Format, Input, decompressed, detect, from_reader, open};
 
 /// Where in an input a record was: a line for line-based formats, the n-th record otherwise.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
