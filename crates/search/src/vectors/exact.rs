@@ -166,11 +166,7 @@ impl Ord for Candidate {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn unit(v: &[f32]) -> Vec<f32> {
-        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-        v.iter().map(|x| x / norm).collect()
-    }
+    use crate::vectors::unit;
 
     #[test]
     fn finds_the_nearest_within_what_is_allowed() {

@@ -515,11 +515,7 @@ impl<W: Write> Section<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn unit(v: &[f32]) -> Vec<f32> {
-        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-        v.iter().map(|x| x / norm).collect()
-    }
+    use crate::vectors::unit;
 
     /// Pseudo-random unit vectors, the same every run.
     fn vectors(count: usize, d: usize) -> Vec<Vec<f32>> {

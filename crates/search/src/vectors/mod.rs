@@ -143,14 +143,16 @@ impl VectorIndex {
     }
 }
 
+/// `v` scaled to length one, for the tests of this module and its parts.
+#[cfg(test)]
+pub(crate) fn unit(v: &[f32]) -> Vec<f32> {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    v.iter().map(|x| x / norm).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn unit(v: &[f32]) -> Vec<f32> {
-        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-        v.iter().map(|x| x / norm).collect()
-    }
 
     fn ids(hits: Vec<Hit>) -> Vec<String> {
         hits.into_iter().map(|h| h.id).collect()
