@@ -14,7 +14,8 @@
 #
 # Environment: DURATION (30s), CONNECTIONS (8), MEMORY_LIMIT_MB (none: the server in a memory
 # cgroup of that size, which also counts the page cache of the files it reads; needs root and
-# cgroup v1's memory controller at /sys/fs/cgroup/memory). Needs wrk and curl.
+# cgroup v1's memory controller at /sys/fs/cgroup/memory), NEIGHBOURS (1; 0 skips the recall
+# measurements, minutes at 2.8 M papers). Needs wrk and curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,8 +36,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+service_only=
+[ "${NEIGHBOURS:-1}" = 0 ] && service_only=--service-only
 ./target/release/paperboy-bench --data-dir "$data" vectors --model-dir "$model_dir" \
-    --embedding-model "$model" --write-queries "$work/queries.txt"
+    --embedding-model "$model" --write-queries "$work/queries.txt" $service_only
 
 export PAPERBOY_ACCESS_LOG=false PAPERBOY_DIGEST_SCHEDULE=false PAPERBOY_HARVEST_SCHEDULE=false
 export PAPERBOY_READS_PER_CLIENT=0 PAPERBOY_MODEL_DIR=$model_dir PAPERBOY_EMBEDDING_MODEL=$model

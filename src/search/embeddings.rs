@@ -207,7 +207,17 @@ impl Search {
     pub fn embeddings_of(&self, ids: &[&str]) -> Option<(i64, Vec<Option<Vec<f32>>>)> {
         self.embedder.as_ref()?;
         let vectors = self.vectors.read().expect("vector lock");
-        let found = ids.iter().map(|id| vectors.vector(id)).collect();
+        let found = ids
+            .iter()
+            .map(|id| {
+                // The file was readable when it opened; if a read fails now, the paper counts
+                // as not embedded rather than failing the page.
+                vectors.vector(id).unwrap_or_else(|error| {
+                    tracing::warn!(%error, paper = id, "reading a vector from the vector file failed");
+                    None
+                })
+            })
+            .collect();
         Some((self.followed.load(Ordering::SeqCst), found))
     }
 

@@ -461,13 +461,15 @@ impl Search {
         // A scan of every vector takes milliseconds: off the async workers.
         let serving = self.serving().map(|(_, vectors)| vectors);
         let paper = id.to_string();
-        let neighbours = tokio::task::spawn_blocking(move || {
-            let vectors = serving?;
+        let neighbours = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
+            let Some(vectors) = serving else { return Ok(None) };
             let vectors = vectors.read().expect("vector lock");
-            let vector = vectors.vector(&paper)?;
-            Some(vectors.nearest(&vector, limit, None, Some(&paper)))
+            let Some(vector) = vectors.vector(&paper)? else {
+                return Ok(None);
+            };
+            Ok(Some(vectors.nearest(&vector, limit, None, Some(&paper))?))
         })
-        .await?;
+        .await??;
         if let Some(hits) = neighbours {
             return Ok(hits.into_iter().map(|h| h.id).collect());
         }

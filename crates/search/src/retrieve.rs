@@ -52,7 +52,7 @@ pub fn retrieve(
             return Ok(None);
         };
         let allowed = index.allowed(query, filters)?;
-        Ok(Some(vectors.nearest(query_vector, depth, allowed.as_ref(), None)))
+        Ok(Some(vectors.nearest(query_vector, depth, allowed.as_ref(), None)?))
     };
     let keyword = |depth: usize| index.top_by_relevance(query, filters, depth);
     match mode {

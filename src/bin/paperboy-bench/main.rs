@@ -142,6 +142,10 @@ enum Command {
         /// Also write the queries measured to this file, one per line (for HTTP load tests).
         #[arg(long)]
         write_queries: Option<PathBuf>,
+        /// Skip the neighbours against an exact scan (minutes at 2.8 M papers): build the file
+        /// and time search through the service only.
+        #[arg(long)]
+        service_only: bool,
     },
     /// Give the instance members with sessions and votes on its last 30 days' papers, for
     /// benchmarks and copies that should carry a community (see scripts/bench-replicas.sh).
@@ -208,8 +212,18 @@ fn main() -> ExitCode {
             embedding_model,
             queries,
             write_queries,
+            service_only,
         } => match paperboy_embed::ModelKind::parse(&embedding_model) {
-            Some(kind) => vectors::vectors(&context, &model_dir, kind, queries, write_queries.as_deref()),
+            Some(kind) => vectors::vectors(
+                &context,
+                &model_dir,
+                kind,
+                vectors::Measure {
+                    queries,
+                    write_queries: write_queries.as_deref(),
+                    neighbours: !service_only,
+                },
+            ),
             None => Err(anyhow::anyhow!(
                 "--embedding-model is minilm or static, not {embedding_model:?}"
             )),

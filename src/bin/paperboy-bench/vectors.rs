@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 
 use paperboy::cli::Context;
 use paperboy::search::{Search, vectors_dir_for};
+use paperboy_core::SearchDocument;
 use paperboy_embed::{Embedder, ModelKind};
-use paperboy_search::vectors::{ExactVectors, VectorFile, file::path_for, ivf};
+use paperboy_search::vectors::{CANDIDATES_PER_HIT, ExactVectors, Reading, VectorFile, file::path_for, ivf};
 use paperboy_search::{Filters, Hit, Mode, SearchIndex, VectorIndex, parse};
 
 use crate::search::{percentiles, queries, time_queries};
@@ -20,24 +21,22 @@ use crate::search::{percentiles, queries, time_queries};
 /// Neighbours compared, as hybrid search asks for them.
 const DEPTH: usize = 100;
 
-pub fn vectors(
-    context: &Context,
-    model_dir: &Path,
-    kind: ModelKind,
-    query_count: usize,
-    write_queries: Option<&Path>,
-) -> anyhow::Result<u8> {
-    paperboy::cli::runtime()?.block_on(run(context, model_dir, kind, query_count, write_queries))?;
+/// What `bench vectors` measures.
+pub struct Measure<'a> {
+    /// How many queries.
+    pub queries: usize,
+    /// Where to write them, one per line (for HTTP load tests).
+    pub write_queries: Option<&'a Path>,
+    /// Whether to compare neighbours from the file with an exact scan.
+    pub neighbours: bool,
+}
+
+pub fn vectors(context: &Context, model_dir: &Path, kind: ModelKind, measure: Measure) -> anyhow::Result<u8> {
+    paperboy::cli::runtime()?.block_on(run(context, model_dir, kind, measure))?;
     Ok(0)
 }
 
-async fn run(
-    context: &Context,
-    model_dir: &Path,
-    kind: ModelKind,
-    query_count: usize,
-    write_queries: Option<&Path>,
-) -> anyhow::Result<()> {
+async fn run(context: &Context, model_dir: &Path, kind: ModelKind, measure: Measure<'_>) -> anyhow::Result<()> {
     let store = context.open_store().await?;
     let index_dir = context.data_dir.join("search-index");
     let embedder = Embedder::load_kind(model_dir, kind)?;
@@ -56,33 +55,66 @@ async fn run(
         ivf::lists_to_probe(file.lists())
     );
 
+    drop(search);
+
+    let documents = store.search_documents_after(None, 200_000).await?;
+    let made = queries(&documents, measure.queries);
+    if let Some(path) = measure.write_queries {
+        let lines: Vec<&str> = made.iter().map(|(_, text)| text.as_str()).collect();
+        std::fs::write(path, lines.join("\n") + "\n")?;
+    }
+    if measure.neighbours {
+        let embedder = &embedder;
+        neighbours(&store, &index_dir, &name, embedder, &file, &documents, &made).await?;
+    }
+
+    // Search as the service runs it: the query embedded, keywords, the file, fusion; keyword
+    // and semantic alone show where hybrid's time goes.
+    let search = Search::open(Arc::clone(&store), &index_dir, Some((model_dir, kind))).await?;
+    search.follow_embeddings().await?;
+    time_queries(&search, &made[..made.len().min(20)], Mode::Hybrid, 10).await?;
+    for mode in [Mode::Keyword, Mode::Semantic, Mode::Hybrid] {
+        let (p50, p99, mean) = time_queries(&search, &made, mode, 10).await?;
+        println!(
+            "  {:<9} {} queries through the service: p50 {p50:.2} ms  p99 {p99:.2} ms  mean {mean:.2} ms",
+            mode.as_str(),
+            made.len()
+        );
+    }
+    Ok(())
+}
+
+/// Neighbours from the file against an exact scan of the stored f32 vectors, for several ways
+/// of reading the file, unfiltered and with the filters search uses.
+async fn neighbours(
+    store: &Arc<dyn paperboy_store::Store>,
+    index_dir: &Path,
+    name: &str,
+    embedder: &Embedder,
+    file: &Arc<VectorFile>,
+    documents: &[SearchDocument],
+    made: &[(usize, String)],
+) -> anyhow::Result<()> {
+    let (dimensions, papers) = (embedder.dimensions(), file.len());
     // The stored vectors as they are, for the exact scan.
     let mut exact = ExactVectors::new(dimensions);
     let mut after = 0;
     loop {
-        let batch = store.embeddings_after(&name, after, 10_000).await?;
+        let batch = store.embeddings_after(name, after, 10_000).await?;
         let Some(last) = batch.last() else { break };
         after = last.seq;
         for stored in &batch {
             exact.insert(&stored.paper_id, &stored.vector);
         }
     }
-    drop(search);
-
-    let documents = store.search_documents_after(None, 200_000).await?;
-    let made = queries(&documents, query_count);
-    if let Some(path) = write_queries {
-        let lines: Vec<&str> = made.iter().map(|(_, text)| text.as_str()).collect();
-        std::fs::write(path, lines.join("\n") + "\n")?;
-    }
     let mut embedded = Vec::new();
-    for (_, text) in &made {
+    for (_, text) in made {
         let free_text = parse(text).expect("benchmark queries parse").free_text();
         if !free_text.trim().is_empty() {
             embedded.push(embedder.embed_one(&free_text)?);
         }
     }
-    let index = SearchIndex::open(&index_dir)?;
+    let index = SearchIndex::open(index_dir)?;
     let month = documents
         .iter()
         .filter_map(|d| d.first_listed)
@@ -115,7 +147,7 @@ async fn run(
     drop(index);
 
     let hit_ids = |hits: Vec<Hit>| hits.into_iter().map(|h| h.id).collect::<HashSet<_>>();
-    let mut approximate = VectorIndex::with_file(dimensions, Arc::clone(&file));
+    let mut approximate = VectorIndex::with_file(dimensions, Arc::clone(file));
     for (label, allowed) in &filters {
         let allowed = allowed.as_ref();
         let accept = |id: &str| allowed.is_none_or(|a| a.contains(id));
@@ -131,54 +163,64 @@ async fn run(
             "  filter {label} ({} papers): exact scan of f32 vectors p50 {p50:.2} ms  p99 {p99:.2} ms",
             allowed.map_or(papers, HashSet::len)
         );
-        // The whole file read for every query: what quantisation alone costs.
-        approximate.set_probe(Some(file.lists()));
-        let whole: Vec<HashSet<String>> = embedded
+        // Every row's int8 codes read for every query: what quantisation alone costs.
+        let mut whole = Vec::new();
+        let mut times = Vec::<Duration>::new();
+        for query in &embedded {
+            let started = Instant::now();
+            whole.push(hit_ids(file.nearest_exact(query, DEPTH, &accept)));
+            times.push(started.elapsed());
+        }
+        let found: usize = whole
             .iter()
-            .map(|query| hit_ids(approximate.nearest(query, DEPTH, allowed, None)))
-            .collect();
-        let default = ivf::lists_to_probe(file.lists());
+            .zip(&truth)
+            .map(|(hits, truth)| hits.intersection(truth).count())
+            .sum();
+        let wanted: usize = truth.iter().map(HashSet::len).sum();
+        let (p50, p99, _) = percentiles(times);
+        println!(
+            "    int8 codes of every paper: recall@{DEPTH} {:.3} against f32  p50 {p50:.2} ms  p99 {p99:.2} ms",
+            found as f64 / wanted.max(1) as f64
+        );
+        let default = Reading {
+            lists: ivf::lists_to_probe(file.lists()),
+            candidates_per_hit: CANDIDATES_PER_HIT,
+        };
         let lists = file.lists();
-        let mut probes = vec![lists / 12, lists / 6, lists / 4, lists / 3, default, lists];
-        probes.sort_unstable();
-        probes.retain(|&p| p >= 1 && p <= file.lists());
-        probes.dedup();
-        for probe in probes {
-            approximate.set_probe(Some(probe));
+        let mut readings: Vec<Reading> = [lists / 12, lists / 6, lists / 4, lists / 3, default.lists, lists]
+            .into_iter()
+            .filter(|&l| l >= 1 && l <= lists)
+            .map(|lists| Reading { lists, ..default })
+            .collect();
+        readings.sort_by_key(|r| r.lists);
+        readings.dedup_by_key(|r| r.lists);
+        readings.extend([2, 4, 16, 32].into_iter().map(|candidates_per_hit| Reading {
+            candidates_per_hit,
+            ..default
+        }));
+        for reading in readings {
+            approximate.set_reading(Some(reading));
             let (mut found, mut found_in_file, mut wanted) = (0usize, 0usize, 0usize);
             let mut times = Vec::<Duration>::new();
             for ((query, truth), whole) in embedded.iter().zip(&truth).zip(&whole) {
                 let started = Instant::now();
-                let hits = hit_ids(approximate.nearest(query, DEPTH, allowed, None));
+                let hits = hit_ids(approximate.nearest(query, DEPTH, allowed, None)?);
                 times.push(started.elapsed());
                 found += hits.intersection(truth).count();
                 found_in_file += hits.intersection(whole).count();
                 wanted += truth.len();
             }
             let (p50, p99, _) = percentiles(times);
+            let is_default = reading.lists == default.lists && reading.candidates_per_hit == default.candidates_per_hit;
             println!(
-                "    {probe:>5} lists: recall@{DEPTH} {:.3} against f32 ({:.3} against the whole file)  p50 {p50:.2} ms  p99 {p99:.2} ms{}",
+                "    {:>5} lists, {:>2} candidates a hit: recall@{DEPTH} {:.3} against f32 ({:.3} against int8 codes)  p50 {p50:.2} ms  p99 {p99:.2} ms{}",
+                reading.lists,
+                reading.candidates_per_hit,
                 found as f64 / wanted.max(1) as f64,
                 found_in_file as f64 / wanted.max(1) as f64,
-                if probe == default { "  (default)" } else { "" }
+                if is_default { "  (default)" } else { "" }
             );
         }
-    }
-    drop(approximate);
-    drop(exact);
-
-    // Search as the service runs it: the query embedded, keywords, the file, fusion; keyword
-    // and semantic alone show where hybrid's time goes.
-    let search = Search::open(Arc::clone(&store), &index_dir, Some((model_dir, kind))).await?;
-    search.follow_embeddings().await?;
-    time_queries(&search, &made[..made.len().min(20)], Mode::Hybrid, 10).await?;
-    for mode in [Mode::Keyword, Mode::Semantic, Mode::Hybrid] {
-        let (p50, p99, mean) = time_queries(&search, &made, mode, 10).await?;
-        println!(
-            "  {:<9} {} queries through the service: p50 {p50:.2} ms  p99 {p99:.2} ms  mean {mean:.2} ms",
-            mode.as_str(),
-            made.len()
-        );
     }
     Ok(())
 }

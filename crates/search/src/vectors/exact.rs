@@ -104,6 +104,15 @@ impl TopK {
         }
     }
 
+    pub(crate) fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// The rows kept, in no order.
+    pub(crate) fn into_rows(self) -> Vec<usize> {
+        self.heap.into_iter().map(|c| c.row).collect()
+    }
+
     pub(crate) fn is_full(&self) -> bool {
         self.heap.len() >= self.k
     }

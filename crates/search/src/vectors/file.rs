@@ -9,23 +9,32 @@
 //! |x_j| of a sample over 127): the distilled model's PCA dimensions differ in spread by an order
 //! of magnitude, and one scale a vector cost 2.6 points of recall@100 at 1 M papers.
 //!
+//! Past [`EXACT_SCAN_LIMIT`](super::EXACT_SCAN_LIMIT) papers a query scans the lists' two-bit
+//! residual codes ([`residuals`]) and reads the int8 codes of its best candidates only, with
+//! `pread` rather than through the map: scanning the int8 codes made every page of them resident
+//! (769 MB at 2.8 M papers, 1.1 GB RSS with the keyword index), while the residual codes are 68
+//! bytes a paper and what rescoring reads is page cache the kernel may drop.
+//!
 //! Layout (little-endian), each section 8-byte aligned:
 //! `MAGIC`, centroids (f32, lists × dimensions), list starts (u32, lists + 1), scales (f32, one
-//! a dimension), codes (i8, dimensions a row), id ends (u32, one a row), id bytes, rows by id
-//! (u32: the rows in id order, for lookups), the header as JSON, its length (u32), `END`.
+//! a dimension), spreads (f32, one a dimension, for the residual codes), codes (i8, dimensions a
+//! row), residual codes (dimensions / 4 bytes a row), their scales (f32, one a row), id ends
+//! (u32, one a row), id bytes, rows by id (u32: the rows in id order, for lookups), the header
+//! as JSON, its length (u32), `END`.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use memmap2::Mmap;
 use serde::{Deserialize, Serialize};
 
 use super::exact::TopK;
-use super::{ivf, simd};
+use super::{ivf, residuals, simd};
 use crate::index::Hit;
 
-const MAGIC: &[u8; 8] = b"PBVECS02";
+const MAGIC: &[u8; 8] = b"PBVECS03";
 const END: &[u8; 8] = b"PBVECEND";
 
 /// The file of `model`'s vectors in `dir`.
@@ -44,7 +53,10 @@ struct Header {
     centroids_at: usize,
     list_starts_at: usize,
     scales_at: usize,
+    spreads_at: usize,
     codes_at: usize,
+    residuals_at: usize,
+    alphas_at: usize,
     id_ends_at: usize,
     id_bytes_at: usize,
     by_id_at: usize,
@@ -52,10 +64,13 @@ struct Header {
 
 pub struct VectorFile {
     map: Mmap,
+    /// The same file, for reading a candidate's int8 codes without mapping their page.
+    file: File,
     header: Header,
     centroids: Vec<f32>,
     list_starts: Vec<u32>,
     scales: Vec<f32>,
+    spreads: Vec<f32>,
 }
 
 fn invalid(what: impl Into<String>) -> io::Error {
@@ -89,8 +104,11 @@ impl VectorFile {
         let (count, d) = (header.count, header.dimensions);
         let sections_fit = header.centroids_at + header.lists * d * 4 <= header.list_starts_at
             && header.list_starts_at + (header.lists + 1) * 4 <= header.scales_at
-            && header.scales_at + d * 4 <= header.codes_at
-            && header.codes_at + count * d <= header.id_ends_at
+            && header.scales_at + d * 4 <= header.spreads_at
+            && header.spreads_at + d * 4 <= header.codes_at
+            && header.codes_at + count * d <= header.residuals_at
+            && header.residuals_at + count * residuals::bytes_for(d) <= header.alphas_at
+            && header.alphas_at + count * 4 <= header.id_ends_at
             && header.id_ends_at + count * 4 <= header.id_bytes_at
             && header.by_id_at + count * 4 <= header_at;
         if !sections_fit {
@@ -98,6 +116,7 @@ impl VectorFile {
         }
         let centroids = read_f32s(&map[header.centroids_at..], header.lists * d);
         let scales = read_f32s(&map[header.scales_at..], d);
+        let spreads = read_f32s(&map[header.spreads_at..], d);
         let list_starts: Vec<u32> = (0..=header.lists)
             .map(|i| u32_at(&map, header.list_starts_at + i * 4))
             .collect();
@@ -106,10 +125,12 @@ impl VectorFile {
         }
         Ok(VectorFile {
             map,
+            file,
             header,
             centroids,
             list_starts,
             scales,
+            spreads,
         })
     }
 
@@ -160,18 +181,22 @@ impl VectorFile {
         None
     }
 
-    fn codes(&self, row: usize) -> &[u8] {
+    /// The int8 codes of `row`, read from the file (see the module's note on memory).
+    fn read_codes(&self, row: usize, codes: &mut Vec<u8>) -> io::Result<()> {
         let d = self.header.dimensions;
-        &self.map[self.header.codes_at + row * d..self.header.codes_at + (row + 1) * d]
+        codes.resize(d, 0);
+        self.file.read_exact_at(codes, (self.header.codes_at + row * d) as u64)
     }
 
     /// The stored (dequantised) vector of `row`.
-    pub fn vector(&self, row: usize) -> Vec<f32> {
-        self.codes(row)
+    pub fn vector(&self, row: usize) -> io::Result<Vec<f32>> {
+        let mut codes = Vec::new();
+        self.read_codes(row, &mut codes)?;
+        Ok(codes
             .iter()
             .zip(&self.scales)
             .map(|(&c, s)| f32::from(c as i8) * s)
-            .collect()
+            .collect())
     }
 
     /// The query with each component times its dimension's scale (so that its dot product
@@ -185,62 +210,121 @@ impl VectorFile {
         (scaled.iter().map(|x| (x / factor).round() as i16).collect(), factor)
     }
 
-    /// The `k` papers nearest `query` whose ids `accept`, reading the `probe` lists whose
-    /// centroids are nearest, and further lists while fewer than `k` were accepted (so a
-    /// filter that rejects most papers still fills the page).
-    pub fn nearest(&self, query: &[f32], k: usize, probe: usize, accept: &dyn Fn(&str) -> bool) -> Vec<Hit> {
+    /// The `k` papers nearest `query` whose ids `accept`, by the int8 codes of every row: for
+    /// files small enough that this takes a few milliseconds.
+    pub fn nearest_exact(&self, query: &[f32], k: usize, accept: &dyn Fn(&str) -> bool) -> Vec<Hit> {
         if query.len() != self.header.dimensions || k == 0 {
             return Vec::new();
         }
         let mut best = TopK::new(k);
-        let order = ivf::lists_by_nearness(query, &self.centroids, self.header.dimensions);
         let (quantised, factor) = self.quantised_query(query);
-        let d = self.header.dimensions;
+        let codes = &self.map[self.header.codes_at..self.header.codes_at + self.header.count * self.header.dimensions];
         let mut scores = Vec::new();
-        for (read, list) in order.into_iter().enumerate() {
-            if read >= probe && best.is_full() {
-                break;
-            }
-            let (start, end) = (
-                self.list_starts[list as usize] as usize,
-                self.list_starts[list as usize + 1] as usize,
-            );
-            let codes = &self.map[self.header.codes_at + start * d..self.header.codes_at + end * d];
-            simd::dot_rows(&quantised, codes, &mut scores);
-            for (row, &score) in (start..end).zip(&scores) {
-                let score = score as f32 * factor;
-                if best.admits(score) && accept(self.id(row)) {
-                    best.push(score, row);
-                }
+        simd::dot_rows(&quantised, codes, &mut scores);
+        for (row, &score) in scores.iter().enumerate() {
+            let score = score as f32 * factor;
+            if best.admits(score) && accept(self.id(row)) {
+                best.push(score, row);
             }
         }
         best.into_hits(|row| self.id(row).to_owned())
     }
 
-    /// The `k` of these papers nearest `query`, scoring each: for filters that leave few.
+    /// Each list's centroid score for `query`, and the tables that estimate a row by its
+    /// residual codes.
+    fn estimator(&self, query: &[f32]) -> (Vec<f32>, residuals::QueryTables) {
+        (
+            ivf::centroid_scores(query, &self.centroids, self.header.dimensions),
+            residuals::QueryTables::new(query, &self.spreads),
+        )
+    }
+
+    fn residuals_of(&self, rows: std::ops::Range<usize>) -> (&[u8], &[u8]) {
+        let bytes = residuals::bytes_for(self.header.dimensions);
+        (
+            &self.map[self.header.residuals_at + rows.start * bytes..self.header.residuals_at + rows.end * bytes],
+            &self.map[self.header.alphas_at + rows.start * 4..self.header.alphas_at + rows.end * 4],
+        )
+    }
+
+    /// The `k` papers nearest `query` whose ids `accept`: the residual codes of the `probe` lists
+    /// whose centroids are nearest (and of further lists while fewer than `k` were accepted, so
+    /// a filter that rejects most papers still fills the page) pick the best `candidates`, and
+    /// their int8 codes rank them.
+    pub fn nearest(
+        &self,
+        query: &[f32],
+        k: usize,
+        probe: usize,
+        candidates: usize,
+        accept: &dyn Fn(&str) -> bool,
+    ) -> io::Result<Vec<Hit>> {
+        if query.len() != self.header.dimensions || k == 0 {
+            return Ok(Vec::new());
+        }
+        let (centre_scores, tables) = self.estimator(query);
+        let order = ivf::lists_by_nearness(&centre_scores);
+        let mut picked = TopK::new(candidates.max(k));
+        let bytes = residuals::bytes_for(self.header.dimensions);
+        for (read, list) in order.into_iter().enumerate() {
+            if read >= probe && picked.len() >= k {
+                break;
+            }
+            let rows = self.list_starts[list as usize] as usize..self.list_starts[list as usize + 1] as usize;
+            let centre = centre_scores[list as usize];
+            let (residuals, alphas) = self.residuals_of(rows.clone());
+            for ((row, residual), alpha) in rows.zip(residuals.chunks_exact(bytes)).zip(alphas.chunks_exact(4)) {
+                let alpha = f32::from_le_bytes(alpha.try_into().expect("4 bytes"));
+                let estimate = centre + alpha * tables.sum(residual);
+                if picked.admits(estimate) && accept(self.id(row)) {
+                    picked.push(estimate, row);
+                }
+            }
+        }
+        self.rescore(query, k, picked.into_rows())
+    }
+
+    /// The `k` of these papers nearest `query`, for filters that leave few: each is estimated
+    /// by its residual codes, and the best `candidates` ranked by their int8 codes.
     pub fn nearest_among<'a>(
         &self,
         query: &[f32],
         k: usize,
+        candidates: usize,
         ids: impl Iterator<Item = &'a str>,
         accept: &dyn Fn(&str) -> bool,
-    ) -> Vec<Hit> {
+    ) -> io::Result<Vec<Hit>> {
         if query.len() != self.header.dimensions || k == 0 {
-            return Vec::new();
+            return Ok(Vec::new());
         }
-        let mut best = TopK::new(k);
-        let (quantised, factor) = self.quantised_query(query);
-        let mut scores = Vec::with_capacity(1);
+        let (centre_scores, tables) = self.estimator(query);
+        let mut picked = TopK::new(candidates.max(k));
         for id in ids {
-            if let Some(row) = self.row_of(id) {
-                simd::dot_rows(&quantised, self.codes(row), &mut scores);
-                let score = scores[0] as f32 * factor;
-                if best.admits(score) && accept(id) {
-                    best.push(score, row);
-                }
+            let Some(row) = self.row_of(id) else { continue };
+            // The list holding `row`: the last whose start is at or before it.
+            let list = self.list_starts.partition_point(|&start| start as usize <= row) - 1;
+            let (residual, alpha) = self.residuals_of(row..row + 1);
+            let alpha = f32::from_le_bytes(alpha.try_into().expect("4 bytes"));
+            let estimate = centre_scores[list] + alpha * tables.sum(residual);
+            if picked.admits(estimate) && accept(id) {
+                picked.push(estimate, row);
             }
         }
-        best.into_hits(|row| self.id(row).to_owned())
+        self.rescore(query, k, picked.into_rows())
+    }
+
+    /// The best `k` of `rows` by their int8 codes, read in file order.
+    fn rescore(&self, query: &[f32], k: usize, mut rows: Vec<usize>) -> io::Result<Vec<Hit>> {
+        rows.sort_unstable();
+        let (quantised, factor) = self.quantised_query(query);
+        let (mut codes, mut score) = (Vec::new(), Vec::with_capacity(1));
+        let mut best = TopK::new(k);
+        for row in rows {
+            self.read_codes(row, &mut codes)?;
+            simd::dot_rows(&quantised, &codes, &mut score);
+            best.push(score[0] as f32 * factor, row);
+        }
+        Ok(best.into_hits(|row| self.id(row).to_owned()))
     }
 }
 
@@ -392,6 +476,12 @@ impl VectorFileBuilder {
         let centroids = ivf::train(&self.sample, d, lists.min(sample_rows));
         let lists = centroids.len() / d.max(1);
         let scales = scales_of(&self.sample, d);
+        let spreads = residuals::spreads(
+            &self.sample,
+            d,
+            &centroids,
+            &ivf::assign_all(&self.sample, d, &centroids),
+        );
         drop(std::mem::take(&mut self.sample));
 
         // Each kept row's list, a block of rows at a time.
@@ -430,7 +520,10 @@ impl VectorFileBuilder {
             centroids_at: out.align()?,
             list_starts_at: 0,
             scales_at: 0,
+            spreads_at: 0,
             codes_at: 0,
+            residuals_at: 0,
+            alphas_at: 0,
             id_ends_at: 0,
             id_bytes_at: 0,
             by_id_at: 0,
@@ -446,12 +539,36 @@ impl VectorFileBuilder {
         for scale in &scales {
             out.write(&scale.to_le_bytes())?;
         }
-        header.codes_at = out.align()?;
-        let mut codes = Vec::with_capacity(d);
-        for &row in &file_order {
-            quantise(&row_vector(row as usize), &scales, &mut codes);
-            out.write(&codes)?;
+        header.spreads_at = out.align()?;
+        for spread in &spreads {
+            out.write(&spread.to_le_bytes())?;
         }
+        // The residual codes go to a file of their own meanwhile, to follow the int8 codes
+        // without a second pass over the spill or all of them in memory (190 MB at 2.8 M).
+        let residuals_path = self.target.with_extension("residuals.tmp");
+        let mut residuals_out = BufWriter::with_capacity(1 << 20, File::create(&residuals_path)?);
+        let mut alphas = Vec::with_capacity(count);
+        header.codes_at = out.align()?;
+        let (mut codes, mut residual) = (Vec::with_capacity(d), Vec::new());
+        for (list, rows) in list_starts.windows(2).enumerate() {
+            let centroid = &centroids[list * d..(list + 1) * d];
+            for &row in &file_order[rows[0] as usize..rows[1] as usize] {
+                let vector = row_vector(row as usize);
+                quantise(&vector, &scales, &mut codes);
+                out.write(&codes)?;
+                alphas.push(residuals::encode(&vector, centroid, &spreads, &mut residual));
+                residuals_out.write_all(&residual)?;
+            }
+        }
+        drop(residuals_out.into_inner().map_err(io::Error::other)?);
+        header.residuals_at = out.align()?;
+        io::copy(&mut File::open(&residuals_path)?, &mut out.inner)?;
+        out.at += count * residuals::bytes_for(d);
+        header.alphas_at = out.align()?;
+        for alpha in &alphas {
+            out.write(&alpha.to_le_bytes())?;
+        }
+        let _ = fs::remove_file(&residuals_path);
         header.id_ends_at = out.align()?;
         let mut end = 0u32;
         for &row in &file_order {
@@ -551,7 +668,7 @@ mod tests {
         assert_eq!((file.len(), file.position(), file.lists()), (3_000, 42, 55));
         assert!(!dir.path().join("m.spill.tmp").exists() && !dir.path().join("m.vectors.tmp").exists());
 
-        let seven = file.vector(file.row_of("p00007").unwrap());
+        let seven = file.vector(file.row_of("p00007").unwrap()).unwrap();
         assert!(seven.iter().zip(&all[8]).all(|(a, b)| (a - b).abs() < 0.01));
         assert_eq!(file.row_of("nope"), None);
 
@@ -567,25 +684,25 @@ mod tests {
             scored.sort_by(|a, b| b.0.total_cmp(&a.0));
             scored.into_iter().take(10).map(|(_, id)| id).collect()
         };
-        let read_all: Vec<String> = file
-            .nearest(query, 10, file.lists(), &|id| id != "p00007")
-            .into_iter()
-            .map(|h| h.id)
-            .collect();
-        assert_eq!(read_all, exact);
+        let not_seven = |id: &str| id != "p00007";
+        let ids = |hits: Vec<Hit>| hits.into_iter().map(|h| h.id).collect::<Vec<_>>();
+        assert_eq!(ids(file.nearest_exact(query, 10, &not_seven)), exact);
+        // So is ranking every row of every list by its int8 codes.
+        let everything = file.nearest(query, 10, file.lists(), 3_000, &not_seven).unwrap();
+        assert_eq!(ids(everything), exact);
+        // The residual codes pick candidates well: 80 of them hold most of the best ten.
+        let picked = ids(file.nearest(query, 10, file.lists(), 80, &not_seven).unwrap());
+        let kept = picked.iter().filter(|id| exact.contains(id)).count();
+        assert!(kept >= 8, "{kept} of the best ten among 80 candidates");
 
         // A filter that leaves few papers still fills the page from further lists.
         let few = |id: &str| id.ends_with('0') && id < "p00400";
-        let hits = file.nearest(query, 10, 1, &few);
+        let hits = file.nearest(query, 10, 1, 80, &few).unwrap();
         assert_eq!(hits.len(), 10);
         assert!(hits.iter().all(|h| few(&h.id)));
         let few_ids: Vec<String> = (0..400).step_by(10).map(|i| format!("p{i:05}")).collect();
-        let among = file.nearest_among(query, 10, few_ids.iter().map(String::as_str), &|_| true);
-        let read_all_few = file.nearest(query, 10, file.lists(), &few);
-        assert_eq!(
-            among.iter().map(|h| &h.id).collect::<Vec<_>>(),
-            read_all_few.iter().map(|h| &h.id).collect::<Vec<_>>()
-        );
+        let among = file.nearest_among(query, 10, 40, few_ids.iter().map(String::as_str), &|_| true);
+        assert_eq!(ids(among.unwrap()), ids(file.nearest_exact(query, 10, &few)));
 
         // Reopened, and refused for another model or a cut-off file.
         let path = path_for(dir.path(), "m");
@@ -604,6 +721,8 @@ mod tests {
             .finish(0)
             .unwrap();
         assert!(file.is_empty());
-        assert!(file.nearest(&unit(&[1.0, 0.0, 0.0, 0.0]), 5, 1, &|_| true).is_empty());
+        let query = unit(&[1.0, 0.0, 0.0, 0.0]);
+        assert!(file.nearest(&query, 5, 1, 40, &|_| true).unwrap().is_empty());
+        assert!(file.nearest_exact(&query, 5, &|_| true).is_empty());
     }
 }

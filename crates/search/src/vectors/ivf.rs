@@ -105,15 +105,23 @@ fn nearest_list(vector: &[f32], centroids: &[f32], dimensions: usize) -> u32 {
     best.1
 }
 
-/// Lists in the order a query should read them: nearest centroid first.
-pub fn lists_by_nearness(query: &[f32], centroids: &[f32], dimensions: usize) -> Vec<u32> {
-    let mut scored: Vec<(f32, u32)> = centroids
+/// Each list's centroid scored against `query`.
+pub fn centroid_scores(query: &[f32], centroids: &[f32], dimensions: usize) -> Vec<f32> {
+    centroids
         .chunks_exact(dimensions)
-        .enumerate()
-        .map(|(list, centroid)| (dot(query, centroid), list as u32))
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    scored.into_iter().map(|(_, list)| list).collect()
+        .map(|centroid| dot(query, centroid))
+        .collect()
+}
+
+/// Lists in the order a query should read them, by their [`centroid_scores`]: nearest first.
+pub fn lists_by_nearness(centroid_scores: &[f32]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..centroid_scores.len() as u32).collect();
+    order.sort_by(|&a, &b| {
+        centroid_scores[b as usize]
+            .total_cmp(&centroid_scores[a as usize])
+            .then(a.cmp(&b))
+    });
+    order
 }
 
 #[cfg(test)]
@@ -136,7 +144,10 @@ mod tests {
         assert!(assigned.iter().step_by(2).all(|&l| l == assigned[0]));
         assert!(assigned.iter().skip(1).step_by(2).all(|&l| l == assigned[1]));
         assert_eq!(train(&sample, 2, 2), centroids, "deterministic");
-        assert_eq!(lists_by_nearness(&[0.0, 1.0], &centroids, 2)[0], assigned[1]);
+        assert_eq!(
+            lists_by_nearness(&centroid_scores(&[0.0, 1.0], &centroids, 2))[0],
+            assigned[1]
+        );
         assert_eq!(lists_for(1_000_000), 1_000);
         assert_eq!(lists_to_probe(4), 4);
     }

@@ -5,9 +5,11 @@
 mod exact;
 pub mod file;
 pub mod ivf;
+mod residuals;
 mod simd;
 
 use std::collections::HashSet;
+use std::io;
 use std::sync::Arc;
 
 pub use exact::ExactVectors;
@@ -24,9 +26,21 @@ pub struct VectorIndex {
     fresh: ExactVectors,
     /// Papers of the file whose vector has since changed (the new one is in `fresh`) or gone.
     overridden: HashSet<String>,
-    /// Lists a query reads; `None` for the default of [`ivf::lists_to_probe`].
-    probe: Option<usize>,
+    /// How a query reads the file; `None` for the defaults.
+    reading: Option<Reading>,
 }
+
+/// How much of the vector file a query reads past [`EXACT_SCAN_LIMIT`] papers.
+#[derive(Clone, Copy, Debug)]
+pub struct Reading {
+    /// Lists whose residual codes are scanned.
+    pub lists: usize,
+    /// Candidates, per neighbour asked for, whose int8 codes are read to rank them.
+    pub candidates_per_hit: usize,
+}
+
+/// Candidates a neighbour asked for by default (`paperboy-bench vectors`, docs/performance.md).
+pub const CANDIDATES_PER_HIT: usize = 8;
 
 impl VectorIndex {
     pub fn new(dimensions: usize) -> VectorIndex {
@@ -35,7 +49,7 @@ impl VectorIndex {
             file: None,
             fresh: ExactVectors::new(dimensions),
             overridden: HashSet::new(),
-            probe: None,
+            reading: None,
         }
     }
 
@@ -60,9 +74,9 @@ impl VectorIndex {
         self.fresh.len()
     }
 
-    /// Reads `lists` lists a query instead of the default (for measuring recall).
-    pub fn set_probe(&mut self, lists: Option<usize>) {
-        self.probe = lists;
+    /// Reads the file so instead of by the defaults (for measuring recall).
+    pub fn set_reading(&mut self, reading: Option<Reading>) {
+        self.reading = reading;
     }
 
     pub fn len(&self) -> usize {
@@ -97,15 +111,17 @@ impl VectorIndex {
     }
 
     /// `id`'s vector: exact when fresh, dequantised from the file otherwise.
-    pub fn vector(&self, id: &str) -> Option<Vec<f32>> {
+    pub fn vector(&self, id: &str) -> io::Result<Option<Vec<f32>>> {
         if let Some(vector) = self.fresh.vector(id) {
-            return Some(vector.to_vec());
+            return Ok(Some(vector.to_vec()));
         }
         if self.overridden.contains(id) {
-            return None;
+            return Ok(None);
         }
-        let file = self.file.as_ref()?;
-        Some(file.vector(file.row_of(id)?))
+        match self.file.as_ref().and_then(|file| Some((file, file.row_of(id)?))) {
+            Some((file, row)) => file.vector(row).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// The `k` vectors most similar to `query`, best first, among `allowed` when given, never
@@ -116,30 +132,35 @@ impl VectorIndex {
         k: usize,
         allowed: Option<&HashSet<String>>,
         exclude: Option<&str>,
-    ) -> Vec<Hit> {
+    ) -> io::Result<Vec<Hit>> {
         let accept = |id: &str| exclude != Some(id) && allowed.is_none_or(|allowed| allowed.contains(id));
         let mut hits = self.fresh.nearest(query, k, &accept);
         if let Some(file) = &self.file {
             let accept_from_file = |id: &str| !self.overridden.contains(id) && accept(id);
+            let reading = self.reading.unwrap_or(Reading {
+                lists: ivf::lists_to_probe(file.lists()),
+                candidates_per_hit: CANDIDATES_PER_HIT,
+            });
+            let candidates = k.saturating_mul(reading.candidates_per_hit);
             let from_file = match allowed {
+                _ if file.len() <= EXACT_SCAN_LIMIT && self.reading.is_none() => {
+                    file.nearest_exact(query, k, &accept_from_file)
+                }
                 // A filter that leaves few papers: score just those.
-                Some(allowed) if allowed.len() * 16 < file.len() => {
-                    file.nearest_among(query, k, allowed.iter().map(String::as_str), &accept_from_file)
-                }
-                _ => {
-                    let probe = if file.len() <= EXACT_SCAN_LIMIT {
-                        file.lists()
-                    } else {
-                        self.probe.unwrap_or_else(|| ivf::lists_to_probe(file.lists()))
-                    };
-                    file.nearest(query, k, probe, &accept_from_file)
-                }
+                Some(allowed) if allowed.len() * 16 < file.len() => file.nearest_among(
+                    query,
+                    k,
+                    candidates,
+                    allowed.iter().map(String::as_str),
+                    &accept_from_file,
+                )?,
+                _ => file.nearest(query, k, reading.lists, candidates, &accept_from_file)?,
             };
             hits.extend(from_file);
             hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
             hits.truncate(k);
         }
-        hits
+        Ok(hits)
     }
 }
 
@@ -168,18 +189,18 @@ mod tests {
         let mut index = VectorIndex::with_file(3, Arc::new(builder.finish(3).unwrap()));
         assert_eq!(index.len(), 3);
         let near_x = unit(&[1.0, 0.05, 0.0]);
-        assert_eq!(ids(index.nearest(&near_x, 2, None, None)), ["a", "b"]);
+        assert_eq!(ids(index.nearest(&near_x, 2, None, None).unwrap()), ["a", "b"]);
 
         // "c" moved next to the x axis, "a" went, "d" is new.
         index.insert("c", &unit(&[1.0, 0.02, 0.0]));
         index.remove("a");
         index.insert("d", &unit(&[0.0, 0.0, 1.0]));
         assert_eq!(index.len(), 3);
-        assert_eq!((index.fresh_len(), index.vector("a")), (2, None));
-        assert_eq!(ids(index.nearest(&near_x, 3, None, None)), ["c", "b", "d"]);
-        assert_eq!(ids(index.nearest(&near_x, 3, None, Some("c"))), ["b", "d"]);
+        assert_eq!((index.fresh_len(), index.vector("a").unwrap()), (2, None));
+        assert_eq!(ids(index.nearest(&near_x, 3, None, None).unwrap()), ["c", "b", "d"]);
+        assert_eq!(ids(index.nearest(&near_x, 3, None, Some("c")).unwrap()), ["b", "d"]);
         let allowed: HashSet<String> = ["b".to_string(), "d".to_string()].into();
-        assert_eq!(ids(index.nearest(&near_x, 1, Some(&allowed), None)), ["b"]);
-        assert!(index.vector("b").unwrap()[0] > 0.98);
+        assert_eq!(ids(index.nearest(&near_x, 1, Some(&allowed), None).unwrap()), ["b"]);
+        assert!(index.vector("b").unwrap().unwrap()[0] > 0.98);
     }
 }
