@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use paperboy_embed::{Embedder, ModelKind, paper_text};
-use paperboy_search::vectors::file::path_for;
+use paperboy_search::vectors::file::{is_another_models, path_for};
 use paperboy_search::{VectorFile, VectorFileBuilder, VectorIndex};
 
 use super::Search;
@@ -19,16 +19,15 @@ const EMBEDDING_BATCH: u32 = 5_000;
 /// holds at most ~12 % of the vectors exactly.
 const FRESH_VECTORS_LIMIT: usize = 10_000;
 
-/// Deletes the vector files of models other than `model` (left by a switch of model), on a
-/// blocking thread: the directory is read and files are unlinked.
+/// Deletes the vector files of models other than `model` (left by a switch of model), and what
+/// their killed builds left, on a blocking thread: the directory is read and files are unlinked.
 async fn remove_other_vector_files(dir: &Path, model: &str) {
-    let (dir, keep) = (dir.to_path_buf(), path_for(dir, model));
+    let (dir, model) = (dir.to_path_buf(), model.to_owned());
     let removal = tokio::task::spawn_blocking(move || {
         let Ok(entries) = std::fs::read_dir(&dir) else { return };
         for entry in entries.flatten() {
             let path = entry.path();
-            if path != keep
-                && path.extension().is_some_and(|e| e == "vectors")
+            if is_another_models(&path, &model)
                 && let Err(error) = std::fs::remove_file(&path)
             {
                 tracing::warn!(%error, path = %path.display(), "removing an old vector file failed");

@@ -78,6 +78,9 @@ async fn the_vector_file_is_rebuilt_after_it_is_deleted_and_after_a_switch_of_mo
     assert_eq!(server.json("/healthz").await["search"]["in_vector_file"], 40);
     assert_eq!(server.terminate(), 0);
 
+    // What a killed build of the previous model would have left goes with its file.
+    std::fs::write(dir.join(format!("{model}.spill.tmp")), b"left by a killed build").unwrap();
+
     // Another model, which embeds nothing by itself here: until `paperboy embed` has run with
     // it, the previous model's file answers by meaning, and the page does not say otherwise.
     let server = instance.spawn_server_with(
@@ -115,7 +118,7 @@ async fn the_vector_file_is_rebuilt_after_it_is_deleted_and_after_a_switch_of_mo
     assert_eq!(
         files_in(&dir),
         [format!("{static_model}.vectors")],
-        "the previous model's file is gone"
+        "the previous model's file, and what its build left, are gone"
     );
     assert_eq!(semantic_hits(&server).await, 5);
     assert_eq!(server.terminate(), 0);

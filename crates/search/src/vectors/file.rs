@@ -42,6 +42,17 @@ pub fn path_for(dir: &Path, model: &str) -> PathBuf {
     dir.join(format!("{model}.vectors"))
 }
 
+/// Whether `path`, in a directory of vector files, belongs to a model other than `model`: its
+/// vector file, or what a build of it that was killed left (spill, temporary file, residual
+/// codes: gigabytes at 2.8 M papers).
+pub fn is_another_models(path: &Path, model: &str) -> bool {
+    let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
+        return false;
+    };
+    let ours = name.strip_prefix(model).is_some_and(|rest| rest.starts_with('.'));
+    !ours && (name.ends_with(".vectors") || name.ends_with(".tmp"))
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 struct Header {
     model: String,
@@ -711,6 +722,27 @@ mod tests {
         let bytes = fs::read(&path).unwrap();
         fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
         assert!(VectorFile::open(&path, "m", d).is_err());
+    }
+
+    #[test]
+    fn another_models_files_are_told_from_this_ones() {
+        let dir = Path::new("/data/search-vectors");
+        for name in [
+            "m-static8-0a1b2c3d.vectors",
+            "m-static8-0a1b2c3d.spill.tmp",
+            "m2.residuals.tmp",
+        ] {
+            assert!(is_another_models(&dir.join(name), "m"), "{name}");
+        }
+        for name in [
+            "m.vectors",
+            "m.spill.tmp",
+            "m.vectors.tmp",
+            "m.residuals.tmp",
+            "notes.txt",
+        ] {
+            assert!(!is_another_models(&dir.join(name), "m"), "{name}");
+        }
     }
 
     #[test]
