@@ -292,18 +292,20 @@ impl ForYou {
             let have = vectors.iter().filter(|v| v.is_some()).count();
             have as f64 >= EMBEDDED_ENOUGH * vectors.len().max(1) as f64
         });
-        let profile_vectors = match (&embedded, self.search.get()) {
-            (Some(_), Some(search)) => {
-                let ids: Vec<&str> = interests.profile_ids().collect();
-                search
-                    .embeddings_of(&ids)
-                    .map(|(_, found)| found.into_iter().map(Option::unwrap_or_default).collect::<Vec<_>>())
-            }
-            _ => None,
-        };
+        let search = self.search.get().cloned();
         let model = Arc::clone(&period);
         let recommendations = tokio::task::spawn_blocking(move || {
             let lexical = LexicalScores::new(&model, &interests);
+            // Vectors of papers in the vector file are read from it: here, off the async workers.
+            let profile_vectors = match (&embedded, &search) {
+                (Some(_), Some(search)) => {
+                    let ids: Vec<&str> = interests.profile_ids().collect();
+                    search
+                        .embeddings_of(&ids)
+                        .map(|(_, found)| found.into_iter().map(Option::unwrap_or_default).collect::<Vec<_>>())
+                }
+                _ => None,
+            };
             match (&embedded, profile_vectors) {
                 (Some(candidates), Some(profile)) => {
                     let embeddings = EmbeddedScores::new(candidates, profile);
