@@ -43,6 +43,27 @@ impl Moments {
     }
 }
 
+/// Adam's state for every parameter of a student.
+struct Adam {
+    steps: i32,
+    vectors: Moments,
+    weights: Moments,
+    head: Moments,
+    bias: Moments,
+}
+
+impl Adam {
+    fn new(student: &Student) -> Adam {
+        Adam {
+            steps: 0,
+            vectors: Moments::new(student.vectors.len()),
+            weights: Moments::new(student.weights.len()),
+            head: Moments::new(student.head.len()),
+            bias: Moments::new(student.bias.len()),
+        }
+    }
+}
+
 /// The trainable parameters: unit token vectors, a weight per token, and the linear head.
 struct Student {
     dimensions: usize,
@@ -114,30 +135,7 @@ impl Student {
             .flat_map(|(row, w)| row.iter().map(move |v| (v * w) as f32))
             .collect()
     }
-}
 
-/// Adam's state for every parameter of a student.
-struct Adam {
-    steps: i32,
-    vectors: Moments,
-    weights: Moments,
-    head: Moments,
-    bias: Moments,
-}
-
-impl Adam {
-    fn new(student: &Student) -> Adam {
-        Adam {
-            steps: 0,
-            vectors: Moments::new(student.vectors.len()),
-            weights: Moments::new(student.weights.len()),
-            head: Moments::new(student.head.len()),
-            bias: Moments::new(student.bias.len()),
-        }
-    }
-}
-
-impl Student {
     /// One step of Adam on the mean squared error of `examples` (tokens, centred target).
     fn step(&mut self, examples: &[(&[u32], &[f64])], adam: &mut Adam, rate: f64) {
         let (d, w) = (self.dimensions, self.targets);
