@@ -11,7 +11,8 @@
 //! byte of codes, four dimensions) in tables made once per query.
 //!
 //! One bit a dimension (signs) was tried first: at 1 M papers it needed 32 candidates a hit
-//! for recall@100 of 0.95, against 8 with two bits (`paperboy-bench vectors`).
+//! for recall@100 of 0.95, against 8 with two bits (`paperboy-bench vectors`; that version was
+//! replaced before it was committed).
 
 /// Where the levels are cut, and the levels, in units of a dimension's mean |r|.
 const CUT: f32 = 1.23;
