@@ -9,6 +9,7 @@ mod digest;
 mod email;
 mod paper;
 mod period;
+mod rank_record;
 mod search_document;
 mod tex;
 mod trending;
@@ -23,6 +24,7 @@ pub use digest::{
 pub use email::{EmailAddress, EmailAddressError};
 pub use paper::{BibliographicField, CommunityVotes, HuggingFacePaper, HuggingFaceUser, MergeOutcome, Paper};
 pub use period::{Period, PeriodError, human_date};
+pub use rank_record::{DayBasis, RankRecord};
 pub use search_document::SearchDocument;
 pub use tex::{math_spans, tex_to_plain, widen_to_whole_math};
 pub use trending::{

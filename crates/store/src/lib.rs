@@ -31,6 +31,7 @@ pub mod notifications;
 mod paper_row;
 pub mod papers;
 mod postgres;
+pub mod rankings;
 pub mod search_feed;
 mod sqlite;
 pub mod subscriptions;
@@ -52,6 +53,7 @@ pub use notifications::{
 };
 pub use papers::{ContentVersion, MergeSummary, PaperStore, PaperTotals, StoreStats, fold_duplicates};
 pub use postgres::PgStore;
+pub use rankings::RankingStore;
 pub use search_feed::{SearchChange, SearchFeedStore, SearchLogBounds, StoredEmbedding, TextToEmbed};
 pub use sqlite::{SqliteStore, SqliteWorkload};
 pub use subscriptions::{SubscribeRequest, Subscription, SubscriptionStatus, SubscriptionStore};
@@ -71,6 +73,7 @@ pub trait Store:
     + FollowStore
     + CommentStore
     + NotificationStore
+    + RankingStore
 {
 }
 
@@ -87,6 +90,7 @@ impl<T> Store for T where
         + FollowStore
         + CommentStore
         + NotificationStore
+        + RankingStore
 {
 }
 
@@ -95,6 +99,6 @@ impl<T> Store for T where
 pub mod prelude {
     pub use crate::{
         AccountStore, CommentStore, CommunityStore, DeliveryStore, FollowStore, HarvestStore, InstanceStore,
-        LibraryStore, NotificationStore, PaperStore, SearchFeedStore, Store, SubscriptionStore,
+        LibraryStore, NotificationStore, PaperStore, RankingStore, SearchFeedStore, Store, SubscriptionStore,
     };
 }

@@ -12,6 +12,7 @@ pub mod instance;
 pub mod library;
 pub mod notifications;
 pub mod papers;
+pub mod rankings;
 pub mod search_feed;
 pub mod subscriptions;
 
@@ -41,6 +42,7 @@ macro_rules! store_conformance_suite {
             library: [papers_are_filed_once_and_the_default_collection_is_made_on_first_use, collections_are_renamed_reordered_published_and_deleted, notes_are_private_and_an_empty_one_is_deleted],
             comments: [comments_thread_flatten_and_keep_their_place_when_deleted, comment_votes_reports_and_moderation],
             notifications: [comments_queue_one_mail_per_member_and_paper_an_hour, comment_mails_are_claimed_once_and_settled_after_a_crash],
+            rankings: [rank_records_place_papers_as_the_lists_query_does, whatever_moves_a_paper_on_a_list_is_logged_or_moves_the_epoch],
         );
     };
     (@areas $make:expr; $($area:ident: [$($check:ident),* $(,)?]),* $(,)?) => {

@@ -99,6 +99,9 @@ mod comments {
 mod notifications {
     include!("../shared/notifications.rs");
 }
+mod rankings {
+    include!("../shared/rankings.rs");
+}
 
 impl PgStore {
     /// The connection pool, for the copy between backends.

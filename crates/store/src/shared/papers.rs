@@ -3,22 +3,13 @@
 // the one implementation of these queries, compiled once for SQLite and once for PostgreSQL.
 
 use async_trait::async_trait;
-use paperboy_core::{ArxivId, Category, Date, Paper, RankCandidate};
+use paperboy_core::{ArxivId, Category, Date, DayBasis, Paper, RankCandidate};
 use sqlx::{QueryBuilder, Row};
 use std::sync::LazyLock;
 
 use super::dialect::{Backend, CODE_LINKS, Connection, Db, MAX_BINDS, write_transaction};
 use crate::paper_row::{COLUMNS, PaperRow};
 use crate::{ContentVersion, MergeSummary, PaperStore, PaperTotals, StoreError, StoreStats, fold_duplicates};
-
-/// Which day a paper belongs to in a list.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum DayBasis {
-    /// The day arXiv listed it (or a member submitted it): the site's pages.
-    Listing,
-    /// Hugging Face's daily date where HF featured it, else the listing day: the HF-shaped API.
-    HuggingFaceDaily,
-}
 
 impl Backend {
     async fn load_papers(connection: &mut Connection, ids: &[&str]) -> Result<Vec<Paper>, StoreError> {

@@ -124,6 +124,9 @@ mod comments {
 mod notifications {
     include!("../shared/notifications.rs");
 }
+mod rankings {
+    include!("../shared/rankings.rs");
+}
 
 impl SqliteStore {
     /// The connection pool, for the copy between backends.
