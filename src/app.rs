@@ -106,6 +106,14 @@ pub async fn bind_and_serve(
     let work = BackgroundWork::start(&config, role, store, data_dir).await?;
     let embed = config.search.embed_in_background && role.works_in_background();
     let search = open_search(&config, &work.digests.store, data_dir, embed).await?;
+    let rankings = if config.ranking.rankings_in_memory {
+        let rankings = crate::lists::LiveRankings::open(Arc::clone(&work.digests.store))
+            .await
+            .context("while reading where the change log stands")?;
+        Some(Arc::new(rankings))
+    } else {
+        None
+    };
     let state = AppState::new(
         Settings::from_config(&config),
         work.digests,
@@ -113,6 +121,7 @@ pub async fn bind_and_serve(
         work.arxiv,
         work.harvest,
         config.harvest.harvest_schedule,
+        rankings,
     );
     crate::web::serve(listener, state, shutdown_signal()).await
 }

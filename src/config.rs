@@ -123,6 +123,9 @@ pub struct RankingConfig {
     pub trending_star_weight: f64,
     /// Days `/papers/trending` looks back from the latest listing day.
     pub trending_window_days: u32,
+    /// Whether the web's lists rank papers kept in memory and followed from the change log
+    /// (false: every list is read from the database, as before; for comparison).
+    pub rankings_in_memory: bool,
 }
 
 impl Default for RankingConfig {
@@ -132,6 +135,7 @@ impl Default for RankingConfig {
             trending_age_offset_hours: 2.0,
             trending_star_weight: 0.0,
             trending_window_days: 7,
+            rankings_in_memory: true,
         }
     }
 }

@@ -52,7 +52,7 @@ impl PeriodPapers {
             by_hugging_face_day: false,
             scored_at: ScoredAt::PeriodEnd,
         };
-        let list = lists::load(&*digests.store, &digests.settings.trending, whole_period)
+        let list = lists::load(&*digests.store, None, &digests.settings.trending, whole_period)
             .await
             .context("while listing the period's papers")?;
         let ranked: Vec<RankedPaper> = list

@@ -354,7 +354,7 @@ impl ForYou {
             return Ok(Arc::clone(candidates));
         }
         let ranked = Arc::new(
-            lists::ranked(self.store.as_ref(), &self.trending, request)
+            lists::ranked(self.store.as_ref(), None, &self.trending, request)
                 .await?
                 .candidates,
         );

@@ -85,7 +85,13 @@ async fn daily_papers_items(state: &AppState, params: DailyPapersParams) -> Resu
     let mut request = ListRequest::from_params(Scope::Period(period), &list_params, limit)?;
     // HF's `date=` is the day HF's daily list featured a paper, and so is ours where HF did.
     request.by_hugging_face_day = true;
-    let view = load(&*state.store, &state.settings.trending, request).await?;
+    let view = load(
+        &*state.store,
+        state.rankings.as_deref(),
+        &state.settings.trending,
+        request,
+    )
+    .await?;
     // Hugging Face filters by who submitted the paper: a member's display name here, or the HF
     // user who put it on HF's list.
     let entries = view.entries.iter().filter(|entry| match &params.submitter {

@@ -29,6 +29,7 @@ use paperboy_store::Store;
 
 use super::error::AppError;
 use super::state::AppState;
+use crate::lists::LiveRankings;
 
 /// Render locks kept before the ones nobody waits for are swept.
 const MAX_RENDER_LOCKS: usize = 4096;
@@ -62,6 +63,9 @@ pub struct PageCache {
     /// for that render instead of each rendering it again (after a vote, every visitor of a
     /// month page at 2.8 M papers would otherwise spend half a second of CPU on it).
     renders: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Caught up before a new version is taken on: a page stamped with a version is then never
+    /// ranked from rankings older than it (a version and its log entries commit together).
+    rankings: Option<Arc<LiveRankings>>,
 }
 
 #[derive(Default)]
@@ -111,12 +115,21 @@ impl PageCache {
     /// An empty cache that holds at most `budget` bytes.
     pub fn with_budget(budget: usize) -> PageCache {
         PageCache {
+            rankings: None,
             entries: RwLock::default(),
             budget,
             uses: AtomicU64::new(0),
             version: AtomicI64::new(0),
             changed_at: AtomicI64::new(0),
             renders: Mutex::default(),
+        }
+    }
+
+    /// The cache of pages ranked from `rankings`.
+    pub fn ranked_from(self, rankings: Arc<LiveRankings>) -> PageCache {
+        PageCache {
+            rankings: Some(rankings),
+            ..self
         }
     }
 
@@ -128,7 +141,19 @@ impl PageCache {
     /// Reads the content version now, after a write of ours, so the next page shows it.
     pub async fn refresh(&self, store: &dyn Store) {
         if let Ok(version) = store.content_version().await {
-            self.observe(version);
+            self.take_on(version).await;
+        }
+    }
+
+    /// Takes on a version read from the store once the rankings hold what it counts.
+    async fn take_on(&self, version: paperboy_store::ContentVersion) {
+        let caught_up = match &self.rankings {
+            Some(rankings) => rankings.catch_up().await,
+            None => Ok(()),
+        };
+        match caught_up {
+            Ok(()) => self.observe(version),
+            Err(error) => tracing::warn!(%error, "cannot follow the change log; pages keep the version they have"),
         }
     }
 
@@ -140,7 +165,8 @@ impl PageCache {
             loop {
                 interval.tick().await;
                 match store.content_version().await {
-                    Ok(version) => cache.observe(version),
+                    // Every second even without a new version: a replica's votes show within 2 s.
+                    Ok(version) => cache.take_on(version).await,
                     Err(error) => tracing::warn!(%error, "cannot read the content version"),
                 }
             }

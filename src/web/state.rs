@@ -14,6 +14,7 @@ use crate::digest::Digests;
 use crate::for_you::ForYou;
 use crate::harvest::HarvestSettings;
 use crate::limits::{Limit, Limits};
+use crate::lists::LiveRankings;
 use crate::mail::Mailer;
 use crate::search::Search;
 
@@ -73,6 +74,9 @@ pub struct AppState {
     pub digests: Arc<Digests>,
     pub search: Arc<Search>,
     pub for_you: Arc<ForYou>,
+    /// The lists' candidates, kept in memory and followed from the change log (unless
+    /// `rankings_in_memory` is off).
+    pub rankings: Option<Arc<LiveRankings>>,
     /// What `/healthz` holds the lists' freshness against, and whether this process harvests.
     pub harvest: Arc<HarvestSettings>,
     pub harvest_scheduled: bool,
@@ -93,8 +97,12 @@ impl AppState {
         arxiv: Arc<ArxivClient>,
         harvest: HarvestSettings,
         harvest_scheduled: bool,
+        rankings: Option<Arc<LiveRankings>>,
     ) -> AppState {
-        let page_cache_bytes = settings.page_cache_bytes;
+        let mut cache = cache::PageCache::with_budget(settings.page_cache_bytes);
+        if let Some(rankings) = &rankings {
+            cache = cache.ranked_from(Arc::clone(rankings));
+        }
         let reads_per_client = settings.limits.of(Limit::Reads);
         digests.for_you.attach_search(Arc::clone(&search));
         AppState {
@@ -107,7 +115,8 @@ impl AppState {
             search,
             harvest: Arc::new(harvest),
             harvest_scheduled,
-            cache: Arc::new(cache::PageCache::with_budget(page_cache_bytes)),
+            cache: Arc::new(cache),
+            rankings,
             writability: Arc::new(health::Writability::default()),
             read_limiter: Arc::new(read_limit::ReadLimiter::new(reads_per_client)),
             known_browser_key: Arc::default(),

@@ -84,7 +84,7 @@ pub fn for_you(
                 scored_at: ScoredAt::PeriodEndOrNow,
             };
             let timer = Instant::now();
-            lists::load(store.as_ref(), &trending, request).await?;
+            lists::load(store.as_ref(), None, &trending, request).await?;
             baseline.push(timer.elapsed());
         }
         let baseline_p50 = percentile(&mut baseline, 0.5);

@@ -75,9 +75,40 @@ struct Targets {
     queries: Vec<String>,
 }
 
-/// One client's sign-in.
-struct Member {
+/// A member of the run: a session, and an address of their own.
+pub(crate) struct Member {
     session: String,
+    address: String,
+}
+
+/// `count` new members with sessions, two days old (as most are, not held to a new account's
+/// stricter limits), each with an address of their own.
+pub(crate) async fn members(
+    store: &dyn paperboy_store::Store,
+    count: usize,
+    run: usize,
+) -> anyhow::Result<Vec<Member>> {
+    let now = paperboy::clock::now_seconds() - 2 * 86_400;
+    let mut members = Vec::with_capacity(count);
+    for client in 0..count {
+        let email = format!("load-{run:06x}-{client:05}@example.org");
+        let (session, _) = crate::runs::member_with_session(store, &email, now).await?;
+        let address = (run + client) % (1 << 24);
+        let address = format!("10.{}.{}.{}", address >> 16, (address >> 8) % 256, address % 256);
+        members.push(Member { session, address });
+    }
+    Ok(members)
+}
+
+/// `request` as `member` sends it, from their page on `base`.
+pub(crate) fn as_member(request: reqwest::RequestBuilder, member: &Member, base: &str) -> reqwest::RequestBuilder {
+    request
+        .header("x-forwarded-for", &member.address)
+        .header("origin", base)
+        .header(
+            "cookie",
+            format!("{}={}", paperboy::web::SESSION_COOKIE, member.session),
+        )
 }
 
 #[derive(Default)]
@@ -99,7 +130,7 @@ pub fn load(context: &Context, clients: usize, seconds: u64, without_comments: b
     if without_comments {
         targets.mix = &MIX_WITHOUT_COMMENTS;
     }
-    let mut server = start_server(context)?;
+    let mut server = start_server(context, &[])?;
     let base = server.base.clone();
     println!(
         "bench load: {clients} clients for {seconds} s against {base}: {} days, {} papers, {} queries{}",
@@ -155,14 +186,7 @@ async fn prepare(context: &Context, clients: usize, run: usize) -> anyhow::Resul
         !queries.is_empty(),
         "no paper of {first} to {last} has a title word longer than three letters to search for"
     );
-    // Two days old: members as most are, not held to a new account's stricter limits.
-    let now = paperboy::clock::now_seconds() - 2 * 86_400;
-    let mut members = Vec::with_capacity(clients);
-    for client in 0..clients {
-        let email = format!("load-{run:06x}-{client:05}@example.org");
-        let (session, _) = crate::runs::member_with_session(store.as_ref(), &email, now).await?;
-        members.push(Member { session });
-    }
+    let members = members(store.as_ref(), clients, run).await?;
     Ok((
         Targets {
             mix: &MIX,
@@ -175,12 +199,13 @@ async fn prepare(context: &Context, clients: usize, run: usize) -> anyhow::Resul
 }
 
 /// The server under load, started from this same binary on the same data.
-struct RunningServer {
+pub(crate) struct RunningServer {
     child: Child,
-    base: String,
+    pub base: String,
 }
 
-fn start_server(context: &Context) -> anyhow::Result<RunningServer> {
+/// Starts the server, with these environment variables besides.
+pub(crate) fn start_server(context: &Context, environment: &[(&str, &str)]) -> anyhow::Result<RunningServer> {
     let executable = crate::paperboy_binary()?;
     let mut command = Command::new(executable);
     command.arg("--data-dir").arg(&context.data_dir);
@@ -195,6 +220,7 @@ fn start_server(context: &Context) -> anyhow::Result<RunningServer> {
         .env("PAPERBOY_ACCESS_LOG", "false")
         .env("PAPERBOY_HARVEST_SCHEDULE", "false")
         .env("PAPERBOY_DIGEST_SCHEDULE", "false")
+        .envs(environment.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -217,7 +243,7 @@ fn start_server(context: &Context) -> anyhow::Result<RunningServer> {
 }
 
 impl RunningServer {
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         // SAFETY: kill(2) on our own child's pid has no memory effects.
         unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
         let _ = self.child.wait();
@@ -245,9 +271,7 @@ async fn drive(
     for (number, member) in members.into_iter().enumerate() {
         let targets = std::sync::Arc::clone(&targets);
         let base = base.to_owned();
-        let address = (run + number) % (1 << 24);
-        let address = format!("10.{}.{}.{}", address >> 16, (address >> 8) % 256, address % 256);
-        clients.spawn(async move { client(number, run, address, &member, &base, &targets, deadline).await });
+        clients.spawn(async move { client(number, run, &member, &base, &targets, deadline).await });
     }
     let mut tallies: BTreeMap<Action, Tally> = BTreeMap::new();
     while let Some(done) = clients.join_next().await {
@@ -263,7 +287,6 @@ async fn drive(
 async fn client(
     number: usize,
     run: usize,
-    address: String,
     member: &Member,
     base: &str,
     targets: &Targets,
@@ -319,13 +342,7 @@ async fn client(
                 )])
             }
         };
-        let request = request
-            .header("x-forwarded-for", &address)
-            .header("origin", base)
-            .header(
-                "cookie",
-                format!("{}={}", paperboy::web::SESSION_COOKIE, member.session),
-            );
+        let request = as_member(request, member, base);
         let sent = Instant::now();
         let answer = request.send().await;
         let latency = sent.elapsed();

@@ -5,6 +5,7 @@
 
 mod corpus;
 mod for_you;
+mod live;
 mod load;
 mod runs;
 mod search;
@@ -111,6 +112,25 @@ enum Command {
         /// Leave reading and posting comments out of the mix (the mix before discussion).
         #[arg(long)]
         without_comments: bool,
+    },
+    /// Start a server on this instance and read its list pages (day, week, month, trending,
+    /// with sorts and categories), paper pages and search pages with wrk, one kind at a time,
+    /// while members cast votes at a steady rate, then without votes: requests/s, p50/p99,
+    /// timeouts, errors and the share rendered afresh per kind. Needs wrk.
+    Live {
+        /// How long wrk reads each kind of page.
+        #[arg(long, default_value_t = 15)]
+        seconds: u64,
+        /// wrk's connections.
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        /// Votes a second while the pages are read (0: only the run without votes).
+        #[arg(long, default_value_t = 20)]
+        votes_per_second: u32,
+        /// Also run the votes with every list read from the database (`rankings_in_memory =
+        /// false`): the baseline.
+        #[arg(long)]
+        compare_database: bool,
     },
     /// Give the instance members with libraries (and every other one a followed author), then
     /// time their "For you" lists of the latest day, week and month: the first member's builds
@@ -228,6 +248,20 @@ fn main() -> ExitCode {
                 "--embedding-model is minilm or static, not {embedding_model:?}"
             )),
         },
+        Command::Live {
+            seconds,
+            connections,
+            votes_per_second,
+            compare_database,
+        } => live::live(
+            &context,
+            live::Options {
+                seconds,
+                connections,
+                votes_per_second,
+                compare_database,
+            },
+        ),
         Command::SeedCommunity { members, votes_each } => runs::seed_community(&context, members, votes_each),
         Command::ForYou {
             members,

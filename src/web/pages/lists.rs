@@ -120,7 +120,13 @@ pub async fn trending(State(state): State<AppState>, page: PageKey, Query(params
 
 async fn render_list(state: &AppState, scope: Scope, params: &ListParams, path: &str) -> Result<String, AppError> {
     let request = ListRequest::from_params(scope, params, state.settings.page_size)?;
-    let view = load(&*state.store, &state.settings.trending, request).await?;
+    let view = load(
+        &*state.store,
+        state.rankings.as_deref(),
+        &state.settings.trending,
+        request,
+    )
+    .await?;
     list_page(state, &view, path).render().map_err(AppError::internal)
 }
 

@@ -60,7 +60,9 @@ impl Backend {
             "SELECT p.id AS id, p.hf_daily_date AS hf_daily_date, COALESCE(p.imported_votes, 0) AS imported_votes, \
              p.local_votes AS local_votes, ",
         );
-        query.push(STAR_GROWTH_COLUMN.as_str()).push(" FROM papers p WHERE NOT p.hidden AND ");
+        query
+            .push(STAR_GROWTH_COLUMN.as_str())
+            .push(" FROM papers p WHERE NOT p.hidden AND ");
         wanted.push_filter(&mut query, "p.id");
         let rows = query.build().fetch_all(&self.pool).await?;
         let mut records = Vec::with_capacity(rows.len());

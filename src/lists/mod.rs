@@ -2,9 +2,12 @@
 //! filtered and paged. Pages, feeds, the API and digests all read papers through [`load`], so
 //! they always agree; nothing here knows HTTP.
 
+pub mod live;
+
 use jiff::Timestamp;
 use paperboy_core::{
-    Category, Date, Paper, Period, RankCandidate, Sort, TrendingParameters, TrendingScore, announcement_time, rank,
+    Category, Date, DayBasis, Paper, Period, RankCandidate, Sort, TrendingParameters, TrendingScore, announcement_time,
+    rank,
 };
 use paperboy_store::{Store, StoreError};
 use serde::Deserialize;
@@ -188,13 +191,17 @@ pub fn begun(period: Period) -> Result<Period, NotBegun> {
     Ok(period)
 }
 
-/// Loads a list: candidates for the range, ranked in Rust, then only the page's papers in full.
+pub use live::LiveRankings;
+
+/// Loads a list: candidates for the range (from `live` rankings when the process keeps them,
+/// else from the database), ranked in Rust, then only the page's papers in full.
 pub async fn load(
     store: &dyn Store,
+    live: Option<&LiveRankings>,
     trending: &TrendingParameters,
     request: ListRequest,
 ) -> Result<ListView, StoreError> {
-    let ranked = ranked(store, trending, &request).await?;
+    let ranked = ranked(store, live, trending, &request).await?;
     page_of(store, request, ranked).await
 }
 
@@ -208,6 +215,7 @@ pub struct Ranked {
 /// The first half of [`load`]: every candidate of the list, ranked (For you reorders them).
 pub async fn ranked(
     store: &dyn Store,
+    live: Option<&LiveRankings>,
     trending: &TrendingParameters,
     request: &ListRequest,
 ) -> Result<Ranked, StoreError> {
@@ -231,12 +239,24 @@ pub async fn ranked(
             candidates: Vec::new(),
         });
     };
-    let mut candidates = if request.by_hugging_face_day {
-        store
-            .daily_papers_candidates(first, last, request.category.as_ref())
-            .await?
+    let category = request.category.as_ref();
+    let basis = if request.by_hugging_face_day {
+        DayBasis::HuggingFaceDaily
     } else {
-        store.listing_candidates(first, last, request.category.as_ref()).await?
+        DayBasis::Listing
+    };
+    let mut candidates = match (live, basis) {
+        (Some(live), basis) => {
+            live.candidates(live::Range {
+                first,
+                last,
+                category,
+                basis,
+            })
+            .await?
+        }
+        (None, DayBasis::HuggingFaceDaily) => store.daily_papers_candidates(first, last, category).await?,
+        (None, DayBasis::Listing) => store.listing_candidates(first, last, category).await?,
     };
     if request.sort == Sort::Discussed {
         weigh_discussions(store, &mut candidates).await?;
