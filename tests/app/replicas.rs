@@ -97,6 +97,15 @@ async fn two_replicas_share_sessions_votes_search_and_send_each_digest_once_even
         page.contains("<span class=\"count\">188</span>"),
         "Hugging Face's 188 before"
     );
+    // A's lists: its rankings in memory hold the paper's day once this page is read.
+    let day_list = "/papers/date/2026-02-02?sort=top";
+    let votes_on_list = |page: &str| -> Option<String> {
+        let card = page.split(&format!("id=\"paper-{VOTED_PAPER}\"")).nth(1)?;
+        let count = card.split("<span class=\"count\">").nth(1)?;
+        Some(count.split('<').next()?.to_owned())
+    };
+    let listed = replica_a.text(day_list).await;
+    assert_eq!(votes_on_list(&listed).as_deref(), Some("188"), "A's day list before");
     let vote = replica_b
         .client()
         .post(format!("{}/api/papers/{VOTED_PAPER}/upvote", replica_b.base_url))
@@ -108,6 +117,11 @@ async fn two_replicas_share_sessions_votes_search_and_send_each_digest_once_even
     assert_eq!(vote.status(), 200, "B knows A's session");
     let counted: Value = vote.json().await.unwrap();
     assert_eq!(counted["localVotes"], 1);
+    let shown = wait_until("A's day list shows the vote made on B", Duration::from_secs(2), || async {
+        votes_on_list(&replica_a.text(day_list).await).as_deref() == Some("189")
+    })
+    .await;
+    eprintln!("A's day list showed B's vote after {shown:?}");
     let shown = wait_until("A shows the vote made on B", Duration::from_secs(5), || async {
         let paper: Value = replica_a.json(&format!("/api/papers/{VOTED_PAPER}")).await;
         paper["upvotes"] == 189 && paper["trending"]["localVotes"] == 1
