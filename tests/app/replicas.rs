@@ -117,9 +117,11 @@ async fn two_replicas_share_sessions_votes_search_and_send_each_digest_once_even
     assert_eq!(vote.status(), 200, "B knows A's session");
     let counted: Value = vote.json().await.unwrap();
     assert_eq!(counted["localVotes"], 1);
-    let shown = wait_until("A's day list shows the vote made on B", Duration::from_secs(2), || async {
-        votes_on_list(&replica_a.text(day_list).await).as_deref() == Some("189")
-    })
+    let shown = wait_until(
+        "A's day list shows the vote made on B",
+        Duration::from_secs(2),
+        || async { votes_on_list(&replica_a.text(day_list).await).as_deref() == Some("189") },
+    )
     .await;
     eprintln!("A's day list showed B's vote after {shown:?}");
     let shown = wait_until("A shows the vote made on B", Duration::from_secs(5), || async {

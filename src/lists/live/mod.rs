@@ -28,6 +28,10 @@ pub struct LiveRankings {
     /// Held by whoever changes what the state holds (a catch-up, a load of new days), so that
     /// a load never lands between a catch-up's read and its write.
     writing: tokio::sync::Mutex<()>,
+    /// Catch-ups asked for, and how many of those a finished catch-up covered: callers that
+    /// queue behind a running catch-up are covered by the next one, not each by its own.
+    asked: AtomicU64,
+    covered: AtomicU64,
     days_kept: usize,
 }
 
@@ -74,6 +78,8 @@ impl LiveRankings {
             store,
             state: RwLock::new(state),
             writing: tokio::sync::Mutex::new(()),
+            asked: AtomicU64::new(0),
+            covered: AtomicU64::new(0),
             days_kept: days_kept.max(2),
         })
     }
@@ -96,7 +102,14 @@ impl LiveRankings {
     /// Applies the change log written since the last catch-up. Call it after a write whose
     /// effect the next page must show; it also runs whenever the content version moves.
     pub async fn catch_up(&self) -> Result<(), StoreError> {
+        let ticket = self.asked.fetch_add(1, Ordering::SeqCst) + 1;
         let _writing = self.writing.lock().await;
+        if self.covered.load(Ordering::SeqCst) >= ticket {
+            // A catch-up that began after this one was asked for has read the log since.
+            return Ok(());
+        }
+        // This run reads the log after every catch-up asked for so far was asked for.
+        let covering = self.asked.load(Ordering::SeqCst);
         let epoch = self.store.ranking_epoch().await?;
         let bounds = self.store.search_log_bounds().await?;
         let mut position = {
@@ -152,6 +165,7 @@ impl LiveRankings {
             state.position = last;
             position = last;
         }
+        self.covered.store(covering, Ordering::SeqCst);
         Ok(())
     }
 

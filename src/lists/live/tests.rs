@@ -365,3 +365,59 @@ fn a_vote_moves_a_paper_in_place_without_reading_its_day_again() {
         );
     });
 }
+
+#[test]
+fn a_catch_up_asked_for_while_another_runs_still_shows_the_write_before_it() {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(async {
+            let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.expect("opens"));
+            let mut run = Run::new(Arc::clone(&store)).await;
+            for paper in 0..PAPERS {
+                let import = Change::Import {
+                    paper,
+                    days: vec![1],
+                    categories: vec![0],
+                    featured: None,
+                    votes: 0,
+                };
+                run.apply(&import).await;
+            }
+            let mut members = Vec::new();
+            for member in 0..MEMBERS {
+                members.push(run.member(member).await);
+            }
+            let range = Range {
+                first: day(1),
+                last: day(1),
+                category: None,
+                basis: DayBasis::Listing,
+            };
+            let live = Arc::new(run.roomy);
+            live.candidates(range).await.expect("reads");
+            // Each writer votes, catches up and must see its own vote, while the others do the same.
+            let mut writers = tokio::task::JoinSet::new();
+            for paper in 0..PAPERS {
+                let (store, live, member) = (Arc::clone(&store), Arc::clone(&live), members[paper % MEMBERS].clone());
+                writers.spawn(async move {
+                    store.set_vote(member.id, &paper_id(paper), true).await.expect("votes");
+                    live.catch_up().await.expect("catches up");
+                    let candidates = live.candidates(range).await.expect("reads");
+                    let mine = candidates.iter().find(|c| c.id == paper_id(paper)).expect("listed");
+                    assert_eq!(mine.local_votes, 1, "{} sees its own vote", paper_id(paper));
+                });
+            }
+            while let Some(done) = writers.join_next().await {
+                done.expect("a writer");
+            }
+            // And a write after all of them is not taken as covered by their catch-ups.
+            store.set_vote(members[1].id, &paper_id(0), true).await.expect("votes");
+            live.catch_up().await.expect("catches up");
+            let candidates = live.candidates(range).await.expect("reads");
+            let first = candidates.iter().find(|c| c.id == paper_id(0)).expect("listed");
+            assert_eq!(first.local_votes, 2, "the later vote is shown too");
+        });
+}

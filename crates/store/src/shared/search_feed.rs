@@ -38,7 +38,12 @@ impl SearchFeedStore for Backend {
     async fn search_log_bounds(&self) -> Result<SearchLogBounds, StoreError> {
         let pool = &self.pool;
         let row =
-            sqlx::query("SELECT COALESCE(MIN(seq), 0) AS oldest, COALESCE(MAX(seq), 0) AS newest FROM search_changes")
+            // Two subqueries, not MIN and MAX in one: SQLite answers a lone MIN or MAX from the
+            // key's b-tree, but both at once by scanning the log (0.8 s at 2.8 M entries).
+            sqlx::query(
+                "SELECT COALESCE((SELECT MIN(seq) FROM search_changes), 0) AS oldest, \
+                 COALESCE((SELECT MAX(seq) FROM search_changes), 0) AS newest",
+            )
                 .fetch_one(pool)
                 .await?;
         Ok(SearchLogBounds {
