@@ -421,3 +421,37 @@ fn a_catch_up_asked_for_while_another_runs_still_shows_the_write_before_it() {
             assert_eq!(first.local_votes, 2, "the later vote is shown too");
         });
 }
+
+#[test]
+fn after_an_import_of_many_papers_the_held_days_are_read_again_not_every_paper() {
+    runtime().block_on(async {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.expect("opens"));
+        let live = LiveRankings::open_keeping(Arc::clone(&store), 8).await.expect("opens");
+        let range = Range {
+            first: day(1),
+            last: day(1),
+            category: None,
+            basis: DayBasis::Listing,
+        };
+        assert!(live.candidates(range).await.expect("reads").is_empty());
+        assert_eq!(live.held().0, 1);
+        let many: Vec<_> = (0..super::READ_AGAIN_PAST as usize + 1)
+            .map(|n| {
+                let mut paper =
+                    paperboy_core::Paper::new(ArxivId::parse(&format!("2602.{:05}", n + 1)).expect("an id"));
+                paper.title = format!("Paper {n}");
+                paper.listing_dates.insert(day(1));
+                paper
+            })
+            .collect();
+        store.merge_papers(many).await.expect("imports");
+        live.catch_up().await.expect("catches up");
+        assert_eq!(live.held(), (0, 0), "forgotten, not read paper by paper");
+        let listed = live.candidates(range).await.expect("reads");
+        assert_eq!(
+            listed.len(),
+            super::READ_AGAIN_PAST as usize + 1,
+            "read again on the next list"
+        );
+    });
+}
