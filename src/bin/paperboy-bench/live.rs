@@ -68,10 +68,11 @@ pub fn live(context: &Context, options: Options) -> anyhow::Result<u8> {
     let script = work.join("random-path.lua");
     std::fs::write(&script, RANDOM_PATH_SCRIPT)?;
     println!(
-        "bench live: {} connections, {} s a kind of page; votes on {} papers of the latest month",
+        "bench live: {} connections, {} s a kind of page; votes on {} papers of the latest month; latest day page {}",
         options.connections,
         options.seconds,
-        targets.len()
+        targets.len(),
+        kinds[0].paths[0]
     );
     println!("| rankings | pages | votes/s | requests/s | p50 | p99 | timeouts | errors | rendered afresh |");
     println!("|---|---|---|---|---|---|---|---|---|");
@@ -250,15 +251,9 @@ async fn prepare(context: &Context, run: usize) -> anyhow::Result<(Vec<Kind>, Ve
     let paper_paths = papers.iter().map(|paper| format!("/papers/{}", paper.id)).collect();
     let search_paths = papers
         .iter()
-        .filter_map(|paper| {
-            let words: Vec<&str> = paper
-                .title
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|word| word.len() > 3)
-                .take(2)
-                .collect();
-            (!words.is_empty()).then(|| format!("/search?q={}", words.join("+")))
-        })
+        .map(|paper| crate::load::typed_query(&paper.title))
+        .filter(|query| !query.is_empty())
+        .map(|query| format!("/search?q={}", query.replace(' ', "+")))
         .collect();
     let voters = crate::load::members(store.as_ref(), VOTERS, run).await?;
     let kinds = vec![

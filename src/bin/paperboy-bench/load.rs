@@ -170,16 +170,7 @@ async fn prepare(context: &Context, clients: usize, run: usize) -> anyhow::Resul
         .papers_by_ids(&sample)
         .await?
         .iter()
-        .map(|paper| {
-            // Two plain words of the title: what people type, never a syntax error.
-            let words: Vec<&str> = paper
-                .title
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|word| word.len() > 3)
-                .take(2)
-                .collect();
-            words.join(" ")
-        })
+        .map(|paper| typed_query(&paper.title))
         .filter(|query| !query.is_empty())
         .collect();
     anyhow::ensure!(
@@ -196,6 +187,17 @@ async fn prepare(context: &Context, clients: usize, run: usize) -> anyhow::Resul
         },
         members,
     ))
+}
+
+/// Two plain words of a title, longer than three letters: what people type, never a syntax
+/// error. Empty if the title has none.
+pub(crate) fn typed_query(title: &str) -> String {
+    let words: Vec<&str> = title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| word.len() > 3)
+        .take(2)
+        .collect();
+    words.join(" ")
 }
 
 /// The server under load, started from this same binary on the same data.
