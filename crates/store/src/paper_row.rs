@@ -137,7 +137,7 @@ fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
 }
 
-fn decode_json<T: serde::de::DeserializeOwned>(id: &str, column: &str, text: &str) -> Result<T, StoreError> {
+pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(id: &str, column: &str, text: &str) -> Result<T, StoreError> {
     serde_json::from_str(text).map_err(|error| StoreError::CorruptRow {
         id: id.to_owned(),
         reason: format!("{column}: {error}"),

@@ -5,11 +5,12 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use paperboy_core::{ArxivId, Attention, Category, Date, RankRecord};
+use paperboy_core::{ArxivId, Attention, Date, RankRecord};
 use sqlx::{QueryBuilder, Row};
 
 use super::dialect::{Backend, Db, MAX_BINDS};
 use super::papers::STAR_GROWTH_COLUMN;
+use crate::paper_row::decode_json;
 use crate::{RankingStore, StoreError};
 
 /// The papers a read is about, as SQL that selects their ids.
@@ -55,10 +56,12 @@ impl Wanted<'_> {
 }
 
 impl Backend {
+    /// The papers' rows give their listing days and categories (the JSON columns the list
+    /// tables are filled from, in the same transaction): one read of each paper, not three.
     async fn read_rank_records(&self, wanted: Wanted<'_>) -> Result<Vec<RankRecord>, StoreError> {
         let mut query = QueryBuilder::<Db>::new(
             "SELECT p.id AS id, p.hf_daily_date AS hf_daily_date, COALESCE(p.imported_votes, 0) AS imported_votes, \
-             p.local_votes AS local_votes, ",
+             p.local_votes AS local_votes, p.listing_dates AS listing_dates, p.categories AS categories, ",
         );
         query
             .push(STAR_GROWTH_COLUMN.as_str())
@@ -75,27 +78,30 @@ impl Backend {
                 .map(|text| text.parse::<Date>())
                 .transpose()
                 .map_err(|error| corrupt(error.to_string()))?;
+            let listing_dates: String = row.try_get("listing_dates")?;
+            let categories: String = row.try_get("categories")?;
             position.insert(id.clone(), records.len());
             records.push(RankRecord {
+                days: decode_json(&id, "listing_dates", &listing_dates)?,
+                categories: decode_json(&id, "categories", &categories)?,
                 id: ArxivId::parse(&id).map_err(|error| corrupt(error.to_string()))?,
-                days: Vec::new(),
                 hugging_face_day,
                 attention: Attention {
                     imported_votes: row.try_get("imported_votes")?,
                     local_votes: row.try_get("local_votes")?,
                     star_growth: row.try_get("star_growth")?,
                 },
-                categories: Vec::new(),
             });
         }
         if records.is_empty() {
             return Ok(records);
         }
 
-        let mut query = QueryBuilder::<Db>::new("SELECT paper_id, listing_date FROM paper_listings WHERE ");
-        wanted.push_filter(&mut query, "paper_id");
-        query.push(" UNION SELECT paper_id, listing_date FROM submissions WHERE NOT hidden ");
-        query.push("AND user_id NOT IN (SELECT id FROM users WHERE role = 'banned') AND ");
+        // Members' submissions are days of their own, unless hidden or the member is banned.
+        let mut query = QueryBuilder::<Db>::new(
+            "SELECT paper_id, listing_date FROM submissions WHERE NOT hidden \
+             AND user_id NOT IN (SELECT id FROM users WHERE role = 'banned') AND ",
+        );
         wanted.push_filter(&mut query, "paper_id");
         for row in query.build().fetch_all(&self.pool).await? {
             let id: String = row.try_get("paper_id")?;
@@ -106,19 +112,6 @@ impl Backend {
                 reason: error.to_string(),
             })?;
             records[at].days.push(day);
-        }
-
-        let mut query = QueryBuilder::<Db>::new("SELECT paper_id, category FROM paper_categories WHERE ");
-        wanted.push_filter(&mut query, "paper_id");
-        for row in query.build().fetch_all(&self.pool).await? {
-            let id: String = row.try_get("paper_id")?;
-            let Some(&at) = position.get(&id) else { continue };
-            let code: String = row.try_get("category")?;
-            let category = Category::parse(&code).map_err(|error| StoreError::CorruptRow {
-                id: id.clone(),
-                reason: error.to_string(),
-            })?;
-            records[at].categories.push(category);
         }
         for record in &mut records {
             record.days.sort_unstable();
@@ -137,8 +130,8 @@ impl RankingStore for Backend {
 
     async fn rank_records(&self, ids: &[String]) -> Result<Vec<RankRecord>, StoreError> {
         let mut records = Vec::with_capacity(ids.len());
-        // Each read binds the ids three times.
-        for chunk in ids.chunks(MAX_BINDS / 3) {
+        // Each read binds the ids twice.
+        for chunk in ids.chunks(MAX_BINDS / 2) {
             records.extend(self.read_rank_records(Wanted::Ids(chunk)).await?);
         }
         Ok(records)
