@@ -540,3 +540,41 @@ async fn error_pages_carry_the_instance_name() {
     );
     server.terminate();
 }
+
+/// The HF-shaped API and the feeds, with lists ranked from memory, answer exactly as the
+/// database's lists did (`rankings_in_memory = false`), for days, weeks and months, every sort,
+/// a category, pages past the first, and Hugging Face's own days.
+#[tokio::test]
+async fn lists_ranked_from_memory_answer_exactly_as_lists_from_the_database() {
+    let (_memory_data, from_memory) = demo_server().await;
+    let database_data = Instance::with_demo_data();
+    let from_database = database_data.spawn_server_with("serve", &[("PAPERBOY_RANKINGS_IN_MEMORY", "false")]);
+    let mut asked = 0;
+    for period in ["date=2026-02-12", "date=2026-02-16", "week=2026-W07", "month=2026-02"] {
+        for sort in ["", "&sort=trending", "&sort=new", "&sort=top", "&sort=discussed"] {
+            for rest in ["&limit=100", "&limit=7&p=2"] {
+                let path = format!("/api/daily_papers?{period}{sort}{rest}");
+                let memory = from_memory.json(&path).await;
+                assert!(
+                    memory.as_array().is_some_and(|papers| !papers.is_empty()),
+                    "{path} lists papers"
+                );
+                assert_eq!(memory, from_database.json(&path).await, "{path}");
+                asked += 1;
+            }
+        }
+    }
+    for path in [
+        "/papers/date/2026-02-12/feed.atom",
+        "/papers/week/2026-W07/feed.json?cat=cs.LG",
+        "/papers/month/2026-02/feed.rss?sort=new",
+    ] {
+        // Feeds hold absolute links: each server's own address.
+        let memory = from_memory.text(path).await.replace(&from_memory.base_url, "BASE");
+        let database = from_database.text(path).await.replace(&from_database.base_url, "BASE");
+        assert!(memory.contains("/papers/26"), "{path} lists papers");
+        assert!(memory == database, "{path} differs");
+        asked += 1;
+    }
+    assert_eq!(asked, 43);
+}
