@@ -145,16 +145,17 @@ impl PageCache {
         }
     }
 
-    /// Takes on a version read from the store once the rankings hold what it counts.
+    /// Takes on a version read from the store once the rankings hold what it counts. If they
+    /// cannot catch up, they forget what they hold (lists read it again), rather than pages
+    /// keeping an old version for as long as the failure lasts.
     async fn take_on(&self, version: paperboy_store::ContentVersion) {
-        let caught_up = match &self.rankings {
-            Some(rankings) => rankings.catch_up().await,
-            None => Ok(()),
-        };
-        match caught_up {
-            Ok(()) => self.observe(version),
-            Err(error) => tracing::warn!(%error, "cannot follow the change log; pages keep the version they have"),
+        if let Some(rankings) = &self.rankings
+            && let Err(error) = rankings.catch_up().await
+        {
+            tracing::warn!(%error, "cannot follow the change log; the rankings in memory start again");
+            rankings.forget();
         }
+        self.observe(version);
     }
 
     /// Keeps following the store's content version until the process ends.

@@ -15,8 +15,9 @@ use std::sync::{Arc, RwLock};
 use paperboy_core::{ArxivId, Category, Date, DayBasis, RankCandidate, RankRecord};
 use paperboy_store::{Store, StoreError};
 
-/// Days kept in memory: about 900 papers a day at full arXiv scale, a few hundred bytes each,
-/// so about 50 MB when full. A list longer than half of it is read from the database.
+/// Days kept in memory: about 900 papers a day at full arXiv scale; six months of lists at
+/// 2.8 M papers took the server from 34 to 166 MB (docs/performance.md). A list longer than
+/// half of it is read from the database.
 pub const DAYS_KEPT: usize = 200;
 
 /// Change-log entries read at a time.
@@ -176,6 +177,14 @@ impl LiveRankings {
         }
         self.covered.store(covering, Ordering::SeqCst);
         Ok(())
+    }
+
+    /// Forgets every day held, to read them again when lists ask: what a failed catch-up
+    /// leaves, since what it had applied is not known.
+    pub fn forget(&self) {
+        let mut state = self.state.write().expect("rankings lock");
+        state.days.clear();
+        state.records.clear();
     }
 
     /// How many days and papers are held.

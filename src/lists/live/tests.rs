@@ -363,6 +363,13 @@ fn a_vote_moves_a_paper_in_place_without_reading_its_day_again() {
             ("2602.00001".to_owned(), 1),
             "the vote is in memory after a catch-up"
         );
+        run.roomy.forget();
+        assert_eq!(run.roomy.held(), (0, 0));
+        assert_eq!(
+            votes(run.roomy.candidates(range).await.expect("reads")),
+            after,
+            "read again"
+        );
     });
 }
 
