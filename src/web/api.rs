@@ -14,7 +14,7 @@ use super::cache::{PageKey, cached};
 use super::error::{ApiError, AppError};
 use super::forms::period_param;
 use super::state::AppState;
-use crate::lists::{ListParams, ListRequest, MAX_PAGE, Scope, load};
+use crate::lists::{ListParams, ListRequest, MAX_PAGE, Scope};
 use crate::web::api_json::{
     daily_paper_item, hugging_face_submitter, method_not_allowed, no_empty_parameters, paper_object, scores_now,
 };
@@ -85,13 +85,7 @@ async fn daily_papers_items(state: &AppState, params: DailyPapersParams) -> Resu
     let mut request = ListRequest::from_params(Scope::Period(period), &list_params, limit)?;
     // HF's `date=` is the day HF's daily list featured a paper, and so is ours where HF did.
     request.by_hugging_face_day = true;
-    let view = load(
-        &*state.store,
-        state.rankings.as_deref(),
-        &state.settings.trending,
-        request,
-    )
-    .await?;
+    let view = state.list(request).await?;
     // Hugging Face filters by who submitted the paper: a member's display name here, or the HF
     // user who put it on HF's list.
     let entries = view.entries.iter().filter(|entry| match &params.submitter {

@@ -12,7 +12,7 @@ use super::cache::{PageKey, cached};
 use super::documents::{atom, json_feed, rss};
 use super::error::AppError;
 use super::state::AppState;
-use crate::lists::{ListParams, ListRequest, Scope, begun, load};
+use crate::lists::{ListParams, ListRequest, Scope, begun};
 
 #[derive(Clone, Copy)]
 enum FeedFormat {
@@ -136,13 +136,7 @@ async fn serve(state: AppState, page: PageKey, scope: Option<Scope>, file: Strin
             _ => state.settings.page_size.max(50),
         };
         let request = ListRequest::from_params(scope, &params, page_size)?;
-        let view = load(
-            &*state.store,
-            state.rankings.as_deref(),
-            &state.settings.trending,
-            request,
-        )
-        .await?;
+        let view = state.list(request).await?;
         // The page a feed stands for keeps its sort and category.
         let page_path = format!("{}{}", page_path(scope), view.request.query_string(None));
         let self_url = format!("{}{}", state.settings.public_url, page.key);

@@ -14,7 +14,7 @@ use crate::digest::Digests;
 use crate::for_you::ForYou;
 use crate::harvest::HarvestSettings;
 use crate::limits::{Limit, Limits};
-use crate::lists::LiveRankings;
+use crate::lists::{ListRequest, ListView, LiveRankings};
 use crate::mail::Mailer;
 use crate::search::Search;
 
@@ -121,5 +121,13 @@ impl AppState {
             read_limiter: Arc::new(read_limit::ReadLimiter::new(reads_per_client)),
             known_browser_key: Arc::default(),
         }
+    }
+}
+
+impl AppState {
+    /// A list as the site shows it (pages, feeds, the API): its candidates from the rankings in
+    /// memory when this process keeps them.
+    pub async fn list(&self, request: ListRequest) -> Result<ListView, paperboy_store::StoreError> {
+        crate::lists::load(&*self.store, self.rankings.as_deref(), &self.settings.trending, request).await
     }
 }

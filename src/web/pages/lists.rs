@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_core::{Period, Sort};
 
-use crate::lists::{ListParams, ListRequest, ListView, Scope, begun, load};
+use crate::lists::{ListParams, ListRequest, ListView, Scope, begun};
 use crate::web::cache::{PageKey, cached_html};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
@@ -120,13 +120,7 @@ pub async fn trending(State(state): State<AppState>, page: PageKey, Query(params
 
 async fn render_list(state: &AppState, scope: Scope, params: &ListParams, path: &str) -> Result<String, AppError> {
     let request = ListRequest::from_params(scope, params, state.settings.page_size)?;
-    let view = load(
-        &*state.store,
-        state.rankings.as_deref(),
-        &state.settings.trending,
-        request,
-    )
-    .await?;
+    let view = state.list(request).await?;
     list_page(state, &view, path).render().map_err(AppError::internal)
 }
 
