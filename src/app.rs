@@ -107,7 +107,7 @@ pub async fn bind_and_serve(
     let embed = config.search.embed_in_background && role.works_in_background();
     let search = open_search(&config, &work.digests.store, data_dir, embed).await?;
     let rankings = if config.ranking.rankings_in_memory {
-        let rankings = crate::lists::LiveRankings::open(Arc::clone(&work.digests.store))
+        let rankings = crate::lists::LiveRankings::open(Arc::clone(&work.digests.store), config.trending())
             .await
             .context("while reading where the change log stands")?;
         Some(Arc::new(rankings))

@@ -3,6 +3,7 @@
 //! they always agree; nothing here knows HTTP.
 
 pub mod live;
+mod placement;
 
 use jiff::Timestamp;
 use paperboy_core::{
@@ -177,8 +178,13 @@ pub struct ListView {
 
 impl ListView {
     pub fn pages(&self) -> u32 {
-        (self.total as u32).div_ceil(self.request.page_size).max(1)
+        pages(self.total, &self.request)
     }
+}
+
+/// How many pages a list of `total` papers takes (at least one, empty).
+fn pages(total: usize, request: &ListRequest) -> u32 {
+    (total as u32).div_ceil(request.page_size).max(1)
 }
 
 /// A period that has begun: a page or feed for a day that has not come would only be an empty
@@ -192,17 +198,46 @@ pub fn begun(period: Period) -> Result<Period, NotBegun> {
 }
 
 pub use live::LiveRankings;
+pub use placement::{Placed, Placement};
 
-/// Loads a list: candidates for the range (from `live` rankings when the process keeps them,
-/// else from the database), ranked in Rust, then only the page's papers in full.
+/// Loads a list: [`place`]s its page, then reads the page's papers in full.
 pub async fn load(
     store: &dyn Store,
     live: Option<&LiveRankings>,
     trending: &TrendingParameters,
     request: ListRequest,
 ) -> Result<ListView, StoreError> {
-    let ranked = ranked(store, live, trending, &request).await?;
-    page_of(store, request, ranked).await
+    place(store, live, trending, request).await?.with_papers(store).await
+}
+
+/// A list's page before its papers are read: from `live` rankings when the process keeps
+/// them, a walk over the days held; else candidates for the range from the database, ranked
+/// in Rust.
+pub async fn place(
+    store: &dyn Store,
+    live: Option<&LiveRankings>,
+    trending: &TrendingParameters,
+    request: ListRequest,
+) -> Result<Placement, StoreError> {
+    if let Some(live) = live
+        && let Some(bounds) = bounds(store, trending, &request).await?
+    {
+        let skip = ((request.page - 1) * request.page_size) as usize;
+        let walked = live
+            .page(
+                bounds.range(&request),
+                request.sort,
+                bounds.reference,
+                skip,
+                request.page_size as usize,
+            )
+            .await?;
+        if let Some(page) = walked {
+            return Placement::of(store, request, Some((bounds.first, bounds.last)), page).await;
+        }
+    }
+    let (range, page) = ranked(store, live, trending, &request).await?.page(&request);
+    Placement::of(store, request, range, page).await
 }
 
 /// A list's candidates in the request's order, before paging.
@@ -212,58 +247,109 @@ pub struct Ranked {
     pub candidates: Vec<(RankCandidate, TrendingScore)>,
 }
 
-/// The first half of [`load`]: every candidate of the list, ranked (For you reorders them).
+impl Ranked {
+    /// The request's page of the list, and the days the list covers.
+    fn page(self, request: &ListRequest) -> (Option<(Date, Date)>, live::Page) {
+        let total = self.candidates.len();
+        let start = ((request.page - 1) * request.page_size) as usize;
+        let entries = self
+            .candidates
+            .into_iter()
+            .skip(start)
+            .take(request.page_size as usize)
+            .collect();
+        let page = live::Page {
+            total,
+            entries,
+            revisions: Vec::new(),
+        };
+        (self.range, page)
+    }
+}
+
+/// The days a list covers and the time it is scored at.
+struct Bounds {
+    first: Date,
+    last: Date,
+    reference: Timestamp,
+}
+
+impl Bounds {
+    fn range<'a>(&self, request: &'a ListRequest) -> live::Range<'a> {
+        live::Range {
+            first: self.first,
+            last: self.last,
+            category: request.category.as_ref(),
+            basis: if request.by_hugging_face_day {
+                DayBasis::HuggingFaceDaily
+            } else {
+                DayBasis::Listing
+            },
+        }
+    }
+}
+
+/// What a request covers; `None` when the store has no listings at all (and it asks for the
+/// trending list, which runs up to the latest one).
+async fn bounds(
+    store: &dyn Store,
+    trending: &TrendingParameters,
+    request: &ListRequest,
+) -> Result<Option<Bounds>, StoreError> {
+    Ok(match request.scope {
+        Scope::Period(period) => {
+            let (first, last) = period.bounds();
+            Some(Bounds {
+                first,
+                last,
+                reference: reference_time(last, request.scored_at),
+            })
+        }
+        Scope::Trending => store.latest_listing_day().await?.map(|latest| {
+            let days = i64::from(trending.window_days) - 1;
+            Bounds {
+                first: latest.checked_sub(jiff::Span::new().days(days)).unwrap_or(latest),
+                last: latest,
+                reference: reference_time(latest, request.scored_at),
+            }
+        }),
+    })
+}
+
+/// The first half of [`load`] without rankings kept: every candidate of the list, ranked
+/// (For you reorders them).
 pub async fn ranked(
     store: &dyn Store,
     live: Option<&LiveRankings>,
     trending: &TrendingParameters,
     request: &ListRequest,
 ) -> Result<Ranked, StoreError> {
-    let (range, reference) = match request.scope {
-        Scope::Period(period) => {
-            let (first, last) = period.bounds();
-            (Some((first, last)), reference_time(last, request.scored_at))
-        }
-        Scope::Trending => match store.latest_listing_day().await? {
-            Some(latest) => {
-                let days = i64::from(trending.window_days) - 1;
-                let first = latest.checked_sub(jiff::Span::new().days(days)).unwrap_or(latest);
-                (Some((first, latest)), reference_time(latest, request.scored_at))
-            }
-            None => (None, crate::clock::now()),
-        },
-    };
-    let Some((first, last)) = range else {
+    let Some(bounds) = bounds(store, trending, request).await? else {
         return Ok(Ranked {
-            range,
+            range: None,
             candidates: Vec::new(),
         });
     };
-    let category = request.category.as_ref();
-    let basis = if request.by_hugging_face_day {
-        DayBasis::HuggingFaceDaily
-    } else {
-        DayBasis::Listing
-    };
-    let mut candidates = match (live, basis) {
-        (Some(live), basis) => {
-            live.candidates(live::Range {
-                first,
-                last,
-                category,
-                basis,
-            })
-            .await?
+    let range = bounds.range(request);
+    let mut candidates = match (live, range.basis) {
+        (Some(live), _) => live.candidates(range).await?,
+        (None, DayBasis::HuggingFaceDaily) => {
+            store
+                .daily_papers_candidates(range.first, range.last, range.category)
+                .await?
         }
-        (None, DayBasis::HuggingFaceDaily) => store.daily_papers_candidates(first, last, category).await?,
-        (None, DayBasis::Listing) => store.listing_candidates(first, last, category).await?,
+        (None, DayBasis::Listing) => {
+            store
+                .listing_candidates(range.first, range.last, range.category)
+                .await?
+        }
     };
     if request.sort == Sort::Discussed {
         weigh_discussions(store, &mut candidates).await?;
     }
     Ok(Ranked {
-        range,
-        candidates: rank(candidates, request.sort, trending, reference),
+        range: Some((bounds.first, bounds.last)),
+        candidates: rank(candidates, request.sort, trending, bounds.reference),
     })
 }
 
@@ -284,73 +370,13 @@ async fn weigh_discussions(store: &dyn Store, candidates: &mut [RankCandidate]) 
     Ok(())
 }
 
-/// The second half of [`load`]: the request's page of ranked candidates, in full.
+/// The request's page of ranked candidates, in full.
 pub async fn page_of(store: &dyn Store, request: ListRequest, ranked: Ranked) -> Result<ListView, StoreError> {
-    let Ranked {
-        range,
-        candidates: ranked,
-    } = ranked;
-    let Some((first, last)) = range else {
-        return Ok(ListView {
-            request,
-            range,
-            entries: Vec::new(),
-            total: 0,
-            previous: None,
-            next: None,
-        });
-    };
-    let total = ranked.len();
-    let start = ((request.page - 1) * request.page_size) as usize;
-    let page: Vec<_> = ranked
-        .into_iter()
-        .skip(start)
-        .take(request.page_size as usize)
-        .collect();
-    let ids: Vec<_> = page.iter().map(|(candidate, _)| candidate.id.clone()).collect();
-    let mut papers = store.papers_by_ids(&ids).await?.into_iter();
-    let mut entries = Vec::with_capacity(page.len());
-    for (candidate, score) in page {
-        // papers_by_ids keeps our order; a paper deleted in between is simply skipped.
-        if let Some(paper) = papers.by_ref().find(|paper| paper.id == candidate.id) {
-            entries.push(Entry {
-                paper,
-                score,
-                listed: candidate.listed,
-                submitted_by: None,
-                comments: 0,
-            });
-        }
-    }
-    let comments: std::collections::HashMap<_, _> = store.comment_counts(&ids).await?.into_iter().collect();
-    for entry in &mut entries {
-        entry.comments = comments.get(&entry.paper.id).copied().unwrap_or(0);
-    }
-    for (paper, name) in store.submitters(&ids, first, last).await? {
-        if let Some(entry) = entries.iter_mut().find(|entry| entry.paper.id == paper) {
-            entry.submitted_by = Some(name);
-        }
-    }
-    let (previous, next) = match request.scope {
-        Scope::Period(period) => {
-            let (before, after) = store.listing_days_around(first, last).await?;
-            let same_kind = |day: Date| match period {
-                Period::Day(_) => Period::Day(day),
-                Period::Week { .. } => Period::week_of(day),
-                Period::Month { .. } => Period::month_of(day),
-            };
-            (before.map(same_kind), after.map(same_kind))
-        }
-        Scope::Trending => (None, None),
-    };
-    Ok(ListView {
-        request,
-        range,
-        entries,
-        total,
-        previous,
-        next,
-    })
+    let (range, page) = ranked.page(&request);
+    Placement::of(store, request, range, page)
+        .await?
+        .with_papers(store)
+        .await
 }
 
 /// When scores are computed for a list ending on `last_day`: the announcement that ends it.

@@ -29,7 +29,7 @@ pub use search_document::SearchDocument;
 pub use tex::{math_spans, tex_to_plain, widen_to_whole_math};
 pub use trending::{
     Attention, DISCUSSION_HALF_LIFE_SECONDS, RankCandidate, Sort, TrendingParameters, TrendingScore, announcement_time,
-    discussion_weight, rank,
+    compare, discussion_weight, rank,
 };
 
 pub use jiff::Timestamp;

@@ -69,6 +69,12 @@ pub fn announcement_time(listing_date: Date) -> Timestamp {
 }
 
 impl TrendingParameters {
+    /// The votes a score counts: papers of the same age rank by this alone.
+    pub fn weight(&self, attention: Attention) -> f64 {
+        (attention.imported_votes + attention.local_votes).max(0) as f64
+            + self.star_weight * attention.star_growth.max(0) as f64
+    }
+
     pub fn score(&self, attention: Attention, announced: Date, reference: Timestamp) -> TrendingScore {
         let Attention {
             imported_votes,
@@ -77,7 +83,7 @@ impl TrendingParameters {
         } = attention;
         let seconds = reference.as_second() - announcement_time(announced).as_second();
         let age_hours = (seconds as f64 / 3600.0).max(0.0);
-        let votes = (imported_votes + local_votes).max(0) as f64 + self.star_weight * star_growth.max(0) as f64;
+        let votes = self.weight(attention);
         let score = (votes + 1.0) / (age_hours + self.age_offset_hours).powf(self.gravity);
         TrendingScore {
             score,
@@ -185,20 +191,27 @@ pub fn rank(
             (candidate, score)
         })
         .collect();
-    scored.sort_by(|(a, a_score), (b, b_score)| {
-        let newer_first = b.listed.cmp(&a.listed).then_with(|| b.id.cmp(&a.id));
-        match sort {
-            Sort::Trending => b_score.score.total_cmp(&a_score.score).then_with(|| newer_first),
-            Sort::Top => b_score.votes().cmp(&a_score.votes()).then_with(|| newer_first),
-            Sort::New => newer_first,
-            Sort::Discussed => b
-                .discussion
-                .total_cmp(&a.discussion)
-                .then_with(|| b_score.score.total_cmp(&a_score.score))
-                .then_with(|| newer_first),
-        }
-    });
+    scored.sort_by(|(a, a_score), (b, b_score)| compare(sort, (a, a_score), (b, b_score)));
     scored
+}
+
+/// Which of two scored candidates a list sorted by `sort` shows first ([`rank`]'s order).
+pub fn compare(
+    sort: Sort,
+    (a, a_score): (&RankCandidate, &TrendingScore),
+    (b, b_score): (&RankCandidate, &TrendingScore),
+) -> std::cmp::Ordering {
+    let newer_first = b.listed.cmp(&a.listed).then_with(|| b.id.cmp(&a.id));
+    match sort {
+        Sort::Trending => b_score.score.total_cmp(&a_score.score).then_with(|| newer_first),
+        Sort::Top => b_score.votes().cmp(&a_score.votes()).then_with(|| newer_first),
+        Sort::New => newer_first,
+        Sort::Discussed => b
+            .discussion
+            .total_cmp(&a.discussion)
+            .then_with(|| b_score.score.total_cmp(&a_score.score))
+            .then_with(|| newer_first),
+    }
 }
 
 #[cfg(test)]

@@ -8,12 +8,19 @@
 //! growth, which no log entry names, moves an epoch instead, and everything is read again.
 //! Each replica keeps its own, from the shared database.
 
+mod day;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
-use paperboy_core::{ArxivId, Category, Date, DayBasis, RankCandidate, RankRecord};
+use paperboy_core::{
+    ArxivId, Category, Date, DayBasis, RankCandidate, RankRecord, Sort, Timestamp, TrendingParameters, TrendingScore,
+    rank,
+};
 use paperboy_store::{Store, StoreError};
+
+use day::Day;
 
 /// Days kept in memory: about 900 papers a day at full arXiv scale; six months of lists at
 /// 2.8 M papers took the server from 34 to 166 MB (docs/performance.md). A list longer than
@@ -39,23 +46,48 @@ pub struct LiveRankings {
     asked: AtomicU64,
     covered: AtomicU64,
     days_kept: usize,
+    /// How many papers each list asked for shows, as of a [`State::membership`]: votes do not
+    /// change it, so most pages count nothing.
+    counts: Mutex<HashMap<CountKey, (u64, usize)>>,
+}
+
+type CountKey = (Date, Date, Option<Category>, DayBasis);
+
+/// Lists counted before the counts are forgotten.
+const COUNTS_KEPT: usize = 10_000;
+
+/// A page of a ranked list and how many papers the whole list shows.
+pub struct Page {
+    pub total: usize,
+    pub entries: Vec<(RankCandidate, TrendingScore)>,
+    /// Each entry's revision, when the page was walked from memory (else empty): it moves
+    /// whenever the paper changes.
+    pub revisions: Vec<u64>,
+}
+
+/// A paper's record and its revision: a number no other read of any record had, so that what
+/// was made from a paper (a rendered card) can tell whether the paper changed since.
+struct Held {
+    record: Arc<RankRecord>,
+    revision: u64,
 }
 
 #[derive(Default)]
 struct State {
+    trending: TrendingParameters,
     /// The change log has been applied up to this entry.
     position: i64,
     epoch: i64,
     days: HashMap<Date, Day>,
     /// The record of every paper filed under a day held (shared with those days).
-    records: HashMap<ArxivId, Arc<RankRecord>>,
+    records: HashMap<ArxivId, Held>,
+    /// The revision the next record read gets.
+    next_revision: u64,
     /// Ticks at every use of a day, for least-recently-used eviction.
     clock: AtomicU64,
-}
-
-struct Day {
-    papers: Vec<Arc<RankRecord>>,
-    last_used: AtomicU64,
+    /// Moves whenever a paper joins or leaves a day, or a day is held or let go: what a list
+    /// shows may then have changed (a vote alone only reorders).
+    membership: u64,
 }
 
 /// What a list asks the rankings for.
@@ -68,14 +100,20 @@ pub struct Range<'a> {
 }
 
 impl LiveRankings {
-    /// Empty rankings that follow the change log from where it stands now.
-    pub async fn open(store: Arc<dyn Store>) -> Result<LiveRankings, StoreError> {
-        Self::open_keeping(store, DAYS_KEPT).await
+    /// Empty rankings that follow the change log from where it stands now, ordering by
+    /// `trending`'s score.
+    pub async fn open(store: Arc<dyn Store>, trending: TrendingParameters) -> Result<LiveRankings, StoreError> {
+        Self::open_keeping(store, trending, DAYS_KEPT).await
     }
 
     /// As [`open`](Self::open), holding at most `days_kept` days.
-    pub async fn open_keeping(store: Arc<dyn Store>, days_kept: usize) -> Result<LiveRankings, StoreError> {
+    pub async fn open_keeping(
+        store: Arc<dyn Store>,
+        trending: TrendingParameters,
+        days_kept: usize,
+    ) -> Result<LiveRankings, StoreError> {
         let state = State {
+            trending,
             position: store.search_log_bounds().await?.newest,
             epoch: store.ranking_epoch().await?,
             ..State::default()
@@ -87,6 +125,88 @@ impl LiveRankings {
             asked: AtomicU64::new(0),
             covered: AtomicU64::new(0),
             days_kept: days_kept.max(2),
+            counts: Mutex::default(),
+        })
+    }
+
+    /// `take` papers of the list after its first `skip`, in `sort`'s order, scored at
+    /// `reference`, walked from the days held; `None` for "most discussed", which weighs
+    /// comments the days do not hold.
+    pub async fn page(
+        &self,
+        range: Range<'_>,
+        sort: Sort,
+        reference: Timestamp,
+        skip: usize,
+        take: usize,
+    ) -> Result<Option<Page>, StoreError> {
+        if sort == Sort::Discussed {
+            return Ok(None);
+        }
+        let days: Vec<Date> = days_of(range.first, range.last).collect();
+        if days.len() <= self.days_kept / 2 {
+            self.load_missing(&days).await?;
+            if let Some(page) = self.walk(&days, range, sort, reference, skip, take) {
+                return Ok(Some(page));
+            }
+        }
+        // Too long a list, or another list's days pushed some of these out meanwhile.
+        let candidates = self.read_database(range).await?;
+        let total = candidates.len();
+        let trending = self.state.read().expect("rankings lock").trending;
+        let entries = rank(candidates, sort, &trending, reference)
+            .into_iter()
+            .skip(skip)
+            .take(take)
+            .collect();
+        Ok(Some(Page {
+            total,
+            entries,
+            revisions: Vec::new(),
+        }))
+    }
+
+    /// The page from memory, or `None` if a day is not held.
+    fn walk(
+        &self,
+        days: &[Date],
+        range: Range<'_>,
+        sort: Sort,
+        reference: Timestamp,
+        skip: usize,
+        take: usize,
+    ) -> Option<Page> {
+        let state = self.state.read().expect("rankings lock");
+        let now = state.tick();
+        let mut held = Vec::with_capacity(days.len());
+        for day in days {
+            let kept = state.days.get(day)?;
+            kept.last_used.store(now, Ordering::Relaxed);
+            held.push((*day, kept));
+        }
+        let key: CountKey = (range.first, range.last, range.category.cloned(), range.basis);
+        let counted = self.counts.lock().expect("counts lock").get(&key).copied();
+        let total = match counted {
+            Some((membership, total)) if membership == state.membership => total,
+            _ => {
+                let total = day::count(&held, range);
+                let mut counts = self.counts.lock().expect("counts lock");
+                if counts.len() >= COUNTS_KEPT {
+                    counts.clear();
+                }
+                counts.insert(key, (state.membership, total));
+                total
+            }
+        };
+        let entries = day::walk(&held, range, sort, &state.trending, reference, skip, take)?;
+        let revisions = entries
+            .iter()
+            .map(|(candidate, _)| state.records.get(&candidate.id).map_or(0, |held| held.revision))
+            .collect();
+        Some(Page {
+            total,
+            entries,
+            revisions,
         })
     }
 
@@ -129,8 +249,7 @@ impl LiveRankings {
                 if !state.days.is_empty() {
                     tracing::info!(days = state.days.len(), "rankings read again from the database");
                 }
-                state.days.clear();
-                state.records.clear();
+                state.clear();
                 state.epoch = epoch;
                 state.position = bounds.newest;
             }
@@ -163,7 +282,7 @@ impl LiveRankings {
                 .collect();
             for id in &changed {
                 match found.remove(id) {
-                    Some(record) => state.put(record),
+                    Some(record) => state.put(record, &[]),
                     // Deleted or hidden.
                     None => {
                         if let Ok(id) = ArxivId::parse(id) {
@@ -182,9 +301,7 @@ impl LiveRankings {
     /// Forgets every day held, to read them again when lists ask: what a failed catch-up
     /// leaves, since what it had applied is not known.
     pub fn forget(&self) {
-        let mut state = self.state.write().expect("rankings lock");
-        state.days.clear();
-        state.records.clear();
+        self.state.write().expect("rankings lock").clear();
     }
 
     /// How many days and papers are held.
@@ -229,18 +346,20 @@ impl LiveRankings {
         let records = self.store.rank_records_listed(first, last).await?;
         let mut state = self.state.write().expect("rankings lock");
         let now = state.tick();
-        for day in missing {
-            state.days.insert(
-                day,
-                Day {
-                    papers: Vec::new(),
-                    last_used: AtomicU64::new(now),
-                },
-            );
+        for &day in &missing {
+            state.days.insert(day, Day::new(now));
         }
+        // Filed last on the new days, then sorted once.
         for record in records {
-            state.put(record);
+            state.put(record, &missing);
         }
+        let trending = state.trending;
+        for day in &missing {
+            if let Some(held) = state.days.get_mut(day) {
+                held.sort(&trending);
+            }
+        }
+        state.membership += 1;
         state.evict_beyond(self.days_kept, days);
         Ok(())
     }
@@ -253,7 +372,7 @@ impl LiveRankings {
         for day in days {
             let held = state.days.get(day)?;
             held.last_used.store(now, Ordering::Relaxed);
-            for record in &held.papers {
+            for record in held.papers() {
                 if range.category.is_some_and(|category| !record.in_category(category)) {
                     continue;
                 }
@@ -273,30 +392,62 @@ impl State {
         self.clock.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// Holds `record` (in place of what was held for its paper) under each of its days held.
-    fn put(&mut self, record: RankRecord) {
-        self.remove(&record.id);
+    /// Forgets every day held.
+    fn clear(&mut self) {
+        self.days.clear();
+        self.records.clear();
+        self.membership += 1;
+    }
+
+    /// Holds `record` (in place of what was held for its paper) under each of its days held,
+    /// in its place in their orders, or last on the days of `unsorted`.
+    fn put(&mut self, record: RankRecord, unsorted: &[Date]) {
+        let same_lists = self.records.get(&record.id).is_some_and(|Held { record: old, .. }| {
+            old.days == record.days
+                && old.hugging_face_day == record.hugging_face_day
+                && old.categories == record.categories
+        });
+        if !same_lists {
+            self.membership += 1;
+        }
+        self.unfile(&record.id);
         let record = Arc::new(record);
         let mut filed = false;
         for day in record.filed_under() {
             if let Some(held) = self.days.get_mut(&day) {
-                held.papers.push(Arc::clone(&record));
+                if unsorted.contains(&day) {
+                    held.push(&record);
+                } else {
+                    held.insert(&self.trending, &record);
+                }
                 filed = true;
             }
         }
         if filed {
-            self.records.insert(record.id.clone(), record);
+            self.next_revision += 1;
+            let revision = self.next_revision;
+            self.records.insert(record.id.clone(), Held { record, revision });
         }
     }
 
     /// Forgets a paper.
     fn remove(&mut self, id: &ArxivId) {
-        let Some(old) = self.records.remove(id) else { return };
+        if self.unfile(id) {
+            self.membership += 1;
+        }
+    }
+
+    /// Takes a paper off the days it is filed under; whether it was held.
+    fn unfile(&mut self, id: &ArxivId) -> bool {
+        let Some(Held { record: old, .. }) = self.records.remove(id) else {
+            return false;
+        };
         for day in old.filed_under() {
             if let Some(held) = self.days.get_mut(&day) {
-                held.papers.retain(|paper| paper.id != *id);
+                held.remove(id);
             }
         }
+        true
     }
 
     /// Drops the least recently used days past `kept`, never one of `keep`.
@@ -314,7 +465,8 @@ impl State {
         let surplus = self.days.len() - kept;
         for (_, day) in by_use.into_iter().take(surplus) {
             let Some(gone) = self.days.remove(&day) else { continue };
-            for record in gone.papers {
+            self.membership += 1;
+            for record in gone.papers() {
                 if !record.filed_under().any(|other| self.days.contains_key(&other)) {
                     self.records.remove(&record.id);
                 }

@@ -119,8 +119,12 @@ struct Run {
 impl Run {
     async fn new(store: Arc<dyn Store>) -> Run {
         Run {
-            roomy: LiveRankings::open_keeping(Arc::clone(&store), 64).await.expect("opens"),
-            tight: LiveRankings::open_keeping(Arc::clone(&store), 4).await.expect("opens"),
+            roomy: LiveRankings::open_keeping(Arc::clone(&store), TrendingParameters::default(), 64)
+                .await
+                .expect("opens"),
+            tight: LiveRankings::open_keeping(Arc::clone(&store), TrendingParameters::default(), 4)
+                .await
+                .expect("opens"),
             store,
             imported: [false; PAPERS],
             members: Default::default(),
@@ -252,11 +256,41 @@ impl Run {
                             order(from_database.clone()),
                             "{what}, {sort:?}"
                         );
+                        // Pages walked from the days' kept orders, scored at times that reorder
+                        // papers of different days, against the database's list ranked whole.
+                        for reference in references(first) {
+                            let ranked = rank(from_database.clone(), sort, &trending, reference);
+                            for (skip, take) in [(0, 3), (2, 4), (0, 100), (7, 2)] {
+                                let page = live
+                                    .page(range, sort, reference, skip, take)
+                                    .await
+                                    .expect("walks")
+                                    .expect("a kept order");
+                                let expected: Vec<_> = ranked.iter().skip(skip).take(take).cloned().collect();
+                                assert_eq!(page.total, ranked.len(), "{what}, {sort:?}");
+                                assert_eq!(page.entries, expected, "{what}, {sort:?} at {reference}, {skip}+{take}");
+                            }
+                        }
                     }
+                    let discussed = live
+                        .page(range, Sort::Discussed, reference, 0, 10)
+                        .await
+                        .expect("answers");
+                    assert!(discussed.is_none(), "comments are not held");
                 }
             }
         }
     }
+}
+
+/// Times to score lists at: as a list's first day opens, a day and a half into it, and long after.
+fn references(first: Date) -> [jiff::Timestamp; 3] {
+    let opens = paperboy_core::announcement_time(first);
+    [
+        opens,
+        opens + jiff::SignedDuration::from_hours(36),
+        jiff::Timestamp::from_second(1_790_000_000).expect("a time"),
+    ]
 }
 
 fn sorted(candidates: &[RankCandidate]) -> Vec<(String, Date, i64, i64, i64)> {
@@ -433,7 +467,9 @@ fn a_catch_up_asked_for_while_another_runs_still_shows_the_write_before_it() {
 fn after_an_import_of_many_papers_the_held_days_are_read_again_not_every_paper() {
     runtime().block_on(async {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::in_memory().await.expect("opens"));
-        let live = LiveRankings::open_keeping(Arc::clone(&store), 8).await.expect("opens");
+        let live = LiveRankings::open_keeping(Arc::clone(&store), TrendingParameters::default(), 8)
+            .await
+            .expect("opens");
         let range = Range {
             first: day(1),
             last: day(1),
