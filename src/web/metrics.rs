@@ -46,6 +46,10 @@ fn describe() {
         "page_renders_total",
         "Pages rendered afresh (not from the page cache), by route"
     );
+    describe_counter!(
+        "card_renders_total",
+        "List cards rendered afresh (not kept from an earlier page: new, or their paper changed)"
+    );
     describe_gauge!("paperboy_page_cache_pages", "Pages held in the page cache");
     describe_gauge!("paperboy_page_cache_bytes", "Bytes held in the page cache");
     describe_gauge!("paperboy_papers", "Papers in the database");
@@ -87,6 +91,7 @@ fn describe() {
         metrics::counter!("paperboy_harvest_papers_total", "change" => change).increment(0);
     }
     metrics::gauge!("paperboy_harvest_lists_behind_days").set(0.0);
+    metrics::counter!("card_renders_total").increment(0);
 }
 
 /// The standard `process_*` metrics, read from /proc (Linux; elsewhere they are left out).

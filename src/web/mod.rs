@@ -6,6 +6,7 @@ mod api_json;
 mod assets;
 mod auth;
 mod cache;
+mod cards;
 mod client;
 mod comments;
 mod comments_api;

@@ -7,14 +7,14 @@ use std::time::Duration;
 use paperboy_core::TrendingParameters;
 use paperboy_store::Store;
 
-use super::{cache, health, read_limit};
+use super::{cache, cards, health, read_limit};
 use crate::arxiv::ArxivClient;
 use crate::config::Config;
 use crate::digest::Digests;
 use crate::for_you::ForYou;
 use crate::harvest::HarvestSettings;
 use crate::limits::{Limit, Limits};
-use crate::lists::{ListRequest, ListView, LiveRankings};
+use crate::lists::{ListRequest, ListView, LiveRankings, Placement};
 use crate::mail::Mailer;
 use crate::search::Search;
 
@@ -81,6 +81,8 @@ pub struct AppState {
     pub harvest: Arc<HarvestSettings>,
     pub harvest_scheduled: bool,
     pub(crate) cache: Arc<cache::PageCache>,
+    /// List cards kept per paper revision, so a vote re-renders one card and the page around it.
+    pub(crate) cards: Arc<cards::CardCache>,
     /// Whether the database takes writes, as `/readyz` and `/healthz` last found.
     pub(crate) writability: Arc<health::Writability>,
     pub(crate) read_limiter: Arc<read_limit::ReadLimiter>,
@@ -116,6 +118,7 @@ impl AppState {
             harvest: Arc::new(harvest),
             harvest_scheduled,
             cache: Arc::new(cache),
+            cards: Arc::default(),
             rankings,
             writability: Arc::new(health::Writability::default()),
             read_limiter: Arc::new(read_limit::ReadLimiter::new(reads_per_client)),
@@ -128,6 +131,11 @@ impl AppState {
     /// A list as the site shows it (pages, feeds, the API): its candidates from the rankings in
     /// memory when this process keeps them.
     pub async fn list(&self, request: ListRequest) -> Result<ListView, paperboy_store::StoreError> {
-        crate::lists::load(&*self.store, self.rankings.as_deref(), &self.settings.trending, request).await
+        self.place(request).await?.with_papers(&*self.store).await
+    }
+
+    /// A list's page before its papers are read, as [`list`](Self::list) places it.
+    pub async fn place(&self, request: ListRequest) -> Result<Placement, paperboy_store::StoreError> {
+        crate::lists::place(&*self.store, self.rankings.as_deref(), &self.settings.trending, request).await
     }
 }

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::helpers::{Instance, Server, SmtpServer, between_all, link_in};
 
 struct Community {
-    _instance: Instance,
+    instance: Instance,
     smtp: SmtpServer,
     server: Server,
 }
@@ -22,11 +22,7 @@ fn start() -> Community {
             ("PAPERBOY_LOGIN_LINKS_PER_CLIENT", "200"),
         ],
     );
-    Community {
-        _instance: instance,
-        smtp,
-        server,
-    }
+    Community { instance, smtp, server }
 }
 
 impl Community {
@@ -395,11 +391,7 @@ async fn an_expired_link_does_not_sign_in() {
         "serve",
         &[("PAPERBOY_SMTP_URL", &smtp.url()), ("PAPERBOY_LOGIN_LINK_MINUTES", "0")],
     );
-    let community = Community {
-        _instance: instance,
-        smtp,
-        server,
-    };
+    let community = Community { instance, smtp, server };
     let link = community.request_link("late@example.org").await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let response = community.redeem(&link, "/").await;
@@ -419,7 +411,7 @@ async fn api_tokens_profiles_moderation_and_bans() {
         ],
     );
     let community = Community {
-        _instance: Instance::new(),
+        instance: Instance::new(),
         smtp,
         server,
     };
@@ -761,4 +753,62 @@ async fn members_manage_their_digest_from_their_account() {
     assert!(left.text().await.unwrap().contains("Unsubscribed"));
     let account = get("/account").await.unwrap().text().await.unwrap();
     assert!(account.contains("You do not get a digest."));
+}
+
+/// A vote renders the voted paper's card again and the page around it; every other card on
+/// the page is kept. The page is byte for byte what a server that kept nothing renders, and each
+/// page's vote forms lead back to that page, though the cards are shared.
+#[tokio::test]
+async fn a_vote_renders_one_card_again_and_the_page_is_as_a_fresh_render() {
+    let community = start();
+    let cookie = community.sign_in("voter@example.org").await;
+    let server = &community.server;
+    let week = "/papers/week/2026-W07?sort=new";
+    let before = server.text(week).await;
+    let papers: Vec<&str> = between_all(&before, "data-paper=\"", "\"");
+    assert!(papers.len() >= 10, "the week shows a page of papers: {}", papers.len());
+    let rendered = card_renders(server).await;
+    // The same papers in another order (a week's own: most votes first): the cards are kept,
+    // and each form leads back to its page.
+    let by_votes = server.text("/papers/week/2026-W07").await;
+    assert!(by_votes.contains("name=\"next\" value=\"/papers/week/2026-W07\""));
+    assert!(!by_votes.contains("value=\"/papers/week/2026-W07?sort=new\""));
+    let voted = papers[3];
+    let vote = community.vote(&cookie, voted, reqwest::Method::POST).await;
+    assert_eq!(vote.status(), 200);
+    let rendered_between = card_renders(server).await;
+    let after = server.text(week).await;
+    assert_ne!(after, before, "the page shows the vote");
+    assert_eq!(
+        card_renders(server).await - rendered_between,
+        1,
+        "one card rendered again, {} kept",
+        papers.len() - 1
+    );
+    assert!(
+        rendered_between - rendered < papers.len() as u64,
+        "the other order reused the week's cards"
+    );
+
+    let pages = [week, "/papers/week/2026-W07", "/papers/date/2026-02-12"];
+    let mut kept = Vec::new();
+    for page in pages {
+        kept.push(server.text(page).await.replace(&server.base_url, "BASE"));
+    }
+    let Community { instance, server, .. } = community;
+    server.terminate();
+    let fresh = instance.spawn_server_with("serve", &[]);
+    for (page, kept) in pages.into_iter().zip(kept) {
+        let afresh = fresh.text(page).await.replace(&fresh.base_url, "BASE");
+        assert!(kept == afresh, "{page} differs from a render that kept nothing");
+    }
+}
+
+/// How many list cards the server has rendered.
+async fn card_renders(server: &crate::helpers::Server) -> u64 {
+    let metrics = server.text("/metrics").await;
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("card_renders_total "))
+        .map_or(0, |count| count.trim().parse().unwrap())
 }

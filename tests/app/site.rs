@@ -541,9 +541,9 @@ async fn error_pages_carry_the_instance_name() {
     server.terminate();
 }
 
-/// The HF-shaped API and the feeds, with lists ranked from memory, answer exactly as the
-/// database's lists did (`rankings_in_memory = false`), for days, weeks and months, every sort,
-/// a category, pages past the first, and Hugging Face's own days.
+/// The HF-shaped API, the feeds and the list pages, with lists ranked from memory, answer
+/// exactly as the database's lists did (`rankings_in_memory = false`), for days, weeks and
+/// months, every sort, a category, pages past the first, and Hugging Face's own days.
 #[tokio::test]
 async fn lists_ranked_from_memory_answer_exactly_as_lists_from_the_database() {
     let (_memory_data, from_memory) = demo_server().await;
@@ -576,5 +576,17 @@ async fn lists_ranked_from_memory_answer_exactly_as_lists_from_the_database() {
         assert!(memory == database, "{path} differs");
         asked += 1;
     }
-    assert_eq!(asked, 43);
+    // And the pages, whose cards come from the card cache with rankings in memory.
+    for path in [
+        "/papers/date/2026-02-12",
+        "/papers/week/2026-W07?sort=new&cat=cs.LG",
+        "/papers/month/2026-02?sort=trending&page=2",
+    ] {
+        let memory = from_memory.text(path).await.replace(&from_memory.base_url, "BASE");
+        let database = from_database.text(path).await.replace(&from_database.base_url, "BASE");
+        assert!(memory.contains("class=\"card\""), "{path} shows cards");
+        assert!(memory == database, "{path} differs");
+        asked += 1;
+    }
+    assert_eq!(asked, 46);
 }

@@ -5,11 +5,11 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use paperboy_core::{Period, Sort};
 
-use crate::lists::{ListParams, ListRequest, ListView, Scope, begun};
+use crate::lists::{ListParams, ListRequest, Placement, Scope, begun};
 use crate::web::cache::{PageKey, cached_html};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
-use crate::web::views::{CardView, FeedLink, Layout, human_date};
+use crate::web::views::{FeedLink, Layout, human_date};
 
 pub struct Link {
     pub label: String,
@@ -36,7 +36,8 @@ struct ListPage {
     category: String,
     clear_filter: String,
     summary: String,
-    cards: Vec<CardView>,
+    /// The cards as `<li>` items, rendered (and mostly kept) by the card cache.
+    cards: String,
     empty_message: String,
     page: u32,
     pages: u32,
@@ -120,11 +121,17 @@ pub async fn trending(State(state): State<AppState>, page: PageKey, Query(params
 
 async fn render_list(state: &AppState, scope: Scope, params: &ListParams, path: &str) -> Result<String, AppError> {
     let request = ListRequest::from_params(scope, params, state.settings.page_size)?;
-    let view = state.list(request).await?;
-    list_page(state, &view, path).render().map_err(AppError::internal)
+    let placement = state.place(request).await?;
+    let request = &placement.request;
+    let multi_day = !matches!(request.scope, Scope::Period(Period::Day(_)));
+    let back = format!("{path}{}", request.query_string(Some(request.page)));
+    let cards = state.cards.render(&*state.store, &placement, multi_day, &back).await?;
+    list_page(state, &placement, cards, path)
+        .render()
+        .map_err(AppError::internal)
 }
 
-fn list_page(state: &AppState, view: &ListView, path: &str) -> ListPage {
+fn list_page(state: &AppState, view: &Placement, cards: String, path: &str) -> ListPage {
     let request = &view.request;
     let (heading, title_part, periods) = match request.scope {
         Scope::Period(Period::Day(day)) => {
@@ -198,13 +205,6 @@ fn list_page(state: &AppState, view: &ListView, path: &str) -> ListPage {
         category: None,
         ..request.clone()
     };
-    let multi_day = !matches!(request.scope, Scope::Period(Period::Day(_)));
-    let back = format!("{path}{}", request.query_string(Some(request.page)));
-    let cards: Vec<CardView> = view
-        .entries
-        .iter()
-        .map(|entry| CardView::from_entry(entry, multi_day, &back))
-        .collect();
     let pages = view.pages();
     let page_href = |page: u32| format!("{path}{}", request.query_string(Some(page)));
     let mut layout = Layout::new(
@@ -279,7 +279,7 @@ fn sort_phrase(sort: Sort) -> &'static str {
     }
 }
 
-fn empty_message(view: &ListView) -> String {
+fn empty_message(view: &Placement) -> String {
     match (view.range, view.request.scope) {
         (None, _) => "No papers yet. Import some with `paperboy import` or start `paperboy demo`.".to_owned(),
         (_, Scope::Period(Period::Day(day)))
