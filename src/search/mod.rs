@@ -9,7 +9,7 @@ mod embeddings;
 
 use embeddings::{EmbedSweep, Standby};
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicI64;
 use std::sync::{Arc, RwLock};
@@ -120,6 +120,28 @@ pub struct Search {
     sweep: std::sync::Mutex<EmbedSweep>,
     /// The previous model, answering by meaning while this one re-embeds after a switch.
     standby: RwLock<Option<Arc<Standby>>>,
+    /// One permit a core: searches beyond it wait their turn without a thread, instead of
+    /// thirty CPU-bound searches sharing two cores with everything else (votes timed out
+    /// after 10 s while wrk read search pages at 2.8 M papers).
+    running: tokio::sync::Semaphore,
+    /// Similar papers found lately, by paper and how many: a paper page rendered again after a
+    /// vote does not search again (a third of a second of CPU at 2.8 M papers).
+    similar_found: std::sync::Mutex<HashMap<(String, usize), FoundSimilar>>,
+}
+
+/// Similar papers, and when they were found.
+type FoundSimilar = (std::time::Instant, Vec<String>);
+
+/// How long similar papers found are offered before they are looked for again: a paper new
+/// since then joins its neighbours' lists this late at most.
+const SIMILAR_KEPT_FOR: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Papers whose similar papers are kept; past it, all are forgotten.
+const SIMILAR_KEPT: usize = 10_000;
+
+/// Searches that run at once: the cores this process may use.
+fn searches_at_once() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
 }
 
 /// How hybrid search weighs a model's vectors against keywords.
@@ -194,6 +216,8 @@ impl Search {
             followed: AtomicI64::new(0),
             sweep: Default::default(),
             standby: RwLock::new(None),
+            running: tokio::sync::Semaphore::new(searches_at_once()),
+            similar_found: Default::default(),
         }
     }
 
@@ -409,6 +433,11 @@ impl Search {
             wanted
         };
         let index = Arc::clone(&self.index);
+        let _turn = self
+            .running
+            .acquire()
+            .await
+            .expect("the search semaphore is never closed");
         if mode == Mode::Keyword {
             let page = tokio::task::spawn_blocking(move || {
                 index.search(
@@ -456,9 +485,31 @@ impl Search {
         })
     }
 
-    /// Papers like this one: nearest embeddings when there are some, else shared telling words.
+    /// Papers like this one: nearest embeddings when there are some, else shared telling words;
+    /// found again after [`SIMILAR_KEPT_FOR`].
     pub async fn similar(&self, id: &str, limit: usize) -> anyhow::Result<Vec<String>> {
-        // A scan of every vector takes milliseconds: off the async workers.
+        let key = (id.to_owned(), limit);
+        if let Some((found, ids)) = self.similar_found.lock().expect("similar lock").get(&key)
+            && found.elapsed() < SIMILAR_KEPT_FOR
+        {
+            return Ok(ids.clone());
+        }
+        let ids = self.find_similar(id, limit).await?;
+        let mut kept = self.similar_found.lock().expect("similar lock");
+        if kept.len() >= SIMILAR_KEPT {
+            kept.clear();
+        }
+        kept.insert(key, (std::time::Instant::now(), ids.clone()));
+        Ok(ids)
+    }
+
+    async fn find_similar(&self, id: &str, limit: usize) -> anyhow::Result<Vec<String>> {
+        // A scan of every vector takes milliseconds: off the async workers, one a core.
+        let _turn = self
+            .running
+            .acquire()
+            .await
+            .expect("the search semaphore is never closed");
         let serving = self.serving().map(|(_, vectors)| vectors);
         let paper = id.to_string();
         let neighbours = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
