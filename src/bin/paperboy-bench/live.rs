@@ -4,7 +4,9 @@
 //! on papers of the latest month through the upvote form, as members would; then the same
 //! without the writer. For each: requests a second, p50 and p99, wrk's timeouts (2 s) and
 //! errors, and the share of answers the server rendered afresh rather than from its page cache
-//! (`page_renders_total` against the requests wrk made). Exit code 1 on any error or timeout.
+//! (`page_renders_total` against the requests wrk made) and the list cards each render made
+//! afresh (`card_renders_total`); after each phase, the server's resident memory, now and at its
+//! peak. Exit code 1 on any error or timeout.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -47,6 +49,8 @@ struct Measured {
     timeouts: u64,
     errors: u64,
     fresh: f64,
+    /// List cards rendered afresh per page rendered afresh (a list page shows up to 30).
+    cards_per_render: f64,
     votes: u64,
     vote_errors: Vec<String>,
 }
@@ -74,8 +78,10 @@ pub fn live(context: &Context, options: Options) -> anyhow::Result<u8> {
         targets.len(),
         kinds[0].paths[0]
     );
-    println!("| rankings | pages | votes/s | requests/s | p50 | p99 | timeouts | errors | rendered afresh |");
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| rankings | pages | votes/s | requests/s | p50 | p99 | timeouts | errors | rendered afresh | cards rendered a render |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     let voters = Arc::new(voters);
     let targets = Arc::new(targets);
     // (rankings in memory, votes a second): with votes, without, then the baseline.
@@ -97,7 +103,7 @@ pub fn live(context: &Context, options: Options) -> anyhow::Result<u8> {
         )?;
         let first_month = runtime.block_on(warm_up(&server.base, &kinds))?;
         println!(
-            "| {} | the first month page after a start: {:.0} ms |  |  |  |  |  |  |  |",
+            "| {} | the first month page after a start: {:.0} ms |  |  |  |  |  |  |  |  |",
             if in_memory { "memory" } else { "database" },
             first_month.as_secs_f64() * 1e3
         );
@@ -125,7 +131,7 @@ pub fn live(context: &Context, options: Options) -> anyhow::Result<u8> {
                 format!("{:.1}{failures}", measured.votes as f64 / options.seconds as f64)
             };
             println!(
-                "| {} | {} | {votes} | {:.0} | {} | {} | {} | {} | {:.1} % of {} |",
+                "| {} | {} | {votes} | {:.0} | {} | {} | {} | {} | {:.1} % of {} | {:.1} |",
                 if in_memory { "memory" } else { "database" },
                 kind.name,
                 measured.per_second,
@@ -134,7 +140,14 @@ pub fn live(context: &Context, options: Options) -> anyhow::Result<u8> {
                 measured.timeouts,
                 measured.errors,
                 measured.fresh * 100.0,
-                measured.requests
+                measured.requests,
+                measured.cards_per_render
+            );
+        }
+        if let Some(memory) = server.memory() {
+            println!(
+                "| {} | the server's memory after these: {memory} |  |  |  |  |  |  |  |  |",
+                if in_memory { "memory" } else { "database" },
             );
         }
         server.stop();
@@ -331,7 +344,7 @@ async fn measure(
     targets: Arc<Vec<ArxivId>>,
     run: usize,
 ) -> anyhow::Result<Measured> {
-    let renders_before = renders(base).await?;
+    let before = renders(base).await?;
     let stop = Arc::new(AtomicBool::new(false));
     let votes = Arc::new(AtomicU64::new(0));
     let vote_errors = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -396,7 +409,7 @@ async fn measure(
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     let per_second = field("Requests/sec:").and_then(|n| n.parse().ok()).unwrap_or(0.0);
-    let renders_after = renders(base).await?;
+    let after = renders(base).await?;
     Ok(Measured {
         requests,
         per_second,
@@ -404,24 +417,37 @@ async fn measure(
         p99: field("99%").unwrap_or_default(),
         timeouts,
         errors,
-        fresh: (renders_after - renders_before) as f64 / requests.max(1) as f64,
+        fresh: (after.pages - before.pages) as f64 / requests.max(1) as f64,
+        cards_per_render: (after.cards - before.cards) as f64 / (after.pages - before.pages).max(1) as f64,
         votes: votes.load(Ordering::Relaxed),
         vote_errors: std::mem::take(&mut *vote_errors.lock().expect("errors lock")),
     })
 }
 
-/// Pages rendered afresh so far, over every route, from the server's metrics.
-async fn renders(base: &str) -> anyhow::Result<u64> {
+/// What the server has rendered afresh so far, from its metrics.
+struct Renders {
+    /// Pages, over every route.
+    pages: u64,
+    /// List cards.
+    cards: u64,
+}
+
+async fn renders(base: &str) -> anyhow::Result<Renders> {
     let text = reqwest::get(format!("{base}/metrics"))
         .await?
         .error_for_status()?
         .text()
         .await?;
-    Ok(text
-        .lines()
-        .filter(|line| line.starts_with("page_renders_total"))
-        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum::<f64>() as u64)
+    let sum = |name: &str| -> u64 {
+        text.lines()
+            .filter(|line| line.starts_with(name))
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>() as u64
+    };
+    Ok(Renders {
+        pages: sum("page_renders_total"),
+        cards: sum("card_renders_total"),
+    })
 }
 
 /// Votes at `rate` a second until `stop`, each by the next voter on the next paper (a vote

@@ -245,6 +245,27 @@ pub(crate) fn start_server(context: &Context, environment: &[(&str, &str)]) -> a
 }
 
 impl RunningServer {
+    /// The server's resident memory now and at its peak, from /proc (Linux), e.g.
+    /// "166 MB resident, 201 MB at the peak".
+    pub(crate) fn memory(&self) -> Option<String> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let kilobytes = |field: &str| -> Option<f64> {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(field))?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        };
+        let (now, peak) = (kilobytes("VmRSS:")?, kilobytes("VmHWM:")?);
+        Some(format!(
+            "{:.0} MB resident, {:.0} MB at the peak",
+            now / 1024.0,
+            peak / 1024.0
+        ))
+    }
+
     pub(crate) fn stop(&mut self) {
         // SAFETY: kill(2) on our own child's pid has no memory effects.
         unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
