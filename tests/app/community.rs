@@ -348,10 +348,15 @@ async fn visitors_arriving_together_after_a_vote_share_one_render_that_shows_it(
 
 /// How many times the server has rendered a paper's page.
 async fn paper_renders(server: &crate::helpers::Server) -> u64 {
+    counter(server, "page_renders_total{route=\"/papers/{*id}\"}").await
+}
+
+/// A counter of the server's metrics, by its name and labels as /metrics writes them.
+async fn counter(server: &crate::helpers::Server, series: &str) -> u64 {
     let metrics = server.text("/metrics").await;
     metrics
         .lines()
-        .find_map(|line| line.strip_prefix("page_renders_total{route=\"/papers/{*id}\"} "))
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
         .map_or(0, |count| count.trim().parse().unwrap())
 }
 
@@ -806,9 +811,5 @@ async fn a_vote_renders_one_card_again_and_the_page_is_as_a_fresh_render() {
 
 /// How many list cards the server has rendered.
 async fn card_renders(server: &crate::helpers::Server) -> u64 {
-    let metrics = server.text("/metrics").await;
-    metrics
-        .lines()
-        .find_map(|line| line.strip_prefix("card_renders_total "))
-        .map_or(0, |count| count.trim().parse().unwrap())
+    counter(server, "card_renders_total").await
 }
