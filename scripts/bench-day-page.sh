@@ -11,6 +11,8 @@
 # Environment: DAY (default 2026-02-13), DURATION (20s), CONNECTIONS (32), ACCESS_LOG (false).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/nginx-static.sh
+source scripts/nginx-static.sh
 
 listings=${1:-../shared/data/arxiv/cs-listings-2025-03_2026-07.jsonl.gz}
 day=${DAY:-2026-02-13}
@@ -49,23 +51,7 @@ url="http://127.0.0.1:$paperboy_port/papers/date/$day"
 curl -fs "$url" -o "$work/www/day.html"
 bytes=$(wc -c <"$work/www/day.html")
 
-cat >"$work/nginx.conf" <<NGINX
-worker_processes auto;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    types { text/html html; }
-    server {
-        listen 127.0.0.1:$nginx_port;
-        root $work/www;
-    }
-}
-NGINX
+nginx_static_conf "$work" "$nginx_port"
 nginx -c "$work/nginx.conf" -p "$work"
 sleep 0.5
 

@@ -15,6 +15,8 @@
 # Environment: SECONDS_EACH (15), CONNECTIONS (32), COMPARE (unset). Needs wrk, nginx, curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/nginx-static.sh
+source scripts/nginx-static.sh
 
 data=${1:?usage: scripts/bench-live.sh DATA_DIR [VOTES_PER_SECOND]}
 votes=${2:-20}
@@ -60,21 +62,8 @@ path=$(grep -o 'latest day page /papers/date/[0-9-]*' "$work/live.txt" | cut -d'
 curl -sf -o "$work/day.html" "http://127.0.0.1:$port$path"
 mkdir -p "$work/www/papers/date"
 cp "$work/day.html" "$work/www$path.html"
-cat >"$work/nginx.conf" <<NGINX
-worker_processes auto;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    types { text/html html; }
-    server { listen 127.0.0.1:$nginx_port; root $work/www; location / { try_files \$uri.html =404; } }
-}
-NGINX
-nginx -c "$work/nginx.conf"
+nginx_static_conf "$work" "$nginx_port" 'location / { try_files $uri.html =404; }'
+nginx -c "$work/nginx.conf" -p "$work"
 rate() { # URL → "req/s p99"
     wrk -t2 -c"$connections" -d"${seconds}s" --latency "$1" >"$work/wrk.txt"
     echo "$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt") $(awk '$1 == "99%" {print $2}' "$work/wrk.txt")"

@@ -19,6 +19,8 @@
 # Environment: LISTINGS, DAY (2026-02-13), DURATION (15s), CONNECTIONS (32), KEEP (keep the data).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/nginx-static.sh
+source scripts/nginx-static.sh
 
 listings=${LISTINGS:-../shared/data/arxiv/cs-listings-2025-03_2026-07.jsonl.gz}
 sizes=("$@")
@@ -77,20 +79,7 @@ wrk_run() { # URL [PATHS] → "req/s p99"
     echo "$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt") $p99"
 }
 
-cat >"$work/nginx.conf" <<NGINX
-worker_processes auto;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    types { text/html html; }
-    server { listen 127.0.0.1:$nginx_port; root $work/www; }
-}
-NGINX
+nginx_static_conf "$work" "$nginx_port"
 mkdir -p "$work/www"
 
 rows=()
